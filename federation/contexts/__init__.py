@@ -1,0 +1,1 @@
+"""Bundled JSON-LD context documents; the server never fetches a remote @context."""
