@@ -1,0 +1,62 @@
+"""Actor documents and their collections, with content negotiation.
+
+``/users/{name}`` and ``/@{name}`` answer AS2 to peers and the HTML profile
+page to browsers. The instance actor at ``/actor`` is never behind authorized
+fetch: peers need its key to verify our signed fetches.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from federation.builders import ordered_collection
+from server.ap.render import actor_doc, as2_response
+from server.ap.signatures import authorize_fetch
+from server.appkeys import DB, URLS
+from server.negotiation import choose
+from server.services import members
+from server.store import accounts as q
+from server.urls import INSTANCE_ACTOR_USERNAME
+from server.web.pages import render_profile
+
+routes = web.RouteTableDef()
+
+
+async def _member_response(request: web.Request) -> web.StreamResponse:
+    account = await members.get_member(request.app[DB], request.match_info["username"])
+    flavour = choose(request.headers.get("Accept"))
+    if flavour == "html":
+        return await render_profile(request, account)
+    await authorize_fetch(request)
+    return as2_response(await actor_doc(request.app, account), flavour=flavour)
+
+
+@routes.get("/users/{username}")
+async def actor(request: web.Request) -> web.StreamResponse:
+    return await _member_response(request)
+
+
+@routes.get("/@{username}")
+async def profile(request: web.Request) -> web.StreamResponse:
+    return await _member_response(request)
+
+
+@routes.get("/actor")
+async def instance_actor(request: web.Request) -> web.Response:
+    async with request.app[DB].read() as conn:
+        account = await q.get_local_account(conn, INSTANCE_ACTOR_USERNAME)
+    if account is None:
+        raise web.HTTPServiceUnavailable(text="the instance actor is not ready yet")
+    flavour = choose(request.headers.get("Accept"))
+    return as2_response(await actor_doc(request.app, account), flavour="ld" if flavour == "ld" else "as2")
+
+
+@routes.get("/users/{username}/{collection:outbox|followers|following}")
+async def collection(request: web.Request) -> web.Response:
+    """Until posts and follows exist (the federation issue), these are truthfully empty."""
+    account = await members.get_member(request.app[DB], request.match_info["username"])
+    await authorize_fetch(request)
+    urls = request.app[URLS]
+    make_id = {"outbox": urls.outbox, "followers": urls.followers, "following": urls.following}
+    collection_id = make_id[request.match_info["collection"]](account.username)
+    return as2_response(ordered_collection(collection_id, total=0, items=[]))

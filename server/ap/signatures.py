@@ -1,0 +1,45 @@
+"""Checking HTTP signatures on requests that reach the ActivityPub door."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from federation.errors import FetchError, SignatureError
+from federation.verify import VerifiedRequest, verify_request
+from server.appkeys import CONFIG, REMOTE
+
+
+def request_url(request: web.Request) -> str:
+    """The URL the client signed: our public base plus the path it asked for.
+
+    Behind a reverse proxy ``request.url`` carries the internal address; the
+    configured domain is what peers see and sign.
+    """
+    return request.app[CONFIG].base_url + request.path_qs
+
+
+async def verify_signed(request: web.Request, body: bytes | None = None) -> VerifiedRequest:
+    """Verify the request's signature (cavage or RFC 9421) or raise 401."""
+    config = request.app[CONFIG]
+    try:
+        return await verify_request(
+            request.method,
+            request_url(request),
+            request.headers,
+            body,
+            request.app[REMOTE],
+            max_skew_seconds=config.federation.signature_window,
+        )
+    except SignatureError:
+        raise
+    except FetchError as exc:
+        raise SignatureError(f"the signing key could not be fetched: {exc}") from exc
+
+
+async def authorize_fetch(request: web.Request) -> VerifiedRequest | None:
+    """In authorized-fetch mode, a GET must carry a valid signature."""
+    if not request.app[CONFIG].federation.authorized_fetch:
+        return None
+    if "Signature" not in request.headers and "Signature-Input" not in request.headers:
+        raise SignatureError("this server requires signed fetches (authorized fetch)")
+    return await verify_signed(request)

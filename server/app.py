@@ -1,0 +1,87 @@
+"""The application factory: the one way to build a Warmline web app.
+
+Resources are opened in ``cleanup_ctx`` order (database, then keys, then the
+outbound HTTP session) and closed in reverse; nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+
+from aiohttp import web
+
+from federation.client import Signer
+from federation.httpsig import sign_cavage
+from federation.netguard import AddressPolicy, make_session
+from server import __version__
+from server.ap import actors, discovery
+from server.appkeys import CONFIG, DB, HTTP, KEYRING, REMOTE, TEMPLATES, URLS
+from server.config import Config
+from server.middleware import error_middleware, request_id_middleware
+from server.services.keyring import Keyring, SigningKey
+from server.services.members import ensure_instance_actor
+from server.services.remote import RemoteActors
+from server.store import Database
+from server.urls import Urls
+from server.web import pages
+
+
+def make_signer(key: SigningKey) -> Signer:
+    """A signer hook for federation.client that signs with ``key`` (draft-cavage)."""
+
+    def sign(method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> Mapping[str, str]:
+        return sign_cavage(method, url, headers, body, key_id=key.key_id, private_key=key.private_key)
+
+    return sign
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    db = Database(app[CONFIG].effective_database_url)
+    try:
+        await db.migrate()
+        app[DB] = db
+        yield
+    finally:
+        await db.close()
+
+
+async def _keys_and_http(app: web.Application) -> AsyncIterator[None]:
+    config, db = app[CONFIG], app[DB]
+    instance = await ensure_instance_actor(db)
+    keyring = app[KEYRING] = Keyring(db, app[URLS])
+    instance_keys = await keyring.for_account(instance.id, instance.username)
+    session = make_session(
+        AddressPolicy(allow_private=config.dev),
+        user_agent=f"Warmline/{__version__} (+{config.base_url}/)",
+        total_timeout=config.federation.fetch_timeout,
+    )
+    app[HTTP] = session
+    app[REMOTE] = RemoteActors(db, session, config, make_signer(instance_keys.rsa))
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+def create_app(config: Config) -> web.Application:
+    """Build the app for ``config``; resources open when it starts."""
+    app = web.Application(
+        middlewares=[request_id_middleware, error_middleware],
+        client_max_size=config.max_body_bytes,
+    )
+    app[CONFIG] = config
+    app[URLS] = Urls(config.base_url)
+    app[TEMPLATES] = pages.make_templates()
+    app.cleanup_ctx.extend([_database, _keys_and_http])
+    app.add_routes(discovery.routes)
+    app.add_routes(actors.routes)
+    app.add_routes(pages.routes)
+    app.router.add_static("/static", pages.STATIC_DIR, append_version=False)
+    app.router.add_get("/healthz", _health)
+    return app
+
+
+async def _health(request: web.Request) -> web.Response:
+    async with request.app[DB].read() as conn:
+        await conn.exec_driver_sql("SELECT 1")
+    return web.json_response({"status": "ok", "version": __version__})

@@ -1,0 +1,226 @@
+"""Configuration: one frozen object, built from defaults < TOML file < environment < flags.
+
+Every option that has a command-line flag also has an environment variable
+(``WARMLINE_*``); everything else lives in the TOML file. The loaded object is
+immutable and hangs off the app; nothing reads the environment later.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_LISTEN = "127.0.0.1:8080"
+
+# host or host:port, as it appears in ids (no scheme, no path, no userinfo).
+_AUTHORITY = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"(?::[0-9]{1,5})?$"
+)
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class FederationSettings:
+    """How we talk to other servers."""
+
+    # Seconds a signature's Date/created may differ from our clock.
+    signature_window: int = 3600
+    # Require a valid HTTP signature on GETs of actors and objects.
+    authorized_fetch: bool = False
+    fetch_timeout: float = 10.0
+    max_document_bytes: int = 1_000_000
+    # How long a fetched remote actor is trusted before it is fetched again.
+    actor_refresh_seconds: int = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceSettings:
+    """What the instance says about itself in NodeInfo, the instance API and pages."""
+
+    name: str = "Warmline"
+    description: str = "A federated professional network."
+    contact_email: str = ""
+    open_registrations: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the server needs to run; built by :func:`load_config`."""
+
+    domain: str
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    dev: bool = False
+    max_body_bytes: int = 1_000_000
+    log_level: str = "INFO"
+    instance: InstanceSettings = field(default_factory=InstanceSettings)
+    federation: FederationSettings = field(default_factory=FederationSettings)
+
+    @property
+    def scheme(self) -> str:
+        """``http`` only in development; every public id is ``https``."""
+        return "http" if self.dev else "https"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.domain}"
+
+    @property
+    def host(self) -> str:
+        """The domain without its port: the host part of ``user@host`` handles."""
+        return self.domain.rsplit(":", 1)[0] if ":" in self.domain else self.domain
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'warmline.sqlite3').as_posix()}"
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """Parse ``HOST:PORT`` (``[v6]:PORT`` for IPv6)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"listen address must be HOST:PORT, got {value!r}")
+    host = host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not _AUTHORITY.match(host.lower()):
+            raise ConfigError(f"listen host is not an address or host name: {host!r}") from None
+    return host, int(port)
+
+
+def normalise_domain(value: str) -> str:
+    """Lower-case and check a public authority (``host`` or ``host:port``)."""
+    domain = value.strip().lower()
+    if "://" in domain or "/" in domain or "@" in domain:
+        raise ConfigError(f"domain must be a bare host or host:port, without scheme or path: {value!r}")
+    if not _AUTHORITY.match(domain):
+        raise ConfigError(f"domain is not a valid host or host:port: {value!r}")
+    if ":" in domain and not 0 < int(domain.rsplit(":", 1)[1]) <= 65535:
+        raise ConfigError(f"domain has an invalid port: {value!r}")
+    return domain
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _section(cls: type, data: Any, name: str) -> Any:
+    if data is None:
+        return cls()
+    if not isinstance(data, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in [{name}]: {', '.join(sorted(unknown))}")
+    for key, value in data.items():
+        expected = type(getattr(cls(), key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            continue
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"[{name}] {key} must be a {expected.__name__}")
+    return cls(**data)
+
+
+_TOP_LEVEL = {"domain", "listen", "data", "database_url", "dev", "max_body_bytes", "log_level"}
+
+
+def load_config(
+    *,
+    config_file: str | None = None,
+    domain: str | None = None,
+    listen: str | None = None,
+    data: str | None = None,
+    database_url: str | None = None,
+    dev: bool | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the configuration; explicit arguments (command-line flags) win over
+    ``WARMLINE_*`` environment variables, which win over the TOML file."""
+    env = os.environ if environ is None else environ
+    config_file = config_file or env.get("WARMLINE_CONFIG") or None
+    toml = read_toml(Path(config_file)) if config_file else {}
+    server = toml.get("server", {})
+    if not isinstance(server, dict):
+        raise ConfigError("[server] must be a table")
+    unknown = set(server) - _TOP_LEVEL
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in [server]: {', '.join(sorted(unknown))}")
+    unknown_tables = set(toml) - {"server", "instance", "federation"}
+    if unknown_tables:
+        raise ConfigError(f"unknown table(s) in config file: {', '.join(sorted(unknown_tables))}")
+
+    def pick(flag: Any, env_name: str, key: str) -> Any:
+        if flag is not None:
+            return flag
+        if env_name in env:
+            return env[env_name]
+        return server.get(key)
+
+    dev_value = pick(dev, "WARMLINE_DEV", "dev")
+    dev_flag = parse_bool("WARMLINE_DEV", dev_value) if isinstance(dev_value, str) else bool(dev_value)
+    listen_value = pick(listen, "WARMLINE_LISTEN", "listen") or DEFAULT_LISTEN
+    listen_host, listen_port = parse_listen(str(listen_value))
+    domain_value = pick(domain, "WARMLINE_DOMAIN", "domain")
+    if not domain_value:
+        if not dev_flag:
+            raise ConfigError(
+                "no domain set: pass --domain example.org (or WARMLINE_DOMAIN); "
+                "for local development use --dev, which defaults to localhost:PORT"
+            )
+        domain_value = f"localhost:{listen_port}"
+    data_value = pick(data, "WARMLINE_DATA", "data") or "data"
+    max_body = server.get("max_body_bytes", 1_000_000)
+    if not isinstance(max_body, int) or max_body < 1024:
+        raise ConfigError("[server] max_body_bytes must be an integer of at least 1024")
+    return Config(
+        domain=normalise_domain(str(domain_value)),
+        listen_host=listen_host,
+        listen_port=listen_port,
+        data_dir=Path(str(data_value)),
+        database_url=str(pick(database_url, "WARMLINE_DATABASE_URL", "database_url") or ""),
+        dev=dev_flag,
+        max_body_bytes=max_body,
+        log_level=str(server.get("log_level", "INFO")).upper(),
+        instance=_section(InstanceSettings, toml.get("instance"), "instance"),
+        federation=_section(FederationSettings, toml.get("federation"), "federation"),
+    )
+
+
+def with_overrides(config: Config, **changes: Any) -> Config:
+    """A copy with some fields changed (tests and the CLI use this)."""
+    return replace(config, **changes)

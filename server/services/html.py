@@ -1,0 +1,38 @@
+"""HTML that comes from outside is sanitised (nh3) before it is stored."""
+
+from __future__ import annotations
+
+import html
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "b", "blockquote", "br", "code", "del", "em", "i", "li", "ol", "p", "pre",
+    "s", "span", "strong", "sub", "sup", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "class", "title"}, "span": {"class"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize_html(value: str) -> str:
+    """Keep simple formatting and links; drop scripts, styles, images, handlers."""
+    return nh3.clean(
+        value,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+    )
+
+
+def strip_html(value: str) -> str:
+    """Plain text of an HTML fragment (for names and other text-only fields)."""
+    return html.unescape(nh3.clean(value, tags=set())).strip()
+
+
+def text_to_html(text: str) -> str:
+    """A member's plain text as HTML paragraphs, escaped."""
+    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join(
+        "<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paragraphs
+    )

@@ -1,0 +1,212 @@
+"""Members: creating them, validating what they are called, their keys and passwords."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from federation import keys as fkeys
+from server.services.errors import Conflict, NotFound, ValidationError
+from server.store import Database
+from server.store import accounts as q
+from server.store.accounts import AccountRow, DuplicateError
+from server.urls import INSTANCE_ACTOR_USERNAME
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
+USERNAME_MAX = 30
+DISPLAY_NAME_MAX = 100
+PASSWORD_MIN = 8
+PASSWORD_MAX = 1024
+
+# Names that would let a member pass for the instance or its staff.
+RESERVED_USERNAMES = frozenset(
+    {
+        "abuse", "actor", "admin", "administrator", "api", "hostmaster", "inbox",
+        "instance", "moderator", "nodeinfo", "postmaster", "root", "security",
+        "support", "system", "warmline", "webmaster",
+    }
+)  # fmt: skip
+
+
+def validate_username(username: str) -> str:
+    """Return the username if a member may have it, else raise ValidationError."""
+    if not username:
+        raise ValidationError("username must not be empty", field="username")
+    if len(username) > USERNAME_MAX:
+        raise ValidationError(
+            f"username must be at most {USERNAME_MAX} characters", field="username"
+        )
+    if not USERNAME_PATTERN.match(username):
+        raise ValidationError(
+            "username may contain only letters a-z, digits and underscores", field="username"
+        )
+    if username.lower() in RESERVED_USERNAMES:
+        raise ValidationError(f"username {username!r} is reserved", field="username")
+    return username
+
+
+def clean_display_name(value: str) -> str:
+    """Strip, and refuse control characters and overlong names."""
+    value = value.strip()
+    if len(value) > DISPLAY_NAME_MAX:
+        raise ValidationError(
+            f"display name must be at most {DISPLAY_NAME_MAX} characters", field="display_name"
+        )
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValidationError("display name must not contain control characters", field="display_name")
+    return value
+
+
+def validate_password(password: str) -> str:
+    if len(password) < PASSWORD_MIN:
+        raise ValidationError(f"password must be at least {PASSWORD_MIN} characters", field="password")
+    if len(password) > PASSWORD_MAX:
+        raise ValidationError(f"password must be at most {PASSWORD_MAX} characters", field="password")
+    return password
+
+
+@dataclass(frozen=True, slots=True)
+class NewKeys:
+    rsa_private_pem: str
+    rsa_public_pem: str
+    ed_private_pem: str
+    ed_public_pem: str
+
+
+def _generate_keys() -> NewKeys:
+    rsa_key = fkeys.generate_rsa(2048)
+    ed_key = fkeys.generate_ed25519()
+    return NewKeys(
+        fkeys.private_key_to_pem(rsa_key),
+        fkeys.public_key_to_pem(rsa_key.public_key()),
+        fkeys.private_key_to_pem(ed_key),
+        fkeys.public_key_to_pem(ed_key.public_key()),
+    )
+
+
+async def _insert_keys(
+    db: Database, conn: AsyncConnection, account_id: int, new: NewKeys, now: datetime
+) -> None:
+    for kind, private, public in (
+        ("rsa", new.rsa_private_pem, new.rsa_public_pem),
+        ("ed25519", new.ed_private_pem, new.ed_public_pem),
+    ):
+        await q.insert_key(
+            conn,
+            {
+                "id": db.new_id(),
+                "account_id": account_id,
+                "kind": kind,
+                "public_pem": public,
+                "private_pem": private,
+                "created_at": now,
+            },
+        )
+
+
+async def create_member(
+    db: Database,
+    username: str,
+    *,
+    display_name: str = "",
+    password: str | None = None,
+    role: str = "member",
+    now: datetime | None = None,
+) -> AccountRow:
+    """Create a local member with an RSA-2048 and an Ed25519 key pair."""
+    validate_username(username)
+    display_name = clean_display_name(display_name)
+    password_hash = None
+    if password is not None:
+        validate_password(password)
+        password_hash = await asyncio.to_thread(PasswordHasher().hash, password)
+    new_keys = await asyncio.to_thread(_generate_keys)
+    return await _insert_local_account(
+        db, username, display_name, "Person", new_keys, password_hash, role, now
+    )
+
+
+async def _insert_local_account(
+    db: Database,
+    username: str,
+    display_name: str,
+    actor_type: str,
+    new_keys: NewKeys,
+    password_hash: str | None,
+    role: str | None,
+    now: datetime | None,
+) -> AccountRow:
+    now = now or datetime.now(UTC)
+    account_id = db.new_id()
+    async with db.transaction() as conn:
+        try:
+            await q.insert_account(
+                conn,
+                {
+                    "id": account_id,
+                    "username": username,
+                    "actor_type": actor_type,
+                    "display_name": display_name,
+                    "fields": [],
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+        except DuplicateError:
+            raise Conflict(f"username {username!r} is already taken") from None
+        if role is not None:
+            await q.insert_user(
+                conn,
+                {"account_id": account_id, "password_hash": password_hash, "role": role, "created_at": now},
+            )
+        await _insert_keys(db, conn, account_id, new_keys, now)
+        row = await q.get_account(conn, account_id)
+    assert row is not None
+    return row
+
+
+async def ensure_instance_actor(db: Database) -> AccountRow:
+    """The instance's own actor, which signs fetches; created on first start."""
+    async with db.read() as conn:
+        existing = await q.get_local_account(conn, INSTANCE_ACTOR_USERNAME)
+    if existing is not None:
+        return existing
+    new_keys = await asyncio.to_thread(_generate_keys)
+    try:
+        return await _insert_local_account(
+            db, INSTANCE_ACTOR_USERNAME, "", "Application", new_keys, None, None, None
+        )
+    except Conflict:  # another process made it first
+        async with db.read() as conn:
+            made = await q.get_local_account(conn, INSTANCE_ACTOR_USERNAME)
+        assert made is not None
+        return made
+
+
+async def get_member(db: Database, username: str) -> AccountRow:
+    """A local member (not the instance actor) by username, any case."""
+    if username.lower() == INSTANCE_ACTOR_USERNAME:
+        raise NotFound(f"no member called {username!r}")
+    async with db.read() as conn:
+        row = await q.get_local_account(conn, username)
+    if row is None or row.actor_type != "Person":
+        raise NotFound(f"no member called {username!r}")
+    return row
+
+
+async def check_password(db: Database, account_id: int, password: str) -> bool:
+    async with db.read() as conn:
+        stored = await q.get_password_hash(conn, account_id)
+    if not stored:
+        return False
+    try:
+        return await asyncio.to_thread(PasswordHasher().verify, stored, password)
+    except (VerificationError, InvalidHashError):
+        return False

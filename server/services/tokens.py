@@ -1,0 +1,103 @@
+"""API bearer tokens: issue, authenticate, revoke.
+
+A token is 32 random bytes (URL-safe base64); only its SHA-256 is stored, so
+a leaked database does not leak usable tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from server.services.errors import Unauthorized, ValidationError
+from server.services.members import get_member
+from server.store import Database
+from server.store import accounts as account_queries
+from server.store import tokens as q
+from server.store.accounts import AccountRow
+
+# Mastodon's scopes: the three top-level ones plus the granular ones.
+TOP_LEVEL_SCOPES = frozenset({"read", "write", "follow", "push", "profile", "admin:read", "admin:write"})
+GRANULAR = {
+    "read": (
+        "accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists",
+        "mutes", "notifications", "search", "statuses",
+    ),
+    "write": (
+        "accounts", "blocks", "bookmarks", "conversations", "favourites", "filters",
+        "follows", "lists", "media", "mutes", "notifications", "reports", "statuses",
+    ),
+}  # fmt: skip
+KNOWN_SCOPES = TOP_LEVEL_SCOPES | {f"{top}:{name}" for top, names in GRANULAR.items() for name in names}
+DEFAULT_SCOPES = "read write follow"
+# Record use at most this often: a write on every API call would cost too much.
+TOUCH_EVERY = timedelta(hours=1)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_scopes(value: str) -> tuple[str, ...]:
+    """Split and check a space-separated scope list; keep the given order."""
+    scopes = tuple(dict.fromkeys(value.split()))
+    if not scopes:
+        raise ValidationError("at least one scope is needed", field="scopes")
+    unknown = [s for s in scopes if s not in KNOWN_SCOPES]
+    if unknown:
+        raise ValidationError(f"unknown scope(s): {' '.join(unknown)}", field="scopes")
+    return scopes
+
+
+def scope_allows(granted: tuple[str, ...], needed: str) -> bool:
+    """``read`` grants ``read:statuses``; ``follow`` grants the follow parts of read and write."""
+    if needed in granted:
+        return True
+    top = needed.split(":", 1)[0]
+    if top in granted:
+        return True
+    follow_parts = {"read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes"}
+    return "follow" in granted and needed in follow_parts
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    account: AccountRow
+    scopes: tuple[str, ...]
+    token_id: int
+
+
+async def create_token(
+    db: Database, username: str, *, scopes: str = DEFAULT_SCOPES, label: str = "cli"
+) -> str:
+    """Issue a new token for a member and return it (shown once, never stored)."""
+    parsed = parse_scopes(scopes)
+    member = await get_member(db, username)
+    token = secrets.token_urlsafe(32)
+    async with db.transaction() as conn:
+        await q.insert_token(
+            conn,
+            token_id=db.new_id(),
+            account_id=member.id,
+            token_hash=hash_token(token),
+            scopes=" ".join(parsed),
+            label=label,
+            now=datetime.now(UTC),
+        )
+    return token
+
+
+async def authenticate(db: Database, token: str) -> Authenticated:
+    """The member and scopes behind a bearer token, or Unauthorized."""
+    async with db.read() as conn:
+        row = await q.find_active_token(conn, hash_token(token))
+        account = await account_queries.get_account(conn, row.account_id) if row else None
+    if row is None or account is None or account.suspended_at is not None:
+        raise Unauthorized("The access token is invalid")
+    now = datetime.now(UTC)
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
+        async with db.transaction() as conn:
+            await q.touch_token(conn, row.id, now)
+    return Authenticated(account, tuple(row.scopes.split()), row.id)

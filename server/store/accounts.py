@@ -1,0 +1,204 @@
+"""Queries on accounts (local and remote), their credentials and keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.tables import accounts, api_tokens, keys, users
+
+
+class DuplicateError(Exception):
+    """A unique value (username, uri) is already taken."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """An account as stored; local when ``domain`` is None."""
+
+    id: int
+    username: str
+    domain: str | None
+    uri: str | None
+    url: str | None
+    actor_type: str
+    inbox_url: str | None
+    shared_inbox_url: str | None
+    outbox_url: str | None
+    followers_url: str | None
+    following_url: str | None
+    display_name: str
+    headline: str
+    summary: str
+    location: str
+    fields: list[dict[str, str]]
+    avatar_url: str | None
+    header_url: str | None
+    locked: bool
+    discoverable: bool
+    created_at: datetime
+    updated_at: datetime
+    fetched_at: datetime | None
+    suspended_at: datetime | None
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain is None
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> AccountRow:
+        values = {name: row[name] for name in cls.__slots__}
+        values["fields"] = list(values["fields"] or [])
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    id: int
+    account_id: int
+    kind: str
+    key_uri: str | None
+    public_pem: str
+    private_pem: str | None
+
+
+def username_key(username: str) -> str:
+    """The case-folded form that uniqueness is judged on."""
+    return username.lower()
+
+
+async def insert_account(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
+    row = dict(values)
+    row["username_key"] = username_key(row["username"])
+    try:
+        await conn.execute(insert(accounts).values(**row))
+    except IntegrityError as exc:
+        raise DuplicateError(str(exc.orig)) from exc
+
+
+async def insert_user(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
+    await conn.execute(insert(users).values(**values))
+
+
+async def insert_key(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
+    await conn.execute(insert(keys).values(**values))
+
+
+async def get_account(conn: AsyncConnection, account_id: int) -> AccountRow | None:
+    row = (await conn.execute(select(accounts).where(accounts.c.id == account_id))).mappings().first()
+    return AccountRow.from_row(row) if row else None
+
+
+async def get_local_account(conn: AsyncConnection, username: str) -> AccountRow | None:
+    """A local account by username, case-insensitively."""
+    query = select(accounts).where(
+        accounts.c.username_key == username_key(username), accounts.c.domain.is_(None)
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return AccountRow.from_row(row) if row else None
+
+
+async def get_account_by_uri(conn: AsyncConnection, uri: str) -> AccountRow | None:
+    row = (await conn.execute(select(accounts).where(accounts.c.uri == uri))).mappings().first()
+    return AccountRow.from_row(row) if row else None
+
+
+async def update_account(conn: AsyncConnection, account_id: int, values: Mapping[str, Any]) -> None:
+    await conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+
+
+async def count_local_members(conn: AsyncConnection, *, actor_type: str = "Person") -> int:
+    query = (
+        select(func.count())
+        .select_from(accounts.join(users, users.c.account_id == accounts.c.id))
+        .where(accounts.c.domain.is_(None), accounts.c.actor_type == actor_type)
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def count_active_members(conn: AsyncConnection, *, since: datetime) -> int:
+    """Members who joined or used the API since ``since`` (NodeInfo's active users)."""
+    used_token = exists().where(
+        api_tokens.c.account_id == users.c.account_id, api_tokens.c.last_used_at >= since
+    )
+    query = (
+        select(func.count())
+        .select_from(accounts.join(users, users.c.account_id == accounts.c.id))
+        .where(accounts.c.actor_type == "Person", or_(users.c.created_at >= since, used_token))
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def account_keys(conn: AsyncConnection, account_id: int) -> list[KeyRow]:
+    query = select(keys).where(keys.c.account_id == account_id).order_by(keys.c.id)
+    rows = (await conn.execute(query)).mappings().all()
+    return [
+        KeyRow(r["id"], r["account_id"], r["kind"], r["key_uri"], r["public_pem"], r["private_pem"])
+        for r in rows
+    ]
+
+
+async def get_password_hash(conn: AsyncConnection, account_id: int) -> str | None:
+    query = select(users.c.password_hash).where(users.c.account_id == account_id)
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def upsert_remote_account(
+    conn: AsyncConnection, values: Mapping[str, Any], *, new_id: int
+) -> AccountRow:
+    """Insert or refresh a remote account, keyed by its ``uri``."""
+    row = dict(values)
+    row["username_key"] = username_key(row["username"])
+    existing = await get_account_by_uri(conn, row["uri"])
+    if existing is None:
+        row.setdefault("created_at", row["updated_at"])
+        await conn.execute(insert(accounts).values(id=new_id, **row))
+        account_id = new_id
+    else:
+        row.pop("created_at", None)
+        await conn.execute(update(accounts).where(accounts.c.id == existing.id).values(**row))
+        account_id = existing.id
+    stored = await get_account(conn, account_id)
+    assert stored is not None
+    return stored
+
+
+async def replace_remote_keys(
+    conn: AsyncConnection,
+    account_id: int,
+    new_keys: list[tuple[str, str, str]],
+    *,
+    ids: list[int],
+    now: datetime,
+) -> None:
+    """Make ``(kind, key_uri, public_pem)`` the account's complete key set."""
+    await conn.execute(delete(keys).where(keys.c.account_id == account_id))
+    uris = [uri for _, uri, _ in new_keys]
+    if uris:  # a key id moves only within one origin; the caller checked that
+        await conn.execute(delete(keys).where(keys.c.key_uri.in_(uris)))
+    for key_id, (kind, uri, pem) in zip(ids, new_keys, strict=True):
+        await conn.execute(
+            insert(keys).values(
+                id=key_id, account_id=account_id, kind=kind, key_uri=uri, public_pem=pem, created_at=now
+            )
+        )
+
+
+async def get_remote_key(conn: AsyncConnection, key_uri: str) -> tuple[KeyRow, AccountRow] | None:
+    """A cached remote public key and the account that listed it."""
+    query = select(keys).where(keys.c.key_uri == key_uri)
+    row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        return None
+    account = await get_account(conn, row["account_id"])
+    if account is None:
+        return None
+    key = KeyRow(row["id"], row["account_id"], row["kind"], row["key_uri"], row["public_pem"], None)
+    return key, account

@@ -1,0 +1,1 @@
+"""Alembic migrations, applied at every start-up (see ``Database.migrate``)."""

@@ -1,0 +1,63 @@
+"""Queries on API bearer tokens (stored as SHA-256 hashes only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.tables import api_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    id: int
+    account_id: int
+    scopes: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+async def insert_token(
+    conn: AsyncConnection,
+    *,
+    token_id: int,
+    account_id: int,
+    token_hash: str,
+    scopes: str,
+    label: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(api_tokens).values(
+            id=token_id,
+            account_id=account_id,
+            token_hash=token_hash,
+            scopes=scopes,
+            label=label,
+            created_at=now,
+        )
+    )
+
+
+async def find_active_token(conn: AsyncConnection, token_hash: str) -> TokenRow | None:
+    query = select(api_tokens).where(
+        api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None)
+    )
+    row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        return None
+    return TokenRow(
+        row["id"], row["account_id"], row["scopes"], row["label"], row["created_at"], row["last_used_at"]
+    )
+
+
+async def touch_token(conn: AsyncConnection, token_id: int, now: datetime) -> None:
+    await conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=now))
+
+
+async def revoke_token(conn: AsyncConnection, token_id: int, now: datetime) -> None:
+    await conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=now))

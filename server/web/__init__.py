@@ -1,0 +1,1 @@
+"""HTML pages for browsers (jinja2 templates, autoescaped)."""

@@ -1,0 +1,65 @@
+"""HTML pages: the home page and member profiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+from server import __version__
+from server.appkeys import CONFIG, DB, TEMPLATES, URLS
+from server.store import accounts as q
+from server.store.accounts import AccountRow
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+routes = web.RouteTableDef()
+
+
+def make_templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        enable_async=False,
+    )
+    env.globals["version"] = __version__
+    return env
+
+
+def render(request: web.Request, template: str, *, status: int = 200, **context: object) -> web.Response:
+    config = request.app[CONFIG]
+    html = request.app[TEMPLATES].get_template(template).render(
+        instance=config.instance, domain=config.domain, **context
+    )
+    return web.Response(text=html, status=status, content_type="text/html", headers={"Vary": "Accept"})
+
+
+async def render_profile(request: web.Request, account: AccountRow) -> web.Response:
+    urls, config = request.app[URLS], request.app[CONFIG]
+    return render(
+        request,
+        "profile.html",
+        account=account,
+        handle=f"@{account.username}@{config.domain}",
+        actor_url=urls.actor(account.username),
+        # Stored summaries and field values are sanitised HTML (nh3) already.
+        summary=Markup(account.summary),
+        fields=[(f["name"], Markup(f["value"])) for f in account.fields],
+        avatar=account.avatar_url or config.base_url + "/static/avatar.png",
+    )
+
+
+@routes.get("/")
+async def home(request: web.Request) -> web.Response:
+    async with request.app[DB].read() as conn:
+        member_count = await q.count_local_members(conn)
+    return render(request, "home.html", member_count=member_count)
+
+
+@routes.get("/about")
+async def about(request: web.Request) -> web.Response:
+    return await home(request)

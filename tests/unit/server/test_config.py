@@ -1,0 +1,111 @@
+"""Configuration: precedence, validation and derived values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.config import ConfigError, load_config
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "warmline.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_flags_beat_environment_beat_file(tmp_path: Path) -> None:
+    config_file = write(tmp_path, '[server]\ndomain = "file.example"\nlisten = "127.0.0.1:7000"\n')
+    env = {"WARMLINE_DOMAIN": "env.example", "WARMLINE_CONFIG": config_file}
+    assert load_config(environ=env).domain == "env.example"
+    assert load_config(environ=env, domain="flag.example").domain == "flag.example"
+    assert load_config(environ={"WARMLINE_CONFIG": config_file}).domain == "file.example"
+    assert load_config(environ=env).listen_port == 7000
+
+
+def test_every_flag_has_an_environment_variable(tmp_path: Path) -> None:
+    env = {
+        "WARMLINE_DOMAIN": "social.example:8443",
+        "WARMLINE_LISTEN": "0.0.0.0:9000",
+        "WARMLINE_DATA": str(tmp_path / "d"),
+        "WARMLINE_DATABASE_URL": "sqlite+aiosqlite:///x.db",
+        "WARMLINE_DEV": "true",
+    }
+    config = load_config(environ=env)
+    assert config.domain == "social.example:8443"
+    assert (config.listen_host, config.listen_port) == ("0.0.0.0", 9000)
+    assert config.data_dir == tmp_path / "d"
+    assert config.effective_database_url == "sqlite+aiosqlite:///x.db"
+    assert config.dev is True
+    assert config.base_url == "http://social.example:8443"
+    assert config.host == "social.example"
+
+
+def test_production_ids_are_https_and_need_a_domain() -> None:
+    config = load_config(environ={}, domain="Social.Example")
+    assert config.dev is False
+    assert config.base_url == "https://social.example"
+    with pytest.raises(ConfigError, match="no domain set"):
+        load_config(environ={})
+
+
+def test_dev_defaults_the_domain_to_the_listen_port() -> None:
+    config = load_config(environ={}, dev=True, listen="127.0.0.1:8123")
+    assert config.domain == "localhost:8123"
+    assert config.base_url == "http://localhost:8123"
+
+
+def test_sqlite_database_lives_in_the_data_folder(tmp_path: Path) -> None:
+    config = load_config(environ={}, dev=True, data=str(tmp_path / "here"))
+    assert config.effective_database_url.endswith("/here/warmline.sqlite3")
+    assert config.effective_database_url.startswith("sqlite+aiosqlite:///")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"domain": "https://example.org"}, "without scheme"),
+        ({"domain": "exa mple.org"}, "not a valid host"),
+        ({"domain": "example.org:99999"}, "invalid port"),
+        ({"domain": "a.example", "listen": "nonsense"}, "HOST:PORT"),
+        ({"domain": "a.example", "listen": "127.0.0.1:http"}, "HOST:PORT"),
+    ],
+)
+def test_bad_values_are_refused_with_a_clear_message(kwargs: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(environ={}, **kwargs)
+
+
+def test_bad_environment_boolean() -> None:
+    with pytest.raises(ConfigError, match="WARMLINE_DEV must be true or false"):
+        load_config(environ={"WARMLINE_DEV": "maybe"})
+
+
+def test_file_sections_are_typed_and_checked(tmp_path: Path) -> None:
+    good = write(
+        tmp_path,
+        '[server]\ndomain = "a.example"\n'
+        '[instance]\nname = "Guild"\nopen_registrations = true\n'
+        "[federation]\nauthorized_fetch = true\nfetch_timeout = 3\n",
+    )
+    config = load_config(config_file=good, environ={})
+    assert config.instance.name == "Guild"
+    assert config.instance.open_registrations is True
+    assert config.federation.authorized_fetch is True
+    assert config.federation.fetch_timeout == 3
+
+    for text, message in [
+        ('[server]\ndomain = "a.example"\nbogus = 1\n', "unknown setting"),
+        ('[server]\ndomain = "a.example"\n[instance]\nname = 5\n', "name must be a str"),
+        ('[server]\ndomain = "a.example"\n[federation]\nauthorized_fetch = "yes"\n', "must be a bool"),
+        ('[server]\ndomain = "a.example"\n[nope]\n', "unknown table"),
+        ("[server\n", "not valid TOML"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            load_config(config_file=write(tmp_path, text), environ={})
+
+
+def test_missing_config_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(config_file=str(tmp_path / "missing.toml"), environ={})
