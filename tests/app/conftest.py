@@ -1,0 +1,36 @@
+"""Fixtures for tests that drive one Warmline app in-process over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.app import create_app
+from server.appkeys import DB
+from server.config import Config
+from server.services import members
+
+ClientFactory = Callable[..., Awaitable[TestClient]]
+
+
+@pytest.fixture
+def start(aiohttp_client: Any, make_config: Callable[..., Config]) -> ClientFactory:
+    """Start an app (dev mode, domain a.test unless told otherwise) and return its client."""
+
+    async def run(**overrides: Any) -> TestClient:
+        overrides.setdefault("domain", "a.test")
+        return await aiohttp_client(create_app(make_config(**overrides)))
+
+    return run
+
+
+@pytest.fixture
+async def client(start: ClientFactory) -> TestClient:
+    """A running app with one member, alice."""
+    test_client = await start()
+    db = test_client.app[DB]
+    await members.create_member(db, "alice", display_name="Alice Archer")
+    return test_client

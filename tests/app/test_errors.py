@@ -1,0 +1,35 @@
+"""Refused requests get a 4xx whose body says why; never a bare 500."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import TestClient
+
+
+async def test_unknown_route_json_and_html(client: TestClient) -> None:
+    resp = await client.get("/no/such/thing", headers={"Accept": "application/json"})
+    assert resp.status == 404
+    assert (await resp.json())["error"] == "Nothing is here"
+    assert resp.headers["X-Request-Id"]
+    resp = await client.get("/no/such/thing", headers={"Accept": "text/html"})
+    assert resp.status == 404 and resp.content_type == "text/html"
+    assert "Nothing is here" in await resp.text()
+
+
+async def test_wrong_method_is_405_with_allow(client: TestClient) -> None:
+    resp = await client.delete("/.well-known/webfinger")
+    assert resp.status == 405
+    assert "GET" in resp.headers["Allow"]
+    assert "not allowed" in (await resp.json())["error"]
+
+
+async def test_request_id_is_echoed(client: TestClient) -> None:
+    resp = await client.get("/healthz", headers={"X-Request-Id": "abc123"})
+    assert resp.headers["X-Request-Id"] == "abc123"
+    assert (await resp.json())["status"] == "ok"
+
+
+async def test_home_page_and_static_avatar(client: TestClient) -> None:
+    resp = await client.get("/")
+    assert resp.status == 200 and "1 member on a.test" in await resp.text()
+    resp = await client.get("/static/avatar.png")
+    assert resp.status == 200 and (await resp.read()).startswith(b"\x89PNG")

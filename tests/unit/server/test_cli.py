@@ -1,0 +1,112 @@
+"""The warmline command: names, outputs and one-line errors operators rely on."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server import __version__
+from server.cli import main
+
+
+@pytest.fixture
+def flags(tmp_path: Path) -> list[str]:
+    return ["--dev", "--data", str(tmp_path / "data"), "--domain", "cli.test"]
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str | None = None,
+        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:  # fmt: skip
+    if stdin is not None and monkeypatch is not None:
+        import io
+
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse exits on --version and misuse
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.strip() == f"warmline {__version__}"
+
+
+def test_member_create_then_token_create(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["member", "create", "alice", "--display-name", "Alice", *flags], capsys)
+    assert (code, out.strip(), err) == (0, "@alice@cli.test", "")
+    code, out, err = run(["token", "create", "alice", "--scopes", "read write", *flags], capsys)
+    assert code == 0 and err == ""
+    token = one_line(out)
+    assert len(token) >= 40 and " " not in token
+
+
+def test_password_from_stdin(
+    flags: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = ["member", "create", "bob", "--password-stdin", *flags]
+    code, _, err = run(argv, capsys, stdin="", monkeypatch=monkeypatch)
+    assert code == 1 and "no password arrived" in one_line(err)
+    code, _, err = run(argv, capsys, stdin="short\n", monkeypatch=monkeypatch)
+    assert code == 1 and "at least 8" in one_line(err)
+    code, out, _ = run(argv, capsys, stdin="a long enough secret\n", monkeypatch=monkeypatch)
+    assert code == 0 and out.strip() == "@bob@cli.test"
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["member", "create", "bad name"], 1, "only letters"),
+        (["token", "create", "ghost"], 1, "no member called 'ghost'"),
+        (["token", "create", "ghost", "--scopes", "rule"], 1, "unknown scope"),
+        (["member", "create", "x", "--domain", "https://bad"], 2, "without scheme"),
+        (["member", "create", "x", "--listen", "nope"], 2, "HOST:PORT"),
+    ],
+)
+def test_refusals_are_one_clear_line(
+    flags: list[str], capsys: pytest.CaptureFixture[str], argv: list[str], code: int, message: str
+) -> None:
+    got, out, err = run([*argv[:3], *flags, *argv[3:]], capsys)
+    assert got == code and out == ""
+    line = one_line(err)
+    assert line.startswith("warmline: error: ") and message in line
+
+
+def test_duplicate_member(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    run(["member", "create", "carol", *flags], capsys)
+    code, _, err = run(["member", "create", "CAROL", *flags], capsys)
+    assert code == 1 and "already taken" in one_line(err)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["member"], ["frobnicate"], ["serve", "--no-such-flag"], ["token", "create"]],
+)
+def test_misuse_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code, out, err = run(argv, capsys)
+    assert code == 2 and out == ""
+    line = one_line(err)
+    assert line.startswith("warmline") and ": error: " in line and "--help" in line
+
+
+def test_production_needs_a_domain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["member", "create", "x", "--data", str(tmp_path)], capsys)
+    assert code == 2 and "no domain set" in one_line(err)
+
+
+def test_console_script_is_installed() -> None:
+    exe = shutil.which("warmline", path=str(Path(sys.executable).parent))
+    assert exe, "the warmline console script is not installed next to this Python"
+    done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and done.stdout.strip() == f"warmline {__version__}"
