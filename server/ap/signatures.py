@@ -15,7 +15,7 @@ def request_url(request: web.Request) -> str:
     Behind a reverse proxy ``request.url`` carries the internal address; the
     configured domain is what peers see and sign.
     """
-    return request.app[CONFIG].base_url + request.path_qs
+    return request.app[CONFIG].base_url + request.raw_path
 
 
 async def verify_signed(request: web.Request, body: bytes | None = None) -> VerifiedRequest:
