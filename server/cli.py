@@ -45,7 +45,7 @@ def _config_flags(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--dev",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         default=None,
         help="development: plain http ids, peers on loopback/private addresses [WARMLINE_DEV]",
     )

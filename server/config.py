@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 # host or host:port, as it appears in ids (no scheme, no path, no userinfo).
 _AUTHORITY = re.compile(
@@ -204,6 +205,15 @@ def load_config(
             )
         domain_value = f"localhost:{listen_port}"
     data_value = pick(data, "WARMLINE_DATA", "data") or "data"
+    for key in ("dev",):
+        if key in server and not isinstance(server[key], bool):
+            raise ConfigError(f"[server] {key} must be true or false")
+    for key in ("domain", "listen", "data", "database_url", "log_level"):
+        if key in server and not isinstance(server[key], str):
+            raise ConfigError(f"[server] {key} must be a string")
+    log_level = str(server.get("log_level", "INFO")).upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"[server] log_level must be one of {', '.join(LOG_LEVELS)}")
     max_body = server.get("max_body_bytes", 1_000_000)
     if not isinstance(max_body, int) or max_body < 1024:
         raise ConfigError("[server] max_body_bytes must be an integer of at least 1024")
@@ -215,7 +225,7 @@ def load_config(
         database_url=str(pick(database_url, "WARMLINE_DATABASE_URL", "database_url") or ""),
         dev=dev_flag,
         max_body_bytes=max_body,
-        log_level=str(server.get("log_level", "INFO")).upper(),
+        log_level=log_level,
         instance=_section(InstanceSettings, toml.get("instance"), "instance"),
         federation=_section(FederationSettings, toml.get("federation"), "federation"),
     )

@@ -50,5 +50,5 @@ def serve(config: Config, *, demo: bool = False) -> None:
         host=config.listen_host,
         port=config.listen_port,
         print=None,
-        access_log_format='%a "%r" %s %b %Tfms "%{User-Agent}i"',
+        access_log_format='%a "%r" %s %b %Tfs "%{User-Agent}i" %{X-Request-Id}o',
     )

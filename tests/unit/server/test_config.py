@@ -101,6 +101,9 @@ def test_file_sections_are_typed_and_checked(tmp_path: Path) -> None:
         ('[server]\ndomain = "a.example"\n[federation]\nauthorized_fetch = "yes"\n', "must be a bool"),
         ('[server]\ndomain = "a.example"\n[nope]\n', "unknown table"),
         ("[server\n", "not valid TOML"),
+        ('[server]\ndomain = "a.example"\nlog_level = "LOUD"\n', "log_level must be one of"),
+        ('[server]\ndomain = "a.example"\ndev = 1\n', "dev must be true or false"),
+        ("[server]\ndomain = 5\n", "domain must be a string"),
     ]:
         with pytest.raises(ConfigError, match=message):
             load_config(config_file=write(tmp_path, text), environ={})
