@@ -29,8 +29,12 @@ from server.web import pages
 def make_signer(key: SigningKey) -> Signer:
     """A signer hook for federation.client that signs with ``key`` (draft-cavage)."""
 
-    def sign(method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> Mapping[str, str]:
-        return sign_cavage(method, url, headers, body, key_id=key.key_id, private_key=key.private_key)
+    def sign(
+        method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> Mapping[str, str]:
+        return sign_cavage(
+            method, url, headers, body, key_id=key.key_id, private_key=key.private_key
+        )
 
     return sign
 

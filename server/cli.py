@@ -36,10 +36,16 @@ def _config_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("configuration (each also as a WARMLINE_* variable)")
     group.add_argument("--config", metavar="FILE", help="TOML config file [WARMLINE_CONFIG]")
     group.add_argument(
-        "--domain", metavar="AUTHORITY", help="public host or host:port used in ids [WARMLINE_DOMAIN]"
+        "--domain",
+        metavar="AUTHORITY",
+        help="public host or host:port used in ids [WARMLINE_DOMAIN]",
     )
-    group.add_argument("--listen", metavar="HOST:PORT", help="address to listen on [WARMLINE_LISTEN]")
-    group.add_argument("--data", metavar="DIR", help="data folder (SQLite database) [WARMLINE_DATA]")
+    group.add_argument(
+        "--listen", metavar="HOST:PORT", help="address to listen on [WARMLINE_LISTEN]"
+    )
+    group.add_argument(
+        "--data", metavar="DIR", help="data folder (SQLite database) [WARMLINE_DATA]"
+    )
     group.add_argument(
         "--database-url", metavar="URL", help="SQLAlchemy database URL [WARMLINE_DATABASE_URL]"
     )
@@ -62,13 +68,17 @@ def build_parser() -> Parser:
     serve.add_argument("--demo", action="store_true", help="create a demo member if missing")
 
     member = commands.add_parser("member", help="manage members")
-    member_cmds = member.add_subparsers(dest="member_command", metavar="ACTION", parser_class=Parser)
+    member_cmds = member.add_subparsers(
+        dest="member_command", metavar="ACTION", parser_class=Parser
+    )
     member_cmds.required = True
     create = member_cmds.add_parser("create", help="create a member")
     create.add_argument("username")
     create.add_argument("--display-name", metavar="TEXT", default="")
     create.add_argument(
-        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin",
     )
     _config_flags(create)
 
@@ -77,7 +87,9 @@ def build_parser() -> Parser:
     token_cmds.required = True
     token_create = token_cmds.add_parser("create", help="print a new API bearer token")
     token_create.add_argument("username")
-    token_create.add_argument("--scopes", default="read write follow", help='e.g. "read write follow"')
+    token_create.add_argument(
+        "--scopes", default="read write follow", help='e.g. "read write follow"'
+    )
     _config_flags(token_create)
     return parser
 

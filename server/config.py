@@ -108,7 +108,9 @@ def normalise_domain(value: str) -> str:
     """Lower-case and check a public authority (``host`` or ``host:port``)."""
     domain = value.strip().lower()
     if "://" in domain or "/" in domain or "@" in domain:
-        raise ConfigError(f"domain must be a bare host or host:port, without scheme or path: {value!r}")
+        raise ConfigError(
+            f"domain must be a bare host or host:port, without scheme or path: {value!r}"
+        )
     if not _AUTHORITY.match(domain):
         raise ConfigError(f"domain is not a valid host or host:port: {value!r}")
     if ":" in domain and not 0 < int(domain.rsplit(":", 1)[1]) <= 65535:
@@ -193,7 +195,9 @@ def load_config(
         return server.get(key)
 
     dev_value = pick(dev, "WARMLINE_DEV", "dev")
-    dev_flag = parse_bool("WARMLINE_DEV", dev_value) if isinstance(dev_value, str) else bool(dev_value)
+    dev_flag = (
+        parse_bool("WARMLINE_DEV", dev_value) if isinstance(dev_value, str) else bool(dev_value)
+    )
     listen_value = pick(listen, "WARMLINE_LISTEN", "listen") or DEFAULT_LISTEN
     listen_host, listen_port = parse_listen(str(listen_value))
     domain_value = pick(domain, "WARMLINE_DOMAIN", "domain")

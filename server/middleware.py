@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from federation.errors import FederationError, SchemaError, SignatureError
-from server.appkeys import REQUEST_ID, TEMPLATES
+from server.appkeys import REQUEST_ID
 from server.negotiation import wants_json
 from server.services.errors import ServiceError, ValidationError
+from server.web.pages import render_html
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,14 @@ def _prefers_json(request: web.Request) -> bool:
     return wants_json(request.headers.get("Accept"))
 
 
-def error_response(request: web.Request, status: int, message: str, **extra: object) -> web.Response:
+def error_response(
+    request: web.Request, status: int, message: str, **extra: object
+) -> web.Response:
     """The one shape of every error answer."""
     if _prefers_json(request):
         body = {"error": message, **extra}
         return web.json_response(body, status=status)
-    templates = request.config_dict[TEMPLATES]
-    html = templates.get_template("error.html").render(status=status, message=message)
+    html = render_html(request.config_dict, "error.html", status=status, message=message)
     return web.Response(text=html, status=status, content_type="text/html")
 
 
@@ -104,5 +106,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(request, 400, str(exc))
     except Exception:
         request_id = request.get(REQUEST_ID, "-")
-        log.exception("unhandled error in %s %s (request %s)", request.method, request.path, request_id)
+        log.exception(
+            "unhandled error in %s %s (request %s)", request.method, request.path, request_id
+        )
         return error_response(request, 500, f"internal error (request id {request_id})")

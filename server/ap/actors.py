@@ -48,7 +48,9 @@ async def instance_actor(request: web.Request) -> web.Response:
     if account is None:
         raise web.HTTPServiceUnavailable(text="the instance actor is not ready yet")
     flavour = choose(request.headers.get("Accept"))
-    return as2_response(await actor_doc(request.app, account), flavour="ld" if flavour == "ld" else "as2")
+    return as2_response(
+        await actor_doc(request.app, account), flavour="ld" if flavour == "ld" else "as2"
+    )
 
 
 @routes.get("/users/{username}/{collection:outbox|followers|following}")

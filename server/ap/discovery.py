@@ -154,6 +154,6 @@ async def nodeinfo(request: web.Request) -> web.Response:
     }
     profile = NODEINFO_SCHEMA.format(version=version) + "#"
     return web.Response(
-        text=json.dumps(body),
-        headers={**CORS, "Content-Type": f'application/json; profile="{profile}"'},
+        body=json.dumps(body).encode(),
+        headers={**CORS, "Content-Type": f'application/json; profile="{profile}"; charset=utf-8'},
     )

@@ -60,15 +60,21 @@ def clean_display_name(value: str) -> str:
             f"display name must be at most {DISPLAY_NAME_MAX} characters", field="display_name"
         )
     if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise ValidationError("display name must not contain control characters", field="display_name")
+        raise ValidationError(
+            "display name must not contain control characters", field="display_name"
+        )
     return value
 
 
 def validate_password(password: str) -> str:
     if len(password) < PASSWORD_MIN:
-        raise ValidationError(f"password must be at least {PASSWORD_MIN} characters", field="password")
+        raise ValidationError(
+            f"password must be at least {PASSWORD_MIN} characters", field="password"
+        )
     if len(password) > PASSWORD_MAX:
-        raise ValidationError(f"password must be at most {PASSWORD_MAX} characters", field="password")
+        raise ValidationError(
+            f"password must be at most {PASSWORD_MAX} characters", field="password"
+        )
     return password
 
 
@@ -164,7 +170,12 @@ async def _insert_local_account(
         if role is not None:
             await q.insert_user(
                 conn,
-                {"account_id": account_id, "password_hash": password_hash, "role": role, "created_at": now},
+                {
+                    "account_id": account_id,
+                    "password_hash": password_hash,
+                    "role": role,
+                    "created_at": now,
+                },
             )
         await _insert_keys(db, conn, account_id, new_keys, now)
         row = await q.get_account(conn, account_id)

@@ -103,7 +103,10 @@ def parse_actor(doc: dict[str, Any], now: datetime) -> ParsedActor:
     """Turn a compacted, validated actor document into account values and keys."""
     actor_id = doc["id"]
     authority = urlsplit(actor_id).netloc.lower()
-    username = get_str(doc.get("preferredUsername")) or urlsplit(actor_id).path.rstrip("/").rsplit("/", 1)[-1]
+    username = (
+        get_str(doc.get("preferredUsername"))
+        or urlsplit(actor_id).path.rstrip("/").rsplit("/", 1)[-1]
+    )
     endpoints = doc.get("endpoints") if isinstance(doc.get("endpoints"), dict) else {}
     values = {
         "username": strip_html(username)[:64] or "unknown",
@@ -185,7 +188,9 @@ class RemoteActors:
         doc = compact_inbound(raw)
         actor_id = get_id(doc.get("id"))
         if not actor_id or not same_origin(actor_id, final_url):
-            raise FetchError(f"{url}: the document's id {actor_id!r} is not on the origin that served it")
+            raise FetchError(
+                f"{url}: the document's id {actor_id!r} is not on the origin that served it"
+            )
         return await self.store(parse_actor(doc, datetime.now(UTC)))
 
     async def store(self, parsed: ParsedActor) -> AccountRow:
@@ -207,7 +212,9 @@ class RemoteActors:
                 found = await q.get_remote_key(conn, key_id)
             if found is not None:
                 key, account = found
-                return PublicKeyInfo(key_id, account.uri or "", fkeys.load_public_pem(key.public_pem))
+                return PublicKeyInfo(
+                    key_id, account.uri or "", fkeys.load_public_pem(key.public_pem)
+                )
         account = await self._actor_for_key(key_id)
         async with self._db.read() as conn:
             found = await q.get_remote_key(conn, key_id)

@@ -19,7 +19,9 @@ from server.store import tokens as q
 from server.store.accounts import AccountRow
 
 # Mastodon's scopes: the three top-level ones plus the granular ones.
-TOP_LEVEL_SCOPES = frozenset({"read", "write", "follow", "push", "profile", "admin:read", "admin:write"})
+TOP_LEVEL_SCOPES = frozenset(
+    {"read", "write", "follow", "push", "profile", "admin:read", "admin:write"}
+)
 GRANULAR = {
     "read": (
         "accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists",
@@ -30,7 +32,9 @@ GRANULAR = {
         "follows", "lists", "media", "mutes", "notifications", "reports", "statuses",
     ),
 }  # fmt: skip
-KNOWN_SCOPES = TOP_LEVEL_SCOPES | {f"{top}:{name}" for top, names in GRANULAR.items() for name in names}
+KNOWN_SCOPES = TOP_LEVEL_SCOPES | {
+    f"{top}:{name}" for top, names in GRANULAR.items() for name in names
+}
 DEFAULT_SCOPES = "read write follow"
 # Record use at most this often: a write on every API call would cost too much.
 TOUCH_EVERY = timedelta(hours=1)
@@ -58,7 +62,14 @@ def scope_allows(granted: tuple[str, ...], needed: str) -> bool:
     top = needed.split(":", 1)[0]
     if top in granted:
         return True
-    follow_parts = {"read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes"}
+    follow_parts = {
+        "read:follows",
+        "write:follows",
+        "read:blocks",
+        "write:blocks",
+        "read:mutes",
+        "write:mutes",
+    }
     return "follow" in granted and needed in follow_parts
 
 

@@ -92,7 +92,9 @@ async def insert_key(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
 
 
 async def get_account(conn: AsyncConnection, account_id: int) -> AccountRow | None:
-    row = (await conn.execute(select(accounts).where(accounts.c.id == account_id))).mappings().first()
+    row = (
+        (await conn.execute(select(accounts).where(accounts.c.id == account_id))).mappings().first()
+    )
     return AccountRow.from_row(row) if row else None
 
 
@@ -186,7 +188,12 @@ async def replace_remote_keys(
     for key_id, (kind, uri, pem) in zip(ids, new_keys, strict=True):
         await conn.execute(
             insert(keys).values(
-                id=key_id, account_id=account_id, kind=kind, key_uri=uri, public_pem=pem, created_at=now
+                id=key_id,
+                account_id=account_id,
+                kind=kind,
+                key_uri=uri,
+                public_pem=pem,
+                created_at=now,
             )
         )
 

@@ -68,7 +68,9 @@ def create_engine(url: str) -> AsyncEngine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_async_engine(url, pool_size=10, max_overflow=10)
-    raise DatabaseError(f"unsupported database URL {url!r}: use sqlite+aiosqlite:// or postgresql+asyncpg://")
+    raise DatabaseError(
+        f"unsupported database URL {url!r}: use sqlite+aiosqlite:// or postgresql+asyncpg://"
+    )
 
 
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:
@@ -100,7 +102,9 @@ class Database:
             async with self.engine.begin() as conn:
                 await conn.run_sync(upgrade)
         except Exception as exc:  # any driver error: report it as one clear line
-            raise DatabaseError(f"cannot open or migrate the database at {self.url}: {exc}") from exc
+            raise DatabaseError(
+                f"cannot open or migrate the database at {self.url}: {exc}"
+            ) from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

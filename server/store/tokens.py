@@ -51,12 +51,19 @@ async def find_active_token(conn: AsyncConnection, token_hash: str) -> TokenRow 
     if row is None:
         return None
     return TokenRow(
-        row["id"], row["account_id"], row["scopes"], row["label"], row["created_at"], row["last_used_at"]
+        row["id"],
+        row["account_id"],
+        row["scopes"],
+        row["label"],
+        row["created_at"],
+        row["last_used_at"],
     )
 
 
 async def touch_token(conn: AsyncConnection, token_id: int, now: datetime) -> None:
-    await conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=now))
+    await conn.execute(
+        update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=now)
+    )
 
 
 async def revoke_token(conn: AsyncConnection, token_id: int, now: datetime) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 from aiohttp import web
+from aiohttp.helpers import ChainMapProxy
 from markupsafe import Markup
 
 from server import __version__
@@ -30,12 +31,26 @@ def make_templates() -> jinja2.Environment:
     return env
 
 
-def render(request: web.Request, template: str, *, status: int = 200, **context: object) -> web.Response:
-    config = request.app[CONFIG]
-    html = request.app[TEMPLATES].get_template(template).render(
-        instance=config.instance, domain=config.domain, **context
+def render_html(app: web.Application | ChainMapProxy, template: str, **context: object) -> str:
+    """A page rendered with what every template may use (instance, domain).
+
+    ``app`` may be ``request.config_dict``, so sub-apps see the root app's keys.
+    """
+    config = app[CONFIG]
+    return (
+        app[TEMPLATES]
+        .get_template(template)
+        .render(instance=config.instance, domain=config.domain, **context)
     )
-    return web.Response(text=html, status=status, content_type="text/html", headers={"Vary": "Accept"})
+
+
+def render(
+    request: web.Request, template: str, *, status: int = 200, **context: object
+) -> web.Response:
+    html = render_html(request.config_dict, template, **context)
+    return web.Response(
+        text=html, status=status, content_type="text/html", headers={"Vary": "Accept"}
+    )
 
 
 async def render_profile(request: web.Request, account: AccountRow) -> web.Response:

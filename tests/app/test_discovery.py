@@ -41,7 +41,9 @@ async def test_webfinger_acct_returns_a_jrd_with_self_and_profile_links(client: 
         "http://a.test/users/alice/",
     ],
 )
-async def test_webfinger_accepts_every_form_of_the_resource(client: TestClient, resource: str) -> None:
+async def test_webfinger_accepts_every_form_of_the_resource(
+    client: TestClient, resource: str
+) -> None:
     resp = await client.get("/.well-known/webfinger", params={"resource": resource})
     assert resp.status == 200, await resp.text()
     assert (await resp.json())["subject"] == "acct:alice@a.test"
@@ -108,7 +110,10 @@ async def test_nodeinfo_follows_the_official_schema(client: TestClient, version:
     assert href == f"http://a.test/nodeinfo/{version}"
     resp = await client.get(f"/nodeinfo/{version}")
     assert resp.status == 200
-    assert f'profile="http://nodeinfo.diaspora.software/ns/schema/{version}#"' in resp.headers["Content-Type"]
+    assert (
+        f'profile="http://nodeinfo.diaspora.software/ns/schema/{version}#"'
+        in resp.headers["Content-Type"]
+    )
     body = await resp.json()
     jsonschema.validate(body, official_nodeinfo_schema(version))
     assert body["software"]["name"] == "warmline"

@@ -51,7 +51,15 @@ class ServerProcess:
         return f"http://{self.domain}"
 
     def flags(self) -> list[str]:
-        flags = ["--dev", "--domain", self.domain, "--listen", self.domain, "--data", str(self.data)]
+        flags = [
+            "--dev",
+            "--domain",
+            self.domain,
+            "--listen",
+            self.domain,
+            "--data",
+            str(self.data),
+        ]
         if self.config_file:
             flags += ["--config", str(self.config_file)]
         return flags

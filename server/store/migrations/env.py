@@ -8,7 +8,9 @@ from server.store.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("migrations run through server.store.Database.migrate(), not the alembic CLI")
+    raise RuntimeError(
+        "migrations run through server.store.Database.migrate(), not the alembic CLI"
+    )
 
 context.configure(
     connection=connection,

@@ -43,7 +43,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and out.strip() == f"warmline {__version__}"
 
 
-def test_member_create_then_token_create(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_member_create_then_token_create(
+    flags: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(["member", "create", "alice", "--display-name", "Alice", *flags], capsys)
     assert (code, out.strip(), err) == (0, "@alice@cli.test", "")
     code, out, err = run(["token", "create", "alice", "--scopes", "read write", *flags], capsys)

@@ -98,7 +98,10 @@ def test_file_sections_are_typed_and_checked(tmp_path: Path) -> None:
     for text, message in [
         ('[server]\ndomain = "a.example"\nbogus = 1\n', "unknown setting"),
         ('[server]\ndomain = "a.example"\n[instance]\nname = 5\n', "name must be a str"),
-        ('[server]\ndomain = "a.example"\n[federation]\nauthorized_fetch = "yes"\n', "must be a bool"),
+        (
+            '[server]\ndomain = "a.example"\n[federation]\nauthorized_fetch = "yes"\n',
+            "must be a bool",
+        ),
         ('[server]\ndomain = "a.example"\n[nope]\n', "unknown table"),
         ("[server\n", "not valid TOML"),
         ('[server]\ndomain = "a.example"\nlog_level = "LOUD"\n', "log_level must be one of"),

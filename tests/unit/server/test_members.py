@@ -38,7 +38,9 @@ async def test_member_gets_rsa_2048_and_ed25519_keys(db: Database) -> None:
         stored = {row.kind: row for row in await q.account_keys(conn, account.id)}
     rsa_key = fkeys.load_private_pem(stored["rsa"].private_pem or "")
     assert isinstance(rsa_key, rsa.RSAPrivateKey) and rsa_key.key_size == 2048
-    assert isinstance(fkeys.load_private_pem(stored["ed25519"].private_pem or ""), ed25519.Ed25519PrivateKey)
+    assert isinstance(
+        fkeys.load_private_pem(stored["ed25519"].private_pem or ""), ed25519.Ed25519PrivateKey
+    )
 
 
 async def test_usernames_are_unique_regardless_of_case(db: Database) -> None:

@@ -51,7 +51,8 @@ async def test_times_come_back_timezone_aware(db: Database) -> None:
     account_id = db.new_id()
     async with db.transaction() as conn:
         await q.insert_account(
-            conn, {"id": account_id, "username": "t", "fields": [], "created_at": now, "updated_at": now}
+            conn,
+            {"id": account_id, "username": "t", "fields": [], "created_at": now, "updated_at": now},
         )
     async with db.read() as conn:
         row = await q.get_account(conn, account_id)
