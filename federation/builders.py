@@ -49,6 +49,7 @@ class ActorInfo:
     icon_url: str | None = None
     icon_media_type: str = "image/png"
     headline: str = ""
+    location: str = ""
     fields: Sequence[tuple[str, str]] = field(default_factory=tuple)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -94,6 +95,8 @@ def actor_document(info: ActorInfo) -> dict[str, Any]:
     }
     if info.headline:
         doc["headline"] = info.headline
+    if info.location:
+        doc["location"] = {"type": "Place", "name": info.location}
     if info.icon_url:
         doc["icon"] = {"type": "Image", "mediaType": info.icon_media_type, "url": info.icon_url}
     doc.update(info.extra)

@@ -81,6 +81,21 @@ def build_parser() -> Parser:
         help="read the password from the first line of stdin",
     )
     _config_flags(create)
+    update = member_cmds.add_parser("update", help="change a member's public profile")
+    update.add_argument("username")
+    update.add_argument("--display-name", metavar="TEXT")
+    update.add_argument("--headline", metavar="TEXT", help='e.g. "Founder at Example Co"')
+    update.add_argument("--summary", metavar="TEXT", help="about text (plain text)")
+    update.add_argument("--location", metavar="TEXT")
+    update.add_argument(
+        "--field",
+        metavar="NAME=VALUE",
+        action="append",
+        help="a profile field; repeat for several (replaces all fields)",
+    )
+    update.add_argument("--locked", action=argparse.BooleanOptionalAction, default=None,
+                        help="approve followers by hand")  # fmt: skip
+    _config_flags(update)
 
     token = commands.add_parser("token", help="manage API tokens")
     token_cmds = token.add_subparsers(dest="token_command", metavar="ACTION", parser_class=Parser)
@@ -137,6 +152,38 @@ def cmd_member_create(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _fields(values: list[str] | None) -> list[tuple[str, str]] | None:
+    if values is None:
+        return None
+    pairs = []
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep:
+            raise CliError(f"--field must look like NAME=VALUE, got {value!r}")
+        pairs.append((name, text))
+    return pairs
+
+
+def cmd_member_update(args: argparse.Namespace, config: Config) -> int:
+    from server.services.members import ProfileChanges, update_profile
+
+    changes = ProfileChanges(
+        display_name=args.display_name,
+        headline=args.headline,
+        summary=args.summary,
+        location=args.location,
+        fields=_fields(args.field),
+        locked=args.locked,
+    )
+
+    async def action(db: Database) -> str:
+        account = await update_profile(db, args.username, changes)
+        return f"@{account.username}@{config.domain}"
+
+    print(asyncio.run(_with_db(config, action)))
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace, config: Config) -> int:
     from server.services.tokens import create_token
 
@@ -158,7 +205,7 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace, Config]
     if args.command == "serve":
         return cmd_serve
     if args.command == "member":
-        return cmd_member_create
+        return cmd_member_create if args.member_command == "create" else cmd_member_update
     return cmd_token_create
 
 

@@ -77,6 +77,7 @@ async def actor_doc(app: web.Application, account: AccountRow) -> dict[str, Any]
         discoverable=account.discoverable,
         icon_url=account.avatar_url or config.base_url + DEFAULT_AVATAR,
         headline=account.headline,
+        location=account.location,
         fields=[(f["name"], f["value"]) for f in account.fields],
     )
     return actor_document(info)

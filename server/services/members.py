@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import keys as fkeys
 from server.services.errors import Conflict, NotFound, ValidationError
+from server.services.html import text_to_html
 from server.store import Database
 from server.store import accounts as q
 from server.store.accounts import AccountRow, DuplicateError
@@ -209,6 +211,79 @@ async def get_member(db: Database, username: str) -> AccountRow:
         row = await q.get_local_account(conn, username)
     if row is None or row.actor_type != "Person":
         raise NotFound(f"no member called {username!r}")
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChanges:
+    """Profile fields to change; None leaves a field as it is."""
+
+    display_name: str | None = None
+    headline: str | None = None
+    summary: str | None = None  # plain text; stored as escaped HTML paragraphs
+    location: str | None = None
+    fields: list[tuple[str, str]] | None = None
+    locked: bool | None = None
+    discoverable: bool | None = None
+
+
+HEADLINE_MAX = 200
+SUMMARY_MAX = 5000
+LOCATION_MAX = 100
+FIELDS_MAX = 8
+FIELD_NAME_MAX = 255
+FIELD_VALUE_MAX = 2048
+
+
+def _plain(value: str, name: str, limit: int) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise ValidationError(f"{name.replace('_', ' ')} must be at most {limit} characters", field=name)
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
+        raise ValidationError(f"{name.replace('_', ' ')} must not contain control characters", field=name)
+    return value
+
+
+def _profile_values(changes: ProfileChanges) -> dict[str, object]:
+    values: dict[str, object] = {}
+    if changes.display_name is not None:
+        values["display_name"] = clean_display_name(changes.display_name)
+    if changes.headline is not None:
+        values["headline"] = _plain(changes.headline, "headline", HEADLINE_MAX).replace("\n", " ")
+    if changes.location is not None:
+        values["location"] = _plain(changes.location, "location", LOCATION_MAX).replace("\n", " ")
+    if changes.summary is not None:
+        values["summary"] = text_to_html(_plain(changes.summary, "summary", SUMMARY_MAX))
+    if changes.fields is not None:
+        if len(changes.fields) > FIELDS_MAX:
+            raise ValidationError(f"at most {FIELDS_MAX} profile fields", field="fields")
+        values["fields"] = [
+            {
+                "name": _plain(name, "field_name", FIELD_NAME_MAX),
+                "value": html.escape(_plain(value, "field_value", FIELD_VALUE_MAX)),
+            }
+            for name, value in changes.fields
+            if name.strip()
+        ]
+    for flag in ("locked", "discoverable"):
+        if getattr(changes, flag) is not None:
+            values[flag] = bool(getattr(changes, flag))
+    return values
+
+
+async def update_profile(
+    db: Database, username: str, changes: ProfileChanges, *, now: datetime | None = None
+) -> AccountRow:
+    """Change a member's public profile; the new actor is served at once."""
+    member = await get_member(db, username)
+    values = _profile_values(changes)
+    if not values:
+        return member
+    values["updated_at"] = now or datetime.now(UTC)
+    async with db.transaction() as conn:
+        await q.update_account(conn, member.id, values)
+        row = await q.get_account(conn, member.id)
+    assert row is not None
     return row
 
 

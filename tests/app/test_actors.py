@@ -121,3 +121,26 @@ async def test_unknown_member_is_404_in_the_asked_format(client: TestClient) -> 
 async def test_instance_actor_is_not_a_member_page(client: TestClient) -> None:
     resp = await client.get("/users/instance.actor", headers={"Accept": AS2})
     assert resp.status == 404
+
+
+async def test_profile_changes_show_in_the_actor_and_the_page(client: TestClient) -> None:
+    from server.services.members import ProfileChanges, update_profile
+
+    changes = ProfileChanges(
+        headline="Founder at Example Co",
+        summary="Hello & welcome",
+        location="Lyon",
+        fields=[("Website", "https://alice.example")],
+    )
+    await update_profile(client.app[DB], "alice", changes)
+    doc = await get_actor(client)
+    validate("actor", doc)
+    assert doc["summary"] == "<p>Hello &amp; welcome</p>"
+    assert doc["headline"] == "Founder at Example Co"
+    assert doc["location"] == {"type": "Place", "name": "Lyon"}
+    assert doc["attachment"] == [
+        {"type": "PropertyValue", "name": "Website", "value": "https://alice.example"}
+    ]
+    assert compact_inbound(doc)["headline"] == "Founder at Example Co"
+    page = await (await client.get("/@alice", headers={"Accept": "text/html"})).text()
+    assert "Founder at Example Co" in page and "Lyon" in page and "Hello &amp; welcome" in page

@@ -112,3 +112,12 @@ def test_console_script_is_installed() -> None:
     assert exe, "the warmline console script is not installed next to this Python"
     done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0 and done.stdout.strip() == f"warmline {__version__}"
+
+
+def test_member_update(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    run(["member", "create", "hana", *flags], capsys)
+    argv = ["member", "update", "hana", "--headline", "CTO", "--field", "Site=https://h.example", *flags]
+    code, out, err = run(argv, capsys)
+    assert (code, out.strip(), err) == (0, "@hana@cli.test", "")
+    code, _, err = run(["member", "update", "hana", "--field", "oops", *flags], capsys)
+    assert code == 1 and "NAME=VALUE" in one_line(err)

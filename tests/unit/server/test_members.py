@@ -98,3 +98,24 @@ async def test_token_scopes_and_owner_are_checked(db: Database) -> None:
         await tokens.create_token(db, "frank", scopes="  ")
     with pytest.raises(NotFound):
         await tokens.create_token(db, "nobody")
+
+
+async def test_profile_update_validates_and_escapes(db: Database) -> None:
+    await members.create_member(db, "gina")
+    changes = members.ProfileChanges(
+        headline="Founder <b>at</b> Example",
+        summary="Builds things.\n\nLikes <script>",
+        location="Lyon",
+        fields=[("Site", "https://gina.example"), ("", "ignored")],
+        locked=True,
+    )
+    account = await members.update_profile(db, "GINA", changes)
+    assert account.headline == "Founder <b>at</b> Example"  # plain text, escaped where shown
+    assert account.summary == "<p>Builds things.</p><p>Likes &lt;script&gt;</p>"
+    assert account.fields == [{"name": "Site", "value": "https://gina.example"}]
+    assert account.location == "Lyon" and account.locked is True
+    with pytest.raises(ValidationError, match="at most 200") as info:
+        await members.update_profile(db, "gina", members.ProfileChanges(headline="x" * 201))
+    assert info.value.field == "headline"
+    with pytest.raises(ValidationError, match="at most 8 profile fields"):
+        await members.update_profile(db, "gina", members.ProfileChanges(fields=[("a", "b")] * 9))
