@@ -236,11 +236,11 @@ FIELD_VALUE_MAX = 2048
 
 
 def _plain(value: str, name: str, limit: int) -> str:
-    value = value.strip()
+    value, label = value.strip(), name.replace("_", " ")
     if len(value) > limit:
-        raise ValidationError(f"{name.replace('_', ' ')} must be at most {limit} characters", field=name)
+        raise ValidationError(f"{label} must be at most {limit} characters", field=name)
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
-        raise ValidationError(f"{name.replace('_', ' ')} must not contain control characters", field=name)
+        raise ValidationError(f"{label} must not contain control characters", field=name)
     return value
 
 

@@ -116,7 +116,8 @@ def test_console_script_is_installed() -> None:
 
 def test_member_update(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     run(["member", "create", "hana", *flags], capsys)
-    argv = ["member", "update", "hana", "--headline", "CTO", "--field", "Site=https://h.example", *flags]
+    argv = ["member", "update", "hana", "--headline", "CTO", "--field", "Site=https://h.example"]
+    argv += flags
     code, out, err = run(argv, capsys)
     assert (code, out.strip(), err) == (0, "@hana@cli.test", "")
     code, _, err = run(["member", "update", "hana", "--field", "oops", *flags], capsys)
