@@ -1,0 +1,118 @@
+"""Run a real ``warmline serve`` subprocess for the server benchmarks."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bench._common import proc_status
+
+WARMLINE = str(Path(sys.executable).with_name("warmline"))
+
+
+class ServerError(RuntimeError):
+    """The server did not start; the message carries its output."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def create_member(data: Path, authority: str, username: str = "alice") -> None:
+    """``warmline member create`` (runs the migrations on a fresh data dir)."""
+    cmd = [
+        WARMLINE,
+        "member",
+        "create",
+        username,
+        "--dev",
+        "--domain",
+        authority,
+        "--data",
+        str(data),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise ServerError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr.strip()}")
+
+
+class Server:
+    """``warmline serve --dev`` on 127.0.0.1:port with its log in ``data/server.log``."""
+
+    def __init__(self, data: Path, port: int) -> None:
+        self.data, self.port = data, port
+        self.authority = f"127.0.0.1:{port}"
+        self.base = f"http://{self.authority}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data / "server.log"
+
+    def start(self, timeout: float = 60.0) -> float:
+        """Start and wait for ``/healthz``; return seconds from spawn to the first 200."""
+        self.data.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            WARMLINE,
+            "serve",
+            "--dev",
+            "--listen",
+            self.authority,
+            "--domain",
+            self.authority,
+            "--data",
+            str(self.data),
+        ]
+        with open(self.log_path, "ab") as log:
+            started = time.perf_counter()
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        deadline = started + timeout
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise ServerError(
+                    f"warmline serve exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
+            if self._healthy():
+                return time.perf_counter() - started
+            time.sleep(0.005)
+        self.stop()
+        raise ServerError(f"no /healthz answer within {timeout:g}s:\n{self.log_tail()}")
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            return False
+
+    def rss_kib(self) -> dict[str, int]:
+        """Current (VmRSS) and peak (VmHWM) resident memory of the server, KiB."""
+        return proc_status(self.proc.pid) if self.proc else {}
+
+    def log_tail(self, lines: int = 25) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return "(no log)"
+
+    def stop(self) -> None:
+        """SIGINT (aiohttp's graceful shutdown), then SIGKILL after 10 s."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
