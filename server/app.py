@@ -6,6 +6,7 @@ outbound HTTP session) and closed in reverse; nothing happens at import time.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import web
@@ -18,12 +19,16 @@ from server.ap import actors, discovery
 from server.appkeys import CONFIG, DB, HTTP, KEYRING, REMOTE, TEMPLATES, URLS
 from server.config import Config
 from server.middleware import error_middleware, request_id_middleware
+from server.services.errors import Conflict
 from server.services.keyring import Keyring, SigningKey
-from server.services.members import ensure_instance_actor
+from server.services.members import create_member, ensure_instance_actor
 from server.services.remote import RemoteActors
 from server.store import Database
 from server.urls import Urls
 from server.web import pages
+
+log = logging.getLogger("warmline")
+DEMO_USERNAME = "demo"
 
 
 def make_signer(key: SigningKey) -> Signer:
@@ -49,6 +54,15 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await db.close()
 
 
+async def _demo_member(app: web.Application) -> AsyncIterator[None]:
+    try:
+        await create_member(app[DB], DEMO_USERNAME, display_name="Demo Member")
+        log.info("created the demo member @%s@%s", DEMO_USERNAME, app[CONFIG].domain)
+    except Conflict:
+        pass
+    yield
+
+
 async def _keys_and_http(app: web.Application) -> AsyncIterator[None]:
     config, db = app[CONFIG], app[DB]
     instance = await ensure_instance_actor(db)
@@ -67,8 +81,11 @@ async def _keys_and_http(app: web.Application) -> AsyncIterator[None]:
         await session.close()
 
 
-def create_app(config: Config) -> web.Application:
-    """Build the app for ``config``; resources open when it starts."""
+def create_app(config: Config, *, demo: bool = False) -> web.Application:
+    """Build the app for ``config``; resources open when it starts.
+
+    ``demo`` creates the member ``demo`` at start-up when it does not exist.
+    """
     app = web.Application(
         middlewares=[request_id_middleware, error_middleware],
         client_max_size=config.max_body_bytes,
@@ -77,6 +94,8 @@ def create_app(config: Config) -> web.Application:
     app[URLS] = Urls(config.base_url)
     app[TEMPLATES] = pages.make_templates()
     app.cleanup_ctx.extend([_database, _keys_and_http])
+    if demo:
+        app.cleanup_ctx.append(_demo_member)
     app.add_routes(discovery.routes)
     app.add_routes(actors.routes)
     app.add_routes(pages.routes)

@@ -217,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Only the server logs as it goes; the other commands stay quiet unless it fails.
         level = config.log_level if args.command == "serve" else "WARNING"
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         return _dispatch(args)(args, config)
     except (ConfigError, CliError, DatabaseError) as exc:
         print(f"warmline: error: {exc}", file=sys.stderr)

@@ -1,8 +1,7 @@
-"""Running the server process: start-up checks, the demo member, the listener."""
+"""Running the server process."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiohttp import web
@@ -10,32 +9,13 @@ from aiohttp import web
 from server import __version__
 from server.app import create_app
 from server.config import Config
-from server.services.errors import Conflict
-from server.services.members import create_member
-from server.store import Database
 
 log = logging.getLogger("warmline")
 
-DEMO_USERNAME = "demo"
-
-
-async def prepare(config: Config, *, demo: bool) -> None:
-    """Migrate the database before listening, so a broken one fails the start."""
-    db = Database(config.effective_database_url)
-    try:
-        await db.migrate()
-        if demo:
-            try:
-                await create_member(db, DEMO_USERNAME, display_name="Demo Member")
-                log.info("created the demo member @%s@%s", DEMO_USERNAME, config.domain)
-            except Conflict:
-                pass
-    finally:
-        await db.close()
-
 
 def serve(config: Config, *, demo: bool = False) -> None:
-    asyncio.run(prepare(config, demo=demo))
+    """Listen until stopped (SIGINT/SIGTERM). Start-up migrates the database first;
+    a database that cannot be opened stops the start with a DatabaseError."""
     mode = "development (http ids, private peers allowed)" if config.dev else "production"
     log.info(
         "Warmline %s at %s, listening on %s:%s, %s mode",
@@ -46,7 +26,7 @@ def serve(config: Config, *, demo: bool = False) -> None:
         mode,
     )
     web.run_app(
-        create_app(config),
+        create_app(config, demo=demo),
         host=config.listen_host,
         port=config.listen_port,
         print=None,

@@ -12,16 +12,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from server.ids import IdGenerator
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,11 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, poolclass=AsyncAdaptedQueuePool, pool_size=5)
+        # No overflow: each SQLite connection has its own thread in aiosqlite, and
+        # opening one per request beyond the pool costs more than waiting.
+        engine = create_async_engine(
+            url, poolclass=AsyncAdaptedQueuePool, pool_size=8, max_overflow=0
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -74,6 +79,9 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    # Imported here: Alembic costs ~160 ms of start-up and only migrations need it.
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", MIGRATIONS)
     cfg.attributes["connection"] = connection
@@ -95,6 +103,8 @@ class Database:
     async def migrate(self) -> None:
         """Bring the schema to the newest version (run at every start-up)."""
 
+        from alembic import command
+
         def upgrade(sync_conn: Connection) -> None:
             command.upgrade(alembic_config(sync_conn), "head")
 
@@ -102,8 +112,9 @@ class Database:
             async with self.engine.begin() as conn:
                 await conn.run_sync(upgrade)
         except Exception as exc:  # any driver error: report it as one clear line
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise DatabaseError(
-                f"cannot open or migrate the database at {self.url}: {exc}"
+                f"cannot open or migrate the database at {self.url}: {reason}"
             ) from exc
 
     @asynccontextmanager

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -154,4 +155,201 @@ api_tokens = Table(
     Column("revoked_at", UTCDateTime, nullable=True),
 )
 
-__all__ = ["accounts", "api_tokens", "keys", "metadata", "users"]
+
+def _fk(
+    column: str, target: str, *, nullable: bool = False, ondelete: str = "CASCADE"
+) -> Column[int]:
+    return Column(column, BigInteger, ForeignKey(target, ondelete=ondelete), nullable=nullable)
+
+
+# Posts, local and remote. A boost is a status whose ``reblog_of_id`` points at
+# the boosted one (as in Mastodon). Local statuses store no ``uri``: their ids
+# derive from the domain, like local accounts. A deleted status keeps its row
+# (``deleted_at``) so its id answers 410 Gone with a Tombstone.
+statuses = Table(
+    "statuses",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id"),
+    Column("local", Boolean, nullable=False),
+    Column("uri", Text, nullable=True, unique=True),
+    Column("url", Text, nullable=True),
+    Column("object_type", String(16), nullable=False, server_default="Note"),
+    _fk("in_reply_to_id", "statuses.id", nullable=True, ondelete="SET NULL"),
+    Column("in_reply_to_uri", Text, nullable=True),
+    _fk("in_reply_to_account_id", "accounts.id", nullable=True, ondelete="SET NULL"),
+    _fk("reblog_of_id", "statuses.id", nullable=True),
+    Column("content", Text, nullable=False, server_default=""),
+    Column("source_text", Text, nullable=True),
+    Column("spoiler_text", Text, nullable=False, server_default=""),
+    Column("sensitive", Boolean, nullable=False, server_default="0"),
+    Column("visibility", String(16), nullable=False),
+    Column("language", String(16), nullable=True),
+    Column("replies_count", Integer, nullable=False, server_default="0"),
+    Column("reblogs_count", Integer, nullable=False, server_default="0"),
+    Column("favourites_count", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("edited_at", UTCDateTime, nullable=True),
+    Column("deleted_at", UTCDateTime, nullable=True),
+    Index("ix_statuses_account_id_id", "account_id", "id"),
+    Index("ix_statuses_in_reply_to_id", "in_reply_to_id"),
+    Index("ix_statuses_reblog_of_id", "reblog_of_id"),
+    Index("ix_statuses_in_reply_to_uri", "in_reply_to_uri"),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column(
+        "status_id", BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Index("ix_mentions_account_id", "account_id"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False, unique=True),
+)
+
+status_tags = Table(
+    "status_tags",
+    metadata,
+    Column(
+        "status_id", BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("tag_id", BigInteger, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_status_tags_tag_id_status_id", "tag_id", "status_id"),
+)
+
+# Who follows whom. ``uri`` is the id of the Follow activity (ours or theirs),
+# which an Accept, Reject or Undo must name.
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id"),
+    _fk("target_account_id", "accounts.id"),
+    Column("state", String(16), nullable=False),  # pending | accepted
+    Column("uri", Text, nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(
+        "uq_follows_account_id_target_account_id", "account_id", "target_account_id", unique=True
+    ),
+    Index("ix_follows_target_account_id_state", "target_account_id", "state"),
+)
+
+favourites = Table(
+    "favourites",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id"),
+    _fk("status_id", "statuses.id"),
+    Column("uri", Text, nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("uq_favourites_account_id_status_id", "account_id", "status_id", unique=True),
+    Index("ix_favourites_status_id", "status_id"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id"),
+    Column("type", String(32), nullable=False),
+    _fk("from_account_id", "accounts.id"),
+    _fk("status_id", "statuses.id", nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_notifications_account_id_id", "account_id", "id"),
+)
+
+# Fan-out on write: one row per (local reader, status) for home timelines, so
+# reading a timeline is one index range scan whatever the number of follows.
+home_feed = Table(
+    "home_feed",
+    metadata,
+    Column(
+        "account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "status_id", BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Index("ix_home_feed_status_id", "status_id"),
+)
+
+# Every activity a local actor sent, as sent (the outbox and the delivery source).
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("uri", Text, nullable=False, unique=True),
+    _fk("account_id", "accounts.id"),
+    Column("type", String(32), nullable=False),
+    Column("object_uri", Text, nullable=True),
+    Column("public", Boolean, nullable=False, server_default="0"),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_activities_account_id_id", "account_id", "id"),
+)
+
+# The durable delivery queue: one row per (activity, destination inbox).
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    _fk("activity_id", "activities.id"),
+    Column("inbox_url", Text, nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("state", String(16), nullable=False, server_default="pending"),  # pending|sent|dead
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Index("ix_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("uq_deliveries_activity_id_inbox_url", "activity_id", "inbox_url", unique=True),
+)
+
+# What we know about other servers: blocks and delivery health (circuit breaker).
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("blocked", Boolean, nullable=False, server_default="0"),
+    Column("consecutive_failures", Integer, nullable=False, server_default="0"),
+    Column("circuit_open_until", UTCDateTime, nullable=True),
+    Column("last_success_at", UTCDateTime, nullable=True),
+    Column("last_failure_at", UTCDateTime, nullable=True),
+)
+
+# The durable inbox: verified activities, stored before we answer 202 and
+# processed by the inbox worker. ``activity_uri`` dedupes redeliveries.
+inbox_items = Table(
+    "inbox_items",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("activity_uri", Text, nullable=False, unique=True),
+    Column("activity_type", String(32), nullable=False),
+    Column("actor_uri", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("state", String(16), nullable=False, server_default="pending"),  # pending|done|failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Index("ix_inbox_items_state_next_attempt_at", "state", "next_attempt_at"),
+)
+
+__all__ = [
+    "accounts", "activities", "api_tokens", "deliveries", "favourites", "follows",
+    "home_feed", "hosts", "inbox_items", "keys", "mentions", "metadata",
+    "notifications", "status_tags", "statuses", "tags", "users",
+]  # fmt: skip

@@ -22,7 +22,9 @@ def imported_modules(path: Path) -> set[str]:
 def test_federation_never_imports_server() -> None:
     offenders = {
         str(path.relative_to(FEDERATION.parent)): sorted(
-            name for name in imported_modules(path) if name == "server" or name.startswith("server.")
+            name
+            for name in imported_modules(path)
+            if name == "server" or name.startswith("server.")
         )
         for path in FEDERATION.rglob("*.py")
     }

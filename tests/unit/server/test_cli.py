@@ -122,3 +122,17 @@ def test_member_update(flags: list[str], capsys: pytest.CaptureFixture[str]) -> 
     assert (code, out.strip(), err) == (0, "@hana@cli.test", "")
     code, _, err = run(["member", "update", "hana", "--field", "oops", *flags], capsys)
     assert code == 1 and "NAME=VALUE" in one_line(err)
+
+
+def test_serve_with_an_unusable_database_fails_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "warmline.sqlite3").mkdir()  # a folder where the database file should be
+    done = subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--dev", "--data", str(tmp_path)]
+        + ["--listen", "127.0.0.1:0", "--domain", "x.test"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+    assert errors == [errors[0]] and errors[0].startswith("warmline: error: cannot open or migrate")
