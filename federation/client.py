@@ -106,6 +106,14 @@ async def fetch_document(
     raise FetchError(f"GET {url}: more than {max_redirects} redirects", retryable=False)
 
 
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    """What a POST got back: the status and the ``Retry-After`` header, if any."""
+
+    status: int
+    retry_after: str | None = None
+
+
 async def post_document(
     session: aiohttp.ClientSession,
     url: str,
@@ -114,8 +122,8 @@ async def post_document(
     signer: Signer | None,
     content_type: str = AS2_CONTENT_TYPE,
     allow_http: bool = False,
-) -> int:
-    """POST ``body`` (redirects are not followed) and return the response status.
+) -> PostResult:
+    """POST ``body`` (redirects are not followed) and return what came back.
 
     Status interpretation is the caller's (delivery policy); only network errors
     and timeouts raise (:class:`FetchError` with ``retryable=True``), plus
@@ -125,7 +133,7 @@ async def post_document(
     headers = _headers("POST", target, {"Content-Type": content_type}, body, signer)
     with _network_errors("POST", target):
         async with session.post(target, data=body, headers=headers, allow_redirects=False) as resp:
-            return resp.status
+            return PostResult(resp.status, resp.headers.get("Retry-After"))
 
 
 def _request_url(url: str | URL, allow_http: bool) -> URL:

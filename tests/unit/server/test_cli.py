@@ -126,9 +126,9 @@ def test_member_update(flags: list[str], capsys: pytest.CaptureFixture[str]) -> 
 
 def test_serve_with_an_unusable_database_fails_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "warmline.sqlite3").mkdir()  # a folder where the database file should be
+    flags = ["--dev", "--data", str(tmp_path), "--listen", "127.0.0.1:0", "--domain", "x.test"]
     done = subprocess.run(
-        [sys.executable, "-m", "server", "serve", "--dev", "--data", str(tmp_path)]
-        + ["--listen", "127.0.0.1:0", "--domain", "x.test"],
+        [sys.executable, "-m", "server", "serve", *flags],
         capture_output=True,
         text=True,
         timeout=60,
