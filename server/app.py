@@ -7,41 +7,30 @@ outbound HTTP session) and closed in reverse; nothing happens at import time.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from federation.client import Signer
-from federation.httpsig import sign_cavage
 from federation.netguard import AddressPolicy, make_session
 from server import __version__
-from server.ap import actors, discovery
-from server.appkeys import CONFIG, DB, HTTP, KEYRING, REMOTE, TEMPLATES, URLS
+from server.ap import actors, collections, discovery, inbox, objects
+from server.appkeys import CONFIG, DB, HTTP, KEYRING, REMOTE, SERVICES, TEMPLATES, URLS
 from server.config import Config
 from server.middleware import error_middleware, request_id_middleware
+from server.services.context import Services
 from server.services.errors import Conflict
-from server.services.keyring import Keyring, SigningKey
+from server.services.keyring import Keyring, signer_for
 from server.services.members import create_member, ensure_instance_actor
 from server.services.remote import RemoteActors
 from server.store import Database
 from server.urls import Urls
 from server.web import pages
+from server.workers.delivery import DeliveryWorker
+from server.workers.inbox import InboxWorker
+from server.workers.runner import Runner
 
 log = logging.getLogger("warmline")
 DEMO_USERNAME = "demo"
-
-
-def make_signer(key: SigningKey) -> Signer:
-    """A signer hook for federation.client that signs with ``key`` (draft-cavage)."""
-
-    def sign(
-        method: str, url: str, headers: Mapping[str, str], body: bytes | None
-    ) -> Mapping[str, str]:
-        return sign_cavage(
-            method, url, headers, body, key_id=key.key_id, private_key=key.private_key
-        )
-
-    return sign
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -74,17 +63,28 @@ async def _keys_and_http(app: web.Application) -> AsyncIterator[None]:
         total_timeout=config.federation.fetch_timeout,
     )
     app[HTTP] = session
-    app[REMOTE] = RemoteActors(db, session, config, make_signer(instance_keys.rsa))
+    app[REMOTE] = RemoteActors(db, session, config, signer_for(instance_keys.rsa))
+    app[SERVICES] = Services(db, config, app[URLS], app[REMOTE], keyring)
     try:
         yield
     finally:
         await session.close()
 
 
-def create_app(config: Config, *, demo: bool = False) -> web.Application:
+async def _workers(app: web.Application) -> AsyncIterator[None]:
+    """The delivery and inbox workers run inside the web process."""
+    svc = app[SERVICES]
+    delivery = Runner("delivery", DeliveryWorker(svc, app[HTTP]).run_once, svc.wake.deliveries)
+    inbox = Runner("inbox", InboxWorker(svc).run_once, svc.wake.inbox)
+    async with delivery.running(), inbox.running():
+        yield
+
+
+def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> web.Application:
     """Build the app for ``config``; resources open when it starts.
 
-    ``demo`` creates the member ``demo`` at start-up when it does not exist.
+    ``demo`` creates the member ``demo`` at start-up when it does not exist;
+    ``workers=False`` leaves the queues alone (tests drive them by hand).
     """
     app = web.Application(
         middlewares=[request_id_middleware, error_middleware],
@@ -94,9 +94,14 @@ def create_app(config: Config, *, demo: bool = False) -> web.Application:
     app[URLS] = Urls(config.base_url)
     app[TEMPLATES] = pages.make_templates()
     app.cleanup_ctx.extend([_database, _keys_and_http])
+    if workers:
+        app.cleanup_ctx.append(_workers)
     if demo:
         app.cleanup_ctx.append(_demo_member)
     app.add_routes(discovery.routes)
+    app.add_routes(inbox.routes)
+    app.add_routes(objects.routes)
+    app.add_routes(collections.routes)
     app.add_routes(actors.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static", pages.STATIC_DIR, append_version=False)

@@ -6,6 +6,7 @@ from aiohttp import ClientSession, web
 from jinja2 import Environment
 
 from server.config import Config
+from server.services.context import Services
 from server.services.keyring import Keyring
 from server.services.remote import RemoteActors
 from server.store import Database
@@ -18,4 +19,5 @@ HTTP = web.AppKey("http", ClientSession)
 TEMPLATES = web.AppKey("templates", Environment)
 KEYRING = web.AppKey("keyring", Keyring)
 REMOTE = web.AppKey("remote", RemoteActors)
+SERVICES = web.AppKey("services", Services)
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from federation.delivery import DEFAULT_SCHEDULE
+
 DEFAULT_LISTEN = "127.0.0.1:8080"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -42,6 +44,16 @@ class FederationSettings:
     max_document_bytes: int = 1_000_000
     # How long a fetched remote actor is trusted before it is fetched again.
     actor_refresh_seconds: int = 86_400
+    # Seconds between delivery attempts 1, 2, ...; after the last, give up.
+    delivery_schedule: tuple[int, ...] = DEFAULT_SCHEDULE
+    # Deliveries in flight at once, in all and per destination host.
+    delivery_concurrency: int = 64
+    delivery_per_host: int = 4
+    # Consecutive failures that open a host's circuit, and how long it stays open.
+    circuit_failures: int = 8
+    circuit_open_seconds: int = 3_600
+    # Largest activity accepted at an inbox.
+    max_inbox_bytes: int = 256_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +162,15 @@ def _section(cls: type, data: Any, name: str) -> Any:
     unknown = set(data) - set(known)
     if unknown:
         raise ConfigError(f"unknown setting(s) in [{name}]: {', '.join(sorted(unknown))}")
-    for key, value in data.items():
+    for key, value in list(data.items()):
         expected = type(getattr(cls(), key))
+        if expected is tuple:
+            if not isinstance(value, list) or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+            ):
+                raise ConfigError(f"[{name}] {key} must be a list of positive integers")
+            data[key] = tuple(value)
+            continue
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             continue
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):

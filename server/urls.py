@@ -39,6 +39,25 @@ class Urls:
     def ed25519_key(self, username: str) -> str:
         return f"{self.actor(username)}#ed25519-key"
 
+    def status(self, username: str, status_id: int) -> str:
+        return f"{self.actor(username)}/statuses/{status_id}"
+
+    def status_page(self, username: str, status_id: int) -> str:
+        return f"{self.profile(username)}/{status_id}"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base}/tags/{name}"
+
+    def follow_activity(self, username: str, follow_id: int) -> str:
+        return f"{self.actor(username)}#follows/{follow_id}"
+
+    def like_activity(self, username: str, favourite_id: int) -> str:
+        return f"{self.actor(username)}#likes/{favourite_id}"
+
+    def activity(self, username: str, kind: str, object_id: int) -> str:
+        """Ids for activities that need no row of their own (accepts, undos, updates)."""
+        return f"{self.actor(username)}#{kind}/{object_id}"
+
     @property
     def shared_inbox(self) -> str:
         return f"{self.base}/inbox"
@@ -50,6 +69,28 @@ class Urls:
     @property
     def instance_key(self) -> str:
         return f"{self.instance_actor}#main-key"
+
+    def local_username(self, uri: str) -> str | None:
+        """The member an actor URI of ours names, if it is one."""
+        prefix = f"{self.base}/users/"
+        if not uri.startswith(prefix):
+            return None
+        rest = uri[len(prefix) :].split("#", 1)[0]
+        return rest if rest and "/" not in rest else None
+
+    def local_status_id(self, uri: str) -> int | None:
+        """The status id a status URI (or page URL) of ours names, if it is one."""
+        for prefix in (f"{self.base}/users/", f"{self.base}/@"):
+            if uri.startswith(prefix):
+                parts = uri[len(prefix) :].split("#", 1)[0].split("/")
+                tail = (
+                    parts[2]
+                    if len(parts) == 3 and parts[1] == "statuses"
+                    else (parts[1] if len(parts) == 2 and prefix.endswith("@") else None)
+                )
+                if tail and tail.isdigit():
+                    return int(tail)
+        return None
 
     def key_ids(self, username: str) -> dict[str, str]:
         """Key ids of a local account by key kind."""

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation.builders import ordered_collection
 from server.ap.render import actor_doc, as2_response
 from server.ap.signatures import authorize_fetch
-from server.appkeys import DB, URLS
+from server.appkeys import DB
 from server.negotiation import choose
 from server.services import members
 from server.store import accounts as q
@@ -51,14 +50,3 @@ async def instance_actor(request: web.Request) -> web.Response:
     return as2_response(
         await actor_doc(request.app, account), flavour="ld" if flavour == "ld" else "as2"
     )
-
-
-@routes.get("/users/{username}/{collection:outbox|followers|following}")
-async def collection(request: web.Request) -> web.Response:
-    """Until posts and follows exist (the federation issue), these are truthfully empty."""
-    account = await members.get_member(request.app[DB], request.match_info["username"])
-    await authorize_fetch(request)
-    urls = request.app[URLS]
-    make_id = {"outbox": urls.outbox, "followers": urls.followers, "following": urls.following}
-    collection_id = make_id[request.match_info["collection"]](account.username)
-    return as2_response(ordered_collection(collection_id, total=0, items=[]))

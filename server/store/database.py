@@ -9,6 +9,7 @@ functions of this package, so everything a change causes commits together.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -105,6 +106,8 @@ class Database:
 
         from alembic import command
 
+        self._check_sqlite_file()
+
         def upgrade(sync_conn: Connection) -> None:
             command.upgrade(alembic_config(sync_conn), "head")
 
@@ -116,6 +119,17 @@ class Database:
             raise DatabaseError(
                 f"cannot open or migrate the database at {self.url}: {reason}"
             ) from exc
+
+    def _check_sqlite_file(self) -> None:
+        """Open a SQLite file once, synchronously, so a bad path fails cleanly
+        (aiosqlite's worker thread reports a failed open after the loop is gone)."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return
+        try:
+            sqlite3.connect(parsed.database).close()
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot open or migrate the database at {self.url}: {exc}") from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

@@ -15,6 +15,14 @@ if [[ -x $node_bin && -f $stamp && $(cat "$stamp") == "$want" ]]; then
 fi
 
 if ! command -v npm >/dev/null; then
+    # A fresh machine may have only Python and the system package manager.
+    sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    if command -v apt-get >/dev/null; then
+        echo "interop: installing npm with apt-get" >&2
+        $sudo apt-get update -qq && $sudo apt-get install -y -qq nodejs npm >/dev/null
+    fi
+fi
+if ! command -v npm >/dev/null; then
     echo "interop: npm is needed to install the Fedify peer (apt-get install -y nodejs npm)" >&2
     exit 1
 fi

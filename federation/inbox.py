@@ -1,0 +1,71 @@
+"""Origin checks on a verified incoming activity: who may say what.
+
+Authority comes only from the verified signer: the activity's ``actor`` must
+be the signer, the activity's own id must be on the actor's origin, and an
+object that is created, updated or deleted must belong to the actor (its id
+on the actor's origin; its ``attributedTo``, when given, the actor). What
+an embedded object says about itself is never trusted beyond that: objects
+of Announce and Like are fetched from their own origin by the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from federation.client import same_origin
+from federation.errors import FederationError
+from federation.vocab import get_id, get_ids
+
+ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
+AUTHORED = frozenset({"Create", "Update", "Delete"})
+
+
+class OriginError(FederationError):
+    """The activity claims something its signer may not vouch for."""
+
+
+class NotTheSigner(OriginError):
+    """The activity's actor is not the account whose key signed the request."""
+
+
+def _require_same_origin(what: str, uri: str | None, actor: str) -> None:
+    if not uri or not same_origin(uri, actor):
+        raise OriginError(f"{what} {uri!r} is not on the actor's origin")
+
+
+def check_origins(doc: Mapping[str, Any], signer: str) -> str:
+    """Check ``doc`` (compacted) against the ``signer`` actor id; return the actor id."""
+    actor = get_id(doc.get("actor"))
+    if not actor:
+        raise OriginError("the activity names no actor")
+    if actor != signer:
+        raise NotTheSigner(f"the activity's actor {actor} is not the signer {signer}")
+    if doc.get("id") is not None:
+        _require_same_origin("the activity id", get_id(doc.get("id")), actor)
+    kind = doc.get("type")
+    obj = doc.get("object")
+    if kind in AUTHORED:
+        _check_authored(kind, obj, actor)
+    elif kind == "Undo" and isinstance(obj, Mapping):
+        inner_actor = get_id(obj.get("actor"))
+        if inner_actor is not None and inner_actor != actor:
+            raise OriginError("an Undo may only undo the actor's own activity")
+        _require_same_origin("the undone activity", get_id(obj.get("id")), actor)
+    elif kind == "Undo":
+        _require_same_origin("the undone activity", get_id(obj), actor)
+    return actor
+
+
+def _check_authored(kind: str, obj: Any, actor: str) -> None:
+    object_id = get_id(obj)
+    _require_same_origin(f"the {kind}d object", object_id, actor)
+    if not isinstance(obj, Mapping):
+        return
+    if obj.get("type") in ACTOR_TYPES:
+        if kind != "Delete" and object_id != actor:
+            raise OriginError(f"an actor may only {kind.lower()} itself")
+        return
+    authors = get_ids(obj.get("attributedTo"))
+    if authors and actor not in authors:
+        raise OriginError(f"the {kind}d object is attributed to someone else")

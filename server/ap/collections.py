@@ -1,0 +1,87 @@
+"""An actor's outbox, followers and following as paged OrderedCollections."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from federation.builders import ordered_collection
+from federation.jsonld import WARMLINE_OUTPUT_CONTEXT
+from server.ap.render import as2_response
+from server.ap.signatures import authorize_fetch
+from server.appkeys import DB, SERVICES
+from server.services import members, objects
+from server.store import graph as graph_q
+from server.store import queues as queues_q
+from server.store.accounts import AccountRow
+from server.store.statuses import Page
+
+routes = web.RouteTableDef()
+PAGE_SIZE = 20
+
+
+def _page_doc(
+    collection_id: str, items: list[Any], next_max: int | None, max_id: str | None
+) -> dict:
+    page_id = f"{collection_id}?page=true" + (f"&max_id={max_id}" if max_id else "")
+    doc: dict[str, Any] = {
+        "@context": WARMLINE_OUTPUT_CONTEXT,
+        "id": page_id,
+        "type": "OrderedCollectionPage",
+        "partOf": collection_id,
+        "orderedItems": items,
+    }
+    if next_max is not None:
+        doc["next"] = f"{collection_id}?page=true&max_id={next_max}"
+    return doc
+
+
+def _max_id(request: web.Request) -> int | None:
+    value = request.query.get("max_id")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise web.HTTPBadRequest(text="max_id must be a number")
+    return int(value)
+
+
+async def _items(
+    request: web.Request, account: AccountRow, kind: str, page: Page
+) -> tuple[list[Any], list[int]]:
+    svc = request.app[SERVICES]
+    async with svc.db.read() as conn:
+        if kind == "outbox":
+            rows = await queues_q.outbox_page(conn, account.id, page)
+            return [json.loads(r["payload"]) for r in rows], [r["id"] for r in rows]
+        direction = "followers" if kind == "followers" else "following"
+        pairs = await graph_q.list_related(conn, account.id, page, direction=direction)
+        return [objects.account_uri(svc, a) for _, a in pairs], [cursor for cursor, _ in pairs]
+
+
+async def _total(request: web.Request, account: AccountRow, kind: str) -> int:
+    async with request.app[DB].read() as conn:
+        if kind == "outbox":
+            return await queues_q.count_outbox(conn, account.id)
+        followers, following = (await graph_q.count_follows(conn, [account.id]))[account.id]
+        return followers if kind == "followers" else following
+
+
+@routes.get("/users/{username}/{collection:outbox|followers|following}")
+async def collection(request: web.Request) -> web.Response:
+    account = await members.get_member(request.app[DB], request.match_info["username"])
+    await authorize_fetch(request)
+    kind = request.match_info["collection"]
+    svc = request.app[SERVICES]
+    collection_id = {"outbox": svc.urls.outbox, "followers": svc.urls.followers,
+                     "following": svc.urls.following}[kind](account.username)  # fmt: skip
+    if "page" not in request.query:
+        total = await _total(request, account, kind)
+        return as2_response(
+            ordered_collection(collection_id, total, first=f"{collection_id}?page=true")
+        )
+    page = Page(limit=PAGE_SIZE, max_id=_max_id(request))
+    items, cursors = await _items(request, account, kind, page)
+    next_max = cursors[-1] if len(cursors) == PAGE_SIZE else None
+    return as2_response(_page_doc(collection_id, items, next_max, request.query.get("max_id")))

@@ -1,0 +1,70 @@
+"""The inboxes (personal and shared): the verification pipeline at the door.
+
+size cap → JSON parse → schema → signature (cavage or RFC 9421) → JSON-LD
+compaction → origin checks → our own checks, dedupe and durable storage →
+202. The answer comes only after the activity is committed; processing
+happens later in the inbox worker.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from federation.errors import SignatureError
+from federation.inbox import NotTheSigner, OriginError, check_origins
+from federation.jsonld import compact_inbound
+from federation.validate import validate
+from server.ap.signatures import verify_signed
+from server.appkeys import CONFIG, DB, SERVICES
+from server.services import inbox, members
+
+routes = web.RouteTableDef()
+
+
+async def _read_capped(request: web.Request) -> bytes:
+    limit = request.app[CONFIG].federation.max_inbox_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
+    return body
+
+
+def _parse(body: bytes) -> dict:
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise web.HTTPBadRequest(text=f"the body is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise web.HTTPBadRequest(text="an activity must be a JSON object")
+    return doc
+
+
+async def _accept(request: web.Request) -> web.Response:
+    body = await _read_capped(request)
+    doc = _parse(body)
+    validate("activity", doc)
+    verified = await verify_signed(request, body)
+    compact = compact_inbound(doc)
+    try:
+        actor = check_origins(compact, verified.signer)
+    except NotTheSigner as exc:
+        raise SignatureError(str(exc)) from None
+    except OriginError as exc:
+        raise web.HTTPForbidden(text=str(exc)) from None
+    await inbox.receive(request.app[SERVICES], compact, body, actor)
+    return web.Response(status=202)
+
+
+@routes.post("/inbox")
+async def shared_inbox(request: web.Request) -> web.Response:
+    return await _accept(request)
+
+
+@routes.post("/users/{username}/inbox")
+async def personal_inbox(request: web.Request) -> web.Response:
+    await members.get_member(request.app[DB], request.match_info["username"])
+    return await _accept(request)

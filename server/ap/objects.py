@@ -1,0 +1,70 @@
+"""Posts served at their ids: a Note for peers, a page for browsers, a
+Tombstone (410 Gone) once deleted. Only public and unlisted posts are served
+to anonymous fetchers; the rest travel only by delivery."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from federation import activities as ap
+from server.ap.render import as2_response
+from server.ap.signatures import authorize_fetch
+from server.appkeys import DB, SERVICES
+from server.negotiation import choose
+from server.services import members, objects
+from server.store import statuses as q
+from server.store.accounts import AccountRow
+from server.store.statuses import StatusRow
+from server.web.pages import render
+
+routes = web.RouteTableDef()
+
+
+async def _status(request: web.Request) -> tuple[StatusRow, AccountRow]:
+    author = await members.get_member(request.app[DB], request.match_info["username"])
+    try:
+        status_id = int(request.match_info["status_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    async with request.app[DB].read() as conn:
+        status = await q.get_status(conn, status_id)
+    if status is None or status.account_id != author.id or status.reblog_of_id is not None:
+        raise web.HTTPNotFound()
+    if status.deleted_at is None and status.visibility not in ("public", "unlisted"):
+        raise web.HTTPNotFound()
+    return status, author
+
+
+async def _respond(request: web.Request, *, activity: bool) -> web.StreamResponse:
+    status, author = await _status(request)
+    svc = request.app[SERVICES]
+    flavour = choose(request.headers.get("Accept"))
+    if status.deleted_at is not None:
+        uri = objects.status_uri(svc, status, author)
+        if flavour == "html":
+            raise web.HTTPGone(text="This post was deleted")
+        return as2_response(ap.tombstone(uri, deleted=status.deleted_at), status=410)
+    if flavour == "html" and not activity:
+        return render(request, "status.html", status=status, author=author,
+                      url=objects.status_url(svc, status, author))  # fmt: skip
+    await authorize_fetch(request)
+    async with svc.db.read() as conn:
+        note = await objects.note_document(svc, conn, status, author)
+    if activity:
+        return as2_response(ap.create(note, f"{note['id']}/activity"))
+    return as2_response(note, flavour="ld" if flavour == "ld" else "as2")
+
+
+@routes.get(r"/users/{username}/statuses/{status_id}")
+async def status_object(request: web.Request) -> web.StreamResponse:
+    return await _respond(request, activity=False)
+
+
+@routes.get(r"/users/{username}/statuses/{status_id}/activity")
+async def status_activity(request: web.Request) -> web.StreamResponse:
+    return await _respond(request, activity=True)
+
+
+@routes.get(r"/@{username}/{status_id:\d+}")
+async def status_page(request: web.Request) -> web.StreamResponse:
+    return await _respond(request, activity=False)

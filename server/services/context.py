@@ -1,0 +1,39 @@
+"""What every service needs, in one handle: storage, settings, URLs, peers, wake-ups.
+
+The app builds one ``Services`` at start-up; the three doors (pages, the
+Mastodon API, ActivityPub) and the workers all call services through it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from server.config import Config
+from server.services.keyring import Keyring
+from server.services.remote import RemoteActors
+from server.store import Database
+from server.urls import Urls
+
+
+@dataclass
+class Wakeups:
+    """Events that tell a worker new rows are waiting (it also polls, so a
+    missed wake-up only delays work, it never loses it)."""
+
+    deliveries: asyncio.Event = field(default_factory=asyncio.Event)
+    inbox: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class Services:
+    db: Database
+    config: Config
+    urls: Urls
+    remote: RemoteActors
+    keyring: Keyring
+    wake: Wakeups = field(default_factory=Wakeups)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)

@@ -1,0 +1,162 @@
+"""Follows: request, accept, reject, undo — locally and across instances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from federation import activities as ap
+from server.services import objects
+from server.services.context import Services
+from server.services.errors import NotFound, ValidationError
+from server.services.notify import notify
+from server.services.outbox import Recipients, send
+from server.store import accounts as accounts_q
+from server.store import feeds as feeds_q
+from server.store import graph as q
+from server.store.accounts import AccountRow
+from server.store.graph import ACCEPTED, PENDING, FollowRow
+from server.store.statuses import Page
+
+
+async def get_account(svc: Services, account_id: int) -> AccountRow:
+    async with svc.db.read() as conn:
+        account = await accounts_q.get_account(conn, account_id)
+    if account is None or account.suspended_at is not None or account.actor_type == "Application":
+        raise NotFound("Record not found")
+    return account
+
+
+def follow_document(
+    svc: Services, follower: AccountRow, target: AccountRow, follow: FollowRow
+) -> dict[str, Any]:
+    return ap.follow(
+        follow.uri, objects.account_uri(svc, follower), objects.account_uri(svc, target)
+    )
+
+
+async def follow(svc: Services, follower: AccountRow, target: AccountRow) -> FollowRow:
+    """Follow ``target``: instantly for an open local account, as a request for
+    a locked one, and as a Follow activity for a remote one (pending until Accept)."""
+    if follower.id == target.id:
+        raise ValidationError("you cannot follow yourself")
+    async with svc.db.transaction() as conn:
+        existing = await q.get_follow(conn, follower.id, target.id)
+        if existing is not None:
+            return existing
+        follow_id = svc.db.new_id()
+        state = ACCEPTED if target.is_local and not target.locked else PENDING
+        await q.insert_follow(
+            conn,
+            {
+                "id": follow_id,
+                "account_id": follower.id,
+                "target_account_id": target.id,
+                "state": state,
+                "uri": svc.urls.follow_activity(follower.username, follow_id),
+                "created_at": svc.now(),
+            },
+        )
+        row = await q.get_follow(conn, follower.id, target.id)
+        assert row is not None
+        if target.is_local:
+            await notify(
+                svc,
+                conn,
+                target.id,
+                "follow" if state == ACCEPTED else "follow_request",
+                follower.id,
+            )
+        else:
+            await send(
+                svc,
+                conn,
+                follower,
+                follow_document(svc, follower, target, row),
+                Recipients(accounts=[target]),
+            )
+    svc.wake.deliveries.set()
+    return row
+
+
+async def unfollow(svc: Services, follower: AccountRow, target: AccountRow) -> None:
+    """Stop following (or withdraw a request); a remote target receives Undo(Follow)."""
+    async with svc.db.transaction() as conn:
+        row = await q.get_follow(conn, follower.id, target.id)
+        if row is None:
+            return
+        await q.delete_follow(conn, row.id)
+        await feeds_q.remove_account_from_home_feed(conn, follower.id, target.id)
+        if not target.is_local:
+            undone = follow_document(svc, follower, target, row)
+            doc = ap.undo(f"{row.uri}/undo", undone["actor"], undone, to=[undone["object"]])
+            await send(svc, conn, follower, doc, Recipients(accounts=[target]))
+    svc.wake.deliveries.set()
+
+
+async def _pending_request(
+    conn: AsyncConnection, target: AccountRow, follower_id: int
+) -> FollowRow:
+    row = await q.get_follow(conn, follower_id, target.id)
+    if row is None or row.state != PENDING:
+        raise NotFound("Follow request not found")
+    return row
+
+
+async def answer_request(
+    svc: Services, target: AccountRow, follower_id: int, *, accept: bool
+) -> None:
+    """Authorize or reject a follow request to a local member."""
+    async with svc.db.transaction() as conn:
+        row = await _pending_request(conn, target, follower_id)
+        follower = await accounts_q.get_account(conn, follower_id)
+        assert follower is not None
+        if accept:
+            await q.set_follow_state(conn, row.id, ACCEPTED)
+            await notify(svc, conn, target.id, "follow", follower.id)
+        else:
+            await q.delete_follow(conn, row.id)
+        if not follower.is_local:
+            follow_doc = ap.follow(
+                row.uri, objects.account_uri(svc, follower), objects.account_uri(svc, target)
+            )
+            kind = "accepts" if accept else "rejects"
+            activity_id = svc.urls.activity(target.username, kind, row.id)
+            build = ap.accept_follow if accept else ap.reject_follow
+            doc = build(activity_id, objects.account_uri(svc, target), follow_doc)
+            await send(svc, conn, target, doc, Recipients(accounts=[follower]))
+    svc.wake.deliveries.set()
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    id: int
+    following: bool
+    requested: bool
+    followed_by: bool
+    requested_by: bool
+
+
+async def relationships(svc: Services, viewer: AccountRow, ids: list[int]) -> list[Relationship]:
+    async with svc.db.read() as conn:
+        outgoing, incoming = await q.follow_states(conn, viewer.id, ids)
+    return [
+        Relationship(
+            id=i,
+            following=outgoing.get(i) == ACCEPTED,
+            requested=outgoing.get(i) == PENDING,
+            followed_by=incoming.get(i) == ACCEPTED,
+            requested_by=incoming.get(i) == PENDING,
+        )
+        for i in ids
+    ]
+
+
+async def related_accounts(
+    svc: Services, account: AccountRow, page: Page, *, direction: str, state: str = ACCEPTED
+) -> list[tuple[int, AccountRow]]:
+    """Followers, followed accounts, or (with ``state=PENDING``) follow requests."""
+    async with svc.db.read() as conn:
+        return await q.list_related(conn, account.id, page, direction=direction, state=state)

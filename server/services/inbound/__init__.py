@@ -1,0 +1,35 @@
+"""Processing stored incoming activities: one small handler per activity type.
+
+The door has verified who sent each activity and that it may speak for what it
+touches; handlers apply it to our data. A handler that cannot finish (a peer
+is down while we fetch something) raises, and the inbox worker retries later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from server.services.context import Services
+from server.services.inbound import follows, notes, reactions
+
+Handler = Callable[[Services, dict[str, Any], str], Awaitable[None]]
+
+HANDLERS: dict[str, Handler] = {
+    "Follow": follows.on_follow,
+    "Accept": follows.on_accept,
+    "Reject": follows.on_reject,
+    "Create": notes.on_create,
+    "Update": notes.on_update,
+    "Delete": notes.on_delete,
+    "Like": reactions.on_like,
+    "Announce": reactions.on_announce,
+    "Undo": reactions.on_undo,
+}
+
+
+async def process(svc: Services, doc: dict[str, Any], actor: str) -> None:
+    """Apply one verified activity; types we do not handle are ignored."""
+    handler = HANDLERS.get(str(doc.get("type")))
+    if handler is not None:
+        await handler(svc, doc, actor)

@@ -1,0 +1,87 @@
+"""Incoming Follow, Accept and Reject."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from federation import activities as ap
+from federation.vocab import get_id
+from server.services.context import Services
+from server.services.notify import notify
+from server.services.outbox import Recipients, send
+from server.store import accounts as accounts_q
+from server.store import graph as q
+from server.store.graph import ACCEPTED, PENDING
+
+
+async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
+    """Someone follows a member: accepted at once, or pending when the member
+    approves followers by hand."""
+    username = svc.urls.local_username(get_id(doc.get("object")) or "")
+    follow_uri = get_id(doc.get("id"))
+    if username is None or follow_uri is None:
+        return
+    follower = await svc.remote.fetch_actor(actor)
+    async with svc.db.transaction() as conn:
+        target = await accounts_q.get_local_account(conn, username)
+        if target is None or target.actor_type != "Person":
+            return
+        existing = await q.get_follow(conn, follower.id, target.id)
+        if existing is None:
+            state = PENDING if target.locked else ACCEPTED
+            await q.insert_follow(
+                conn,
+                {
+                    "id": svc.db.new_id(),
+                    "account_id": follower.id,
+                    "target_account_id": target.id,
+                    "state": state,
+                    "uri": follow_uri,
+                    "created_at": svc.now(),
+                },
+            )
+            await notify(
+                svc,
+                conn,
+                target.id,
+                "follow" if state == ACCEPTED else "follow_request",
+                follower.id,
+            )
+        elif existing.uri != follow_uri:
+            await q.delete_follow(conn, existing.id)  # a fresh Follow replaces a stale one
+            await q.insert_follow(
+                conn, {**_as_dict(existing), "id": svc.db.new_id(), "uri": follow_uri}
+            )
+            state = existing.state
+        else:
+            state = existing.state
+        if state == ACCEPTED:
+            follow_doc = ap.follow(follow_uri, actor, svc.urls.actor(target.username))
+            activity_id = svc.urls.activity(target.username, "accepts", svc.db.new_id())
+            accept = ap.accept_follow(activity_id, svc.urls.actor(target.username), follow_doc)
+            await send(svc, conn, target, accept, Recipients(accounts=[follower]))
+    svc.wake.deliveries.set()
+
+
+def _as_dict(row: q.FollowRow) -> dict[str, Any]:
+    return {
+        "account_id": row.account_id,
+        "target_account_id": row.target_account_id,
+        "state": row.state,
+        "created_at": row.created_at,
+    }
+
+
+async def on_accept(svc: Services, doc: dict[str, Any], actor: str) -> None:
+    """The door checked this answers a follow we sent to ``actor``."""
+    async with svc.db.transaction() as conn:
+        follow = await q.get_follow_by_uri(conn, get_id(doc.get("object")) or "")
+        if follow is not None and follow.state == PENDING:
+            await q.set_follow_state(conn, follow.id, ACCEPTED)
+
+
+async def on_reject(svc: Services, doc: dict[str, Any], actor: str) -> None:
+    async with svc.db.transaction() as conn:
+        follow = await q.get_follow_by_uri(conn, get_id(doc.get("object")) or "")
+        if follow is not None:
+            await q.delete_follow(conn, follow.id)

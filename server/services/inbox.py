@@ -1,0 +1,86 @@
+"""Accepting incoming activities: the checks that need our data, then durable storage.
+
+The HTTP door has already capped, parsed, schema-checked, verified and
+origin-checked the activity. Here: a refused host or a step nobody asked for
+(an Accept of a follow we never sent, an Undo of someone else's activity) is
+refused; everything else is stored once (deduplicated by activity id) before
+the door answers 202, and processed later by the inbox worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from federation.vocab import get_id
+from server.services.context import Services
+from server.services.errors import Forbidden
+from server.store import accounts as accounts_q
+from server.store import graph as graph_q
+from server.store import interactions as interactions_q
+from server.store import queues as q
+
+
+async def _check_answer_to_follow(
+    conn: AsyncConnection, svc: Services, doc: dict[str, Any], actor: str
+) -> None:
+    """Accept/Reject: only for a follow one of our members sent to this actor."""
+    follow_uri = get_id(doc.get("object"))
+    follow = await graph_q.get_follow_by_uri(conn, follow_uri) if follow_uri else None
+    target = await accounts_q.get_account(conn, follow.target_account_id) if follow else None
+    if follow is None or target is None or target.uri != actor:
+        raise Forbidden(f"{doc.get('type')} refused: no follow of ours to {actor} has that id")
+
+
+async def _check_undo(conn: AsyncConnection, doc: dict[str, Any], actor: str) -> None:
+    """Undo of a follow or like we know: it must be the actor's own."""
+    undone = get_id(doc.get("object"))
+    if not undone:
+        return
+    follow = await graph_q.get_follow_by_uri(conn, undone)
+    like = await interactions_q.get_favourite_by_uri(conn, undone)
+    owner_id = follow.account_id if follow else like.account_id if like else None
+    if owner_id is not None:
+        owner = await accounts_q.get_account(conn, owner_id)
+        if owner is None or owner.uri != actor:
+            raise Forbidden("an Undo may only undo the actor's own activity")
+
+
+def activity_key(doc: dict[str, Any], body: bytes) -> str:
+    """What dedupes an activity: its id, or a digest of the body when it has none."""
+    return get_id(doc.get("id")) or "urn:sha256:" + hashlib.sha256(body).hexdigest()
+
+
+async def receive(svc: Services, doc: dict[str, Any], body: bytes, actor: str) -> bool:
+    """Check and store an activity; False when it was already stored (a redelivery)."""
+    host = urlsplit(actor).netloc.lower()
+    kind = str(doc.get("type"))
+    async with svc.db.transaction() as conn:
+        if await q.blocked_hosts(conn, [host]):
+            raise Forbidden(f"{host} is blocked on this server")
+        if kind in ("Accept", "Reject"):
+            await _check_answer_to_follow(conn, svc, doc, actor)
+        elif kind == "Undo":
+            await _check_undo(conn, doc, actor)
+        now = svc.now()
+        stored = await q.insert_inbox_item(
+            conn,
+            {
+                "id": svc.db.new_id(),
+                "activity_uri": activity_key(doc, body),
+                "activity_type": kind[:32],
+                "actor_uri": actor,
+                "payload": json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+                "state": q.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "received_at": now,
+            },
+        )
+    if stored:
+        svc.wake.inbox.set()
+    return stored

@@ -1,0 +1,173 @@
+"""Favourites (Like) and boosts (Announce), and undoing them."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from federation import activities as ap
+from federation.vocab import AS_PUBLIC
+from server.services import objects
+from server.services.context import Services
+from server.services.errors import NotFound, ValidationError
+from server.services.notify import notify
+from server.services.outbox import Recipients, remote_only, send
+from server.services.posts import mark_deleted, visible_status
+from server.store import accounts as accounts_q
+from server.store import feeds as feeds_q
+from server.store import graph as graph_q
+from server.store import interactions as q
+from server.store import statuses as statuses_q
+from server.store.accounts import AccountRow
+from server.store.statuses import StatusRow
+
+
+async def _target(
+    svc: Services, conn: AsyncConnection, status: StatusRow
+) -> tuple[AccountRow, str]:
+    author = await accounts_q.get_account(conn, status.account_id)
+    assert author is not None
+    return author, objects.status_uri(svc, status, author)
+
+
+async def _original(svc: Services, viewer: AccountRow, status_id: int) -> StatusRow:
+    """The status an action applies to: a boost stands for what it boosts."""
+    status = await visible_status(svc, viewer, status_id)
+    if status.reblog_of_id is not None:
+        status = await visible_status(svc, viewer, status.reblog_of_id)
+    return status
+
+
+async def favourite(svc: Services, account: AccountRow, status_id: int) -> StatusRow:
+    status = await _original(svc, account, status_id)
+    async with svc.db.transaction() as conn:
+        if await q.get_favourite(conn, account.id, status.id) is None:
+            fav_id = svc.db.new_id()
+            uri = svc.urls.like_activity(account.username, fav_id)
+            await q.insert_favourite(
+                conn,
+                fav_id=fav_id,
+                account_id=account.id,
+                status_id=status.id,
+                uri=uri,
+                now=svc.now(),
+            )
+            await statuses_q.adjust_count(conn, status.id, "favourites_count", 1)
+            author, object_uri = await _target(svc, conn, status)
+            if author.is_local:
+                await notify(svc, conn, author.id, "favourite", account.id, status.id)
+            else:
+                doc = ap.like(
+                    uri, objects.account_uri(svc, account), object_uri, to=[author.uri or ""]
+                )
+                await send(svc, conn, account, doc, Recipients(accounts=[author]))
+    svc.wake.deliveries.set()
+    return status
+
+
+async def unfavourite(svc: Services, account: AccountRow, status_id: int) -> StatusRow:
+    status = await _original(svc, account, status_id)
+    async with svc.db.transaction() as conn:
+        fav = await q.get_favourite(conn, account.id, status.id)
+        if fav is not None:
+            await q.delete_favourite(conn, fav.id)
+            await statuses_q.adjust_count(conn, status.id, "favourites_count", -1)
+            author, object_uri = await _target(svc, conn, status)
+            if not author.is_local:
+                actor = objects.account_uri(svc, account)
+                liked = ap.like(fav.uri, actor, object_uri, to=[author.uri or ""])
+                doc = ap.undo(f"{fav.uri}/undo", actor, liked, to=[author.uri or ""])
+                await send(svc, conn, account, doc, Recipients(accounts=[author]))
+    svc.wake.deliveries.set()
+    return status
+
+
+def _announce(
+    svc: Services, booster: AccountRow, boost: StatusRow, object_uri: str, author_uri: str
+) -> dict:
+    followers = objects.followers_uri(svc, booster)
+    to, cc = (
+        ([AS_PUBLIC], [followers, author_uri])
+        if boost.visibility == "public"
+        else ([followers], [author_uri])
+    )
+    uri = svc.urls.status(booster.username, boost.id)
+    return ap.announce(
+        f"{uri}/activity",
+        objects.account_uri(svc, booster),
+        object_uri,
+        to=to,
+        cc=cc,
+        published=boost.created_at,
+    )
+
+
+async def reblog(
+    svc: Services, account: AccountRow, status_id: int, visibility: str = "public"
+) -> StatusRow:
+    """Boost a post to one's followers; returns the boost."""
+    status = await _original(svc, account, status_id)
+    if status.visibility not in ("public", "unlisted"):
+        raise ValidationError("only public and unlisted posts can be boosted")
+    if visibility not in ("public", "unlisted", "private"):
+        visibility = "public"
+    async with svc.db.transaction() as conn:
+        existing = await statuses_q.find_reblog(conn, account.id, status.id)
+        if existing is not None:
+            return existing
+        boost_id = svc.db.new_id()
+        await statuses_q.insert_status(
+            conn,
+            {
+                "id": boost_id,
+                "account_id": account.id,
+                "local": True,
+                "reblog_of_id": status.id,
+                "visibility": visibility,
+                "created_at": svc.now(),
+            },
+        )
+        await statuses_q.adjust_count(conn, status.id, "reblogs_count", 1)
+        boost = await statuses_q.get_status(conn, boost_id)
+        assert boost is not None
+        readers = [account.id, *await graph_q.local_follower_ids(conn, account.id)]
+        await feeds_q.add_to_home_feeds(conn, boost.id, readers)
+        author, object_uri = await _target(svc, conn, status)
+        if author.is_local:
+            await notify(svc, conn, author.id, "reblog", account.id, boost.id)
+        doc = _announce(svc, account, boost, object_uri, objects.account_uri(svc, author))
+        await send(
+            svc, conn, account, doc, Recipients(followers=True, accounts=remote_only([author]))
+        )
+    svc.wake.deliveries.set()
+    return boost
+
+
+async def unreblog(svc: Services, account: AccountRow, status_id: int) -> StatusRow:
+    status = await _original(svc, account, status_id)
+    async with svc.db.transaction() as conn:
+        boost = await statuses_q.find_reblog(conn, account.id, status.id)
+        if boost is None:
+            return status
+        await mark_deleted(svc, conn, boost)
+        author, object_uri = await _target(svc, conn, status)
+        announce = _announce(svc, account, boost, object_uri, objects.account_uri(svc, author))
+        doc = ap.undo(
+            f"{announce['id']}/undo",
+            announce["actor"],
+            announce,
+            to=announce["to"],
+            cc=announce["cc"],
+        )
+        await send(
+            svc, conn, account, doc, Recipients(followers=True, accounts=remote_only([author]))
+        )
+    svc.wake.deliveries.set()
+    return status
+
+
+async def require_status(svc: Services, status_id: int) -> StatusRow:
+    async with svc.db.read() as conn:
+        status = await statuses_q.get_status(conn, status_id)
+    if status is None:
+        raise NotFound("Record not found")
+    return status

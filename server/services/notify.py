@@ -1,0 +1,33 @@
+"""Notifications for local members."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.services.context import Services
+from server.store import interactions as q
+
+TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update")
+
+
+async def notify(
+    svc: Services,
+    conn: AsyncConnection,
+    account_id: int,
+    type_: str,
+    from_account_id: int,
+    status_id: int | None = None,
+) -> None:
+    """Tell ``account_id`` about something ``from_account_id`` did; never about
+    one's own actions. The caller makes sure ``account_id`` is a local member."""
+    if account_id == from_account_id:
+        return
+    await q.insert_notification(
+        conn,
+        notification_id=svc.db.new_id(),
+        account_id=account_id,
+        type_=type_,
+        from_account_id=from_account_id,
+        status_id=status_id,
+        now=svc.now(),
+    )

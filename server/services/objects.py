@@ -1,0 +1,95 @@
+"""Local statuses as ActivityStreams objects, and the ids of any status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from federation import activities as ap
+from server.services.context import Services
+from server.store import accounts as accounts_q
+from server.store import statuses as q
+from server.store.accounts import AccountRow
+from server.store.statuses import StatusRow
+
+
+def account_uri(svc: Services, account: AccountRow) -> str:
+    return svc.urls.actor_for(account.username) if account.is_local else (account.uri or "")
+
+
+def profile_url(svc: Services, account: AccountRow) -> str:
+    """Where people read an account: our profile page, or the remote one."""
+    if account.is_local:
+        return svc.urls.profile(account.username)
+    return account.url or account.uri or ""
+
+
+def followers_uri(svc: Services, account: AccountRow) -> str:
+    if account.is_local:
+        return svc.urls.followers(account.username)
+    return account.followers_url or f"{account.uri}/followers"
+
+
+def status_uri(svc: Services, status: StatusRow, author: AccountRow) -> str:
+    if status.local:
+        return svc.urls.status(author.username, status.id)
+    return status.uri or ""
+
+
+def status_url(svc: Services, status: StatusRow, author: AccountRow) -> str:
+    if status.local:
+        return svc.urls.status_page(author.username, status.id)
+    return status.url or status.uri or ""
+
+
+def acct(svc: Services, account: AccountRow) -> str:
+    """``user`` for local accounts, ``user@host`` for remote ones (Mastodon's acct)."""
+    return account.username if account.is_local else f"{account.username}@{account.domain}"
+
+
+async def mentioned(conn: AsyncConnection, status: StatusRow) -> list[AccountRow]:
+    ids = (await q.mentioned_accounts(conn, [status.id]))[status.id]
+    found = [await accounts_q.get_account(conn, i) for i in ids]
+    return [a for a in found if a is not None]
+
+
+async def parent_uri(svc: Services, conn: AsyncConnection, status: StatusRow) -> str | None:
+    if status.in_reply_to_id is not None:
+        parent = await q.get_status(conn, status.in_reply_to_id)
+        if parent is not None:
+            author = await accounts_q.get_account(conn, parent.account_id)
+            if author is not None:
+                return status_uri(svc, parent, author)
+    return status.in_reply_to_uri
+
+
+async def note_document(
+    svc: Services, conn: AsyncConnection, status: StatusRow, author: AccountRow
+) -> dict[str, Any]:
+    """The Note (or Article) a local status is published as."""
+    people = await mentioned(conn, status)
+    tags = (await q.status_tag_names(conn, [status.id]))[status.id]
+    to, cc = ap.addressing(
+        status.visibility, followers_uri(svc, author), [account_uri(svc, a) for a in people]
+    )
+    info = ap.NoteInfo(
+        id=status_uri(svc, status, author),
+        type=status.object_type,
+        attributed_to=account_uri(svc, author),
+        content_html=status.content,
+        url=status_url(svc, status, author),
+        published=status.created_at,
+        to=to,
+        cc=cc,
+        in_reply_to=await parent_uri(svc, conn, status),
+        summary=status.spoiler_text or None,
+        sensitive=status.sensitive,
+        updated=status.edited_at,
+        language=status.language,
+        mentions=[
+            (account_uri(svc, a), f"@{a.username}@{a.domain or svc.config.domain}") for a in people
+        ],
+        hashtags=[(svc.urls.tag(t), f"#{t}") for t in tags],
+    )
+    return ap.note(info)

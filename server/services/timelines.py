@@ -1,0 +1,96 @@
+"""Reading: timelines, an account's posts, a thread, notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.services.context import Services
+from server.services.posts import can_see, visible_status
+from server.store import feeds as feeds_q
+from server.store import graph as graph_q
+from server.store import interactions as interactions_q
+from server.store import statuses as q
+from server.store.accounts import AccountRow
+from server.store.interactions import NotificationRow
+from server.store.statuses import Page, StatusRow
+
+MAX_ANCESTORS = 40
+MAX_DESCENDANTS = 200
+
+
+async def home(svc: Services, account: AccountRow, page: Page) -> list[StatusRow]:
+    async with svc.db.read() as conn:
+        return await feeds_q.home_timeline(conn, account.id, page)
+
+
+async def public(svc: Services, page: Page, *, local: bool | None = None) -> list[StatusRow]:
+    async with svc.db.read() as conn:
+        return await feeds_q.public_timeline(conn, page, local=local)
+
+
+async def account_statuses(
+    svc: Services,
+    viewer: AccountRow | None,
+    account: AccountRow,
+    page: Page,
+    *,
+    exclude_replies: bool = False,
+    exclude_reblogs: bool = False,
+) -> list[StatusRow]:
+    """An account's posts that ``viewer`` may see (no direct messages here)."""
+    visibilities = ["public", "unlisted"]
+    async with svc.db.read() as conn:
+        if viewer is not None:
+            follow = await graph_q.get_follow(conn, viewer.id, account.id)
+            if viewer.id == account.id or (follow and follow.state == graph_q.ACCEPTED):
+                visibilities.append("private")
+        return await q.account_statuses(
+            conn,
+            account.id,
+            page,
+            visibilities=visibilities,
+            exclude_replies=exclude_replies,
+            exclude_reblogs=exclude_reblogs,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    ancestors: list[StatusRow]
+    descendants: list[StatusRow]
+
+
+async def context(svc: Services, viewer: AccountRow | None, status_id: int) -> Thread:
+    """The posts above and below a status, as far as ``viewer`` may see them."""
+    status = await visible_status(svc, viewer, status_id)
+    ancestors: list[StatusRow] = []
+    descendants: list[StatusRow] = []
+    async with svc.db.read() as conn:
+        parent_id = status.in_reply_to_id
+        while parent_id is not None and len(ancestors) < MAX_ANCESTORS:
+            parent = await q.get_status(conn, parent_id)
+            if parent is None or not await can_see(conn, viewer, parent):
+                break
+            ancestors.append(parent)
+            parent_id = parent.in_reply_to_id
+        frontier = [status.id]
+        while frontier and len(descendants) < MAX_DESCENDANTS:
+            replies = sorted(await q.replies_to(conn, frontier), key=lambda s: s.id)
+            visible = [r for r in replies if await can_see(conn, viewer, r)]
+            descendants += visible
+            frontier = [r.id for r in visible]
+    return Thread(list(reversed(ancestors)), descendants[:MAX_DESCENDANTS])
+
+
+async def notifications(
+    svc: Services,
+    account: AccountRow,
+    page: Page,
+    *,
+    types: list[str] | None = None,
+    exclude_types: list[str] | None = None,
+) -> list[NotificationRow]:
+    async with svc.db.read() as conn:
+        return await interactions_q.list_notifications(
+            conn, account.id, page, types=types, exclude_types=exclude_types or []
+        )

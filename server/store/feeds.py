@@ -1,0 +1,60 @@
+"""Timelines: the home feed (fanned out on write) and the public timelines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.statuses import Page, StatusRow, in_display_order, paged
+from server.store.tables import home_feed, statuses
+
+
+async def add_to_home_feeds(
+    conn: AsyncConnection, status_id: int, account_ids: Iterable[int]
+) -> None:
+    rows = [{"account_id": a, "status_id": status_id} for a in dict.fromkeys(account_ids)]
+    if rows:
+        await conn.execute(insert(home_feed), rows)
+
+
+async def remove_from_home_feeds(conn: AsyncConnection, status_id: int) -> None:
+    await conn.execute(delete(home_feed).where(home_feed.c.status_id == status_id))
+
+
+async def remove_account_from_home_feed(
+    conn: AsyncConnection, reader_id: int, author_id: int
+) -> None:
+    """After an unfollow: the author's posts leave the reader's home feed."""
+    authored = select(statuses.c.id).where(statuses.c.account_id == author_id)
+    await conn.execute(
+        delete(home_feed).where(
+            home_feed.c.account_id == reader_id, home_feed.c.status_id.in_(authored)
+        )
+    )
+
+
+async def home_timeline(conn: AsyncConnection, account_id: int, page: Page) -> list[StatusRow]:
+    query = (
+        select(statuses)
+        .join(home_feed, home_feed.c.status_id == statuses.c.id)
+        .where(home_feed.c.account_id == account_id, statuses.c.deleted_at.is_(None))
+    )
+    rows = (await conn.execute(paged(query, home_feed.c.status_id, page))).mappings().all()
+    return in_display_order([StatusRow.from_row(r) for r in rows], page, key=lambda s: s.id)
+
+
+async def public_timeline(
+    conn: AsyncConnection, page: Page, *, local: bool | None = None
+) -> list[StatusRow]:
+    """Public, original posts; ``local`` True/False narrows to one side."""
+    query = select(statuses).where(
+        statuses.c.visibility == "public",
+        statuses.c.deleted_at.is_(None),
+        statuses.c.reblog_of_id.is_(None),
+    )
+    if local is not None:
+        query = query.where(statuses.c.local.is_(local))
+    rows = (await conn.execute(paged(query, statuses.c.id, page))).mappings().all()
+    return in_display_order([StatusRow.from_row(r) for r in rows], page, key=lambda s: s.id)

@@ -1,0 +1,162 @@
+"""Queries on the social graph: follows and follow requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.accounts import AccountRow
+from server.store.statuses import Page, in_display_order, paged
+from server.store.tables import accounts, follows
+
+PENDING = "pending"
+ACCEPTED = "accepted"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowRow:
+    id: int
+    account_id: int
+    target_account_id: int
+    state: str
+    uri: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> FollowRow:
+        return cls(**{name: row[name] for name in cls.__slots__})
+
+
+async def insert_follow(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(follows).values(**values))
+
+
+async def get_follow(conn: AsyncConnection, account_id: int, target_id: int) -> FollowRow | None:
+    query = select(follows).where(
+        follows.c.account_id == account_id, follows.c.target_account_id == target_id
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return FollowRow.from_row(row) if row else None
+
+
+async def get_follow_by_uri(conn: AsyncConnection, uri: str) -> FollowRow | None:
+    row = (await conn.execute(select(follows).where(follows.c.uri == uri))).mappings().first()
+    return FollowRow.from_row(row) if row else None
+
+
+async def set_follow_state(conn: AsyncConnection, follow_id: int, state: str) -> None:
+    await conn.execute(update(follows).where(follows.c.id == follow_id).values(state=state))
+
+
+async def delete_follow(conn: AsyncConnection, follow_id: int) -> None:
+    await conn.execute(delete(follows).where(follows.c.id == follow_id))
+
+
+async def delete_follows_of(conn: AsyncConnection, account_id: int) -> None:
+    """Every follow from or to an account (it was deleted)."""
+    await conn.execute(
+        delete(follows).where(
+            (follows.c.account_id == account_id) | (follows.c.target_account_id == account_id)
+        )
+    )
+
+
+async def follow_states(
+    conn: AsyncConnection, account_id: int, others: list[int]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """``(outgoing, incoming)``: the state of follows between one account and others."""
+    if not others:
+        return {}, {}
+    out_q = select(follows.c.target_account_id, follows.c.state).where(
+        follows.c.account_id == account_id, follows.c.target_account_id.in_(others)
+    )
+    in_q = select(follows.c.account_id, follows.c.state).where(
+        follows.c.target_account_id == account_id, follows.c.account_id.in_(others)
+    )
+    outgoing = dict((await conn.execute(out_q)).all())
+    incoming = dict((await conn.execute(in_q)).all())
+    return outgoing, incoming
+
+
+async def follower_inboxes(
+    conn: AsyncConnection, account_id: int
+) -> list[tuple[str | None, str | None]]:
+    """``(inbox, shared_inbox)`` of the remote accounts that follow ``account_id``."""
+    query = (
+        select(accounts.c.inbox_url, accounts.c.shared_inbox_url)
+        .join(follows, follows.c.account_id == accounts.c.id)
+        .where(
+            follows.c.target_account_id == account_id,
+            follows.c.state == ACCEPTED,
+            accounts.c.domain.is_not(None),
+        )
+        .distinct()
+    )
+    return [(r[0], r[1]) for r in (await conn.execute(query)).all()]
+
+
+async def local_follower_ids(conn: AsyncConnection, account_id: int) -> list[int]:
+    """Local members who follow ``account_id`` (for home-feed fan-out)."""
+    query = (
+        select(follows.c.account_id)
+        .join(accounts, accounts.c.id == follows.c.account_id)
+        .where(
+            follows.c.target_account_id == account_id,
+            follows.c.state == ACCEPTED,
+            accounts.c.domain.is_(None),
+        )
+    )
+    return [r[0] for r in (await conn.execute(query)).all()]
+
+
+async def count_follows(
+    conn: AsyncConnection, account_ids: list[int]
+) -> dict[int, tuple[int, int]]:
+    """``{account: (followers, following)}`` counting accepted follows."""
+    out = {a: (0, 0) for a in account_ids}
+    if not account_ids:
+        return out
+    followers = dict(
+        (
+            await conn.execute(
+                select(follows.c.target_account_id, func.count())
+                .where(follows.c.target_account_id.in_(account_ids), follows.c.state == ACCEPTED)
+                .group_by(follows.c.target_account_id)
+            )
+        ).all()
+    )
+    following = dict(
+        (
+            await conn.execute(
+                select(follows.c.account_id, func.count())
+                .where(follows.c.account_id.in_(account_ids), follows.c.state == ACCEPTED)
+                .group_by(follows.c.account_id)
+            )
+        ).all()
+    )
+    return {a: (int(followers.get(a, 0)), int(following.get(a, 0))) for a in account_ids}
+
+
+async def list_related(
+    conn: AsyncConnection, account_id: int, page: Page, *, direction: str, state: str = ACCEPTED
+) -> list[tuple[int, AccountRow]]:
+    """Followers (``direction="followers"``) or followed accounts, with the follow id
+    as the paging cursor."""
+    mine, theirs = (
+        (follows.c.target_account_id, follows.c.account_id)
+        if direction == "followers"
+        else (follows.c.account_id, follows.c.target_account_id)
+    )
+    query = (
+        select(follows.c.id.label("follow_id"), accounts)
+        .join(accounts, accounts.c.id == theirs)
+        .where(mine == account_id, follows.c.state == state)
+    )
+    rows = (await conn.execute(paged(query, follows.c.id, page))).mappings().all()
+    found = [(r["follow_id"], AccountRow.from_row(r)) for r in rows]
+    return in_display_order(found, page, key=lambda pair: pair[0])

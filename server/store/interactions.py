@@ -1,0 +1,129 @@
+"""Queries on favourites (likes) and notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.statuses import Page, in_display_order, paged
+from server.store.tables import favourites, notifications, statuses
+
+
+@dataclass(frozen=True, slots=True)
+class FavouriteRow:
+    id: int
+    account_id: int
+    status_id: int
+    uri: str
+
+
+async def insert_favourite(
+    conn: AsyncConnection, *, fav_id: int, account_id: int, status_id: int, uri: str, now: datetime
+) -> None:
+    await conn.execute(
+        insert(favourites).values(
+            id=fav_id, account_id=account_id, status_id=status_id, uri=uri, created_at=now
+        )
+    )
+
+
+async def get_favourite(
+    conn: AsyncConnection, account_id: int, status_id: int
+) -> FavouriteRow | None:
+    query = select(favourites).where(
+        favourites.c.account_id == account_id, favourites.c.status_id == status_id
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return FavouriteRow(row["id"], row["account_id"], row["status_id"], row["uri"]) if row else None
+
+
+async def get_favourite_by_uri(conn: AsyncConnection, uri: str) -> FavouriteRow | None:
+    row = (await conn.execute(select(favourites).where(favourites.c.uri == uri))).mappings().first()
+    return FavouriteRow(row["id"], row["account_id"], row["status_id"], row["uri"]) if row else None
+
+
+async def delete_favourite(conn: AsyncConnection, fav_id: int) -> None:
+    await conn.execute(delete(favourites).where(favourites.c.id == fav_id))
+
+
+async def viewer_flags(
+    conn: AsyncConnection, viewer_id: int, status_ids: Iterable[int]
+) -> tuple[set[int], set[int]]:
+    """Which of ``status_ids`` the viewer has favourited, and which they have boosted."""
+    wanted = list(set(status_ids))
+    if not wanted:
+        return set(), set()
+    faved = select(favourites.c.status_id).where(
+        favourites.c.account_id == viewer_id, favourites.c.status_id.in_(wanted)
+    )
+    boosted = select(statuses.c.reblog_of_id).where(
+        statuses.c.account_id == viewer_id,
+        statuses.c.reblog_of_id.in_(wanted),
+        statuses.c.deleted_at.is_(None),
+    )
+    return (
+        {r[0] for r in (await conn.execute(faved)).all()},
+        {r[0] for r in (await conn.execute(boosted)).all()},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRow:
+    id: int
+    account_id: int
+    type: str
+    from_account_id: int
+    status_id: int | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> NotificationRow:
+        return cls(**{name: row[name] for name in cls.__slots__})
+
+
+async def insert_notification(
+    conn: AsyncConnection,
+    *,
+    notification_id: int,
+    account_id: int,
+    type_: str,
+    from_account_id: int,
+    status_id: int | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(notifications).values(
+            id=notification_id,
+            account_id=account_id,
+            type=type_,
+            from_account_id=from_account_id,
+            status_id=status_id,
+            created_at=now,
+        )
+    )
+
+
+async def list_notifications(
+    conn: AsyncConnection,
+    account_id: int,
+    page: Page,
+    *,
+    types: Sequence[str] | None = None,
+    exclude_types: Sequence[str] = (),
+) -> list[NotificationRow]:
+    query = select(notifications).where(notifications.c.account_id == account_id)
+    if types:
+        query = query.where(notifications.c.type.in_(list(types)))
+    if exclude_types:
+        query = query.where(notifications.c.type.not_in(list(exclude_types)))
+    rows = (await conn.execute(paged(query, notifications.c.id, page))).mappings().all()
+    return in_display_order([NotificationRow.from_row(r) for r in rows], page, key=lambda n: n.id)
+
+
+async def delete_notifications_about(conn: AsyncConnection, *, status_id: int) -> None:
+    await conn.execute(delete(notifications).where(notifications.c.status_id == status_id))

@@ -1,0 +1,305 @@
+"""The durable queues: sent activities, deliveries, host health, and the inbox.
+
+Workers claim rows with a lease (``locked_until``): a worker that dies simply
+lets its lease run out and the rows are claimed again, so nothing is lost and
+nothing needs a separate recovery step. On PostgreSQL the claim uses
+``FOR UPDATE SKIP LOCKED`` so several workers never take the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.statuses import Page, in_display_order, paged
+from server.store.tables import activities, deliveries, hosts, inbox_items
+
+PENDING, SENT, DEAD, DONE, FAILED = "pending", "sent", "dead", "done", "failed"
+
+
+async def insert_activity(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(activities).values(**values))
+
+
+async def get_activity_by_uri(conn: AsyncConnection, uri: str) -> dict[str, Any] | None:
+    row = (await conn.execute(select(activities).where(activities.c.uri == uri))).mappings().first()
+    return dict(row) if row else None
+
+
+async def outbox_page(conn: AsyncConnection, account_id: int, page: Page) -> list[dict[str, Any]]:
+    """Public Create and Announce activities of an account, newest first."""
+    query = select(activities).where(
+        activities.c.account_id == account_id,
+        activities.c.public.is_(True),
+        activities.c.type.in_(["Create", "Announce"]),
+    )
+    rows = (await conn.execute(paged(query, activities.c.id, page))).mappings().all()
+    return in_display_order([dict(r) for r in rows], page, key=lambda r: r["id"])
+
+
+async def count_outbox(conn: AsyncConnection, account_id: int) -> int:
+    query = select(func.count()).where(
+        activities.c.account_id == account_id,
+        activities.c.public.is_(True),
+        activities.c.type.in_(["Create", "Announce"]),
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def insert_deliveries(
+    conn: AsyncConnection, activity_id: int, targets: Sequence[tuple[int, str, str]], now: datetime
+) -> None:
+    """Queue ``(delivery id, inbox url, host)`` rows for an activity."""
+    rows = [
+        {
+            "id": delivery_id,
+            "activity_id": activity_id,
+            "inbox_url": url,
+            "host": host,
+            "state": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for delivery_id, url, host in targets
+    ]
+    if rows:
+        await conn.execute(insert(deliveries), rows)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryJob:
+    id: int
+    activity_id: int
+    account_id: int
+    inbox_url: str
+    host: str
+    attempts: int
+    payload: str
+
+
+def _claimable(table: Table, now: datetime) -> Any:
+    return and_(
+        table.c.state == PENDING,
+        table.c.next_attempt_at <= now,
+        or_(table.c.locked_until.is_(None), table.c.locked_until < now),
+    )
+
+
+async def _claim_ids(
+    conn: AsyncConnection, table: Table, now: datetime, lease_until: datetime, limit: int
+) -> list[int]:
+    candidates = (
+        select(table.c.id)
+        .where(_claimable(table, now))
+        .order_by(table.c.next_attempt_at, table.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = [r[0] for r in (await conn.execute(candidates)).all()]
+    if ids:
+        await conn.execute(
+            update(table).where(table.c.id.in_(ids)).values(locked_until=lease_until)
+        )
+    return ids
+
+
+async def claim_deliveries(
+    conn: AsyncConnection, now: datetime, lease_until: datetime, limit: int
+) -> list[DeliveryJob]:
+    ids = await _claim_ids(conn, deliveries, now, lease_until, limit)
+    if not ids:
+        return []
+    query = (
+        select(
+            deliveries.c.id,
+            deliveries.c.activity_id,
+            activities.c.account_id,
+            deliveries.c.inbox_url,
+            deliveries.c.host,
+            deliveries.c.attempts,
+            activities.c.payload,
+        )
+        .join(activities, activities.c.id == deliveries.c.activity_id)
+        .where(deliveries.c.id.in_(ids))
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+    )
+    return [DeliveryJob(*row) for row in (await conn.execute(query)).all()]
+
+
+async def finish_delivery(
+    conn: AsyncConnection,
+    delivery_id: int,
+    *,
+    state: str,
+    attempts: int,
+    now: datetime,
+    next_attempt_at: datetime | None = None,
+    last_status: int | None = None,
+    last_error: str | None = None,
+) -> None:
+    """Record an attempt: sent, dead, or back to pending at ``next_attempt_at``."""
+    values: dict[str, Any] = {
+        "state": state,
+        "attempts": attempts,
+        "locked_until": None,
+        "last_status": last_status,
+        "last_error": (last_error or "")[:500] or None,
+    }
+    if state == PENDING:
+        values["next_attempt_at"] = next_attempt_at or now
+    else:
+        values["finished_at"] = now
+    await conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
+
+
+async def postpone_deliveries(
+    conn: AsyncConnection, delivery_ids: Sequence[int], until: datetime
+) -> None:
+    """Push deliveries back without counting an attempt (a host's circuit is open)."""
+    if delivery_ids:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(list(delivery_ids)))
+            .values(next_attempt_at=until, locked_until=None)
+        )
+
+
+async def delivery_counts(conn: AsyncConnection) -> dict[str, int]:
+    query = select(deliveries.c.state, func.count()).group_by(deliveries.c.state)
+    return {state: int(n) for state, n in (await conn.execute(query)).all()}
+
+
+@dataclass(frozen=True, slots=True)
+class HostState:
+    host: str
+    blocked: bool
+    consecutive_failures: int
+    circuit_open_until: datetime | None
+
+
+async def host_states(conn: AsyncConnection, names: Iterable[str]) -> dict[str, HostState]:
+    wanted = list(set(names))
+    if not wanted:
+        return {}
+    rows = (await conn.execute(select(hosts).where(hosts.c.host.in_(wanted)))).mappings().all()
+    return {
+        r["host"]: HostState(
+            r["host"], r["blocked"], r["consecutive_failures"], r["circuit_open_until"]
+        )
+        for r in rows
+    }
+
+
+def _upsert(conn: AsyncConnection, table: Table) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+async def record_host_result(
+    conn: AsyncConnection,
+    host: str,
+    *,
+    ok: bool,
+    now: datetime,
+    failures_to_open: int,
+    open_until: datetime,
+) -> None:
+    """Count consecutive failures; open the circuit once there are enough."""
+    current = (await host_states(conn, [host])).get(host)
+    failures = 0 if ok else (current.consecutive_failures if current else 0) + 1
+    values: dict[str, Any] = {"consecutive_failures": failures}
+    if ok:
+        values.update(last_success_at=now, circuit_open_until=None)
+    else:
+        values["last_failure_at"] = now
+        if failures >= failures_to_open:
+            values["circuit_open_until"] = open_until
+    statement = _upsert(conn, hosts).values(host=host, **values)
+    await conn.execute(statement.on_conflict_do_update(index_elements=["host"], set_=values))
+
+
+async def set_host_blocked(conn: AsyncConnection, host: str, blocked: bool) -> None:
+    statement = _upsert(conn, hosts).values(host=host, blocked=blocked)
+    await conn.execute(
+        statement.on_conflict_do_update(index_elements=["host"], set_={"blocked": blocked})
+    )
+
+
+async def blocked_hosts(conn: AsyncConnection, names: Iterable[str]) -> set[str]:
+    return {h.host for h in (await host_states(conn, names)).values() if h.blocked}
+
+
+async def insert_inbox_item(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+    """Store an incoming activity once; False when its id was already stored."""
+    statement = (
+        _upsert(conn, inbox_items)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["activity_uri"])
+    )
+    result = await conn.execute(statement)
+    return bool(result.rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxJob:
+    id: int
+    activity_uri: str
+    activity_type: str
+    actor_uri: str
+    payload: str
+    attempts: int
+
+
+async def claim_inbox_items(
+    conn: AsyncConnection, now: datetime, lease_until: datetime, limit: int
+) -> list[InboxJob]:
+    ids = await _claim_ids(conn, inbox_items, now, lease_until, limit)
+    if not ids:
+        return []
+    query = (
+        select(
+            inbox_items.c.id,
+            inbox_items.c.activity_uri,
+            inbox_items.c.activity_type,
+            inbox_items.c.actor_uri,
+            inbox_items.c.payload,
+            inbox_items.c.attempts,
+        )
+        .where(inbox_items.c.id.in_(ids))
+        .order_by(inbox_items.c.id)
+    )
+    return [InboxJob(*row) for row in (await conn.execute(query)).all()]
+
+
+async def finish_inbox_item(
+    conn: AsyncConnection,
+    item_id: int,
+    *,
+    state: str,
+    attempts: int,
+    now: datetime,
+    next_attempt_at: datetime | None = None,
+    error: str | None = None,
+) -> None:
+    values: dict[str, Any] = {
+        "state": state,
+        "attempts": attempts,
+        "locked_until": None,
+        "last_error": (error or "")[:500] or None,
+    }
+    if state == PENDING:
+        values["next_attempt_at"] = next_attempt_at or now
+    else:
+        values["finished_at"] = now
+    await conn.execute(update(inbox_items).where(inbox_items.c.id == item_id).values(**values))
+
+
+async def inbox_counts(conn: AsyncConnection) -> dict[str, int]:
+    query = select(inbox_items.c.state, func.count()).group_by(inbox_items.c.state)
+    return {state: int(n) for state, n in (await conn.execute(query)).all()}

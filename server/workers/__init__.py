@@ -1,0 +1,1 @@
+"""Background workers over the durable queues in the database."""

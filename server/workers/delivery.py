@@ -1,0 +1,150 @@
+"""The delivery worker: sends queued activities, signed, with retries.
+
+Claims due deliveries, skips hosts whose circuit is open (postponing, not
+counting an attempt) and blocked hosts (dropped), sends the rest with a cap
+on requests in flight overall and per host, and records every outcome in one
+transaction per batch. A delivery that was sent but whose outcome was never
+recorded (the process died) is sent again when its lease runs out; receivers
+dedupe by activity id, so at-least-once is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from federation.client import post_document
+from federation.delivery import Delivered, GiveUp, Outcome, RetryAt, classify
+from federation.errors import AddressNotAllowed, FetchError
+from server.services.context import Services
+from server.services.keyring import signer_for
+from server.store import queues as q
+from server.store.queues import DeliveryJob
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    job: DeliveryJob
+    outcome: Outcome
+    status: int | None
+    error: str | None
+
+
+class DeliveryWorker:
+    def __init__(self, svc: Services, session: aiohttp.ClientSession, *, batch: int = 500) -> None:
+        self.svc = svc
+        self.session = session
+        self.batch = batch
+        fed = svc.config.federation
+        self._all = asyncio.Semaphore(fed.delivery_concurrency)
+        self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(fed.delivery_per_host)
+        )
+
+    async def run_once(self) -> int:
+        now = self.svc.now()
+        async with self.svc.db.transaction() as conn:
+            jobs = await q.claim_deliveries(conn, now, now + LEASE, self.batch)
+            states = await q.host_states(conn, {j.host for j in jobs})
+        if not jobs:
+            return 0
+        sendable, postponed, blocked = [], defaultdict(list), []
+        for job in jobs:
+            state = states.get(job.host)
+            if state and state.blocked:
+                blocked.append(job)
+            elif state and state.circuit_open_until and state.circuit_open_until > now:
+                postponed[state.circuit_open_until].append(job.id)
+            else:
+                sendable.append(job)
+        attempts = await asyncio.gather(*(self._attempt(job) for job in sendable))
+        await self._record(attempts, postponed, blocked)
+        return len(jobs)
+
+    async def _attempt(self, job: DeliveryJob) -> Attempt:
+        async with self._all, self._per_host[job.host]:
+            status, retry_after, error = None, None, None
+            try:
+                keys = await self.svc.keyring.for_account(job.account_id)
+                signer = signer_for(keys.rsa)
+                result = await post_document(
+                    self.session,
+                    job.inbox_url,
+                    job.payload.encode(),
+                    signer=signer,
+                    allow_http=self.svc.config.dev,
+                )
+                status, retry_after = result.status, result.retry_after
+            except AddressNotAllowed as exc:
+                return Attempt(job, GiveUp(str(exc)), None, str(exc))
+            except FetchError as exc:
+                error = str(exc)
+                if not exc.retryable:
+                    return Attempt(job, GiveUp(error), None, error)
+            outcome = classify(
+                status,
+                attempts=job.attempts + 1,
+                now=self.svc.now(),
+                retry_after=retry_after,
+                error=error,
+                schedule=self.svc.config.federation.delivery_schedule,
+            )
+            if not isinstance(outcome, Delivered):
+                log.info("delivery %s to %s: %s", job.id, job.inbox_url, _reason(outcome))
+            return Attempt(job, outcome, status, error)
+
+    async def _record(
+        self,
+        attempts: list[Attempt],
+        postponed: dict[datetime, list[int]],
+        blocked: list[DeliveryJob],
+    ) -> None:
+        now = self.svc.now()
+        fed = self.svc.config.federation
+        async with self.svc.db.transaction() as conn:
+            for until, ids in postponed.items():
+                await q.postpone_deliveries(conn, ids, until)
+            for job in blocked:
+                await q.finish_delivery(conn, job.id, state=q.DEAD, attempts=job.attempts, now=now,
+                                        last_error="destination host is blocked")  # fmt: skip
+            host_ok: dict[str, bool] = {}
+            for a in attempts:
+                await self._finish(conn, a, now)
+                reachable = a.status is not None and a.status < 500
+                host_ok[a.job.host] = host_ok.get(a.job.host, False) or reachable
+            for host, ok in host_ok.items():
+                await q.record_host_result(
+                    conn,
+                    host,
+                    ok=ok,
+                    now=now,
+                    failures_to_open=fed.circuit_failures,
+                    open_until=now + timedelta(seconds=fed.circuit_open_seconds),
+                )
+
+    async def _finish(self, conn: AsyncConnection, a: Attempt, now: datetime) -> None:
+        attempts, status, outcome = a.job.attempts + 1, a.status, a.outcome
+        if isinstance(outcome, Delivered):
+            state, at, error = q.SENT, None, None
+        elif isinstance(outcome, RetryAt):
+            state, at, error = q.PENDING, outcome.at, outcome.reason
+        else:
+            state, at, error = q.DEAD, None, outcome.reason
+        await q.finish_delivery(
+            conn, a.job.id, state=state, attempts=attempts, now=now,
+            next_attempt_at=at, last_status=status, last_error=error,
+        )  # fmt: skip
+
+
+def _reason(outcome: Outcome) -> str:
+    return outcome.reason if isinstance(outcome, RetryAt | GiveUp) else "delivered"

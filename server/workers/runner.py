@@ -1,0 +1,66 @@
+"""One generic loop for every queue worker: claim, process, record, repeat.
+
+A worker runs batches until its queue is empty, then sleeps until woken (a
+service committed new rows) or until the poll interval passes (rows that
+became due later, or were left by a process that died). All state is in the
+database, so stopping a worker at any moment loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+class Runner:
+    def __init__(
+        self,
+        name: str,
+        run_once: Callable[[], Awaitable[int]],
+        wake: asyncio.Event,
+        *,
+        poll_seconds: float = 5.0,
+    ) -> None:
+        self.name = name
+        self._run_once = run_once
+        self._wake = wake
+        self._poll = poll_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                done = await self._run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug or a broken database: log it and keep serving
+                log.exception("worker %s failed a batch", self.name)
+                done = 0
+                await asyncio.sleep(self._poll)
+            if done:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name=f"worker:{self.name}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Runner]:
+        self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
