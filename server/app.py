@@ -14,6 +14,9 @@ from aiohttp import web
 from federation.netguard import AddressPolicy, make_session
 from server import __version__
 from server.ap import actors, collections, discovery, inbox, objects
+from server.api import accounts as api_accounts
+from server.api import statuses as api_statuses
+from server.api import timelines as api_timelines
 from server.appkeys import CONFIG, DB, HTTP, KEYRING, REMOTE, SERVICES, TEMPLATES, URLS
 from server.config import Config
 from server.middleware import error_middleware, request_id_middleware
@@ -98,6 +101,8 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         app.cleanup_ctx.append(_workers)
     if demo:
         app.cleanup_ctx.append(_demo_member)
+    for module in (api_accounts, api_statuses, api_timelines):
+        app.add_routes(module.routes)
     app.add_routes(discovery.routes)
     app.add_routes(inbox.routes)
     app.add_routes(objects.routes)

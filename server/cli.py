@@ -93,8 +93,12 @@ def build_parser() -> Parser:
         action="append",
         help="a profile field; repeat for several (replaces all fields)",
     )
-    update.add_argument("--locked", action=argparse.BooleanOptionalAction, default=None,
-                        help="approve followers by hand")  # fmt: skip
+    update.add_argument(
+        "--locked",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="approve followers by hand",
+    )
     _config_flags(update)
 
     token = commands.add_parser("token", help="manage API tokens")

@@ -74,8 +74,11 @@ async def collection(request: web.Request) -> web.Response:
     await authorize_fetch(request)
     kind = request.match_info["collection"]
     svc = request.app[SERVICES]
-    collection_id = {"outbox": svc.urls.outbox, "followers": svc.urls.followers,
-                     "following": svc.urls.following}[kind](account.username)  # fmt: skip
+    collection_id = {
+        "outbox": svc.urls.outbox,
+        "followers": svc.urls.followers,
+        "following": svc.urls.following,
+    }[kind](account.username)
     if "page" not in request.query:
         total = await _total(request, account, kind)
         return as2_response(

@@ -45,8 +45,13 @@ async def _respond(request: web.Request, *, activity: bool) -> web.StreamRespons
             raise web.HTTPGone(text="This post was deleted")
         return as2_response(ap.tombstone(uri, deleted=status.deleted_at), status=410)
     if flavour == "html" and not activity:
-        return render(request, "status.html", status=status, author=author,
-                      url=objects.status_url(svc, status, author))  # fmt: skip
+        return render(
+            request,
+            "status.html",
+            status=status,
+            author=author,
+            url=objects.status_url(svc, status, author),
+        )
     await authorize_fetch(request)
     async with svc.db.read() as conn:
         note = await objects.note_document(svc, conn, status, author)

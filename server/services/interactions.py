@@ -90,9 +90,8 @@ def _announce(
         if boost.visibility == "public"
         else ([followers], [author_uri])
     )
-    uri = svc.urls.status(booster.username, boost.id)
     return ap.announce(
-        f"{uri}/activity",
+        objects.status_uri(svc, boost, booster),
         objects.account_uri(svc, booster),
         object_uri,
         to=to,

@@ -32,8 +32,10 @@ def followers_uri(svc: Services, account: AccountRow) -> str:
 
 
 def status_uri(svc: Services, status: StatusRow, author: AccountRow) -> str:
+    """A post's id; for a boost, the id of its Announce."""
     if status.local:
-        return svc.urls.status(author.username, status.id)
+        uri = svc.urls.status(author.username, status.id)
+        return f"{uri}/activity" if status.reblog_of_id else uri
     return status.uri or ""
 
 

@@ -113,6 +113,11 @@ async def can_see(conn: AsyncConnection, viewer: AccountRow | None, status: Stat
     return False
 
 
+async def viewable(svc: Services, viewer: AccountRow | None, status: StatusRow) -> bool:
+    async with svc.db.read() as conn:
+        return await can_see(conn, viewer, status)
+
+
 async def visible_status(svc: Services, viewer: AccountRow | None, status_id: int) -> StatusRow:
     async with svc.db.read() as conn:
         status = await q.get_status(conn, status_id)

@@ -82,6 +82,11 @@ async def context(svc: Services, viewer: AccountRow | None, status_id: int) -> T
     return Thread(list(reversed(ancestors)), descendants[:MAX_DESCENDANTS])
 
 
+async def statuses_by_id(svc: Services, ids: list[int]) -> list[StatusRow]:
+    async with svc.db.read() as conn:
+        return list((await q.get_statuses(conn, ids)).values())
+
+
 async def notifications(
     svc: Services,
     account: AccountRow,

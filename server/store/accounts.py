@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -95,6 +95,40 @@ async def get_account(conn: AsyncConnection, account_id: int) -> AccountRow | No
     row = (
         (await conn.execute(select(accounts).where(accounts.c.id == account_id))).mappings().first()
     )
+    return AccountRow.from_row(row) if row else None
+
+
+async def get_accounts(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, AccountRow]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = (await conn.execute(select(accounts).where(accounts.c.id.in_(wanted)))).mappings().all()
+    return {r["id"]: AccountRow.from_row(r) for r in rows}
+
+
+async def search_accounts(conn: AsyncConnection, prefix: str, limit: int) -> list[AccountRow]:
+    """Accounts whose username starts with ``prefix`` (local ones first)."""
+    pattern = prefix.lower().replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
+    query = (
+        select(accounts)
+        .where(
+            accounts.c.username_key.like(pattern, escape="\\"),
+            accounts.c.suspended_at.is_(None),
+            accounts.c.actor_type != "Application",
+        )
+        .order_by(accounts.c.domain.is_not(None), accounts.c.username_key)
+        .limit(limit)
+    )
+    return [AccountRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
+
+
+async def get_account_by_acct(
+    conn: AsyncConnection, username: str, domain: str
+) -> AccountRow | None:
+    query = select(accounts).where(
+        accounts.c.username_key == username_key(username), accounts.c.domain == domain.lower()
+    )
+    row = (await conn.execute(query)).mappings().first()
     return AccountRow.from_row(row) if row else None
 
 

@@ -129,7 +129,9 @@ class Database:
         try:
             sqlite3.connect(parsed.database).close()
         except sqlite3.Error as exc:
-            raise DatabaseError(f"cannot open or migrate the database at {self.url}: {exc}") from exc
+            raise DatabaseError(
+                f"cannot open or migrate the database at {self.url}: {exc}"
+            ) from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

@@ -236,3 +236,27 @@ async def live_statuses_of(conn: AsyncConnection, account_id: int) -> list[Statu
         statuses.c.account_id == account_id, statuses.c.deleted_at.is_(None)
     )
     return [StatusRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
+
+
+async def status_counts(
+    conn: AsyncConnection, account_ids: Iterable[int]
+) -> dict[int, tuple[int, datetime | None]]:
+    """``{account: (statuses, last status time)}``, boosts included as Mastodon counts them."""
+    wanted = list(set(account_ids))
+    out: dict[int, tuple[int, datetime | None]] = {a: (0, None) for a in wanted}
+    if wanted:
+        query = (
+            select(statuses.c.account_id, func.count(), func.max(statuses.c.id))
+            .where(
+                statuses.c.account_id.in_(wanted),
+                statuses.c.deleted_at.is_(None),
+                statuses.c.visibility != "direct",
+            )
+            .group_by(statuses.c.account_id)
+        )
+        rows = (await conn.execute(query)).all()
+        latest = await get_statuses(conn, [r[2] for r in rows if r[2] is not None])
+        for account_id, count, last_id in rows:
+            last = latest.get(last_id)
+            out[account_id] = (int(count), last.created_at if last else None)
+    return out

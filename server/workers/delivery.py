@@ -115,8 +115,14 @@ class DeliveryWorker:
             for until, ids in postponed.items():
                 await q.postpone_deliveries(conn, ids, until)
             for job in blocked:
-                await q.finish_delivery(conn, job.id, state=q.DEAD, attempts=job.attempts, now=now,
-                                        last_error="destination host is blocked")  # fmt: skip
+                await q.finish_delivery(
+                    conn,
+                    job.id,
+                    state=q.DEAD,
+                    attempts=job.attempts,
+                    now=now,
+                    last_error="destination host is blocked",
+                )
             host_ok: dict[str, bool] = {}
             for a in attempts:
                 await self._finish(conn, a, now)
@@ -141,9 +147,15 @@ class DeliveryWorker:
         else:
             state, at, error = q.DEAD, None, outcome.reason
         await q.finish_delivery(
-            conn, a.job.id, state=state, attempts=attempts, now=now,
-            next_attempt_at=at, last_status=status, last_error=error,
-        )  # fmt: skip
+            conn,
+            a.job.id,
+            state=state,
+            attempts=attempts,
+            now=now,
+            next_attempt_at=at,
+            last_status=status,
+            last_error=error,
+        )
 
 
 def _reason(outcome: Outcome) -> str:

@@ -115,8 +115,14 @@ async def _parent(svc: Services, conn: AsyncConnection, uri: str | None) -> Stat
     return await q.get_status_by_uri(conn, uri)
 
 
-async def _is_wanted(svc: Services, conn: AsyncConnection, author: AccountRow, parts: NoteParts,
-                     mentioned: list[AccountRow], parent: StatusRow | None) -> bool:  # fmt: skip
+async def _is_wanted(
+    svc: Services,
+    conn: AsyncConnection,
+    author: AccountRow,
+    parts: NoteParts,
+    mentioned: list[AccountRow],
+    parent: StatusRow | None,
+) -> bool:
     """Only posts someone here asked for: followed authors, mentions, replies to us."""
     if mentioned or (parent is not None and parent.local):
         return True
@@ -165,8 +171,14 @@ async def store_note(
     return status
 
 
-async def _fan_out(svc: Services, conn: AsyncConnection, status: StatusRow, author: AccountRow,
-                   mentioned: list[AccountRow], parent: StatusRow | None) -> None:  # fmt: skip
+async def _fan_out(
+    svc: Services,
+    conn: AsyncConnection,
+    status: StatusRow,
+    author: AccountRow,
+    mentioned: list[AccountRow],
+    parent: StatusRow | None,
+) -> None:
     if status.visibility == "direct":
         readers = [a.id for a in mentioned]
     else:

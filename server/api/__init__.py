@@ -1,0 +1,1 @@
+"""The Mastodon client API (and Warmline's extensions under /api/v1/warmline)."""

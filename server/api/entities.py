@@ -1,0 +1,213 @@
+"""Mastodon API entities (Account, Status, Notification, Relationship).
+
+A ``Presenter`` loads everything a page of results needs in a few batched
+queries (authors, boosted posts, mentions, tags, counts, the viewer's own
+favourites and boosts) and then shapes each entity the way the Mastodon
+documentation describes it: string ids, ``YYYY-MM-DDTHH:MM:SS.sssZ`` dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from server.services import objects
+from server.services.context import Services
+from server.services.graph import Relationship
+from server.services.html import strip_html
+from server.store import accounts as accounts_q
+from server.store import graph as graph_q
+from server.store import interactions as interactions_q
+from server.store import statuses as statuses_q
+from server.store.accounts import AccountRow
+from server.store.interactions import NotificationRow
+from server.store.statuses import StatusRow
+
+DEFAULT_AVATAR = "/static/avatar.png"
+
+
+def date(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+class Presenter:
+    """Shapes entities for one viewer (or an anonymous one)."""
+
+    def __init__(self, svc: Services, viewer: AccountRow | None) -> None:
+        self.svc = svc
+        self.viewer = viewer
+        self.accounts: dict[int, AccountRow] = {}
+        self.statuses: dict[int, StatusRow] = {}
+        self.counts: dict[int, tuple[int, int]] = {}
+        self.status_counts: dict[int, tuple[int, datetime | None]] = {}
+        self.mentions: dict[int, list[int]] = {}
+        self.tags: dict[int, list[str]] = {}
+        self.favourited: set[int] = set()
+        self.reblogged: set[int] = set()
+
+    async def load(
+        self, statuses: Sequence[StatusRow] = (), account_ids: Sequence[int] = ()
+    ) -> Presenter:
+        async with self.svc.db.read() as conn:
+            for s in statuses:
+                self.statuses[s.id] = s
+            boosted = [
+                s.reblog_of_id
+                for s in statuses
+                if s.reblog_of_id and s.reblog_of_id not in self.statuses
+            ]
+            self.statuses.update(await statuses_q.get_statuses(conn, boosted))
+            ids = list(self.statuses)
+            self.mentions.update(await statuses_q.mentioned_accounts(conn, ids))
+            self.tags.update(await statuses_q.status_tag_names(conn, ids))
+            wanted = {*account_ids, *(s.account_id for s in self.statuses.values())}
+            wanted |= {a for people in self.mentions.values() for a in people}
+            self.accounts.update(await accounts_q.get_accounts(conn, wanted - set(self.accounts)))
+            people = list(self.accounts)
+            self.counts.update(await graph_q.count_follows(conn, people))
+            self.status_counts.update(await statuses_q.status_counts(conn, people))
+            if self.viewer is not None:
+                faved, boosted_ids = await interactions_q.viewer_flags(conn, self.viewer.id, ids)
+                self.favourited |= faved
+                self.reblogged |= boosted_ids
+        return self
+
+    def account(self, account: AccountRow, *, source: bool = False) -> dict[str, Any]:
+        svc = self.svc
+        followers, following = self.counts.get(account.id, (0, 0))
+        statuses_count, last_at = self.status_counts.get(account.id, (0, None))
+        avatar = account.avatar_url or svc.config.base_url + DEFAULT_AVATAR
+        header = account.header_url or ""
+        entity: dict[str, Any] = {
+            "id": str(account.id),
+            "username": account.username,
+            "acct": objects.acct(svc, account),
+            "display_name": account.display_name,
+            "locked": account.locked,
+            "bot": account.actor_type in ("Service", "Application"),
+            "discoverable": account.discoverable,
+            "group": account.actor_type == "Group",
+            "created_at": date(
+                account.created_at.replace(hour=0, minute=0, second=0, microsecond=0)
+            ),
+            "note": account.summary,
+            "url": objects.profile_url(svc, account),
+            "uri": objects.account_uri(svc, account),
+            "avatar": avatar,
+            "avatar_static": avatar,
+            "header": header,
+            "header_static": header,
+            "followers_count": followers,
+            "following_count": following,
+            "statuses_count": statuses_count,
+            "last_status_at": last_at.strftime("%Y-%m-%d") if last_at else None,
+            "emojis": [],
+            "fields": [
+                {"name": f["name"], "value": f["value"], "verified_at": None}
+                for f in account.fields
+            ],
+            "warmline": {"headline": account.headline, "location": account.location},
+        }
+        if source:
+            entity["source"] = {
+                "privacy": "public",
+                "sensitive": False,
+                "language": None,
+                "note": strip_html(
+                    account.summary.replace("</p><p>", "\n\n").replace("<br>", "\n")
+                ),
+                "fields": [
+                    {"name": f["name"], "value": strip_html(f["value"]), "verified_at": None}
+                    for f in account.fields
+                ],
+                "follow_requests_count": 0,
+            }
+        return entity
+
+    def status(self, status: StatusRow) -> dict[str, Any]:
+        svc = self.svc
+        author = self.accounts[status.account_id]
+        reblog = self.statuses.get(status.reblog_of_id) if status.reblog_of_id else None
+        mentioned = [
+            self.accounts[a] for a in self.mentions.get(status.id, []) if a in self.accounts
+        ]
+        return {
+            "id": str(status.id),
+            "uri": objects.status_uri(svc, status, author),
+            "url": objects.status_url(svc, status, author) if not status.reblog_of_id else None,
+            "created_at": date(status.created_at),
+            "account": self.account(author),
+            "content": status.content if not reblog else "",
+            "visibility": status.visibility,
+            "sensitive": status.sensitive,
+            "spoiler_text": status.spoiler_text,
+            "media_attachments": [],
+            "application": None,
+            "mentions": [
+                {
+                    "id": str(a.id),
+                    "username": a.username,
+                    "url": objects.profile_url(svc, a),
+                    "acct": objects.acct(svc, a),
+                }
+                for a in mentioned
+            ],
+            "tags": [{"name": t, "url": svc.urls.tag(t)} for t in self.tags.get(status.id, [])],
+            "emojis": [],
+            "reblogs_count": status.reblogs_count,
+            "favourites_count": status.favourites_count,
+            "replies_count": status.replies_count,
+            "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
+            "in_reply_to_account_id": str(status.in_reply_to_account_id)
+            if status.in_reply_to_account_id
+            else None,
+            "reblog": self.status(reblog)
+            if reblog and reblog.account_id in self.accounts
+            else None,
+            "poll": None,
+            "card": None,
+            "language": status.language,
+            "text": None,
+            "edited_at": date(status.edited_at),
+            "favourited": status.id in self.favourited,
+            "reblogged": status.id in self.reblogged,
+            "muted": False,
+            "bookmarked": False,
+            "pinned": False,
+            "filtered": [],
+        }
+
+    def notification(self, row: NotificationRow) -> dict[str, Any]:
+        status = self.statuses.get(row.status_id) if row.status_id else None
+        return {
+            "id": str(row.id),
+            "type": row.type,
+            "created_at": date(row.created_at),
+            "account": self.account(self.accounts[row.from_account_id]),
+            "status": self.status(status) if status else None,
+        }
+
+
+def relationship(rel: Relationship) -> dict[str, Any]:
+    return {
+        "id": str(rel.id),
+        "following": rel.following,
+        "showing_reblogs": rel.following,
+        "notifying": False,
+        "languages": None,
+        "followed_by": rel.followed_by,
+        "blocking": False,
+        "blocked_by": False,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": rel.requested,
+        "requested_by": rel.requested_by,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }

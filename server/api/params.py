@@ -1,0 +1,101 @@
+"""Request parameters the way Mastodon clients send them.
+
+Bodies arrive as JSON, form-encoded or multipart; arrays as ``key[]``;
+booleans as ``true``/``1``/``on``. Everything is read into one multidict.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiDict, MultiDictProxy
+
+from server.services.errors import NotFound, ValidationError
+from server.store.statuses import Page
+
+TRUE = {"1", "true", "on", "yes", "t"}
+FALSE = {"0", "false", "off", "no", "f", ""}
+
+
+def _flatten(data: dict[str, Any]) -> MultiDict[Any]:
+    out: MultiDict[Any] = MultiDict()
+    for key, value in data.items():
+        if isinstance(value, list):
+            for item in value:
+                out.add(f"{key}[]", item)
+        elif isinstance(value, bool):
+            out.add(key, "true" if value else "false")
+        elif value is None:
+            continue
+        else:
+            out.add(key, value if isinstance(value, dict) else str(value))
+    return out
+
+
+async def body(request: web.Request) -> MultiDictProxy[Any] | MultiDict[Any]:
+    """The request's parameters: the body merged over the query string."""
+    merged: MultiDict[Any] = MultiDict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            try:
+                data = json.loads(await request.read() or b"{}")
+            except ValueError as exc:
+                raise ValidationError(f"the body is not valid JSON: {exc}") from None
+            if not isinstance(data, dict):
+                raise ValidationError("the JSON body must be an object")
+            merged.extend(_flatten(data))
+        elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            merged.extend(await request.post())
+    return merged
+
+
+def boolean(params: MultiDict[Any] | MultiDictProxy[Any], name: str, default: bool = False) -> bool:
+    value = params.get(name)
+    if value is None:
+        return default
+    lowered = str(value).strip().lower()
+    if lowered in TRUE:
+        return True
+    if lowered in FALSE:
+        return False
+    raise ValidationError(f"{name} must be true or false", field=name)
+
+
+def integer(
+    params: MultiDict[Any] | MultiDictProxy[Any], name: str, default: int | None = None
+) -> int | None:
+    value = params.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(str(value))
+    except ValueError:
+        raise ValidationError(f"{name} must be a number", field=name) from None
+
+
+def strings(params: MultiDict[Any] | MultiDictProxy[Any], name: str) -> list[str]:
+    """An array parameter: ``name[]`` repeated (or ``name`` repeated)."""
+    return [str(v) for v in params.getall(f"{name}[]", [])] or [
+        str(v) for v in params.getall(name, [])
+    ]
+
+
+def page(
+    params: MultiDict[Any] | MultiDictProxy[Any], *, default: int = 20, maximum: int = 40
+) -> Page:
+    limit = integer(params, "limit", default) or default
+    return Page(
+        limit=min(max(limit, 1), maximum),
+        max_id=integer(params, "max_id"),
+        since_id=integer(params, "since_id"),
+        min_id=integer(params, "min_id"),
+    )
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    value = request.match_info[name]
+    if not value.isdigit() or len(value) > 19:
+        raise NotFound("Record not found")
+    return int(value)
