@@ -1,14 +1,28 @@
-"""Shared test configuration and fixtures."""
+"""Shared test configuration and fixtures.
+
+Besides configuration and a database, this provides real Warmline instances
+on loopback: ``server_process`` starts ``warmline serve --dev`` processes and
+``in_process`` serves apps on real ports inside the test's event loop. Each
+uses ``127.0.0.1:PORT`` as its domain, so ids, handles and signatures are real.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
-from server.config import Config, load_config
+from server.app import create_app
+from server.config import Config, FederationSettings, load_config, with_overrides
 from server.store import Database
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -40,3 +54,156 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.migrate()
     yield database
     await database.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    """A ``warmline serve --dev`` process and a way to run CLI commands beside it."""
+
+    port: int
+    data: Path
+    config_file: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = self.data / "server.log"
+
+    @property
+    def domain(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.domain}"
+
+    def flags(self) -> list[str]:
+        flags = [
+            "--dev",
+            "--domain",
+            self.domain,
+            "--listen",
+            self.domain,
+            "--data",
+            str(self.data),
+        ]
+        if self.config_file:
+            flags += ["--config", str(self.config_file)]
+        return flags
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "server", *args, *self.flags()],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=_clean_env(),
+        )
+
+    def start(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server", "serve", *self.flags()],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=_clean_env(),
+            )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not start in {timeout}s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("WARMLINE_")}
+
+
+@pytest.fixture
+def server_process(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Start ``warmline serve`` processes; all are stopped at the end of the test."""
+    started: list[ServerProcess] = []
+
+    def start(name: str = "a", config_text: str | None = None) -> ServerProcess:
+        data = tmp_path / name
+        data.mkdir(parents=True, exist_ok=True)
+        config_file = None
+        if config_text is not None:
+            config_file = data / "warmline.toml"
+            config_file.write_text(config_text)
+        proc = ServerProcess(free_port(), data, config_file)
+        started.append(proc)
+        proc.start()
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@dataclass
+class InProcess:
+    """A Warmline app served on a real loopback port inside the test's event loop."""
+
+    app: web.Application
+    runner: web.AppRunner
+    config: Config
+
+    @property
+    def base_url(self) -> str:
+        return self.config.base_url
+
+
+@pytest.fixture
+async def in_process(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    runners: list[web.AppRunner] = []
+
+    async def start(
+        name: str = "b", *, dev: bool = True, federation: FederationSettings | None = None
+    ) -> InProcess:
+        port = free_port()
+        config = load_config(
+            environ={},
+            dev=dev,
+            domain=f"127.0.0.1:{port}",
+            listen=f"127.0.0.1:{port}",
+            data=str(tmp_path / name),
+        )
+        if federation is not None:
+            config = with_overrides(config, federation=federation)
+        app = create_app(config)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        runners.append(runner)
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        return InProcess(app, runner, config)
+
+    yield start
+    for runner in reversed(runners):
+        await runner.cleanup()

@@ -115,9 +115,8 @@ async def test_three_instances_follow_post_interact(server_process: Any) -> None
         assert request["acct"] == alice.handle
         await carol.post(f"/api/v1/follow_requests/{request['id']}/authorize")
         await eventually(lambda: accepted(alice, carol_at_a["id"]), "carol approved alice")
-        bob_followers = await bob.get(
-            f"/api/v1/accounts/{(await bob.get('/api/v1/accounts/verify_credentials'))['id']}/followers"
-        )
+        bob_id = (await bob.get("/api/v1/accounts/verify_credentials"))["id"]
+        bob_followers = await bob.get(f"/api/v1/accounts/{bob_id}/followers")
         assert sorted(f["acct"] for f in bob_followers) == sorted([alice.handle, carol.handle])
 
         # Bob posts: his followers on A and C see it in their home timelines.
