@@ -27,7 +27,14 @@ async def _read_capped(request: web.Request) -> bytes:
     limit = request.app[CONFIG].federation.max_inbox_bytes
     if request.content_length is not None and request.content_length > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
-    body = await request.content.read(limit + 1)
+    # read(n) returns what has arrived so far (at most n bytes), not n bytes:
+    # keep reading until the end of the body or until it is over the cap.
+    body = b""
+    while len(body) <= limit:
+        chunk = await request.content.read(limit + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
     if len(body) > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
     return body
