@@ -15,7 +15,7 @@ from typing import Any
 
 from federation.client import same_origin
 from federation.errors import FederationError
-from federation.vocab import get_id, get_ids
+from federation.vocab import as_list, get_id, get_ids
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 AUTHORED = frozenset({"Create", "Update", "Delete"})
@@ -27,6 +27,11 @@ class OriginError(FederationError):
 
 class NotTheSigner(OriginError):
     """The activity's actor is not the account whose key signed the request."""
+
+
+def _types(value: Any) -> set[str]:
+    """The type names of a document (AS2 allows one or a list of several)."""
+    return {kind for kind in as_list(value) if isinstance(kind, str)}
 
 
 def _require_same_origin(what: str, uri: str | None, actor: str) -> None:
@@ -43,18 +48,23 @@ def check_origins(doc: Mapping[str, Any], signer: str) -> str:
         raise NotTheSigner(f"the activity's actor {actor} is not the signer {signer}")
     if doc.get("id") is not None:
         _require_same_origin("the activity id", get_id(doc.get("id")), actor)
-    kind = doc.get("type")
+    kinds = _types(doc.get("type"))
     obj = doc.get("object")
-    if kind in AUTHORED:
+    for kind in sorted(kinds & AUTHORED):
         _check_authored(kind, obj, actor)
-    elif kind == "Undo" and isinstance(obj, Mapping):
+    if "Undo" in kinds:
+        _check_undone(obj, actor)
+    return actor
+
+
+def _check_undone(obj: Any, actor: str) -> None:
+    if isinstance(obj, Mapping):
         inner_actor = get_id(obj.get("actor"))
         if inner_actor is not None and inner_actor != actor:
             raise OriginError("an Undo may only undo the actor's own activity")
         _require_same_origin("the undone activity", get_id(obj.get("id")), actor)
-    elif kind == "Undo":
+    else:
         _require_same_origin("the undone activity", get_id(obj), actor)
-    return actor
 
 
 def _check_authored(kind: str, obj: Any, actor: str) -> None:
@@ -62,7 +72,7 @@ def _check_authored(kind: str, obj: Any, actor: str) -> None:
     _require_same_origin(f"the {kind}d object", object_id, actor)
     if not isinstance(obj, Mapping):
         return
-    if obj.get("type") in ACTOR_TYPES:
+    if _types(obj.get("type")) & ACTOR_TYPES:
         if kind != "Delete" and object_id != actor:
             raise OriginError(f"an actor may only {kind.lower()} itself")
         return
