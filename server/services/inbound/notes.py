@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from federation.vocab import as_list, get_id, get_ids, get_str, is_public
+from federation.vocab import as_list, get_id, get_ids, get_str, has_type, is_public
 from server.services.context import Services
 from server.services.html import sanitize_html, strip_html
 from server.services.notify import notify
@@ -66,13 +66,13 @@ def parse_note(obj: dict[str, Any], author: AccountRow, now: datetime) -> NotePa
     content = get_str(obj.get("content"))
     if content is None and isinstance(obj.get("contentMap"), dict) and obj["contentMap"]:
         content = get_str(next(iter(obj["contentMap"].values())))
-    if obj.get("type") in ("Article", "Page") and get_str(obj.get("name")):
+    if has_type(obj, "Article", "Page") and get_str(obj.get("name")):
         title = strip_html(get_str(obj.get("name")) or "")
         content = f"<p><strong>{title}</strong></p>{content or ''}"
     values = {
         "uri": get_id(obj.get("id")),
         "url": get_id(obj.get("url")) or get_id(obj.get("id")),
-        "object_type": "Article" if obj.get("type") in ("Article", "Page") else "Note",
+        "object_type": "Article" if has_type(obj, "Article", "Page") else "Note",
         "content": sanitize_html(content or "")[:100_000],
         "spoiler_text": strip_html(get_str(obj.get("summary")) or "")[:500],
         "sensitive": obj.get("sensitive") is True or bool(get_str(obj.get("summary"))),
@@ -193,7 +193,7 @@ async def _fan_out(
 
 async def on_create(svc: Services, doc: dict[str, Any], actor: str) -> None:
     obj = doc.get("object")
-    if not isinstance(obj, dict) or obj.get("type") not in NOTE_TYPES:
+    if not has_type(obj, *NOTE_TYPES):
         return  # an IRI or a type we do not show
     author = await svc.remote.fetch_actor(actor)
     await store_note(svc, obj, author)
@@ -206,7 +206,7 @@ async def on_update(svc: Services, doc: dict[str, Any], actor: str) -> None:
     if get_id(obj.get("id")) == actor:  # a profile update: take it from the origin
         await svc.remote.fetch_actor(actor, refresh=True)
         return
-    if obj.get("type") not in NOTE_TYPES:
+    if not has_type(obj, *NOTE_TYPES):
         return
     author = await svc.remote.fetch_actor(actor)
     parts = parse_note(obj, author, svc.now())

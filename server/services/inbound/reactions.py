@@ -9,7 +9,7 @@ from federation.client import same_origin
 from federation.errors import FetchError
 from federation.jsonld import compact_inbound
 from federation.validate import validate
-from federation.vocab import get_id, get_ids
+from federation.vocab import get_id, get_ids, has_type
 from server.services.context import Services
 from server.services.inbound.notes import NOTE_TYPES, store_note
 from server.services.notify import notify
@@ -64,7 +64,7 @@ async def _fetch_boosted(svc: Services, uri: str) -> StatusRow | None:
     validate("object", raw)
     obj = compact_inbound(raw)
     object_id = get_id(obj.get("id"))
-    if obj.get("type") not in NOTE_TYPES or not object_id or not same_origin(object_id, final_url):
+    if not has_type(obj, *NOTE_TYPES) or not object_id or not same_origin(object_id, final_url):
         log.info("boosted object %s is not a post on its own origin", uri)
         return None
     authors = get_ids(obj.get("attributedTo"))
