@@ -49,6 +49,9 @@ class FederationSettings:
     # Deliveries in flight at once, in all and per destination host.
     delivery_concurrency: int = 64
     delivery_per_host: int = 4
+    # How long a worker holds claimed queue rows before another may take them
+    # (what a crashed process's work waits before it is picked up again).
+    lease_seconds: int = 120
     # Consecutive failures that open a host's circuit, and how long it stays open.
     circuit_failures: int = 8
     circuit_open_seconds: int = 3_600

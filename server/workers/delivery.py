@@ -29,8 +29,6 @@ from server.store.queues import DeliveryJob
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
-
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
@@ -53,8 +51,9 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         now = self.svc.now()
+        lease_until = now + timedelta(seconds=self.svc.config.federation.lease_seconds)
         async with self.svc.db.transaction() as conn:
-            jobs = await q.claim_deliveries(conn, now, now + LEASE, self.batch)
+            jobs = await q.claim_deliveries(conn, now, lease_until, self.batch)
             states = await q.host_states(conn, {j.host for j in jobs})
         if not jobs:
             return 0

@@ -22,7 +22,6 @@ from server.store.queues import InboxJob
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
@@ -33,8 +32,9 @@ class InboxWorker:
 
     async def run_once(self) -> int:
         now = self.svc.now()
+        lease_until = now + timedelta(seconds=self.svc.config.federation.lease_seconds)
         async with self.svc.db.transaction() as conn:
-            jobs = await q.claim_inbox_items(conn, now, now + LEASE, self.batch)
+            jobs = await q.claim_inbox_items(conn, now, lease_until, self.batch)
         for job in jobs:
             await self._process(job)
         return len(jobs)
