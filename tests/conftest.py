@@ -8,10 +8,14 @@ uses ``127.0.0.1:PORT`` as its domain, so ids, handles and signatures are real.
 
 from __future__ import annotations
 
+import functools
 import os
+import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -47,10 +51,86 @@ def make_config(tmp_path: Path) -> Callable[..., Config]:
     return make
 
 
+def _pg_binaries() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return versions[-1].parent if versions else None
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL server for the session; yields its base URL.
+
+    Skipped where PostgreSQL is not installed, unless WARMLINE_TEST_POSTGRES=required
+    (CI sets it, so the PostgreSQL runs cannot silently vanish there).
+    """
+    binaries = _pg_binaries()
+    if binaries is None:
+        if os.environ.get("WARMLINE_TEST_POSTGRES") == "required":
+            pytest.fail(
+                "PostgreSQL is required (WARMLINE_TEST_POSTGRES=required) but initdb is missing"
+            )
+        pytest.skip("PostgreSQL is not installed (tests/setup.sh installs it)")
+    # Not under pytest's tmp folder: that one is private to root, and initdb
+    # refuses to run as root, so the server runs as the postgres user.
+    data = Path(tempfile.mkdtemp(prefix="warmline-pg-"))
+    user = "postgres" if os.geteuid() == 0 else None
+    if user:
+        shutil.chown(data, user)
+    port = free_port()
+    run = functools.partial(subprocess.run, check=True, capture_output=True, user=user, timeout=120)
+    run([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"])
+    options = f"-p {port} -k {data} -h 127.0.0.1 -c fsync=off -c full_page_writes=off"
+    run(
+        [
+            str(binaries / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(data / "log"),
+            "-w",
+            "start",
+        ]
+    )
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            [str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            user=user,
+            timeout=60,
+        )
+
+
+async def _fresh_pg_database(base_url: str) -> str:
+    import asyncpg
+
+    name = f"t_{secrets.token_hex(6)}"
+    conn = await asyncpg.connect(base_url.replace("postgresql+asyncpg", "postgresql") + "/postgres")
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"{base_url}/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL for each backend: a SQLite file, a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+    return await _fresh_pg_database(request.getfixturevalue("postgres"))
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated SQLite database in the test's folder."""
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database, on SQLite and on PostgreSQL."""
+    database = Database(database_url)
     await database.migrate()
     yield database
     await database.close()

@@ -17,11 +17,14 @@ ClientFactory = Callable[..., Awaitable[TestClient]]
 
 
 @pytest.fixture
-def start(aiohttp_client: Any, make_config: Callable[..., Config]) -> ClientFactory:
-    """Start an app (dev mode, domain a.test unless told otherwise) and return its client."""
+def start(aiohttp_client: Any, make_config: Callable[..., Config], database_url: str) -> ClientFactory:
+    """Start an app (dev mode, domain a.test unless told otherwise) and return its client.
+
+    Every app test runs twice: on SQLite and on PostgreSQL."""
 
     async def run(**overrides: Any) -> TestClient:
         overrides.setdefault("domain", "a.test")
+        overrides.setdefault("database_url", database_url)
         return await aiohttp_client(create_app(make_config(**overrides)))
 
     return run

@@ -29,10 +29,13 @@ async def test_migrating_twice_is_harmless(db: Database) -> None:
     assert version is not None
 
 
-async def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Database) -> None:
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'wal.sqlite3'}")
+    await db.migrate()
     async with db.read() as conn:
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+    await db.close()
 
 
 async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:

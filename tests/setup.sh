@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond Python packages, on a fresh machine:
+# PostgreSQL (the suite runs every database test on SQLite and on PostgreSQL,
+# starting its own throwaway server) and the Fedify interop peer (npm).
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have_postgres() {
+    command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
+if ! have_postgres; then
+    sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    if command -v apt-get >/dev/null; then
+        echo "setup: installing PostgreSQL with apt-get" >&2
+        $sudo apt-get update -qq && $sudo apt-get install -y -qq postgresql >/dev/null
+    fi
+fi
+if ! have_postgres; then
+    echo "setup: PostgreSQL could not be installed; its tests will be skipped" >&2
+fi
+
+bash tests/interop/setup.sh
