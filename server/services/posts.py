@@ -274,3 +274,5 @@ async def mark_deleted(svc: Services, conn: AsyncConnection, status: StatusRow) 
         await q.adjust_count(conn, status.in_reply_to_id, "replies_count", -1)
     if status.reblog_of_id is not None:
         await q.adjust_count(conn, status.reblog_of_id, "reblogs_count", -1)
+    for boost in await q.live_reblogs_of(conn, status.id):  # they would show the deleted text
+        await mark_deleted(svc, conn, boost)

@@ -109,6 +109,13 @@ async def find_reblog(conn: AsyncConnection, account_id: int, status_id: int) ->
     return StatusRow.from_row(row) if row else None
 
 
+async def live_reblogs_of(conn: AsyncConnection, status_id: int) -> list[StatusRow]:
+    query = select(statuses).where(
+        statuses.c.reblog_of_id == status_id, statuses.c.deleted_at.is_(None)
+    )
+    return [StatusRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
+
+
 async def adjust_count(conn: AsyncConnection, status_id: int, column: str, delta: int) -> None:
     """Keep a denormalised counter (replies, reblogs, favourites) in step."""
     col = statuses.c[column]
