@@ -44,7 +44,8 @@ class Resolved:
 def _trim_url(url: str) -> tuple[str, str]:
     """Split trailing punctuation (a sentence's full stop) off a URL."""
     trimmed = url.rstrip(TRAILING)
-    if url.endswith(")") and trimmed.count("(") > trimmed.count(")"):
+    # Give back closing brackets the link opened: Wikipedia's ".../Python_(language)."
+    while trimmed.count("(") > trimmed.count(")") and url[len(trimmed) :].startswith(")"):
         trimmed += ")"
     return trimmed, url[len(trimmed) :]
 
