@@ -17,7 +17,8 @@ MENTION = (
     r"(?<![\w/@.])@(?P<user>[A-Za-z0-9_]{1,30})"
     r"(?:@(?P<host>[A-Za-z0-9.-]+(?::\d{1,5})?[A-Za-z0-9]))?"
 )
-HASHTAG = r"(?<![\w/&#])#(?P<tag>[^\W_][\w]{0,99})"
+# #tag, not inside words or entities; it needs a letter (#42 is an issue number).
+HASHTAG = r"(?<![\w/&#])#(?P<tag>(?=\w{0,99}[^\W\d_])[^\W_][\w]{0,99})"
 URL = r"(?P<url>https?://[^\s<>\"']+)"
 TOKENS = re.compile(f"{URL}|{MENTION}|{HASHTAG}")
 TRAILING = ".,;:!?)]}'\""
