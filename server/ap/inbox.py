@@ -45,6 +45,8 @@ def _parse(body: bytes) -> dict:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise web.HTTPBadRequest(text=f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise web.HTTPBadRequest(text="the body is not valid JSON: nested too deeply") from None
     if not isinstance(doc, dict):
         raise web.HTTPBadRequest(text="an activity must be a JSON object")
     return doc
