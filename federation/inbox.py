@@ -79,3 +79,20 @@ def _check_authored(kind: str, obj: Any, actor: str) -> None:
     authors = get_ids(obj.get("attributedTo"))
     if authors and actor not in authors:
         raise OriginError(f"the {kind}d object is attributed to someone else")
+
+
+ACTIVITY_TYPES = frozenset(
+    {
+        "Accept", "Add", "Announce", "Block", "Create", "Delete", "Dislike", "EmojiReact",
+        "Flag", "Follow", "Like", "Move", "Reject", "Remove", "Undo", "Update",
+    }
+)  # fmt: skip
+
+
+def primary_type(doc: Mapping[str, Any]) -> str:
+    """One type to dispatch on: AS2 allows a list, e.g. ``["Create", "x:Extra"]``.
+
+    The first standard activity type wins, else the first string; the origin
+    checks above already applied to every listed type."""
+    kinds = [k for k in as_list(doc.get("type")) if isinstance(k, str)]
+    return next((k for k in kinds if k in ACTIVITY_TYPES), kinds[0] if kinds else "")

@@ -16,7 +16,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives import serialization
 
 from federation.errors import SignatureError
-from federation.httpsig import Scheme, parse_request_signature, verify_parsed
+from federation.httpsig import ParsedSignature, Scheme, parse_request_signature, verify_parsed
 from federation.ports import KeyLookup, PublicKeyInfo
 
 
@@ -57,6 +57,12 @@ async def verify_request(
     parsed = parse_request_signature(
         method, url, headers, body, now=now, max_skew_seconds=max_skew_seconds
     )
+    return await verify_parsed_request(parsed, keys)
+
+
+async def verify_parsed_request(parsed: ParsedSignature, keys: KeyLookup) -> VerifiedRequest:
+    """The second half of :func:`verify_request`, for callers that look at the
+    parsed signature first (e.g. to refuse a blocked ``keyId`` host before any fetch)."""
     info = await keys.get_key(parsed.key_id)
     try:
         verify_parsed(parsed, info.public_key)

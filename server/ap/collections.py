@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -14,12 +13,14 @@ from server.ap.signatures import authorize_fetch
 from server.appkeys import DB, SERVICES
 from server.services import members, objects
 from server.store import graph as graph_q
-from server.store import queues as queues_q
+from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
 from server.store.statuses import Page
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 20
+# The outbox shows what is live now: deleted posts leave it, edits show their new text.
+PUBLISHED = ("public", "unlisted")
 
 
 def _page_doc(
@@ -53,8 +54,11 @@ async def _items(
     svc = request.app[SERVICES]
     async with svc.db.read() as conn:
         if kind == "outbox":
-            rows = await queues_q.outbox_page(conn, account.id, page)
-            return [json.loads(r["payload"]) for r in rows], [r["id"] for r in rows]
+            found = await statuses_q.account_statuses(
+                conn, account.id, page, visibilities=PUBLISHED
+            )
+            docs = [await objects.activity_document(svc, conn, s, account) for s in found]
+            return [d for d in docs if d is not None], [s.id for s in found]
         direction = "followers" if kind == "followers" else "following"
         pairs = await graph_q.list_related(conn, account.id, page, direction=direction)
         return [objects.account_uri(svc, a) for _, a in pairs], [cursor for cursor, _ in pairs]
@@ -63,7 +67,7 @@ async def _items(
 async def _total(request: web.Request, account: AccountRow, kind: str) -> int:
     async with request.app[DB].read() as conn:
         if kind == "outbox":
-            return await queues_q.count_outbox(conn, account.id)
+            return await statuses_q.count_account_statuses(conn, account.id, PUBLISHED)
         followers, following = (await graph_q.count_follows(conn, [account.id]))[account.id]
         return followers if kind == "followers" else following
 

@@ -1,6 +1,7 @@
 """The inboxes (personal and shared): the verification pipeline at the door.
 
-size cap → JSON parse → schema → signature (cavage or RFC 9421) → JSON-LD
+size cap → JSON parse → schema → signature shape, time and digest → blocked
+hosts → key lookup and signature check (cavage or RFC 9421) → JSON-LD
 compaction → origin checks → our own checks, dedupe and durable storage →
 202. The answer comes only after the activity is committed; processing
 happens later in the inbox worker.
@@ -13,10 +14,11 @@ import json
 from aiohttp import web
 
 from federation.errors import SignatureError
-from federation.inbox import NotTheSigner, OriginError, check_origins
+from federation.inbox import NotTheSigner, OriginError, check_origins, primary_type
 from federation.jsonld import compact_inbound
 from federation.validate import validate
-from server.ap.signatures import verify_signed
+from federation.vocab import get_id
+from server.ap.signatures import check_key, parse_signed
 from server.appkeys import CONFIG, DB, SERVICES
 from server.services import inbox, members
 
@@ -29,7 +31,7 @@ async def _read_capped(request: web.Request) -> bytes:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     # read(n) returns what has arrived so far (at most n bytes), not n bytes:
     # keep reading until the end of the body or until it is over the cap.
-    body = b""
+    body = bytearray()
     while len(body) <= limit:
         chunk = await request.content.read(limit + 1 - len(body))
         if not chunk:
@@ -37,7 +39,7 @@ async def _read_capped(request: web.Request) -> bytes:
         body += chunk
     if len(body) > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
-    return body
+    return bytes(body)
 
 
 def _parse(body: bytes) -> dict:
@@ -56,7 +58,11 @@ async def _accept(request: web.Request) -> web.Response:
     body = await _read_capped(request)
     doc = _parse(body)
     validate("activity", doc)
-    verified = await verify_signed(request, body)
+    parsed = parse_signed(request, body)
+    svc = request.app[SERVICES]
+    # A blocked server gets nothing back, not even a fetch of its key.
+    await inbox.refuse_blocked(svc, [parsed.key_id, get_id(doc.get("actor"))])
+    verified = await check_key(request, parsed)
     compact = compact_inbound(doc)
     try:
         actor = check_origins(compact, verified.signer)
@@ -64,7 +70,8 @@ async def _accept(request: web.Request) -> web.Response:
         raise SignatureError(str(exc)) from None
     except OriginError as exc:
         raise web.HTTPForbidden(text=str(exc)) from None
-    await inbox.receive(request.app[SERVICES], compact, body, actor)
+    compact["type"] = primary_type(compact)
+    await inbox.receive(svc, compact, body, actor)
     return web.Response(status=202)
 
 

@@ -20,7 +20,7 @@ from server.web.pages import render
 routes = web.RouteTableDef()
 
 
-async def _status(request: web.Request) -> tuple[StatusRow, AccountRow]:
+async def _status(request: web.Request, *, activity: bool) -> tuple[StatusRow, AccountRow]:
     author = await members.get_member(request.app[DB], request.match_info["username"])
     try:
         status_id = int(request.match_info["status_id"])
@@ -28,15 +28,17 @@ async def _status(request: web.Request) -> tuple[StatusRow, AccountRow]:
         raise web.HTTPNotFound() from None
     async with request.app[DB].read() as conn:
         status = await q.get_status(conn, status_id)
-    if status is None or status.account_id != author.id or status.reblog_of_id is not None:
+    if status is None or status.account_id != author.id:
         raise web.HTTPNotFound()
+    if status.reblog_of_id is not None and not activity:
+        raise web.HTTPNotFound()  # a boost has only its Announce, at .../activity
     if status.deleted_at is None and status.visibility not in ("public", "unlisted"):
         raise web.HTTPNotFound()
     return status, author
 
 
 async def _respond(request: web.Request, *, activity: bool) -> web.StreamResponse:
-    status, author = await _status(request)
+    status, author = await _status(request, activity=activity)
     svc = request.app[SERVICES]
     flavour = choose(request.headers.get("Accept"))
     if status.deleted_at is not None:
@@ -54,9 +56,12 @@ async def _respond(request: web.Request, *, activity: bool) -> web.StreamRespons
         )
     await authorize_fetch(request)
     async with svc.db.read() as conn:
+        if activity:
+            doc = await objects.activity_document(svc, conn, status, author)
+            if doc is None:
+                raise web.HTTPNotFound()
+            return as2_response(doc)
         note = await objects.note_document(svc, conn, status, author)
-    if activity:
-        return as2_response(ap.create(note, f"{note['id']}/activity"))
     return as2_response(note, flavour="ld" if flavour == "ld" else "as2")
 
 

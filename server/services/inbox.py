@@ -1,7 +1,7 @@
 """Accepting incoming activities: the checks that need our data, then durable storage.
 
 The HTTP door has already capped, parsed, schema-checked, verified and
-origin-checked the activity. Here: a refused host or a step nobody asked for
+origin-checked the activity, and refused blocked hosts. Here: a step nobody asked for
 (an Accept of a follow we never sent, an Undo of someone else's activity) is
 refused; everything else is stored once (deduplicated by activity id) before
 the door answers 202, and processed later by the inbox worker.
@@ -55,13 +55,22 @@ def activity_key(doc: dict[str, Any], body: bytes) -> str:
     return get_id(doc.get("id")) or "urn:sha256:" + hashlib.sha256(body).hexdigest()
 
 
+async def refuse_blocked(svc: Services, uris: list[str | None]) -> None:
+    """Forbidden when any of ``uris`` (signing key, actor) is on a blocked host."""
+    hosts = {urlsplit(u).netloc.lower() for u in uris if u}
+    async with svc.db.read() as conn:
+        blocked = await q.blocked_hosts(conn, hosts)
+    if blocked:
+        raise Forbidden(f"{sorted(blocked)[0]} is blocked on this server")
+
+
 async def receive(svc: Services, doc: dict[str, Any], body: bytes, actor: str) -> bool:
-    """Check and store an activity; False when it was already stored (a redelivery)."""
-    host = urlsplit(actor).netloc.lower()
+    """Check and store an activity; False when it was already stored (a redelivery).
+
+    The door has refused blocked hosts already (before any fetch) and reduced
+    ``type`` to the one type we dispatch on."""
     kind = str(doc.get("type"))
     async with svc.db.transaction() as conn:
-        if await q.blocked_hosts(conn, [host]):
-            raise Forbidden(f"{host} is blocked on this server")
         if kind in ("Accept", "Reject"):
             await _check_answer_to_follow(conn, svc, doc, actor)
         elif kind == "Undo":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import activities as ap
-from federation.vocab import AS_PUBLIC
 from server.services import objects
 from server.services.context import Services
 from server.services.errors import NotFound, ValidationError
@@ -81,25 +80,6 @@ async def unfavourite(svc: Services, account: AccountRow, status_id: int) -> Sta
     return status
 
 
-def _announce(
-    svc: Services, booster: AccountRow, boost: StatusRow, object_uri: str, author_uri: str
-) -> dict:
-    followers = objects.followers_uri(svc, booster)
-    to, cc = (
-        ([AS_PUBLIC], [followers, author_uri])
-        if boost.visibility == "public"
-        else ([followers], [author_uri])
-    )
-    return ap.announce(
-        objects.status_uri(svc, boost, booster),
-        objects.account_uri(svc, booster),
-        object_uri,
-        to=to,
-        cc=cc,
-        published=boost.created_at,
-    )
-
-
 async def reblog(
     svc: Services, account: AccountRow, status_id: int, visibility: str = "public"
 ) -> StatusRow:
@@ -130,10 +110,11 @@ async def reblog(
         assert boost is not None
         readers = [account.id, *await graph_q.local_follower_ids(conn, account.id)]
         await feeds_q.add_to_home_feeds(conn, boost.id, readers)
-        author, object_uri = await _target(svc, conn, status)
+        author, _ = await _target(svc, conn, status)
         if author.is_local:
             await notify(svc, conn, author.id, "reblog", account.id, boost.id)
-        doc = _announce(svc, account, boost, object_uri, objects.account_uri(svc, author))
+        doc = await objects.announce_document(svc, conn, boost, account)
+        assert doc is not None
         await send(
             svc, conn, account, doc, Recipients(followers=True, accounts=remote_only([author]))
         )
@@ -148,8 +129,9 @@ async def unreblog(svc: Services, account: AccountRow, status_id: int) -> Status
         if boost is None:
             return status
         await mark_deleted(svc, conn, boost)
-        author, object_uri = await _target(svc, conn, status)
-        announce = _announce(svc, account, boost, object_uri, objects.account_uri(svc, author))
+        author, _ = await _target(svc, conn, status)
+        announce = await objects.announce_document(svc, conn, boost, account)
+        assert announce is not None
         doc = ap.undo(
             f"{announce['id']}/undo",
             announce["actor"],

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import activities as ap
+from federation.vocab import AS_PUBLIC
 from server.services.context import Services
 from server.store import accounts as accounts_q
 from server.store import statuses as q
@@ -95,3 +96,35 @@ async def note_document(
         hashtags=[(svc.urls.tag(t), f"#{t}") for t in tags],
     )
     return ap.note(info)
+
+
+async def announce_document(
+    svc: Services, conn: AsyncConnection, boost: StatusRow, booster: AccountRow
+) -> dict[str, Any] | None:
+    """The Announce a local boost was sent as (None if the boosted post is gone)."""
+    original = await q.get_status(conn, boost.reblog_of_id) if boost.reblog_of_id else None
+    author = await accounts_q.get_account(conn, original.account_id) if original else None
+    if original is None or author is None:
+        return None
+    followers = followers_uri(svc, booster)
+    author_uri = account_uri(svc, author)
+    public = boost.visibility == "public"
+    to, cc = ([AS_PUBLIC], [followers, author_uri]) if public else ([followers], [author_uri])
+    return ap.announce(
+        status_uri(svc, boost, booster),
+        account_uri(svc, booster),
+        status_uri(svc, original, author),
+        to=to,
+        cc=cc,
+        published=boost.created_at,
+    )
+
+
+async def activity_document(
+    svc: Services, conn: AsyncConnection, status: StatusRow, author: AccountRow
+) -> dict[str, Any] | None:
+    """A local status as the activity that published it: Create, or Announce for a boost."""
+    if status.reblog_of_id is not None:
+        return await announce_document(svc, conn, status, author)
+    note = await note_document(svc, conn, status, author)
+    return ap.create(note, f"{note['id']}/activity")

@@ -31,6 +31,7 @@ from server.store.accounts import AccountRow
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 MAX_FIELDS = 16
+REFRESH_AT_MOST_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +208,18 @@ class RemoteActors:
         return await self.fetch_actor(actor_url)
 
     async def get_key(self, key_id: str, *, refresh: bool = False) -> PublicKeyInfo:
-        if not refresh:
-            async with self._db.read() as conn:
-                found = await q.get_remote_key(conn, key_id)
-            if found is not None:
-                key, account = found
+        """The key behind ``key_id``: from the cache, else fetched from its actor.
+
+        ``refresh`` (a signature failed: the key may have rotated) refetches at
+        most once a minute per actor, so forged deliveries naming someone's key
+        cannot make us hammer their server."""
+        async with self._db.read() as conn:
+            found = await q.get_remote_key(conn, key_id)
+        if found is not None:
+            key, account = found
+            fetched = account.fetched_at
+            recent = fetched is not None and datetime.now(UTC) - fetched < REFRESH_AT_MOST_EVERY
+            if not refresh or recent:
                 return PublicKeyInfo(
                     key_id, account.uri or "", fkeys.load_public_pem(key.public_pem)
                 )

@@ -17,7 +17,6 @@ from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.store.statuses import Page, in_display_order, paged
 from server.store.tables import activities, deliveries, hosts, inbox_items
 
 PENDING, SENT, DEAD, DONE, FAILED = "pending", "sent", "dead", "done", "failed"
@@ -30,26 +29,6 @@ async def insert_activity(conn: AsyncConnection, values: dict[str, Any]) -> None
 async def get_activity_by_uri(conn: AsyncConnection, uri: str) -> dict[str, Any] | None:
     row = (await conn.execute(select(activities).where(activities.c.uri == uri))).mappings().first()
     return dict(row) if row else None
-
-
-async def outbox_page(conn: AsyncConnection, account_id: int, page: Page) -> list[dict[str, Any]]:
-    """Public Create and Announce activities of an account, newest first."""
-    query = select(activities).where(
-        activities.c.account_id == account_id,
-        activities.c.public.is_(True),
-        activities.c.type.in_(["Create", "Announce"]),
-    )
-    rows = (await conn.execute(paged(query, activities.c.id, page))).mappings().all()
-    return in_display_order([dict(r) for r in rows], page, key=lambda r: r["id"])
-
-
-async def count_outbox(conn: AsyncConnection, account_id: int) -> int:
-    query = select(func.count()).where(
-        activities.c.account_id == account_id,
-        activities.c.public.is_(True),
-        activities.c.type.in_(["Create", "Announce"]),
-    )
-    return int((await conn.execute(query)).scalar_one())
 
 
 async def insert_deliveries(

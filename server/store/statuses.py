@@ -267,3 +267,14 @@ async def status_counts(
             last = latest.get(last_id)
             out[account_id] = (int(count), last.created_at if last else None)
     return out
+
+
+async def count_account_statuses(
+    conn: AsyncConnection, account_id: int, visibilities: Sequence[str]
+) -> int:
+    query = select(func.count()).where(
+        statuses.c.account_id == account_id,
+        statuses.c.deleted_at.is_(None),
+        statuses.c.visibility.in_(list(visibilities)),
+    )
+    return int((await conn.execute(query)).scalar_one())

@@ -17,7 +17,9 @@ ClientFactory = Callable[..., Awaitable[TestClient]]
 
 
 @pytest.fixture
-def start(aiohttp_client: Any, make_config: Callable[..., Config], database_url: str) -> ClientFactory:
+def start(
+    aiohttp_client: Any, make_config: Callable[..., Config], database_url: str
+) -> ClientFactory:
     """Start an app (dev mode, domain a.test unless told otherwise) and return its client.
 
     Every app test runs twice: on SQLite and on PostgreSQL."""

@@ -392,11 +392,6 @@ async def test_a_signature_by_a_key_the_actor_does_not_have_is_refused(
     assert "does not verify" in error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RemoteActors.get_key(refresh=True) refetches the actor on every failed "
-    "verification, unthrottled: forged deliveries make us hammer any actor URL they name",
-)
 async def test_forged_signatures_do_not_make_us_refetch_the_actor_every_time(
     warmline: TestClient, peer: FakePeer
 ) -> None:
@@ -658,11 +653,6 @@ async def test_a_delivery_from_a_blocked_host_is_refused(
     assert "blocked" in error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the signature (and so a fetch of the actor from the blocked host) is checked "
-    "before the block list: a blocked server still gets a request back for every delivery",
-)
 async def test_a_blocked_host_is_not_contacted_to_check_its_signature(
     warmline: TestClient, peer: FakePeer
 ) -> None:

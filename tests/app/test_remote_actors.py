@@ -8,6 +8,7 @@ over real HTTP and must keep only what each origin may vouch for.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -114,15 +115,25 @@ async def test_actor_and_key_are_fetched_once_then_cached(
     assert account.display_name == "Ex" and a.hits == ["/users/x"]
 
 
-async def test_a_rotated_key_is_picked_up_on_refresh(
-    peers: tuple[Peer, Peer], remote: RemoteActors, pem: Callable[[], str]
+async def test_a_rotated_key_is_picked_up_on_refresh_at_most_once_a_minute(
+    peers: tuple[Peer, Peer], remote: RemoteActors, pem: Callable[[], str], db: Database
 ) -> None:
     a, _ = peers
-    a.docs["/users/x"] = actor(a.base, "x", pem())
-    await remote.get_key(f"{a.base}/users/x#main-key")
-    new_pem = pem()
-    a.docs["/users/x"] = actor(a.base, "x", new_pem)
-    info = await remote.get_key(f"{a.base}/users/x#main-key", refresh=True)
+    key_id = f"{a.base}/users/x#main-key"
+    a.docs["/users/x"] = actor(a.base, "x", first_pem := pem())
+    await remote.get_key(key_id)
+    a.docs["/users/x"] = actor(a.base, "x", new_pem := pem())
+    # Just fetched: a refresh asked for now is served from the cache (no hammering).
+    info = await remote.get_key(key_id, refresh=True)
+    assert fkeys.public_key_to_pem(info.public_key) == first_pem and a.hits == ["/users/x"]
+    # A minute later the refresh goes to the origin and finds the rotated key.
+    async with db.transaction() as conn:
+        account = await q.get_account_by_uri(conn, f"{a.base}/users/x")
+        assert account is not None
+        await q.update_account(
+            conn, account.id, {"fetched_at": datetime.now(UTC) - timedelta(minutes=2)}
+        )
+    info = await remote.get_key(key_id, refresh=True)
     assert fkeys.public_key_to_pem(info.public_key) == new_pem
 
 

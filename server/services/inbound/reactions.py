@@ -13,7 +13,7 @@ from federation.vocab import get_id, get_ids, has_type
 from server.services.context import Services
 from server.services.inbound.notes import NOTE_TYPES, store_note
 from server.services.notify import notify
-from server.services.posts import mark_deleted
+from server.services.posts import can_see, mark_deleted
 from server.store import accounts as accounts_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
@@ -40,10 +40,12 @@ async def on_like(svc: Services, doc: dict[str, Any], actor: str) -> None:
     like_uri = get_id(doc.get("id"))
     target = get_id(doc.get("object"))
     status = await _known_status(svc, target) if target else None
-    if like_uri is None or status is None or not status.local or status.visibility == "direct":
+    if like_uri is None or status is None or not status.local:
         return
     liker = await svc.remote.fetch_actor(actor)
     async with svc.db.transaction() as conn:
+        if not await can_see(conn, liker, status):
+            return  # a followers-only post liked by someone who cannot see it
         if await interactions_q.get_favourite(conn, liker.id, status.id) is not None:
             return
         await interactions_q.insert_favourite(
