@@ -1,7 +1,8 @@
 """The application factory: the one way to build a Warmline web app.
 
-Resources are opened in ``cleanup_ctx`` order (database, then keys, then the
-outbound HTTP session) and closed in reverse; nothing happens at import time.
+Resources are opened in ``cleanup_ctx`` order (database, then the services
+with their keys and outbound HTTP session, then the workers) and closed in
+reverse; nothing happens at import time.
 """
 
 from __future__ import annotations
@@ -11,22 +12,18 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from federation.netguard import AddressPolicy, make_session
 from server import __version__
 from server.ap import actors, collections, discovery, inbox, objects
 from server.api import accounts as api_accounts
 from server.api import statuses as api_statuses
 from server.api import timelines as api_timelines
-from server.appkeys import CONFIG, DB, HTTP, KEYRING, REMOTE, SERVICES, TEMPLATES, URLS
+from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
 from server.config import Config
 from server.middleware import error_middleware, request_id_middleware
-from server.services.context import Services
 from server.services.errors import Conflict
-from server.services.keyring import Keyring, signer_for
-from server.services.members import create_member, ensure_instance_actor
-from server.services.remote import RemoteActors
+from server.services.members import create_member
+from server.services.runtime import open_services
 from server.store import Database
-from server.urls import Urls
 from server.web import pages
 from server.workers.delivery import DeliveryWorker
 from server.workers.inbox import InboxWorker
@@ -55,29 +52,16 @@ async def _demo_member(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-async def _keys_and_http(app: web.Application) -> AsyncIterator[None]:
-    config, db = app[CONFIG], app[DB]
-    instance = await ensure_instance_actor(db)
-    keyring = app[KEYRING] = Keyring(db, app[URLS])
-    instance_keys = await keyring.for_account(instance.id, instance.username)
-    session = make_session(
-        AddressPolicy(allow_private=config.dev),
-        user_agent=f"Warmline/{__version__} (+{config.base_url}/)",
-        total_timeout=config.federation.fetch_timeout,
-    )
-    app[HTTP] = session
-    app[REMOTE] = RemoteActors(db, session, config, signer_for(instance_keys.rsa))
-    app[SERVICES] = Services(db, config, app[URLS], app[REMOTE], keyring)
-    try:
+async def _services(app: web.Application) -> AsyncIterator[None]:
+    async with open_services(app[CONFIG], app[DB]) as svc:
+        app[SERVICES] = svc
         yield
-    finally:
-        await session.close()
 
 
 async def _workers(app: web.Application) -> AsyncIterator[None]:
     """The delivery and inbox workers run inside the web process."""
     svc = app[SERVICES]
-    delivery = Runner("delivery", DeliveryWorker(svc, app[HTTP]).run_once, svc.wake.deliveries)
+    delivery = Runner("delivery", DeliveryWorker(svc, svc.http).run_once, svc.wake.deliveries)
     inbox = Runner("inbox", InboxWorker(svc).run_once, svc.wake.inbox)
     async with delivery.running(), inbox.running():
         yield
@@ -94,9 +78,8 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config
-    app[URLS] = Urls(config.base_url)
     app[TEMPLATES] = pages.make_templates()
-    app.cleanup_ctx.extend([_database, _keys_and_http])
+    app.cleanup_ctx.extend([_database, _services])
     if workers:
         app.cleanup_ctx.append(_workers)
     if demo:

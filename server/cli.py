@@ -169,7 +169,9 @@ def _fields(values: list[str] | None) -> list[tuple[str, str]] | None:
 
 
 def cmd_member_update(args: argparse.Namespace, config: Config) -> int:
-    from server.services.members import ProfileChanges, update_profile
+    from server.services.actors import change_profile
+    from server.services.members import ProfileChanges
+    from server.services.runtime import open_services
 
     changes = ProfileChanges(
         display_name=args.display_name,
@@ -181,7 +183,9 @@ def cmd_member_update(args: argparse.Namespace, config: Config) -> int:
     )
 
     async def action(db: Database) -> str:
-        account = await update_profile(db, args.username, changes)
+        # Followers hear of the change: the server's delivery worker sends the Update.
+        async with open_services(config, db) as svc:
+            account = await change_profile(svc, args.username, changes)
         return f"@{account.username}@{config.domain}"
 
     print(asyncio.run(_with_db(config, action)))

@@ -59,6 +59,14 @@ class Urls:
         return f"{self.actor(username)}#{kind}/{object_id}"
 
     @property
+    def default_avatar(self) -> str:
+        return f"{self.base}/static/avatar.png"
+
+    def avatar(self, url: str | None) -> str:
+        """An account's picture, or the instance's default one."""
+        return url or self.default_avatar
+
+    @property
     def shared_inbox(self) -> str:
         return f"{self.base}/inbox"
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.ap.render import actor_doc, as2_response
+from server.ap.render import as2_response
 from server.ap.signatures import authorize_fetch
-from server.appkeys import DB
+from server.appkeys import DB, SERVICES
 from server.negotiation import choose
 from server.services import members
+from server.services.actors import actor_document
 from server.store import accounts as q
 from server.urls import INSTANCE_ACTOR_USERNAME
 from server.web.pages import render_profile
@@ -27,7 +28,7 @@ async def _member_response(request: web.Request) -> web.StreamResponse:
     if flavour == "html":
         return await render_profile(request, account)
     await authorize_fetch(request)
-    return as2_response(await actor_doc(request.app, account), flavour=flavour)
+    return as2_response(await actor_document(request.app[SERVICES], account), flavour=flavour)
 
 
 @routes.get("/users/{username}")
@@ -48,5 +49,6 @@ async def instance_actor(request: web.Request) -> web.Response:
         raise web.HTTPServiceUnavailable(text="the instance actor is not ready yet")
     flavour = choose(request.headers.get("Accept"))
     return as2_response(
-        await actor_doc(request.app, account), flavour="ld" if flavour == "ld" else "as2"
+        await actor_document(request.app[SERVICES], account),
+        flavour="ld" if flavour == "ld" else "as2",
     )

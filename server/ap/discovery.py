@@ -10,7 +10,7 @@ from xml.sax.saxutils import quoteattr
 from aiohttp import web
 
 from server import __version__
-from server.appkeys import CONFIG, DB, URLS
+from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
 from server.services import members
 from server.services.errors import NotFound
@@ -63,7 +63,7 @@ def username_from_resource(resource: str, config: Config, urls: Urls) -> str:
 
 
 async def _jrd_for(request: web.Request, username: str) -> dict[str, object]:
-    config, urls = request.app[CONFIG], request.app[URLS]
+    config, urls = request.app[CONFIG], request.app[SERVICES].urls
     if username == INSTANCE_ACTOR_USERNAME:
         actor, profile = urls.instance_actor, config.base_url + "/about"
         subject = f"acct:{config.domain}@{config.domain}"
@@ -86,7 +86,9 @@ async def webfinger(request: web.Request) -> web.Response:
     resources = request.query.getall("resource", [])
     if len(resources) != 1 or not resources[0].strip():
         raise _bad_request("exactly one resource parameter is required")
-    username = username_from_resource(resources[0].strip(), request.app[CONFIG], request.app[URLS])
+    username = username_from_resource(
+        resources[0].strip(), request.app[CONFIG], request.app[SERVICES].urls
+    )
     jrd = await _jrd_for(request, username)
     rels = request.query.getall("rel", [])
     if rels:  # RFC 7033 section 4.3: only the requested link relations

@@ -7,7 +7,7 @@ from aiohttp import web
 from federation.errors import FetchError, SignatureError
 from federation.httpsig import ParsedSignature, parse_request_signature
 from federation.verify import VerifiedRequest, verify_parsed_request
-from server.appkeys import CONFIG, REMOTE
+from server.appkeys import CONFIG, SERVICES
 
 
 def request_url(request: web.Request) -> str:
@@ -34,7 +34,7 @@ def parse_signed(request: web.Request, body: bytes | None = None) -> ParsedSigna
 async def check_key(request: web.Request, parsed: ParsedSignature) -> VerifiedRequest:
     """Look the signing key up (fetching it if needed) and verify; 401 otherwise."""
     try:
-        return await verify_parsed_request(parsed, request.app[REMOTE])
+        return await verify_parsed_request(parsed, request.app[SERVICES].remote)
     except FetchError as exc:
         raise SignatureError(f"the signing key could not be fetched: {exc}") from exc
 

@@ -24,8 +24,6 @@ from server.store.accounts import AccountRow
 from server.store.interactions import NotificationRow
 from server.store.statuses import StatusRow
 
-DEFAULT_AVATAR = "/static/avatar.png"
-
 
 def date(moment: datetime | None) -> str | None:
     if moment is None:
@@ -81,7 +79,7 @@ class Presenter:
         svc = self.svc
         followers, following = self.counts.get(account.id, (0, 0))
         statuses_count, last_at = self.status_counts.get(account.id, (0, None))
-        avatar = account.avatar_url or svc.config.base_url + DEFAULT_AVATAR
+        avatar = svc.urls.avatar(account.avatar_url)
         header = account.header_url or ""
         entity: dict[str, Any] = {
             "id": str(account.id),

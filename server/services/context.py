@@ -10,6 +10,8 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import aiohttp
+
 from server.config import Config
 from server.services.keyring import Keyring
 from server.services.remote import RemoteActors
@@ -33,6 +35,7 @@ class Services:
     urls: Urls
     remote: RemoteActors
     keyring: Keyring
+    http: aiohttp.ClientSession
     wake: Wakeups = field(default_factory=Wakeups)
 
     def now(self) -> datetime:

@@ -10,7 +10,7 @@ from aiohttp.helpers import ChainMapProxy
 from markupsafe import Markup
 
 from server import __version__
-from server.appkeys import CONFIG, DB, TEMPLATES, URLS
+from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
 from server.store import accounts as q
 from server.store.accounts import AccountRow
 
@@ -54,7 +54,7 @@ def render(
 
 
 async def render_profile(request: web.Request, account: AccountRow) -> web.Response:
-    urls, config = request.app[URLS], request.app[CONFIG]
+    urls, config = request.app[SERVICES].urls, request.app[CONFIG]
     return render(
         request,
         "profile.html",
@@ -64,7 +64,7 @@ async def render_profile(request: web.Request, account: AccountRow) -> web.Respo
         # Stored summaries and field values are sanitised HTML (nh3) already.
         summary=Markup(account.summary),
         fields=[(f["name"], Markup(f["value"])) for f in account.fields],
-        avatar=account.avatar_url or config.base_url + "/static/avatar.png",
+        avatar=urls.avatar(account.avatar_url),
     )
 
 

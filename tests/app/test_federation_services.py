@@ -24,7 +24,7 @@ from federation import keys as fkeys
 from federation.httpsig import parse_request_signature, sign_cavage, verify_parsed
 from federation.validate import validate
 from server.app import create_app
-from server.appkeys import DB, HTTP, SERVICES
+from server.appkeys import DB, SERVICES
 from server.config import Config, with_overrides
 from server.services import graph, interactions, members, posts, timelines
 from server.services.context import Services
@@ -201,7 +201,7 @@ class Warmline:
         return self.client.app[SERVICES]
 
     async def run_deliveries(self) -> int:
-        return await DeliveryWorker(self.svc, self.client.app[HTTP]).run_once()
+        return await DeliveryWorker(self.svc, self.svc.http).run_once()
 
     async def run_inbox(self) -> int:
         return await InboxWorker(self.svc).run_once()

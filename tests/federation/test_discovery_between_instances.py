@@ -16,7 +16,7 @@ import pytest
 from federation.errors import AddressNotAllowed
 from federation.httpsig import sign_cavage
 from federation.keys import generate_rsa
-from server.appkeys import DB, REMOTE
+from server.appkeys import DB, SERVICES
 from server.config import FederationSettings
 from server.store import accounts as q
 
@@ -40,7 +40,7 @@ def instance_a(server_process: Any) -> Any:
 
 async def test_b_resolves_and_verifies_a_member_of_a(instance_a: Any, in_process: Any) -> None:
     b = await in_process("b")
-    remote = b.app[REMOTE]
+    remote = b.app[SERVICES].remote
 
     alice = await remote.resolve_handle(f"@alice@{instance_a.domain}")
 
@@ -86,6 +86,6 @@ async def test_a_refuses_a_forged_signature(instance_a: Any, in_process: Any) ->
 async def test_production_mode_refuses_loopback_peers(instance_a: Any, in_process: Any) -> None:
     b = await in_process("prod", dev=False, federation=FederationSettings())
     with pytest.raises(AddressNotAllowed):
-        await b.app[REMOTE].fetch_actor(f"https://{instance_a.domain}/users/alice")
+        await b.app[SERVICES].remote.fetch_actor(f"https://{instance_a.domain}/users/alice")
     with pytest.raises(AddressNotAllowed):
-        await b.app[REMOTE].resolve_handle(f"alice@{instance_a.domain}")
+        await b.app[SERVICES].remote.resolve_handle(f"alice@{instance_a.domain}")

@@ -1,0 +1,86 @@
+"""Local actors as ActivityStreams documents, and telling followers when a profile changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from federation import activities as ap
+from federation import keys as fkeys
+from federation.builders import ActorInfo, ActorKeys
+from federation.builders import actor_document as build_actor
+from federation.vocab import AS_PUBLIC
+from server.services.context import Services
+from server.services.members import ProfileChanges, update_profile
+from server.services.outbox import Recipients, send
+from server.store.accounts import AccountRow
+from server.urls import INSTANCE_ACTOR_USERNAME
+
+
+async def actor_document(svc: Services, account: AccountRow) -> dict[str, Any]:
+    """The actor document of a local account (member or instance actor)."""
+    urls, config = svc.urls, svc.config
+    local_keys = await svc.keyring.for_account(account.id, account.username)
+    ed_public = fkeys.load_public_pem(local_keys.ed25519_public_pem)
+    keys = ActorKeys(
+        rsa_key_id=local_keys.rsa.key_id,
+        rsa_public_pem=local_keys.rsa_public_pem,
+        ed25519_key_id=local_keys.ed25519.key_id,
+        ed25519_multibase=fkeys.public_key_to_multibase(ed_public),
+    )
+    if account.username == INSTANCE_ACTOR_USERNAME:
+        actor = urls.instance_actor
+        info = ActorInfo(
+            id=actor,
+            type="Application",
+            preferred_username=config.domain,
+            name=config.instance.name,
+            summary_html="",
+            url=f"{config.base_url}/about",
+            inbox=f"{actor}/inbox",
+            outbox=f"{actor}/outbox",
+            followers=f"{actor}/followers",
+            following=f"{actor}/following",
+            shared_inbox=urls.shared_inbox,
+            keys=keys,
+            published=account.created_at,
+            manually_approves_followers=True,
+            discoverable=False,
+        )
+        return build_actor(info)
+    name = account.username
+    info = ActorInfo(
+        id=urls.actor(name),
+        type=account.actor_type,
+        preferred_username=name,
+        name=account.display_name,
+        summary_html=account.summary,
+        url=urls.profile(name),
+        inbox=urls.inbox(name),
+        outbox=urls.outbox(name),
+        followers=urls.followers(name),
+        following=urls.following(name),
+        shared_inbox=urls.shared_inbox,
+        keys=keys,
+        published=account.created_at,
+        manually_approves_followers=account.locked,
+        discoverable=account.discoverable,
+        icon_url=urls.avatar(account.avatar_url),
+        headline=account.headline,
+        location=account.location,
+        fields=[(f["name"], f["value"]) for f in account.fields],
+    )
+    return build_actor(info)
+
+
+async def change_profile(svc: Services, username: str, changes: ProfileChanges) -> AccountRow:
+    """Change a member's profile and send the new actor to their followers (Update)."""
+    account = await update_profile(svc.db, username, changes)
+    doc = await actor_document(svc, account)
+    stamp = int(svc.now().timestamp() * 1000)
+    update = ap.update(
+        f"{doc['id']}#updates/{stamp}", doc["id"], doc, to=[AS_PUBLIC], cc=[doc["followers"]]
+    )
+    async with svc.db.transaction() as conn:
+        await send(svc, conn, account, update, Recipients(followers=True))
+    svc.wake.deliveries.set()
+    return account

@@ -1,0 +1,37 @@
+"""Opening the services for a process: the web server and the CLI alike."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from federation.netguard import AddressPolicy, make_session
+from server import __version__
+from server.config import Config
+from server.services.context import Services
+from server.services.keyring import Keyring, signer_for
+from server.services.members import ensure_instance_actor
+from server.services.remote import RemoteActors
+from server.store import Database
+from server.urls import Urls
+
+
+@asynccontextmanager
+async def open_services(config: Config, db: Database) -> AsyncIterator[Services]:
+    """Services over a migrated ``db``: the instance actor's keys sign outgoing
+    fetches; the HTTP session enforces the address policy (private peers only
+    in development)."""
+    urls = Urls(config.base_url)
+    instance = await ensure_instance_actor(db)
+    keyring = Keyring(db, urls)
+    instance_keys = await keyring.for_account(instance.id, instance.username)
+    session = make_session(
+        AddressPolicy(allow_private=config.dev),
+        user_agent=f"Warmline/{__version__} (+{config.base_url}/)",
+        total_timeout=config.federation.fetch_timeout,
+    )
+    remote = RemoteActors(db, session, config, signer_for(instance_keys.rsa))
+    try:
+        yield Services(db, config, urls, remote, keyring, session)
+    finally:
+        await session.close()
