@@ -14,8 +14,10 @@ import aiohttp
 
 from server.config import Config
 from server.services.keyring import Keyring
+from server.services.moderation import HostBlocks
 from server.services.remote import RemoteActors
 from server.store import Database
+from server.store.inbox_writer import InboxWriter
 from server.urls import Urls
 
 
@@ -36,6 +38,8 @@ class Services:
     remote: RemoteActors
     keyring: Keyring
     http: aiohttp.ClientSession
+    blocks: HostBlocks
+    inbox_writer: InboxWriter
     wake: Wakeups = field(default_factory=Wakeups)
 
     def now(self) -> datetime:

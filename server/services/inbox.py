@@ -57,39 +57,35 @@ def activity_key(doc: dict[str, Any], body: bytes) -> str:
 
 async def refuse_blocked(svc: Services, uris: list[str | None]) -> None:
     """Forbidden when any of ``uris`` (signing key, actor) is on a blocked host."""
-    hosts = {urlsplit(u).netloc.lower() for u in uris if u}
-    async with svc.db.read() as conn:
-        blocked = await q.blocked_hosts(conn, hosts)
+    blocked = await svc.blocks.blocked({urlsplit(u).netloc.lower() for u in uris if u})
     if blocked:
         raise Forbidden(f"{sorted(blocked)[0]} is blocked on this server")
 
 
-async def receive(svc: Services, doc: dict[str, Any], body: bytes, actor: str) -> bool:
-    """Check and store an activity; False when it was already stored (a redelivery).
+async def receive(svc: Services, doc: dict[str, Any], body: bytes, actor: str) -> None:
+    """Check an activity and store it durably (a redelivery is stored once).
 
     The door has refused blocked hosts already (before any fetch) and reduced
     ``type`` to the one type we dispatch on."""
     kind = str(doc.get("type"))
-    async with svc.db.transaction() as conn:
-        if kind in ("Accept", "Reject"):
-            await _check_answer_to_follow(conn, svc, doc, actor)
-        elif kind == "Undo":
-            await _check_undo(conn, doc, actor)
-        now = svc.now()
-        stored = await q.insert_inbox_item(
-            conn,
-            {
-                "id": svc.db.new_id(),
-                "activity_uri": activity_key(doc, body),
-                "activity_type": kind[:32],
-                "actor_uri": actor,
-                "payload": json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
-                "state": q.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "received_at": now,
-            },
-        )
-    if stored:
-        svc.wake.inbox.set()
-    return stored
+    if kind in ("Accept", "Reject", "Undo"):
+        async with svc.db.read() as conn:
+            if kind == "Undo":
+                await _check_undo(conn, doc, actor)
+            else:
+                await _check_answer_to_follow(conn, svc, doc, actor)
+    now = svc.now()
+    await svc.inbox_writer.add(
+        {
+            "id": svc.db.new_id(),
+            "activity_uri": activity_key(doc, body),
+            "activity_type": kind[:32],
+            "actor_uri": actor,
+            "payload": json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+            "state": q.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "received_at": now,
+        }
+    )
+    svc.wake.inbox.set()

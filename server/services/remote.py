@@ -8,6 +8,8 @@ and only keys on that origin whose owner is that actor are kept.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +34,7 @@ from server.store.accounts import AccountRow
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 MAX_FIELDS = 16
 REFRESH_AT_MOST_EVERY = timedelta(minutes=1)
+KEY_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,13 +141,24 @@ class RemoteActors:
     """Fetches and caches remote actors; implements ``federation.ports.KeyLookup``."""
 
     def __init__(
-        self, db: Database, session: aiohttp.ClientSession, config: Config, signer: Signer
+        self,
+        db: Database,
+        session: aiohttp.ClientSession,
+        config: Config,
+        signer: Signer,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._db = db
+        self._now = clock
         self._session = session
         self._config = config
         self._signer = signer
         self._inflight: dict[str, asyncio.Future[AccountRow]] = {}
+        # Parsed public keys by key id, with when their actor was fetched: the
+        # inbox checks thousands of signatures a second and must not hit the
+        # database (or parse a PEM) for each.
+        self._keys: OrderedDict[str, tuple[PublicKeyInfo, datetime | None]] = OrderedDict()
 
     async def fetch_document(self, url: str) -> tuple[str, dict[str, Any]]:
         """A signed GET as the instance actor; returns (final URL, document)."""
@@ -165,7 +179,7 @@ class RemoteActors:
             async with self._db.read() as conn:
                 cached = await q.get_account_by_uri(conn, url)
             max_age = timedelta(seconds=self._config.federation.actor_refresh_seconds)
-            if cached and cached.fetched_at and datetime.now(UTC) - cached.fetched_at < max_age:
+            if cached and cached.fetched_at and self._now() - cached.fetched_at < max_age:
                 return cached
         # Concurrent lookups of the same actor share one fetch.
         if url in self._inflight:
@@ -192,7 +206,7 @@ class RemoteActors:
             raise FetchError(
                 f"{url}: the document's id {actor_id!r} is not on the origin that served it"
             )
-        return await self.store(parse_actor(doc, datetime.now(UTC)))
+        return await self.store(parse_actor(doc, self._now()))
 
     async def store(self, parsed: ParsedActor) -> AccountRow:
         now = parsed.values["updated_at"]
@@ -200,6 +214,9 @@ class RemoteActors:
             account = await q.upsert_remote_account(conn, parsed.values, new_id=self._db.new_id())
             ids = [self._db.new_id() for _ in parsed.keys]
             await q.replace_remote_keys(conn, account.id, parsed.keys, ids=ids, now=now)
+        stale = [k for k, (info, _) in self._keys.items() if info.owner == account.uri]
+        for key_id in stale:
+            del self._keys[key_id]
         return account
 
     async def resolve_handle(self, handle: str) -> AccountRow:
@@ -208,27 +225,38 @@ class RemoteActors:
         return await self.fetch_actor(actor_url)
 
     async def get_key(self, key_id: str, *, refresh: bool = False) -> PublicKeyInfo:
-        """The key behind ``key_id``: from the cache, else fetched from its actor.
+        """The key behind ``key_id``: from memory or the database, else fetched from its actor.
 
         ``refresh`` (a signature failed: the key may have rotated) refetches at
         most once a minute per actor, so forged deliveries naming someone's key
         cannot make us hammer their server."""
-        async with self._db.read() as conn:
-            found = await q.get_remote_key(conn, key_id)
-        if found is not None:
-            key, account = found
-            fetched = account.fetched_at
-            recent = fetched is not None and datetime.now(UTC) - fetched < REFRESH_AT_MOST_EVERY
+        cached = self._keys.get(key_id) or await self._stored_key(key_id)
+        if cached is not None:
+            info, fetched = cached
+            recent = fetched is not None and self._now() - fetched < REFRESH_AT_MOST_EVERY
             if not refresh or recent:
-                return PublicKeyInfo(
-                    key_id, account.uri or "", fkeys.load_public_pem(key.public_pem)
-                )
+                self._keys.move_to_end(key_id)
+                return info
         account = await self._actor_for_key(key_id)
+        found = await self._stored_key(key_id)
+        if found is None or found[0].owner != account.uri:
+            raise SignatureError(f"the actor {account.uri} does not list the key {key_id}")
+        return found[0]
+
+    async def _stored_key(self, key_id: str) -> tuple[PublicKeyInfo, datetime | None] | None:
         async with self._db.read() as conn:
             found = await q.get_remote_key(conn, key_id)
-        if found is None or found[1].id != account.id:
-            raise SignatureError(f"the actor {account.uri} does not list the key {key_id}")
-        return PublicKeyInfo(key_id, account.uri or "", fkeys.load_public_pem(found[0].public_pem))
+        if found is None:
+            return None
+        key, account = found
+        entry = (
+            PublicKeyInfo(key_id, account.uri or "", fkeys.load_public_pem(key.public_pem)),
+            account.fetched_at,
+        )
+        self._keys[key_id] = entry
+        if len(self._keys) > KEY_CACHE_SIZE:
+            self._keys.popitem(last=False)
+        return entry
 
     async def _actor_for_key(self, key_id: str) -> AccountRow:
         """Fetch the actor that owns ``key_id``: the key's document, or its owner."""

@@ -210,19 +210,23 @@ async def set_host_blocked(conn: AsyncConnection, host: str, blocked: bool) -> N
     )
 
 
+async def all_blocked_hosts(conn: AsyncConnection) -> list[str]:
+    return list(
+        (await conn.execute(select(hosts.c.host).where(hosts.c.blocked.is_(True)))).scalars()
+    )
+
+
 async def blocked_hosts(conn: AsyncConnection, names: Iterable[str]) -> set[str]:
     return {h.host for h in (await host_states(conn, names)).values() if h.blocked}
 
 
-async def insert_inbox_item(conn: AsyncConnection, values: dict[str, Any]) -> bool:
-    """Store an incoming activity once; False when its id was already stored."""
-    statement = (
-        _upsert(conn, inbox_items)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["activity_uri"])
-    )
-    result = await conn.execute(statement)
-    return bool(result.rowcount)
+async def insert_inbox_items(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Store incoming activities; one whose ``activity_uri`` is stored already is skipped."""
+    if rows:
+        statement = _upsert(conn, inbox_items).on_conflict_do_nothing(
+            index_elements=["activity_uri"]
+        )
+        await conn.execute(statement, rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -817,8 +817,7 @@ async def test_an_inbox_that_is_gone_gets_no_more_tries(warmline: Warmline, peer
 
 
 async def block(w: Warmline, host: str) -> None:
-    async with w.svc.db.transaction() as conn:
-        await queues.set_host_blocked(conn, host, True)
+    await w.svc.blocks.set(host, True)
 
 
 async def test_nothing_is_queued_for_a_blocked_host(warmline: Warmline, peer: Peer) -> None:

@@ -31,7 +31,6 @@ from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
 from server.services import members, timelines
 from server.store import graph as graph_q
-from server.store import queues
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
 from server.store.statuses import Page
@@ -636,8 +635,7 @@ async def test_the_inbox_of_a_member_we_do_not_have_is_not_found(
 
 
 async def block(client: TestClient, host: str) -> None:
-    async with client.app[DB].transaction() as conn:
-        await queues.set_host_blocked(conn, host, True)
+    await client.app[SERVICES].blocks.set(host, True)
 
 
 async def test_a_delivery_from_a_blocked_host_is_refused(
