@@ -15,6 +15,7 @@ from pathlib import Path
 from bench._common import proc_status
 
 WARMLINE = str(Path(sys.executable).with_name("warmline"))
+REPO = Path(__file__).resolve().parents[1]
 
 
 class ServerError(RuntimeError):
@@ -48,8 +49,10 @@ def create_member(data: Path, authority: str, username: str = "alice") -> None:
 class Server:
     """``warmline serve --dev`` on 127.0.0.1:port with its log in ``data/server.log``."""
 
-    def __init__(self, data: Path, port: int) -> None:
+    def __init__(self, data: Path, port: int, command: list[str] | None = None) -> None:
+        """``command`` replaces the ``warmline`` executable (e.g. ``bench._variant_server``)."""
         self.data, self.port = data, port
+        self.command = command or [WARMLINE]
         self.authority = f"127.0.0.1:{port}"
         self.base = f"http://{self.authority}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -59,7 +62,7 @@ class Server:
         """Start and wait for ``/healthz``; return seconds from spawn to the first 200."""
         self.data.mkdir(parents=True, exist_ok=True)
         cmd = [
-            WARMLINE,
+            *self.command,
             "serve",
             "--dev",
             "--listen",
@@ -71,7 +74,7 @@ class Server:
         ]
         with open(self.log_path, "ab") as log:
             started = time.perf_counter()
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
         deadline = started + timeout
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
