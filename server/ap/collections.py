@@ -13,6 +13,7 @@ from server.ap.signatures import authorize_fetch
 from server.appkeys import DB, SERVICES
 from server.services import members, objects
 from server.store import graph as graph_q
+from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
 from server.store.statuses import Page
@@ -68,8 +69,8 @@ async def _total(request: web.Request, account: AccountRow, kind: str) -> int:
     async with request.app[DB].read() as conn:
         if kind == "outbox":
             return await statuses_q.count_account_statuses(conn, account.id, PUBLISHED)
-        followers, following = (await graph_q.count_follows(conn, [account.id]))[account.id]
-        return followers if kind == "followers" else following
+        counts = (await stats_q.get_stats(conn, [account.id]))[account.id]
+        return counts.followers if kind == "followers" else counts.following
 
 
 @routes.get("/users/{username}/{collection:outbox|followers|following}")

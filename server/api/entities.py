@@ -17,11 +17,12 @@ from server.services.context import Services
 from server.services.graph import Relationship
 from server.services.html import strip_html
 from server.store import accounts as accounts_q
-from server.store import graph as graph_q
 from server.store import interactions as interactions_q
+from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
 from server.store.interactions import NotificationRow
+from server.store.stats import Stats
 from server.store.statuses import StatusRow
 
 
@@ -41,8 +42,7 @@ class Presenter:
         self.viewer = viewer
         self.accounts: dict[int, AccountRow] = {}
         self.statuses: dict[int, StatusRow] = {}
-        self.counts: dict[int, tuple[int, int]] = {}
-        self.status_counts: dict[int, tuple[int, datetime | None]] = {}
+        self.stats: dict[int, Stats] = {}
         self.mentions: dict[int, list[int]] = {}
         self.tags: dict[int, list[str]] = {}
         self.favourited: set[int] = set()
@@ -67,8 +67,7 @@ class Presenter:
             wanted |= {a for people in self.mentions.values() for a in people}
             self.accounts.update(await accounts_q.get_accounts(conn, wanted - set(self.accounts)))
             people = list(self.accounts)
-            self.counts.update(await graph_q.count_follows(conn, people))
-            self.status_counts.update(await statuses_q.status_counts(conn, people))
+            self.stats.update(await stats_q.get_stats(conn, people))
             if self.viewer is not None:
                 faved, boosted_ids = await interactions_q.viewer_flags(conn, self.viewer.id, ids)
                 self.favourited |= faved
@@ -77,8 +76,7 @@ class Presenter:
 
     def account(self, account: AccountRow, *, source: bool = False) -> dict[str, Any]:
         svc = self.svc
-        followers, following = self.counts.get(account.id, (0, 0))
-        statuses_count, last_at = self.status_counts.get(account.id, (0, None))
+        counts = self.stats.get(account.id, Stats())
         avatar = svc.urls.avatar(account.avatar_url)
         header = account.header_url or ""
         entity: dict[str, Any] = {
@@ -100,10 +98,12 @@ class Presenter:
             "avatar_static": avatar,
             "header": header,
             "header_static": header,
-            "followers_count": followers,
-            "following_count": following,
-            "statuses_count": statuses_count,
-            "last_status_at": last_at.strftime("%Y-%m-%d") if last_at else None,
+            "followers_count": counts.followers,
+            "following_count": counts.following,
+            "statuses_count": counts.statuses,
+            "last_status_at": counts.last_status_at.strftime("%Y-%m-%d")
+            if counts.last_status_at
+            else None,
             "emojis": [],
             "fields": [
                 {"name": f["name"], "value": f["value"], "verified_at": None}

@@ -267,7 +267,7 @@ async def delete_status(svc: Services, author: AccountRow, status_id: int) -> St
 
 async def mark_deleted(svc: Services, conn: AsyncConnection, status: StatusRow) -> None:
     """The local side of a deletion, shared by our own deletes and incoming ones."""
-    await q.update_status(conn, status.id, {"deleted_at": svc.now()})
+    await q.mark_status_deleted(conn, status, svc.now())
     await feeds_q.remove_from_home_feeds(conn, status.id)
     await interactions_q.delete_notifications_about(conn, status_id=status.id)
     if status.in_reply_to_id is not None:

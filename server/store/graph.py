@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.store import stats
 from server.store.accounts import AccountRow
 from server.store.statuses import Page, in_display_order, paged
 from server.store.tables import accounts, follows
@@ -32,8 +33,15 @@ class FollowRow:
         return cls(**{name: row[name] for name in cls.__slots__})
 
 
+async def _count(conn: AsyncConnection, follower_id: int, target_id: int, delta: int) -> None:
+    await stats.bump(conn, follower_id, following_delta=delta)
+    await stats.bump(conn, target_id, followers_delta=delta)
+
+
 async def insert_follow(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(insert(follows).values(**values))
+    if values["state"] == ACCEPTED:
+        await _count(conn, values["account_id"], values["target_account_id"], 1)
 
 
 async def get_follow(conn: AsyncConnection, account_id: int, target_id: int) -> FollowRow | None:
@@ -49,21 +57,37 @@ async def get_follow_by_uri(conn: AsyncConnection, uri: str) -> FollowRow | None
     return FollowRow.from_row(row) if row else None
 
 
+async def _get(conn: AsyncConnection, follow_id: int) -> FollowRow | None:
+    row = (await conn.execute(select(follows).where(follows.c.id == follow_id))).mappings().first()
+    return FollowRow.from_row(row) if row else None
+
+
 async def set_follow_state(conn: AsyncConnection, follow_id: int, state: str) -> None:
+    before = await _get(conn, follow_id)
     await conn.execute(update(follows).where(follows.c.id == follow_id).values(state=state))
+    if before is not None and before.state != state:
+        delta = 1 if state == ACCEPTED else -1 if before.state == ACCEPTED else 0
+        if delta:
+            await _count(conn, before.account_id, before.target_account_id, delta)
 
 
 async def delete_follow(conn: AsyncConnection, follow_id: int) -> None:
+    before = await _get(conn, follow_id)
     await conn.execute(delete(follows).where(follows.c.id == follow_id))
+    if before is not None and before.state == ACCEPTED:
+        await _count(conn, before.account_id, before.target_account_id, -1)
 
 
 async def delete_follows_of(conn: AsyncConnection, account_id: int) -> None:
     """Every follow from or to an account (it was deleted)."""
-    await conn.execute(
-        delete(follows).where(
-            (follows.c.account_id == account_id) | (follows.c.target_account_id == account_id)
+    touching = (follows.c.account_id == account_id) | (follows.c.target_account_id == account_id)
+    rows = (
+        await conn.execute(
+            select(follows.c.account_id, follows.c.target_account_id).where(touching)
         )
-    )
+    ).all()
+    await conn.execute(delete(follows).where(touching))
+    await stats.recount(conn, {account_id, *(a for pair in rows for a in pair)})
 
 
 async def follow_states(
@@ -112,34 +136,6 @@ async def local_follower_ids(conn: AsyncConnection, account_id: int) -> list[int
         )
     )
     return [r[0] for r in (await conn.execute(query)).all()]
-
-
-async def count_follows(
-    conn: AsyncConnection, account_ids: list[int]
-) -> dict[int, tuple[int, int]]:
-    """``{account: (followers, following)}`` counting accepted follows."""
-    out = {a: (0, 0) for a in account_ids}
-    if not account_ids:
-        return out
-    followers = dict(
-        (
-            await conn.execute(
-                select(follows.c.target_account_id, func.count())
-                .where(follows.c.target_account_id.in_(account_ids), follows.c.state == ACCEPTED)
-                .group_by(follows.c.target_account_id)
-            )
-        ).all()
-    )
-    following = dict(
-        (
-            await conn.execute(
-                select(follows.c.account_id, func.count())
-                .where(follows.c.account_id.in_(account_ids), follows.c.state == ACCEPTED)
-                .group_by(follows.c.account_id)
-            )
-        ).all()
-    )
-    return {a: (int(followers.get(a, 0)), int(following.get(a, 0))) for a in account_ids}
 
 
 async def list_related(

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, case, delete, func, insert, or_, select, up
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.store import stats
 from server.store.tables import mentions, status_tags, statuses, tags
 
 
@@ -73,6 +74,17 @@ def in_display_order(rows: Sequence[Any], page: Page, key: Any) -> list[Any]:
 
 async def insert_status(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
     await conn.execute(insert(statuses).values(**values))
+    if values.get("visibility") != "direct":
+        await stats.bump(
+            conn, values["account_id"], statuses_delta=1, last_status_at=values["created_at"]
+        )
+
+
+async def mark_status_deleted(conn: AsyncConnection, status: StatusRow, now: datetime) -> None:
+    """Tombstone a status (its row stays, for 410 Gone) and count it out."""
+    await conn.execute(update(statuses).where(statuses.c.id == status.id).values(deleted_at=now))
+    if status.visibility != "direct" and status.deleted_at is None:
+        await stats.bump(conn, status.account_id, statuses_delta=-1)
 
 
 async def update_status(conn: AsyncConnection, status_id: int, values: Mapping[str, Any]) -> None:
@@ -243,30 +255,6 @@ async def live_statuses_of(conn: AsyncConnection, account_id: int) -> list[Statu
         statuses.c.account_id == account_id, statuses.c.deleted_at.is_(None)
     )
     return [StatusRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
-
-
-async def status_counts(
-    conn: AsyncConnection, account_ids: Iterable[int]
-) -> dict[int, tuple[int, datetime | None]]:
-    """``{account: (statuses, last status time)}``, boosts included as Mastodon counts them."""
-    wanted = list(set(account_ids))
-    out: dict[int, tuple[int, datetime | None]] = {a: (0, None) for a in wanted}
-    if wanted:
-        query = (
-            select(statuses.c.account_id, func.count(), func.max(statuses.c.id))
-            .where(
-                statuses.c.account_id.in_(wanted),
-                statuses.c.deleted_at.is_(None),
-                statuses.c.visibility != "direct",
-            )
-            .group_by(statuses.c.account_id)
-        )
-        rows = (await conn.execute(query)).all()
-        latest = await get_statuses(conn, [r[2] for r in rows if r[2] is not None])
-        for account_id, count, last_id in rows:
-            last = latest.get(last_id)
-            out[account_id] = (int(count), last.created_at if last else None)
-    return out
 
 
 async def count_account_statuses(

@@ -57,6 +57,11 @@ NAMING = {
 
 metadata = MetaData(naming_convention=NAMING)
 
+# 64-bit snowflake ids. On SQLite the column is declared INTEGER so it becomes
+# the table's rowid (one B-tree lookup by id instead of two); INTEGER is
+# 64-bit there anyway.
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
 # Local members, the instance actor and remote actors alike. ``domain`` is NULL
 # for local accounts, whose URLs are derived from the configured domain (so a
 # development instance can change port without rewriting rows); remote accounts
@@ -64,7 +69,7 @@ metadata = MetaData(naming_convention=NAMING)
 accounts = Table(
     "accounts",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     Column("username", String(64), nullable=False),
     Column("username_key", String(64), nullable=False),
     Column("domain", String(255), nullable=True),
@@ -120,7 +125,7 @@ users = Table(
 keys = Table(
     "keys",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     Column(
         "account_id",
         BigInteger,
@@ -139,7 +144,7 @@ keys = Table(
 api_tokens = Table(
     "api_tokens",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     Column(
         "account_id",
         BigInteger,
@@ -169,7 +174,7 @@ def _fk(
 statuses = Table(
     "statuses",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     _fk("account_id", "accounts.id"),
     Column("local", Boolean, nullable=False),
     Column("uri", Text, nullable=True, unique=True),
@@ -212,7 +217,7 @@ mentions = Table(
 tags = Table(
     "tags",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     Column("name", String(100), nullable=False, unique=True),
 )
 
@@ -231,7 +236,7 @@ status_tags = Table(
 follows = Table(
     "follows",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     _fk("account_id", "accounts.id"),
     _fk("target_account_id", "accounts.id"),
     Column("state", String(16), nullable=False),  # pending | accepted
@@ -246,7 +251,7 @@ follows = Table(
 favourites = Table(
     "favourites",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     _fk("account_id", "accounts.id"),
     _fk("status_id", "statuses.id"),
     Column("uri", Text, nullable=False, unique=True),
@@ -258,7 +263,7 @@ favourites = Table(
 notifications = Table(
     "notifications",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     _fk("account_id", "accounts.id"),
     Column("type", String(32), nullable=False),
     _fk("from_account_id", "accounts.id"),
@@ -285,7 +290,7 @@ home_feed = Table(
 activities = Table(
     "activities",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     Column("uri", Text, nullable=False, unique=True),
     _fk("account_id", "accounts.id"),
     Column("type", String(32), nullable=False),
@@ -300,7 +305,7 @@ activities = Table(
 deliveries = Table(
     "deliveries",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     _fk("activity_id", "activities.id"),
     Column("inbox_url", Text, nullable=False),
     Column("host", String(255), nullable=False),
@@ -314,6 +319,20 @@ deliveries = Table(
     Column("finished_at", UTCDateTime, nullable=True),
     Index("ix_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
     Index("uq_deliveries_activity_id_inbox_url", "activity_id", "inbox_url", unique=True),
+)
+
+# Per-account counters kept in step with the rows they count (as Mastodon's
+# account_stats): listing accounts must not count every post of every author.
+account_stats = Table(
+    "account_stats",
+    metadata,
+    Column(
+        "account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("statuses_count", Integer, nullable=False, server_default="0"),
+    Column("followers_count", Integer, nullable=False, server_default="0"),
+    Column("following_count", Integer, nullable=False, server_default="0"),
+    Column("last_status_at", UTCDateTime, nullable=True),
 )
 
 # What we know about other servers: blocks and delivery health (circuit breaker).
@@ -333,7 +352,7 @@ hosts = Table(
 inbox_items = Table(
     "inbox_items",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", ID, primary_key=True, autoincrement=False),
     Column("activity_uri", Text, nullable=False, unique=True),
     Column("activity_type", String(32), nullable=False),
     Column("actor_uri", Text, nullable=False),
@@ -349,7 +368,7 @@ inbox_items = Table(
 )
 
 __all__ = [
-    "accounts", "activities", "api_tokens", "deliveries", "favourites", "follows",
+    "account_stats", "accounts", "activities", "api_tokens", "deliveries", "favourites", "follows",
     "home_feed", "hosts", "inbox_items", "keys", "mentions", "metadata",
     "notifications", "status_tags", "statuses", "tags", "users",
 ]  # fmt: skip

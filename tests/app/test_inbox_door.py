@@ -30,7 +30,7 @@ from server.app import create_app
 from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
 from server.services import members, timelines
-from server.store import graph as graph_q
+from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
 from server.store.statuses import Page
@@ -530,8 +530,8 @@ async def test_an_undo_of_another_actors_follow_is_refused(
     # Then carol still follows alice
     alice = await member(warmline)
     async with warmline.app[DB].read() as conn:
-        followers = await graph_q.count_follows(conn, [alice.id])
-    assert followers[alice.id] == (1, 0)
+        counts = (await stats_q.get_stats(conn, [alice.id]))[alice.id]
+    assert (counts.followers, counts.following) == (1, 0)
 
 
 # --- refused: the shape of the request ------------------------------------------------

@@ -29,7 +29,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "inbox_items",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("activity_uri", sa.Text(), nullable=False),
         sa.Column("activity_type", sa.String(length=32), nullable=False),
         sa.Column("actor_uri", sa.Text(), nullable=False),
@@ -51,14 +56,24 @@ def upgrade() -> None:
 
     op.create_table(
         "tags",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
         sa.UniqueConstraint("name", name=op.f("uq_tags_name")),
     )
     op.create_table(
         "activities",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("uri", sa.Text(), nullable=False),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
         sa.Column("type", sa.String(length=32), nullable=False),
@@ -80,7 +95,12 @@ def upgrade() -> None:
 
     op.create_table(
         "follows",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
         sa.Column("target_account_id", sa.BigInteger(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
@@ -113,7 +133,12 @@ def upgrade() -> None:
 
     op.create_table(
         "statuses",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
         sa.Column("local", sa.Boolean(), nullable=False),
         sa.Column("uri", sa.Text(), nullable=True),
@@ -170,7 +195,12 @@ def upgrade() -> None:
 
     op.create_table(
         "deliveries",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("activity_id", sa.BigInteger(), nullable=False),
         sa.Column("inbox_url", sa.Text(), nullable=False),
         sa.Column("host", sa.String(length=255), nullable=False),
@@ -200,7 +230,12 @@ def upgrade() -> None:
 
     op.create_table(
         "favourites",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
         sa.Column("status_id", sa.BigInteger(), nullable=False),
         sa.Column("uri", sa.Text(), nullable=False),
@@ -270,7 +305,12 @@ def upgrade() -> None:
 
     op.create_table(
         "notifications",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
         sa.Column("type", sa.String(length=32), nullable=False),
         sa.Column("from_account_id", sa.BigInteger(), nullable=False),
