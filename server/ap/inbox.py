@@ -55,6 +55,15 @@ def _parse(body: bytes) -> dict:
 
 
 async def _accept(request: web.Request) -> web.Response:
+    door = request.app[SERVICES].door
+    door.in_flight += 1
+    try:
+        return await _pipeline(request)
+    finally:
+        door.in_flight -= 1
+
+
+async def _pipeline(request: web.Request) -> web.Response:
     body = await _read_capped(request)
     doc = _parse(body)
     validate("activity", doc)

@@ -31,6 +31,14 @@ class Wakeups:
 
 
 @dataclass
+class DoorLoad:
+    """Incoming deliveries being accepted right now. Accepting (and storing)
+    them is what peers wait for; background processing yields to it."""
+
+    in_flight: int = 0
+
+
+@dataclass
 class Services:
     db: Database
     config: Config
@@ -41,6 +49,7 @@ class Services:
     blocks: HostBlocks
     inbox_writer: InboxWriter
     wake: Wakeups = field(default_factory=Wakeups)
+    door: DoorLoad = field(default_factory=DoorLoad)
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -159,10 +159,9 @@ async def create_status(svc: Services, author: AccountRow, draft: Draft) -> Stat
                 "created_at": now,
             },
         )
-        await q.set_mentions(conn, status_id, [a.id for a in mentioned])
-        await q.set_tags(
-            conn, status_id, (await q.tag_ids(conn, tag_names, svc.db.new_id)).values()
-        )
+        await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
+        tag_ids = (await q.tag_ids(conn, tag_names, svc.db.new_id)).values()
+        await q.set_tags(conn, status_id, tag_ids, fresh=True)
         if parent is not None:
             await q.adjust_count(conn, parent.id, "replies_count", 1)
         status = await q.get_status(conn, status_id)

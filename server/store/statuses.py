@@ -135,8 +135,12 @@ async def adjust_count(conn: AsyncConnection, status_id: int, column: str, delta
     await conn.execute(update(statuses).where(statuses.c.id == status_id).values({col: new_value}))
 
 
-async def set_mentions(conn: AsyncConnection, status_id: int, account_ids: Iterable[int]) -> None:
-    await conn.execute(delete(mentions).where(mentions.c.status_id == status_id))
+async def set_mentions(
+    conn: AsyncConnection, status_id: int, account_ids: Iterable[int], *, fresh: bool = False
+) -> None:
+    """Make ``account_ids`` the status's mentions (``fresh``: it has none yet)."""
+    if not fresh:
+        await conn.execute(delete(mentions).where(mentions.c.status_id == status_id))
     rows = [{"status_id": status_id, "account_id": a} for a in dict.fromkeys(account_ids)]
     if rows:
         await conn.execute(insert(mentions), rows)
@@ -171,8 +175,11 @@ async def tag_ids(conn: AsyncConnection, names: Iterable[str], new_id: Any) -> d
     return found
 
 
-async def set_tags(conn: AsyncConnection, status_id: int, tag_id_list: Iterable[int]) -> None:
-    await conn.execute(delete(status_tags).where(status_tags.c.status_id == status_id))
+async def set_tags(
+    conn: AsyncConnection, status_id: int, tag_id_list: Iterable[int], *, fresh: bool = False
+) -> None:
+    if not fresh:
+        await conn.execute(delete(status_tags).where(status_tags.c.status_id == status_id))
     rows = [{"status_id": status_id, "tag_id": t} for t in dict.fromkeys(tag_id_list)]
     if rows:
         await conn.execute(insert(status_tags), rows)

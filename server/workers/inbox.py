@@ -1,16 +1,20 @@
 """The inbox worker: applies stored incoming activities, with retries.
 
-Each item is processed on its own so one bad activity cannot hold up the rest.
-A retryable failure (a peer down while we fetch something it refers to) is
-tried again later on the delivery schedule; anything else marks the item
-failed, with the reason kept on the row for operators.
+Each item is processed on its own so one bad activity cannot hold up the rest;
+the outcomes of a batch are recorded in one transaction (handlers are
+idempotent, so a batch cut short by a crash is simply applied again). A
+retryable failure (a peer down while we fetch something it refers to) is tried
+again later on the delivery schedule; anything else marks the item failed,
+with the reason kept on the row for operators. Accepting deliveries at the
+door comes first: the worker waits while the door is busy, a little.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from federation.delivery import backoff
 from federation.errors import FederationError, FetchError
@@ -23,6 +27,8 @@ from server.store.queues import InboxJob
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+YIELD_STEP = 0.002
+YIELD_AT_MOST = 0.25
 
 
 class InboxWorker:
@@ -35,22 +41,36 @@ class InboxWorker:
         lease_until = now + timedelta(seconds=self.svc.config.federation.lease_seconds)
         async with self.svc.db.transaction() as conn:
             jobs = await q.claim_inbox_items(conn, now, lease_until, self.batch)
+        outcomes = []
         for job in jobs:
-            await self._process(job)
+            await self._yield_to_the_door()
+            outcomes.append(await self._process(job))
+        if outcomes:
+            async with self.svc.db.transaction() as conn:
+                for job, state, retry_at, error in outcomes:
+                    await q.finish_inbox_item(
+                        conn, job.id, state=state, attempts=job.attempts + 1, now=self.svc.now(),
+                        next_attempt_at=retry_at, error=error,
+                    )  # fmt: skip
         return len(jobs)
 
-    async def _process(self, job: InboxJob) -> None:
+    async def _yield_to_the_door(self) -> None:
+        """Let deliveries being accepted go first (they are what peers wait for),
+        but never stall: after YIELD_AT_MOST the next item runs regardless."""
+        waited = 0.0
+        while self.svc.door.in_flight and waited < YIELD_AT_MOST:
+            await asyncio.sleep(YIELD_STEP)
+            waited += YIELD_STEP
+
+    async def _process(self, job: InboxJob) -> tuple[InboxJob, str, datetime | None, str | None]:
         attempts = job.attempts + 1
         state, retry_at, error = q.DONE, None, None
         try:
             await inbound.process(self.svc, json.loads(job.payload), job.actor_uri)
         except FetchError as exc:
             error = str(exc)
-            retry_at = (
-                backoff(attempts, self.svc.now())
-                if exc.retryable and attempts < MAX_ATTEMPTS
-                else None
-            )
+            retryable = exc.retryable and attempts < MAX_ATTEMPTS
+            retry_at = backoff(attempts, self.svc.now()) if retryable else None
             state = q.PENDING if retry_at else q.FAILED
         except (FederationError, ServiceError) as exc:
             state, error = q.FAILED, str(exc)
@@ -61,13 +81,4 @@ class InboxWorker:
             state = q.PENDING if retry_at else q.FAILED
         if error:
             log.info("inbox item %s (%s): %s", job.activity_uri, job.activity_type, error)
-        async with self.svc.db.transaction() as conn:
-            await q.finish_inbox_item(
-                conn,
-                job.id,
-                state=state,
-                attempts=attempts,
-                now=self.svc.now(),
-                next_attempt_at=retry_at,
-                error=error,
-            )
+        return job, state, retry_at, error

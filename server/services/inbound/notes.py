@@ -115,18 +115,9 @@ async def _parent(svc: Services, conn: AsyncConnection, uri: str | None) -> Stat
     return await q.get_status_by_uri(conn, uri)
 
 
-async def _is_wanted(
-    svc: Services,
-    conn: AsyncConnection,
-    author: AccountRow,
-    parts: NoteParts,
-    mentioned: list[AccountRow],
-    parent: StatusRow | None,
-) -> bool:
+def _is_wanted(mentioned: list[AccountRow], parent: StatusRow | None, followers: list[int]) -> bool:
     """Only posts someone here asked for: followed authors, mentions, replies to us."""
-    if mentioned or (parent is not None and parent.local):
-        return True
-    return bool(await graph_q.local_follower_ids(conn, author.id))
+    return bool(mentioned or (parent is not None and parent.local) or followers)
 
 
 async def store_note(
@@ -143,7 +134,8 @@ async def store_note(
             return existing
         mentioned = await _local_mentions(svc, conn, parts.mention_uris)
         parent = await _parent(svc, conn, parts.parent_uri)
-        if not force and not await _is_wanted(svc, conn, author, parts, mentioned, parent):
+        followers = await graph_q.local_follower_ids(conn, author.id)
+        if not force and not _is_wanted(mentioned, parent, followers):
             return None
         status_id = svc.db.new_id()
         await q.insert_status(
@@ -161,13 +153,12 @@ async def store_note(
         status = await q.get_status(conn, status_id)
         assert status is not None
         await q.link_orphan_replies(conn, status)
-        await q.set_mentions(conn, status_id, [a.id for a in mentioned])
-        await q.set_tags(
-            conn, status_id, (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
-        )
+        await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
+        tag_ids = (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
+        await q.set_tags(conn, status_id, tag_ids, fresh=True)
         if parent is not None:
             await q.adjust_count(conn, parent.id, "replies_count", 1)
-        await _fan_out(svc, conn, status, author, mentioned, parent)
+        await _fan_out(svc, conn, status, author, mentioned, parent, followers)
     return status
 
 
@@ -178,11 +169,9 @@ async def _fan_out(
     author: AccountRow,
     mentioned: list[AccountRow],
     parent: StatusRow | None,
+    followers: list[int],
 ) -> None:
-    if status.visibility == "direct":
-        readers = [a.id for a in mentioned]
-    else:
-        readers = await graph_q.local_follower_ids(conn, author.id)
+    readers = [a.id for a in mentioned] if status.visibility == "direct" else followers
     await feeds_q.add_to_home_feeds(conn, status.id, readers)
     notified = {a.id for a in mentioned}
     for account in mentioned:
