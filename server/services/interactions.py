@@ -94,7 +94,7 @@ async def reblog(
         if existing is not None:
             return existing
         boost_id = svc.db.new_id()
-        await statuses_q.insert_status(
+        boost = await statuses_q.insert_status(
             conn,
             {
                 "id": boost_id,
@@ -106,8 +106,6 @@ async def reblog(
             },
         )
         await statuses_q.adjust_count(conn, status.id, "reblogs_count", 1)
-        boost = await statuses_q.get_status(conn, boost_id)
-        assert boost is not None
         readers = [account.id, *await graph_q.local_follower_ids(conn, account.id)]
         await feeds_q.add_to_home_feeds(conn, boost.id, readers)
         author, _ = await _target(svc, conn, status)

@@ -142,7 +142,7 @@ async def create_status(svc: Services, author: AccountRow, draft: Draft) -> Stat
     now = svc.now()
     status_id = svc.db.new_id()
     async with svc.db.transaction() as conn:
-        await q.insert_status(
+        status = await q.insert_status(
             conn,
             {
                 "id": status_id,
@@ -164,8 +164,6 @@ async def create_status(svc: Services, author: AccountRow, draft: Draft) -> Stat
         await q.set_tags(conn, status_id, tag_ids, fresh=True)
         if parent is not None:
             await q.adjust_count(conn, parent.id, "replies_count", 1)
-        status = await q.get_status(conn, status_id)
-        assert status is not None
         await _fan_out_locally(svc, conn, status, author, mentioned)
         note = await objects.note_document(svc, conn, status, author)
         doc = ap.create(note, f"{note['id']}/activity")

@@ -35,6 +35,7 @@ ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organizat
 MAX_FIELDS = 16
 REFRESH_AT_MOST_EVERY = timedelta(minutes=1)
 KEY_CACHE_SIZE = 10_000
+ACTOR_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,9 @@ class RemoteActors:
         # inbox checks thousands of signatures a second and must not hit the
         # database (or parse a PEM) for each.
         self._keys: OrderedDict[str, tuple[PublicKeyInfo, datetime | None]] = OrderedDict()
+        # Remote actors by id, so processing an activity does not read the
+        # actor from the database every time.
+        self._actors: OrderedDict[str, AccountRow] = OrderedDict()
 
     async def fetch_document(self, url: str) -> tuple[str, dict[str, Any]]:
         """A signed GET as the instance actor; returns (final URL, document)."""
@@ -176,8 +180,12 @@ class RemoteActors:
         """The actor at ``url``, from the cache when fresh, else fetched and stored."""
         url = urldefrag(url).url
         if not refresh:
-            async with self._db.read() as conn:
-                cached = await q.get_account_by_uri(conn, url)
+            cached = self._actors.get(url)
+            if cached is None:
+                async with self._db.read() as conn:
+                    cached = await q.get_account_by_uri(conn, url)
+                if cached is not None:
+                    self._remember(cached)
             max_age = timedelta(seconds=self._config.federation.actor_refresh_seconds)
             if cached and cached.fetched_at and self._now() - cached.fetched_at < max_age:
                 return cached
@@ -217,7 +225,19 @@ class RemoteActors:
         stale = [k for k, (info, _) in self._keys.items() if info.owner == account.uri]
         for key_id in stale:
             del self._keys[key_id]
+        self._remember(account)
         return account
+
+    def _remember(self, account: AccountRow) -> None:
+        if account.uri:
+            self._actors[account.uri] = account
+            self._actors.move_to_end(account.uri)
+            if len(self._actors) > ACTOR_CACHE_SIZE:
+                self._actors.popitem(last=False)
+
+    def forget(self, uri: str) -> None:
+        """Drop a cached actor whose row was changed elsewhere (e.g. it was deleted)."""
+        self._actors.pop(uri, None)
 
     async def resolve_handle(self, handle: str) -> AccountRow:
         """``@user@host`` to a stored actor, through WebFinger."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -281,6 +281,39 @@ async def finish_inbox_item(
     else:
         values["finished_at"] = now
     await conn.execute(update(inbox_items).where(inbox_items.c.id == item_id).values(**values))
+
+
+async def finish_inbox_items(
+    conn: AsyncConnection, outcomes: Sequence[dict[str, Any]], now: datetime
+) -> None:
+    """Record a batch of outcomes (dicts of id, state, attempts, next_attempt_at,
+    error) in one statement."""
+    if not outcomes:
+        return
+    rows = [
+        {
+            "b_id": o["id"],
+            "state": o["state"],
+            "attempts": o["attempts"],
+            "next_attempt_at": o["next_attempt_at"] or now,
+            "last_error": (o["error"] or "")[:500] or None,
+            "finished_at": None if o["state"] == PENDING else now,
+        }
+        for o in outcomes
+    ]
+    statement = (
+        update(inbox_items)
+        .where(inbox_items.c.id == bindparam("b_id"))
+        .values(
+            state=bindparam("state"),
+            attempts=bindparam("attempts"),
+            locked_until=None,
+            next_attempt_at=bindparam("next_attempt_at"),
+            last_error=bindparam("last_error"),
+            finished_at=bindparam("finished_at"),
+        )
+    )
+    await conn.execute(statement, rows)
 
 
 async def inbox_counts(conn: AsyncConnection) -> dict[str, int]:

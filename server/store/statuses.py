@@ -72,12 +72,24 @@ def in_display_order(rows: Sequence[Any], page: Page, key: Any) -> list[Any]:
     return sorted(rows, key=key, reverse=True) if page.min_id is not None else list(rows)
 
 
-async def insert_status(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
-    await conn.execute(insert(statuses).values(**values))
-    if values.get("visibility") != "direct":
+STATUS_DEFAULTS: dict[str, Any] = {
+    "uri": None, "url": None, "object_type": "Note", "in_reply_to_id": None,
+    "in_reply_to_uri": None, "in_reply_to_account_id": None, "reblog_of_id": None,
+    "content": "", "source_text": None, "spoiler_text": "", "sensitive": False,
+    "language": None, "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+    "edited_at": None, "deleted_at": None,
+}  # fmt: skip
+
+
+async def insert_status(conn: AsyncConnection, values: Mapping[str, Any]) -> StatusRow:
+    """Insert a status and return it as stored (without reading it back)."""
+    row = {**STATUS_DEFAULTS, **values}
+    await conn.execute(insert(statuses).values(**row))
+    if row["visibility"] != "direct":
         await stats.bump(
-            conn, values["account_id"], statuses_delta=1, last_status_at=values["created_at"]
+            conn, row["account_id"], statuses_delta=1, last_status_at=row["created_at"]
         )
+    return StatusRow(**{name: row[name] for name in StatusRow.__slots__})
 
 
 async def mark_status_deleted(conn: AsyncConnection, status: StatusRow, now: datetime) -> None:

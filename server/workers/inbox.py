@@ -46,12 +46,13 @@ class InboxWorker:
             await self._yield_to_the_door()
             outcomes.append(await self._process(job))
         if outcomes:
+            rows = [
+                {"id": job.id, "state": state, "attempts": job.attempts + 1,
+                 "next_attempt_at": retry_at, "error": error}
+                for job, state, retry_at, error in outcomes
+            ]  # fmt: skip
             async with self.svc.db.transaction() as conn:
-                for job, state, retry_at, error in outcomes:
-                    await q.finish_inbox_item(
-                        conn, job.id, state=state, attempts=job.attempts + 1, now=self.svc.now(),
-                        next_attempt_at=retry_at, error=error,
-                    )  # fmt: skip
+                await q.finish_inbox_items(conn, rows, self.svc.now())
         return len(jobs)
 
     async def _yield_to_the_door(self) -> None:

@@ -138,7 +138,7 @@ async def store_note(
         if not force and not _is_wanted(mentioned, parent, followers):
             return None
         status_id = svc.db.new_id()
-        await q.insert_status(
+        status = await q.insert_status(
             conn,
             {
                 **parts.values,
@@ -150,9 +150,7 @@ async def store_note(
                 "in_reply_to_account_id": parent.account_id if parent else None,
             },
         )
-        status = await q.get_status(conn, status_id)
-        assert status is not None
-        await q.link_orphan_replies(conn, status)
+        await q.link_orphan_replies(conn, status)  # replies that came before their parent
         await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
         tag_ids = (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
         await q.set_tags(conn, status_id, tag_ids, fresh=True)
@@ -232,6 +230,7 @@ async def _delete_account(svc: Services, conn: AsyncConnection, actor: str) -> N
     if account is None or account.is_local:
         return
     await accounts_q.update_account(conn, account.id, {"suspended_at": svc.now()})
+    svc.remote.forget(actor)
     await graph_q.delete_follows_of(conn, account.id)
     for status in await q.live_statuses_of(conn, account.id):
         await mark_deleted(svc, conn, status)
