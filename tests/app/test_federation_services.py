@@ -86,6 +86,7 @@ class Peer:
     actors: dict[str, RemoteActor] = field(default_factory=dict)
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
+    display_names: dict[str, str] = field(default_factory=dict)
     answer: int = 202
 
     @property
@@ -115,6 +116,7 @@ class Peer:
             "id": actor.id,
             "type": "Person",
             "preferredUsername": actor.name,
+            "name": self.display_names.get(actor.name, ""),
             "inbox": f"{actor.id}/inbox",
             "followers": f"{actor.id}/followers",
             "endpoints": {"sharedInbox": f"{self.origin}/inbox"},
@@ -928,3 +930,100 @@ async def test_a_followers_only_post_is_not_served_to_anyone(warmline: Warmline)
     resp = await warmline.client.get(f"/users/alice/statuses/{status.id}", headers={"Accept": AS2})
 
     assert resp.status == 404
+
+
+# --- incoming edits, threads and deletions -------------------------------------------------
+
+
+def note_by(author: RemoteActor, text: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"{author.origin}/notes/{next(_serial)}",
+        "type": "Note",
+        "attributedTo": author.id,
+        "content": f"<p>{text}</p>",
+        "to": [PUBLIC],
+        "cc": [f"{author.id}/followers"],
+        **extra,
+    }
+
+
+async def test_a_reply_that_arrives_before_its_parent_joins_the_thread_later(
+    warmline: Warmline, peer: Peer
+) -> None:
+    # Given alice follows erin
+    erin = peer.add("erin")
+    await alice_follows(warmline, erin)
+    parent = note_by(erin, "first")
+    reply = note_by(erin, "second", inReplyTo=parent["id"])
+
+    # When the reply arrives first, then its parent
+    await warmline.deliver(erin, remote_activity(erin, "Create", reply, to=[PUBLIC]))
+    await warmline.deliver(erin, remote_activity(erin, "Create", parent, to=[PUBLIC]))
+
+    # Then the thread is whole
+    async with warmline.svc.db.read() as conn:
+        first = await statuses_q.get_status_by_uri(conn, parent["id"])
+        second = await statuses_q.get_status_by_uri(conn, reply["id"])
+    assert first is not None and second is not None
+    assert second.in_reply_to_id == first.id
+    thread = await timelines.context(warmline.svc, warmline.alice, second.id)
+    assert [s.id for s in thread.ancestors] == [first.id]
+
+
+async def test_a_remote_edit_changes_the_post_and_marks_it_edited(
+    warmline: Warmline, peer: Peer
+) -> None:
+    erin = peer.add("erin")
+    await alice_follows(warmline, erin)
+    note = note_by(erin, "draft")
+    await warmline.deliver(erin, remote_activity(erin, "Create", note, to=[PUBLIC]))
+
+    edited = {
+        **note,
+        "content": "<p>final <script>x</script></p>",
+        "updated": "2026-11-26T12:00:00Z",
+    }
+    await warmline.deliver(erin, remote_activity(erin, "Update", edited, to=[PUBLIC]))
+
+    async with warmline.svc.db.read() as conn:
+        status = await statuses_q.get_status_by_uri(conn, note["id"])
+    assert status is not None and status.content == "<p>final </p>"
+    assert status.edited_at == datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+async def test_a_profile_update_is_read_from_the_actors_own_server(
+    warmline: Warmline, peer: Peer
+) -> None:
+    erin = peer.add("erin")
+    account = await warmline.remote_account(erin)
+    assert account.display_name == ""
+    peer.display_names[erin.name] = "Erin Example"
+
+    # The Update embeds a different name: what counts is what erin's server serves.
+    embedded = {
+        "id": erin.id,
+        "type": "Person",
+        "name": "Not what the server says",
+        "inbox": f"{erin.id}/inbox",
+    }
+    await warmline.deliver(erin, remote_activity(erin, "Update", embedded))
+
+    assert (await warmline.refresh(account)).display_name == "Erin Example"
+
+
+async def test_a_deleted_remote_account_takes_its_posts_and_follows_with_it(
+    warmline: Warmline, peer: Peer
+) -> None:
+    erin = await follower_on(warmline, peer)
+    await alice_follows(warmline, erin)
+    status = await remote_post(warmline, erin)
+
+    await warmline.deliver(erin, remote_activity(erin, "Delete", erin.id, to=[PUBLIC]))
+
+    assert (await warmline.status(status.id)).deleted_at is not None
+    assert await timelines.home(warmline.svc, warmline.alice, Page()) == []
+    account = await warmline.remote_account(erin)
+    assert account.suspended_at is not None
+    async with warmline.svc.db.read() as conn:
+        assert await graph_q.get_follow(conn, account.id, warmline.alice.id) is None
+        assert await graph_q.get_follow(conn, warmline.alice.id, account.id) is None
