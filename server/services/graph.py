@@ -11,7 +11,7 @@ from federation import activities as ap
 from server.services import objects
 from server.services.context import Services
 from server.services.errors import NotFound, ValidationError
-from server.services.notify import notify
+from server.services.notify import notify, notify_follow
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
 from server.store import feeds as feeds_q
@@ -62,13 +62,7 @@ async def follow(svc: Services, follower: AccountRow, target: AccountRow) -> Fol
         row = await q.get_follow(conn, follower.id, target.id)
         assert row is not None
         if target.is_local:
-            await notify(
-                svc,
-                conn,
-                target.id,
-                "follow" if state == ACCEPTED else "follow_request",
-                follower.id,
-            )
+            await notify_follow(svc, conn, target.id, follower.id, accepted=state == ACCEPTED)
         else:
             await send(
                 svc,

@@ -31,3 +31,10 @@ async def notify(
         status_id=status_id,
         now=svc.now(),
     )
+
+
+async def notify_follow(
+    svc: Services, conn: AsyncConnection, target_id: int, follower_id: int, *, accepted: bool
+) -> None:
+    """A new follower, or (for a member who approves by hand) a follow request."""
+    await notify(svc, conn, target_id, "follow" if accepted else "follow_request", follower_id)

@@ -260,29 +260,6 @@ async def claim_inbox_items(
     return [InboxJob(*row) for row in (await conn.execute(query)).all()]
 
 
-async def finish_inbox_item(
-    conn: AsyncConnection,
-    item_id: int,
-    *,
-    state: str,
-    attempts: int,
-    now: datetime,
-    next_attempt_at: datetime | None = None,
-    error: str | None = None,
-) -> None:
-    values: dict[str, Any] = {
-        "state": state,
-        "attempts": attempts,
-        "locked_until": None,
-        "last_error": (error or "")[:500] or None,
-    }
-    if state == PENDING:
-        values["next_attempt_at"] = next_attempt_at or now
-    else:
-        values["finished_at"] = now
-    await conn.execute(update(inbox_items).where(inbox_items.c.id == item_id).values(**values))
-
-
 async def finish_inbox_items(
     conn: AsyncConnection, outcomes: Sequence[dict[str, Any]], now: datetime
 ) -> None:

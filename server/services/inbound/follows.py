@@ -7,7 +7,7 @@ from typing import Any
 from federation import activities as ap
 from federation.vocab import get_id
 from server.services.context import Services
-from server.services.notify import notify
+from server.services.notify import notify_follow
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
 from server.store import graph as q
@@ -40,13 +40,7 @@ async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
                     "created_at": svc.now(),
                 },
             )
-            await notify(
-                svc,
-                conn,
-                target.id,
-                "follow" if state == ACCEPTED else "follow_request",
-                follower.id,
-            )
+            await notify_follow(svc, conn, target.id, follower.id, accepted=state == ACCEPTED)
         elif existing.uri != follow_uri:
             await q.delete_follow(conn, existing.id)  # a fresh Follow replaces a stale one
             await q.insert_follow(
