@@ -9,7 +9,9 @@ functions of this package, so everything a change causes commits together.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -80,6 +82,24 @@ def create_engine(url: str) -> AsyncEngine:
     )
 
 
+MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "versions"
+_REVISION = re.compile(r"^(down_)?revision\s*=\s*['\"]?([^'\"\s]+)['\"]?", re.MULTILINE)
+
+
+@functools.cache
+def migration_head() -> str:
+    """The newest revision, read from the migration files without importing Alembic
+    (a test checks it is the head Alembic computes)."""
+    revisions, parents = set(), set()
+    for path in MIGRATIONS_DIR.glob("*.py"):
+        for down, value in _REVISION.findall(path.read_text()):
+            (parents if down else revisions).add(value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise DatabaseError(f"the migrations must have one head, found {sorted(heads)}")
+    return heads.pop()
+
+
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:
     # Imported here: Alembic costs ~160 ms of start-up and only migrations need it.
     from alembic.config import Config as AlembicConfig
@@ -108,10 +128,10 @@ class Database:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest version (run at every start-up)."""
-
-        from alembic import command
-
         self._check_sqlite_file()
+        if await self._at_head():
+            return  # the usual restart: Alembic (~10 MB, ~160 ms to import) is not needed
+        from alembic import command
 
         def upgrade(sync_conn: Connection) -> None:
             command.upgrade(alembic_config(sync_conn), "head")
@@ -124,6 +144,15 @@ class Database:
             raise DatabaseError(
                 f"cannot open or migrate the database at {self.url}: {reason}"
             ) from exc
+
+    async def _at_head(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                query = "SELECT version_num FROM alembic_version"
+                found = (await conn.exec_driver_sql(query)).all()
+        except Exception:  # no table yet, or a database we cannot read: let Alembic say
+            return False
+        return [row[0] for row in found] == [migration_head()]
 
     def _check_sqlite_file(self) -> None:
         """Open a SQLite file once, synchronously, so a bad path fails cleanly

@@ -73,3 +73,15 @@ async def test_an_unopenable_database_is_a_clear_error(tmp_path) -> None:  # typ
     with pytest.raises(DatabaseError, match="cannot open or migrate"):
         await database.migrate()
     await database.close()
+
+
+def test_the_head_read_from_the_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from server.store.database import alembic_config, migration_head
+
+    assert migration_head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_a_database_at_head_is_not_migrated_again(db: Database) -> None:
+    assert await db._at_head()
