@@ -1,0 +1,1 @@
+"""The ActivityPub door: discovery, actors, objects, collections and the inboxes."""
