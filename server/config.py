@@ -58,6 +58,19 @@ class FederationSettings:
     # Largest activity accepted at an inbox.
     max_inbox_bytes: int = 256_000
 
+    def __post_init__(self) -> None:
+        minimums = {
+            "signature_window": 1, "fetch_timeout": 0.1, "max_document_bytes": 1024,
+            "actor_refresh_seconds": 0, "delivery_concurrency": 1, "delivery_per_host": 1,
+            "lease_seconds": 1, "circuit_failures": 1, "circuit_open_seconds": 1,
+            "max_inbox_bytes": 1024,
+        }  # fmt: skip
+        for name, least in minimums.items():
+            if getattr(self, name) < least:
+                raise ConfigError(f"[federation] {name} must be at least {least}")
+        if not self.delivery_schedule:
+            raise ConfigError("[federation] delivery_schedule needs at least one delay")
+
 
 @dataclass(frozen=True, slots=True)
 class InstanceSettings:

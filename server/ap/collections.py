@@ -93,3 +93,11 @@ async def collection(request: web.Request) -> web.Response:
     items, cursors = await _items(request, account, kind, page)
     next_max = cursors[-1] if len(cursors) == PAGE_SIZE else None
     return as2_response(_page_doc(collection_id, items, next_max, request.query.get("max_id")))
+
+
+@routes.get("/actor/{collection:outbox|followers|following}")
+async def instance_actor_collection(request: web.Request) -> web.Response:
+    """The instance actor only signs fetches: it never posts and follows no one."""
+    actor = request.app[SERVICES].urls.instance_actor
+    collection_id = f"{actor}/{request.match_info['collection']}"
+    return as2_response(ordered_collection(collection_id, 0, items=[]))

@@ -85,6 +85,7 @@ async def _pipeline(request: web.Request) -> web.Response:
 
 
 @routes.post("/inbox")
+@routes.post("/actor/inbox")  # the instance actor's: same as the shared inbox
 async def shared_inbox(request: web.Request) -> web.Response:
     return await _accept(request)
 

@@ -10,7 +10,7 @@ from federation.builders import ActorInfo, ActorKeys
 from federation.builders import actor_document as build_actor
 from federation.vocab import AS_PUBLIC
 from server.services.context import Services
-from server.services.members import ProfileChanges, update_profile
+from server.services.members import ProfileChanges, apply_profile, get_member
 from server.services.outbox import Recipients, send
 from server.store.accounts import AccountRow
 from server.urls import INSTANCE_ACTOR_USERNAME
@@ -73,14 +73,19 @@ async def actor_document(svc: Services, account: AccountRow) -> dict[str, Any]:
 
 
 async def change_profile(svc: Services, username: str, changes: ProfileChanges) -> AccountRow:
-    """Change a member's profile and send the new actor to their followers (Update)."""
-    account = await update_profile(svc.db, username, changes)
-    doc = await actor_document(svc, account)
-    stamp = int(svc.now().timestamp() * 1000)
-    update = ap.update(
-        f"{doc['id']}#updates/{stamp}", doc["id"], doc, to=[AS_PUBLIC], cc=[doc["followers"]]
-    )
+    """Change a member's profile and send the new actor to their followers
+    (Update), in one transaction: both happen, or neither."""
+    member = await get_member(svc.db, username)
+    await svc.keyring.for_account(member.id, member.username)  # loaded before the write lock
     async with svc.db.transaction() as conn:
+        account = await apply_profile(conn, member, changes, svc.now())
+        if account is member:
+            return member  # nothing changed, nothing to tell
+        doc = await actor_document(svc, account)
+        stamp = int(svc.now().timestamp() * 1000)
+        update = ap.update(
+            f"{doc['id']}#updates/{stamp}", doc["id"], doc, to=[AS_PUBLIC], cc=[doc["followers"]]
+        )
         await send(svc, conn, account, update, Recipients(followers=True))
     svc.wake.deliveries.set()
     return account

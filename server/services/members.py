@@ -271,20 +271,27 @@ def _profile_values(changes: ProfileChanges) -> dict[str, object]:
     return values
 
 
-async def update_profile(
-    db: Database, username: str, changes: ProfileChanges, *, now: datetime | None = None
+async def apply_profile(
+    conn: AsyncConnection, member: AccountRow, changes: ProfileChanges, now: datetime
 ) -> AccountRow:
-    """Change a member's public profile; the new actor is served at once."""
-    member = await get_member(db, username)
+    """Write profile changes inside the caller's transaction; the member as now stored."""
     values = _profile_values(changes)
     if not values:
         return member
-    values["updated_at"] = now or datetime.now(UTC)
-    async with db.transaction() as conn:
-        await q.update_account(conn, member.id, values)
-        row = await q.get_account(conn, member.id)
+    await q.update_account(conn, member.id, {**values, "updated_at": now})
+    row = await q.get_account(conn, member.id)
     assert row is not None
     return row
+
+
+async def update_profile(
+    db: Database, username: str, changes: ProfileChanges, *, now: datetime | None = None
+) -> AccountRow:
+    """Change a member's public profile (without telling followers: see
+    ``services.actors.change_profile`` for that)."""
+    member = await get_member(db, username)
+    async with db.transaction() as conn:
+        return await apply_profile(conn, member, changes, now or datetime.now(UTC))
 
 
 async def check_password(db: Database, account_id: int, password: str) -> bool:

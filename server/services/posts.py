@@ -195,19 +195,19 @@ async def _fan_out_locally(
         await notify(svc, conn, account_id, "mention", author.id, status.id)
 
 
-async def own_status(svc: Services, author: AccountRow, status_id: int) -> StatusRow:
+async def own_status(svc: Services, author: AccountRow, status_id: int, action: str) -> StatusRow:
     async with svc.db.read() as conn:
         status = await q.get_status(conn, status_id)
     if status is None or status.deleted_at is not None or status.account_id != author.id:
         raise NotFound("Record not found")
     if status.reblog_of_id is not None:
-        raise ValidationError("a boost cannot be edited; undo it instead")
+        raise ValidationError(f"a boost cannot be {action}; undo the boost instead")
     return status
 
 
 async def edit_status(svc: Services, author: AccountRow, status_id: int, draft: Draft) -> StatusRow:
     """New text for a post; followers and mentioned accounts receive an Update."""
-    status = await own_status(svc, author, status_id)
+    status = await own_status(svc, author, status_id, "edited")
     _check(
         Draft(
             draft.text, status.visibility, None, draft.spoiler_text, draft.sensitive, draft.language
@@ -249,7 +249,7 @@ async def edit_status(svc: Services, author: AccountRow, status_id: int, draft: 
 
 async def delete_status(svc: Services, author: AccountRow, status_id: int) -> StatusRow:
     """Delete a post: it becomes a Tombstone (410) and a Delete goes out."""
-    status = await own_status(svc, author, status_id)
+    status = await own_status(svc, author, status_id, "deleted")
     async with svc.db.transaction() as conn:
         people = await objects.mentioned(conn, status)
         note = await objects.note_document(svc, conn, status, author)

@@ -35,6 +35,7 @@ class InboxWorker:
     def __init__(self, svc: Services, *, batch: int = 50) -> None:
         self.svc = svc
         self.batch = batch
+        self._schedule = svc.config.federation.delivery_schedule
 
     async def run_once(self) -> int:
         now = self.svc.now()
@@ -71,14 +72,14 @@ class InboxWorker:
         except FetchError as exc:
             error = str(exc)
             retryable = exc.retryable and attempts < MAX_ATTEMPTS
-            retry_at = backoff(attempts, self.svc.now()) if retryable else None
+            retry_at = backoff(attempts, self.svc.now(), self._schedule) if retryable else None
             state = q.PENDING if retry_at else q.FAILED
         except (FederationError, ServiceError) as exc:
             state, error = q.FAILED, str(exc)
         except Exception as exc:  # a bug: keep the item, try again a few times
             log.exception("processing %s %s failed", job.activity_type, job.activity_uri)
             error = f"{type(exc).__name__}: {exc}"
-            retry_at = backoff(attempts, self.svc.now()) if attempts < 3 else None
+            retry_at = backoff(attempts, self.svc.now(), self._schedule) if attempts < 3 else None
             state = q.PENDING if retry_at else q.FAILED
         if error:
             log.info("inbox item %s (%s): %s", job.activity_uri, job.activity_type, error)

@@ -144,3 +144,16 @@ async def test_profile_changes_show_in_the_actor_and_the_page(client: TestClient
     assert compact_inbound(doc)["headline"] == "Founder at Example Co"
     page = await (await client.get("/@alice", headers={"Accept": "text/html"})).text()
     assert "Founder at Example Co" in page and "Lyon" in page and "Hello &amp; welcome" in page
+
+
+@pytest.mark.parametrize("name", ["outbox", "followers", "following"])
+async def test_the_instance_actors_collections_are_served_and_empty(
+    client: TestClient, name: str
+) -> None:
+    doc = await get_actor(client, f"/actor/{name}")
+    assert doc["id"] == f"http://a.test/actor/{name}" and doc["totalItems"] == 0
+
+
+async def test_the_instance_actors_inbox_is_an_inbox(client: TestClient) -> None:
+    resp = await client.post("/actor/inbox", data=b"{}", headers={"Content-Type": AS2})
+    assert resp.status == 400  # an inbox that checks what it gets, not a 404

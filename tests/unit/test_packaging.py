@@ -29,7 +29,9 @@ def test_every_python_package_in_the_tree_is_declared() -> None:
 
 
 def test_every_data_file_kind_is_shipped() -> None:
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]
     assert "templates/*.html" in data["server.web"] and "static/*" in data["server.web"]
     assert "*.jsonld" in data["federation.contexts"]
     assert "*.json" in data["federation.schemas"]

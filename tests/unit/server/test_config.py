@@ -107,6 +107,15 @@ def test_file_sections_are_typed_and_checked(tmp_path: Path) -> None:
         ('[server]\ndomain = "a.example"\nlog_level = "LOUD"\n', "log_level must be one of"),
         ('[server]\ndomain = "a.example"\ndev = 1\n', "dev must be true or false"),
         ("[server]\ndomain = 5\n", "domain must be a string"),
+        ('[server]\ndomain = "a.example"\n[federation]\ndelivery_concurrency = 0\n', "at least 1"),
+        (
+            '[server]\ndomain = "a.example"\n[federation]\ndelivery_schedule = []\n',
+            "at least one delay",
+        ),
+        (
+            '[server]\ndomain = "a.example"\n[federation]\ndelivery_schedule = [60, -1]\n',
+            "positive",
+        ),
     ]:
         with pytest.raises(ConfigError, match=message):
             load_config(config_file=write(tmp_path, text), environ={})
