@@ -28,6 +28,13 @@ async def public(svc: Services, page: Page, *, local: bool | None = None) -> lis
         return await feeds_q.public_timeline(conn, page, local=local)
 
 
+async def tag(
+    svc: Services, name: str, page: Page, *, local: bool | None = None
+) -> list[StatusRow]:
+    async with svc.db.read() as conn:
+        return await feeds_q.tag_timeline(conn, name, page, local=local)
+
+
 async def account_statuses(
     svc: Services,
     viewer: AccountRow | None,

@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.statuses import Page, StatusRow, in_display_order, paged
-from server.store.tables import home_feed, statuses
+from server.store.tables import home_feed, status_tags, statuses, tags
 
 
 async def add_to_home_feeds(
@@ -53,6 +53,26 @@ async def public_timeline(
         statuses.c.visibility == "public",
         statuses.c.deleted_at.is_(None),
         statuses.c.reblog_of_id.is_(None),
+    )
+    if local is not None:
+        query = query.where(statuses.c.local.is_(local))
+    rows = (await conn.execute(paged(query, statuses.c.id, page))).mappings().all()
+    return in_display_order([StatusRow.from_row(r) for r in rows], page, key=lambda s: s.id)
+
+
+async def tag_timeline(
+    conn: AsyncConnection, tag: str, page: Page, *, local: bool | None = None
+) -> list[StatusRow]:
+    """Public posts carrying hashtag ``tag`` (lower-case), newest first."""
+    query = (
+        select(statuses)
+        .join(status_tags, status_tags.c.status_id == statuses.c.id)
+        .join(tags, tags.c.id == status_tags.c.tag_id)
+        .where(
+            tags.c.name == tag.lower(),
+            statuses.c.visibility == "public",
+            statuses.c.deleted_at.is_(None),
+        )
     )
     if local is not None:
         query = query.where(statuses.c.local.is_(local))

@@ -11,8 +11,10 @@ from markupsafe import Markup
 
 from server import __version__
 from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
+from server.services import objects, timelines
 from server.store import accounts as q
 from server.store.accounts import AccountRow
+from server.store.statuses import Page
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -78,3 +80,22 @@ async def home(request: web.Request) -> web.Response:
 @routes.get("/about")
 async def about(request: web.Request) -> web.Response:
     return await home(request)
+
+
+@routes.get("/tags/{name}")
+async def tag_page(request: web.Request) -> web.Response:
+    """Recent public posts with a hashtag (where our hashtag links point)."""
+    svc = request.app[SERVICES]
+    name = request.match_info["name"].lower()
+    found = await timelines.tag(svc, name, Page(limit=40))
+    async with svc.db.read() as conn:
+        authors = await q.get_accounts(conn, {s.account_id for s in found})
+    items = []
+    for status in found:
+        author = authors[status.account_id]
+        url = objects.status_url(svc, status, author)
+        # Stored content is sanitised HTML (ours rendered, theirs cleaned by nh3).
+        items.append(
+            {"status": status, "author": author, "url": url, "content": Markup(status.content)}
+        )
+    return render(request, "tag.html", tag=name, items=items)

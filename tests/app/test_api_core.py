@@ -153,3 +153,15 @@ async def test_errors_are_json_with_the_right_status(pair: tuple[Member, Member]
         alice.client, await tokens.create_token(db, "alice", scopes="read"), alice.id
     )
     await read_only.post("/api/v1/statuses", status=403, data={"status": "nope"})
+
+
+async def test_hashtag_links_lead_to_a_page_of_posts_with_the_tag(
+    pair: tuple[Member, Member],
+) -> None:
+    alice, _ = pair
+    posted = await alice.post("/api/v1/statuses", data={"status": "Shipping #Warmline today"})
+    assert 'href="http://a.test/tags/warmline"' in posted["content"]
+    await alice.post("/api/v1/statuses", data={"status": "not tagged"})
+    resp = await alice.client.get("/tags/WarmLine", headers={"Accept": "text/html"})
+    page = await resp.text()
+    assert resp.status == 200 and "Shipping" in page and "not tagged" not in page
