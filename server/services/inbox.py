@@ -25,9 +25,7 @@ from server.store import interactions as interactions_q
 from server.store import queues as q
 
 
-async def _check_answer_to_follow(
-    conn: AsyncConnection, svc: Services, doc: dict[str, Any], actor: str
-) -> None:
+async def _check_answer_to_follow(conn: AsyncConnection, doc: dict[str, Any], actor: str) -> None:
     """Accept/Reject: only for a follow one of our members sent to this actor."""
     follow_uri = get_id(doc.get("object"))
     follow = await graph_q.get_follow_by_uri(conn, follow_uri) if follow_uri else None
@@ -73,7 +71,7 @@ async def receive(svc: Services, doc: dict[str, Any], body: bytes, actor: str) -
             if kind == "Undo":
                 await _check_undo(conn, doc, actor)
             else:
-                await _check_answer_to_follow(conn, svc, doc, actor)
+                await _check_answer_to_follow(conn, doc, actor)
     now = svc.now()
     await svc.inbox_writer.add(
         {
