@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import urljoin
 
+import fastjsonschema
 from jsonschema import exceptions as js_exceptions
 from jsonschema import validators as js_validators
 from jsonschema.protocols import Validator
@@ -57,13 +58,23 @@ class Validators:
     def __init__(self, schema_dir: Traversable | None = None) -> None:
         self._dir = schema_dir
         self._compiled: dict[str, Validator] = {}
+        self._generated: dict[str, Callable[[Any], Any]] = {}
         self._refs: Registry | None = None
 
     def check(self, kind: str, doc: Any) -> None:
-        """Raise SchemaError (with readable ``problems``) unless ``doc`` matches ``kind``."""
-        errors = list(self.validator(kind).iter_errors(doc))
-        if not errors:
+        """Raise SchemaError (with readable ``problems``) unless ``doc`` matches ``kind``.
+
+        A document is checked by code fastjsonschema generated from the schema
+        (about ten times faster: this runs on every inbox delivery); only a
+        refused one goes through jsonschema as well, for readable problems."""
+        try:
+            self.fast(kind)(doc)
             return
+        except fastjsonschema.JsonSchemaException as exc:
+            fast_reason = str(exc)
+        errors = list(self.validator(kind).iter_errors(doc))
+        if not errors:  # the two disagree: refuse anyway, with what the fast check said
+            raise SchemaError(f"invalid {kind} document: {fast_reason}", [fast_reason])
         problems = _problems(errors)
         summary = problems[0] if len(problems) == 1 else f"{problems[0]} (+{len(errors) - 1} more)"
         raise SchemaError(f"invalid {kind} document: {summary}", problems)
@@ -71,6 +82,28 @@ class Validators:
     def is_valid(self, kind: str, doc: Any) -> bool:
         """True when ``doc`` matches the schema of ``kind``."""
         return self.validator(kind).is_valid(doc)
+
+    def fast(self, kind: str) -> Callable[[Any], Any]:
+        """The generated validator for ``kind`` (raises JsonSchemaException)."""
+        if kind not in SCHEMA_FILES:
+            raise ValueError(f"unknown schema kind {kind!r}; known: {', '.join(KINDS)}")
+        if kind not in self._generated:
+            by_id = self._by_id()
+
+            def local_only(uri: str) -> Any:  # refs between our own schemas, never fetched
+                found = by_id.get(uri.partition("#")[0])
+                if found is None:
+                    raise SchemaError(f"schema reference to {uri} is not one of ours")
+                return found
+
+            handlers = {"https": local_only, "http": local_only}
+            schema = self.schema(kind)
+            if "$id" in schema:
+                # fastjsonschema reads draft-07, where keywords beside a $ref are
+                # ignored; with the refs inlined (into allOf) both drafts agree.
+                schema = _inline_refs(schema, schema["$id"], by_id)
+            self._generated[kind] = fastjsonschema.compile(schema, handlers=handlers)
+        return self._generated[kind]
 
     def validator(self, kind: str) -> Validator:
         """The compiled validator for ``kind``; an unknown kind raises ValueError."""

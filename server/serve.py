@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from aiohttp import web
@@ -11,6 +12,7 @@ from server.app import create_app
 from server.config import Config
 
 log = logging.getLogger("warmline")
+GC_YOUNG_THRESHOLD = 20_000
 
 
 def serve(config: Config, *, demo: bool = False) -> None:
@@ -25,10 +27,26 @@ def serve(config: Config, *, demo: bool = False) -> None:
         config.listen_port,
         mode,
     )
+    app = create_app(config, demo=demo)
+    app.on_startup.append(_settle_memory)
     web.run_app(
-        create_app(config, demo=demo),
+        app,
         host=config.listen_host,
         port=config.listen_port,
         print=None,
         access_log_format='%a "%r" %s %b %Tfs "%{User-Agent}i" %{X-Request-Id}o',
     )
+
+
+async def _settle_memory(app: web.Application) -> None:
+    """Tune the cyclic garbage collector for a long-running server.
+
+    Everything made during start-up (modules, the app, caches) lives as long
+    as the process: freezing it keeps every full collection from walking it
+    again. And a request allocates thousands of short-lived objects (parsed
+    JSON, mostly freed by reference counting): collecting the youngest
+    generation every 700 allocations, the default, costs more than it finds.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)

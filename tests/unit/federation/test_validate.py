@@ -292,3 +292,27 @@ def test_nodeinfo_schemas_are_the_official_text(version: str, chars: int) -> Non
 def test_schemas_are_found_as_package_resources() -> None:
     names = {entry.name for entry in schema_directory().iterdir()}
     assert {f"{kind}.schema.json" for kind in KINDS} <= names
+
+
+def test_the_generated_validators_agree_with_jsonschema_on_every_fixture() -> None:
+    """The fast generated check decides what is accepted; jsonschema explains refusals.
+    They must agree, kind by kind, on every real-world document we have."""
+    import fastjsonschema
+
+    validators = Validators()
+    compared = 0
+    for path in sorted(FIXTURES.rglob("*.json")):
+        try:
+            doc = json.loads(path.read_text())
+        except ValueError:
+            continue
+        for kind in KINDS:
+            reference = validators.validator(kind).is_valid(doc)
+            try:
+                validators.fast(kind)(doc)
+                fast = True
+            except fastjsonschema.JsonSchemaException:
+                fast = False
+            assert fast == reference, (path.name, kind)
+            compared += 1
+    assert compared > 1000
