@@ -201,7 +201,7 @@ def try_fast_path(doc: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     if set(out) <= {"id"}:
         return None  # pyld drops a top-level bare reference; leave that to it
-    return _tidy(out)
+    return out  # already tidy: the walk emits no value objects, lists or blank names
 
 
 # --- preparation and tidying, shared by both paths ----------------------------
@@ -360,6 +360,8 @@ class _ContextInfo(NamedTuple):
     terms: Mapping[str, Mapping[str, Any]]
     bad: frozenset[str]  # terms whose meaning differs from, or is unknown to, the canonical one
     prefixes: Mapping[str, str]
+    # How to read each term's values, worked out on first use (see _FastWalk.plan).
+    plans: dict[str, tuple[str, str | None, bool]]
 
 
 def _signature(definition: Mapping[str, Any] | None) -> tuple[str, ...] | None:
@@ -407,7 +409,14 @@ def _context_info(context_json: str) -> _ContextInfo | None:
         for term, definition in terms.items()
         if definition and definition.get("_prefix") and isinstance(definition.get("@id"), str)
     }
-    return _ContextInfo(MappingProxyType(terms), frozenset(bad | shadowed), prefixes)
+    return _ContextInfo(MappingProxyType(terms), frozenset(bad | shadowed), prefixes, {})
+
+
+def _public(value: Any) -> Any:
+    """Every spelling of the public collection as its one IRI (what _tidy does)."""
+    if isinstance(value, list):
+        return [AS_PUBLIC if item in PUBLIC_ALIASES else item for item in value]
+    return AS_PUBLIC if value in PUBLIC_ALIASES else value
 
 
 class _FastWalk:
@@ -419,43 +428,62 @@ class _FastWalk:
 
     def __init__(self, info: _ContextInfo) -> None:
         self.terms, self.bad, self.prefixes = info.terms, info.bad, info.prefixes
+        self.plans = info.plans
 
     def node(self, obj: Mapping[str, Any], depth: int) -> dict[str, Any]:
         if depth > MAX_DEPTH:
             raise JsonLdError("JSON-LD document is nested too deeply")
         out: dict[str, Any] = {}
         for key, value in obj.items():
-            if not key or key[0] == "@" or ":" in key or key in self.bad:
-                raise _Bail
             if value is None:
+                if not key or key[0] == "@" or ":" in key or key in self.bad:
+                    raise _Bail
                 continue
-            definition = self.terms.get(key)
-            target = definition["@id"] if definition else None
-            if target == "@id":
+            mode, kind, listed = self.plans.get(key) or self.plan(key)
+            if mode == "iri":
                 out[key] = self.iri(value)
-            elif target == "@type":
+            elif mode == "types":
                 out[key] = self.types(value)
+            elif mode == "language":
+                out[key] = self.language_map(value)
             else:
-                out[key] = self.values(definition, value, depth)
+                out[key] = self.values(kind, listed, value, depth)
+            if key in ADDRESSING_FIELDS:
+                out[key] = _public(out[key])
         return out
 
-    def values(self, definition: Mapping[str, Any] | None, value: Any, depth: int) -> Any:
-        definition = definition or {}
-        if "@context" in definition or definition.get("reverse"):
+    def plan(self, key: str) -> tuple[str, str | None, bool]:
+        """How values of ``key`` compact: (mode, item @type, kept as a list). Raises
+        _Bail for what is not modelled. Worked out once per term and context."""
+        if not key or key[0] == "@" or ":" in key or key in self.bad:
             raise _Bail
-        if definition.get("@id", "")[:1] == "@":
-            raise _Bail
-        container = list(definition.get("@container") or ())
-        kind = definition.get("@type")
-        if container == ["@language"]:
-            return self.language_map(value)
-        if not set(container) <= {"@list", "@set"}:
-            raise _Bail
+        definition = self.terms.get(key) or {}
+        target = definition.get("@id")
+        if target == "@id":
+            found: tuple[str, str | None, bool] = ("iri", None, False)
+        elif target == "@type":
+            found = ("types", None, False)
+        else:
+            if "@context" in definition or definition.get("reverse"):
+                raise _Bail
+            if (target or "")[:1] == "@":
+                raise _Bail
+            container = list(definition.get("@container") or ())
+            if container == ["@language"]:
+                found = ("language", None, False)
+            elif set(container) <= {"@list", "@set"}:
+                found = ("values", definition.get("@type"), bool(container))
+            else:
+                raise _Bail
+        self.plans[key] = found
+        return found
+
+    def values(self, kind: str | None, listed: bool, value: Any, depth: int) -> Any:
         raw = value if isinstance(value, list) else [value]
         if any(item is None for item in raw):
             raise _Bail  # nulls inside a list: not worth imitating
         items = [self.item(kind, item, depth) for item in raw]
-        if container:
+        if listed:
             return items
         return items[0] if len(items) == 1 else items
 
