@@ -72,13 +72,20 @@ class ParsedSignature:
 # --- shared helpers (also used by federation.rfc9421) -------------------------------
 
 
+class NormalizedHeaders(dict[str, str]):
+    """Headers already through :func:`normalize_headers` (so they are not copied again)."""
+
+
 def normalize_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Lower-case names, trimmed values, repeated fields joined with ``", "``.
 
     Accepts a plain dict or a multi-dict (aiohttp's ``CIMultiDictProxy``),
-    whose ``items()`` yields every field line.
+    whose ``items()`` yields every field line. The several parsing steps of
+    one request share the first result.
     """
-    out: dict[str, str] = {}
+    if isinstance(headers, NormalizedHeaders):
+        return headers
+    out = NormalizedHeaders()
     for name, value in headers.items():
         if not isinstance(name, str) or not isinstance(value, str):
             raise SignatureError("request header names and values must be text")

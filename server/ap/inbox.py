@@ -44,7 +44,8 @@ async def _read_capped(request: web.Request) -> bytes:
 
 def _parse(body: bytes) -> dict:
     try:
-        doc = json.loads(body)
+        # JSON on the wire is UTF-8 (RFC 8259); json.loads would also guess UTF-16/32.
+        doc = json.loads(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise web.HTTPBadRequest(text=f"the body is not valid JSON: {exc}") from None
     except RecursionError:

@@ -10,7 +10,6 @@ the door answers 202, and processed later by the inbox worker.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -79,7 +78,8 @@ async def receive(svc: Services, doc: dict[str, Any], body: bytes, actor: str) -
             "activity_uri": activity_key(doc, body),
             "activity_type": kind[:32],
             "actor_uri": actor,
-            "payload": json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+            # The body as it was signed: what we verified is what we keep.
+            "payload": body.decode("utf-8"),
             "state": q.PENDING,
             "attempts": 0,
             "next_attempt_at": now,

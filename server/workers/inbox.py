@@ -15,9 +15,11 @@ import asyncio
 import json
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from federation.delivery import backoff
 from federation.errors import FederationError, FetchError
+from federation.jsonld import compact_inbound
 from server.services import inbound
 from server.services.context import Services
 from server.services.errors import ServiceError
@@ -68,7 +70,7 @@ class InboxWorker:
         attempts = job.attempts + 1
         state, retry_at, error = q.DONE, None, None
         try:
-            await inbound.process(self.svc, json.loads(job.payload), job.actor_uri)
+            await inbound.process(self.svc, _as_accepted(job), job.actor_uri)
         except FetchError as exc:
             error = str(exc)
             retryable = exc.retryable and attempts < MAX_ATTEMPTS
@@ -84,3 +86,10 @@ class InboxWorker:
         if error:
             log.info("inbox item %s (%s): %s", job.activity_uri, job.activity_type, error)
         return job, state, retry_at, error
+
+
+def _as_accepted(job: InboxJob) -> dict[str, Any]:
+    """The stored body, read the way the door read it when it accepted it."""
+    doc = compact_inbound(json.loads(job.payload))
+    doc["type"] = job.activity_type
+    return doc

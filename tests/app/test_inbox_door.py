@@ -703,3 +703,14 @@ async def test_a_note_with_an_extra_type_from_its_author_becomes_a_status(
 
     assert await status_by_uri(warmline, doc["object"]["id"]) is not None
     assert [row["state"] for row in await inbox_rows(warmline)] == ["done"]
+
+
+async def test_a_body_that_is_not_utf8_is_refused(warmline: TestClient, peer: FakePeer) -> None:
+    bob = peer.add("bob")
+    body = json.dumps(create_note(bob)).encode("utf-16")
+    async with nothing_stored(warmline):
+        resp = await warmline.post(
+            "/inbox", data=body, headers=signed_headers(warmline, bob, "/inbox", body)
+        )
+        error = await refused(resp, 400)
+    assert "JSON" in error
