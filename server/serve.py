@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+import logging.handlers
+import queue
+from collections.abc import Iterator
 
 from aiohttp import web
 
@@ -18,6 +22,28 @@ GC_YOUNG_THRESHOLD = 20_000
 def serve(config: Config, *, demo: bool = False) -> None:
     """Listen until stopped (SIGINT/SIGTERM). Start-up migrates the database first;
     a database that cannot be opened stops the start with a DatabaseError."""
+    with _logging_off_the_event_loop():
+        _serve(config, demo=demo)
+
+
+@contextlib.contextmanager
+def _logging_off_the_event_loop() -> Iterator[None]:
+    """Log lines (one per request in the access log) are written by a thread of
+    their own: the event loop only queues them, and never waits on stderr."""
+    root = logging.getLogger()
+    handlers = root.handlers[:]
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(records, *handlers, respect_handler_level=True)
+    root.handlers = [logging.handlers.QueueHandler(records)]
+    listener.start()
+    try:
+        yield
+    finally:
+        listener.stop()
+        root.handlers = handlers
+
+
+def _serve(config: Config, *, demo: bool) -> None:
     mode = "development (http ids, private peers allowed)" if config.dev else "production"
     log.info(
         "Warmline %s at %s, listening on %s:%s, %s mode",
