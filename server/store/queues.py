@@ -8,6 +8,7 @@ nothing needs a separate recovery step. On PostgreSQL the claim uses
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -220,13 +221,17 @@ async def blocked_hosts(conn: AsyncConnection, names: Iterable[str]) -> set[str]
     return {h.host for h in (await host_states(conn, names)).values() if h.blocked}
 
 
+@functools.cache
+def _insert_inbox_item(dialect: str) -> Any:
+    # Built once per dialect: this runs for every group commit of the inbox.
+    insert_into = (postgresql if dialect == "postgresql" else sqlite).insert(inbox_items)
+    return insert_into.on_conflict_do_nothing(index_elements=["activity_uri"])
+
+
 async def insert_inbox_items(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Store incoming activities; one whose ``activity_uri`` is stored already is skipped."""
     if rows:
-        statement = _upsert(conn, inbox_items).on_conflict_do_nothing(
-            index_elements=["activity_uri"]
-        )
-        await conn.execute(statement, rows)
+        await conn.execute(_insert_inbox_item(conn.dialect.name), rows)
 
 
 @dataclass(frozen=True, slots=True)
