@@ -10,6 +10,9 @@ import queue
 from collections.abc import Iterator
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
 
 from server import __version__
 from server.app import create_app
@@ -60,7 +63,7 @@ def _serve(config: Config, *, demo: bool) -> None:
         host=config.listen_host,
         port=config.listen_port,
         print=None,
-        access_log_format='%a "%r" %s %b %Tfs "%{User-Agent}i" %{X-Request-Id}o',
+        access_log_class=AccessLog,
     )
 
 
@@ -76,3 +79,22 @@ async def _settle_memory(app: web.Application) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
+
+
+class AccessLog(AbstractAccessLogger):
+    """One line per request: client, request line, status, bytes, seconds,
+    user agent, request id. Formatted directly: aiohttp's configurable logger
+    spent as much per request as verifying a signature."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        agent = request.headers.get("User-Agent", "-")
+        request_id = response.headers.get("X-Request-Id", "-")
+        self.logger.info(
+            '%s "%s %s HTTP/%d.%d" %d %d %.6fs "%s" %s',
+            request.remote, request.method, request.path_qs, *request.version,
+            response.status, response.body_length, time, agent, request_id,
+        )  # fmt: skip
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
