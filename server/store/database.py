@@ -68,9 +68,10 @@ def create_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # No overflow: each SQLite connection has its own thread in aiosqlite, and
-        # opening one per request beyond the pool costs more than waiting.
+        # opening one per request beyond the pool costs more than waiting. Four
+        # are plenty with one writer at a time, and each holds a page cache.
         engine = create_async_engine(
-            url, poolclass=AsyncAdaptedQueuePool, pool_size=8, max_overflow=0
+            url, poolclass=AsyncAdaptedQueuePool, pool_size=4, max_overflow=0
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
