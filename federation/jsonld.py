@@ -186,13 +186,21 @@ def compact_with_pyld(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 def try_fast_path(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     """compact_inbound() without pyld, or None when it cannot promise pyld's result."""
-    prepared = _prepare(doc)
-    context = prepared.pop("@context")
-    try:
-        key = json.dumps(context, sort_keys=True, separators=(",", ":"))
-    except (TypeError, ValueError, RecursionError):
-        return None  # let pyld say what is wrong with it
-    info = _context_info(key)
+    raw = doc.get("@context") if isinstance(doc, Mapping) else None
+    if isinstance(raw, str):
+        raw = [raw]
+    if isinstance(raw, list) and all(isinstance(entry, str) for entry in raw):
+        # The usual case, a list of context URLs: looked up without preparing a copy.
+        info = _context_info_for_urls(tuple(raw))
+        prepared = {key: value for key, value in doc.items() if key != "@context"}
+    else:
+        prepared = _prepare(doc)
+        context = prepared.pop("@context")
+        try:
+            key = json.dumps(context, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError):
+            return None  # let pyld say what is wrong with it
+        info = _context_info(key)
     if info is None:
         return None
     try:
@@ -389,6 +397,13 @@ def _canonical_info() -> tuple[Mapping[str, Any], Mapping[str, Any], frozenset[s
 
 
 @functools.lru_cache(maxsize=512)
+def _context_info_for_urls(urls: tuple[str, ...]) -> _ContextInfo | None:
+    """_context_info for a context that is a list of URLs (prepared as _prepare would)."""
+    context = _prepare({"@context": list(urls)})["@context"]
+    return _context_info(json.dumps(context, sort_keys=True, separators=(",", ":")))
+
+
+@functools.lru_cache(maxsize=512)
 def _context_info(context_json: str) -> _ContextInfo | None:
     """Which of a document's terms mean exactly what the canonical context says."""
     try:
@@ -479,15 +494,19 @@ class _FastWalk:
         return found
 
     def values(self, kind: str | None, listed: bool, value: Any, depth: int) -> Any:
-        raw = value if isinstance(value, list) else [value]
-        if any(item is None for item in raw):
+        if not isinstance(value, list):  # the common case: one value, no list to build
+            single = self.item(kind, value, depth)
+            return [single] if listed else single
+        if any(item is None for item in value):
             raise _Bail  # nulls inside a list: not worth imitating
-        items = [self.item(kind, item, depth) for item in raw]
+        items = [self.item(kind, item, depth) for item in value]
         if listed:
             return items
         return items[0] if len(items) == 1 else items
 
     def item(self, kind: str | None, value: Any, depth: int) -> Any:
+        if kind is None and type(value) is str:
+            return value  # plain text, the commonest value: kept as it is
         if isinstance(value, list) or kind == "@vocab":
             raise _Bail
         if isinstance(value, dict):
