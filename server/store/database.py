@@ -178,13 +178,14 @@ class Database:
 
         Do not open another write transaction inside one: on SQLite it would
         wait for itself."""
-        async with self._writing(), self.engine.connect() as conn:
+        async with self.writing(), self.engine.connect() as conn:
             conn = await conn.execution_options(sqlite_immediate=True)
             async with conn.begin():
                 yield conn
 
     @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[None]:
+    async def writing(self) -> AsyncIterator[None]:
+        """Hold this process's SQLite write turn (a no-op on PostgreSQL)."""
         if self._writer is None:
             yield
             return

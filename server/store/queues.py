@@ -222,7 +222,7 @@ async def blocked_hosts(conn: AsyncConnection, names: Iterable[str]) -> set[str]
 
 
 @functools.cache
-def _insert_inbox_item(dialect: str) -> Any:
+def insert_inbox_item_statement(dialect: str) -> Any:
     # Built once per dialect: this runs for every group commit of the inbox.
     insert_into = (postgresql if dialect == "postgresql" else sqlite).insert(inbox_items)
     return insert_into.on_conflict_do_nothing(index_elements=["activity_uri"])
@@ -231,7 +231,7 @@ def _insert_inbox_item(dialect: str) -> Any:
 async def insert_inbox_items(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Store incoming activities; one whose ``activity_uri`` is stored already is skipped."""
     if rows:
-        await conn.execute(_insert_inbox_item(conn.dialect.name), rows)
+        await conn.execute(insert_inbox_item_statement(conn.dialect.name), rows)
 
 
 @dataclass(frozen=True, slots=True)
