@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,10 +67,23 @@ def same_origin(a: str | URL, b: str | URL) -> bool:
     return key_a is not None and key_a == key_b
 
 
-@functools.lru_cache(maxsize=4096)
+# Scheme and authority: everything urlsplit() reads the origin from (the
+# authority ends at the first "/", "?" or "#", as in urlsplit).
+_SCHEME_AUTHORITY: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
 def origin(url: str) -> tuple[str, str, int] | None:
     """``(scheme, host, port)`` of an absolute URL, the default port filled in; None if
-    it has none. Cached: the inbox compares the same few origins thousands of times."""
+    it has none."""
+    # The inbox compares a few origins thousands of times, each through a
+    # different URL (every activity has its own id): cached by the URL's
+    # scheme and authority, so the cache holds hosts, not ids.
+    prefix = _SCHEME_AUTHORITY.match(url)
+    return _origin(prefix.group() if prefix else url)
+
+
+@functools.lru_cache(maxsize=1024)
+def _origin(url: str) -> tuple[str, str, int] | None:
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -27,9 +27,8 @@ from importlib.resources import files
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
-from pyld import jsonld as pyld
-from pyld.context_resolver import ContextResolver
-
+from federation._pyld import ContextResolver
+from federation._pyld import jsonld as pyld
 from federation.errors import JsonLdError
 from federation.vocab import ADDRESSING_FIELDS, AS_PUBLIC, PUBLIC_ALIASES
 

@@ -2,8 +2,10 @@
 
 Everything from outside is hostile until checked; this is the schema step at
 the door. Validators are compiled once per :class:`Validators` instance, on
-first use of each kind (nothing happens at import). ``$ref`` between our
-schemas resolves through an in-memory registry: nothing is ever fetched.
+first use of each kind (nothing happens at import). Documents are checked by
+code fastjsonschema generates; jsonschema, imported only when needed, explains
+a refusal. ``$ref`` between our schemas resolves through an in-memory
+registry: nothing is ever fetched.
 
 Kinds and their schemas: ``actor``, ``object``, ``activity``, ``webfinger``
 (Warmline's own, JSON Schema 2020-12) and ``nodeinfo-2.0``, ``nodeinfo-2.1``
@@ -25,16 +27,17 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urljoin
 
 import fastjsonschema
-from jsonschema import exceptions as js_exceptions
-from jsonschema import validators as js_validators
-from jsonschema.protocols import Validator
-from referencing import Registry, Resource
 
 from federation.errors import SchemaError
+
+if TYPE_CHECKING:  # jsonschema is imported when first needed: most processes never are
+    from jsonschema import exceptions as js_exceptions
+    from jsonschema.protocols import Validator
+    from referencing import Registry
 
 SCHEMA_FILES: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -118,6 +121,8 @@ class Validators:
         return json.loads(self._directory().joinpath(SCHEMA_FILES[kind]).read_text("utf-8"))
 
     def _compile(self, kind: str) -> Validator:
+        from jsonschema import validators as js_validators
+
         schema = self.schema(kind)
         cls = js_validators.validator_for(schema)
         cls.check_schema(schema)
@@ -130,6 +135,8 @@ class Validators:
         return {schema["$id"]: schema for schema in schemas if "$id" in schema}
 
     def _registry(self) -> Registry:
+        from referencing import Registry, Resource
+
         if self._refs is None:
             resources = [Resource.from_contents(self.schema(kind)) for kind in KINDS]
             self._refs = Registry().with_resources((r.id(), r) for r in resources if r.id())
@@ -207,6 +214,8 @@ def _problems(errors: Iterable[js_exceptions.ValidationError]) -> list[str]:
 
 def _leaf(error: js_exceptions.ValidationError) -> js_exceptions.ValidationError:
     """For "matches none of these forms" errors, the sub-error that explains the most."""
+    from jsonschema import exceptions as js_exceptions
+
     while error.validator in ("anyOf", "oneOf") and error.context:
         error = js_exceptions.best_match(error.context)
     return error

@@ -474,6 +474,11 @@ async def test_post_network_errors(server: TestServer, session: aiohttp.ClientSe
         ("https://a.example/x", "not a url", False),
         ("https://a.example/x", "https://evil.example/@a.example", False),
         ("https://a.example/x", "https://a.example@evil.example/", False),
+        ("https://a.example/x", "https://a.example?@evil.example/", True),
+        ("https://a.example/x", "https://a.example#@evil.example/", True),
+        ("https://a.example/x", "https://a.exa\tmple/x", True),  # urlsplit drops tabs
+        ("https://a.example/x", " https://a.example/x", True),  # and leading spaces
+        ("https://a.example/x", "https://a.example:99999/x", False),
     ],
 )
 def test_same_origin(a: str, b: str, same: bool) -> None:
