@@ -93,7 +93,8 @@ WARMLINE_OUTPUT_CONTEXT: Final[list[Any]] = [
             "@type": "@id",
             "@container": "@set",
         },
-        # Warmline's profile terms: the same definitions as contexts/warmline.jsonld.
+        # Warmline's terms (profile, connections, introductions, endorsements,
+        # recommendations): the same definitions as contexts/warmline.jsonld.
         "wl": WARMLINE_NS,
         "headline": "wl:headline",
         "industry": "wl:industry",
@@ -108,6 +109,19 @@ WARMLINE_OUTPUT_CONTEXT: Final[list[Any]] = [
         "endDate": "wl:endDate",
         "description": "wl:description",
         "skills": {"@id": "wl:skills", "@container": "@list"},
+        "links": {"@id": "wl:links", "@container": "@list"},
+        "connections": {"@id": "wl:connections", "@type": "@id"},
+        "acceptsIntroductions": "wl:acceptsIntroductions",
+        "Connect": "wl:Connect",
+        "Disconnect": "wl:Disconnect",
+        "RequestIntroduction": "wl:RequestIntroduction",
+        "Introduce": "wl:Introduce",
+        "introducer": {"@id": "wl:introducer", "@type": "@id"},
+        "introduction": {"@id": "wl:introduction", "@type": "@id"},
+        "reason": "wl:reason",
+        "Endorse": "wl:Endorse",
+        "skill": "wl:skill",
+        "Recommend": "wl:Recommend",
     },
 ]
 """The ``@context`` of every document Warmline sends. Treat it as read-only.

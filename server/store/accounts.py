@@ -47,16 +47,35 @@ class AccountRow:
     updated_at: datetime
     fetched_at: datetime | None
     suspended_at: datetime | None
+    industry: str
+    open_to: list[str]
+    experience: list[dict[str, Any]]
+    education: list[dict[str, Any]]
+    skills: list[str]
+    links: list[dict[str, str]]
+    connections_visibility: str
+    accepts_introductions: bool
+    warmline: bool
+    connections_url: str | None
 
     @property
     def is_local(self) -> bool:
         return self.domain is None
 
+    @property
+    def speaks_warmline(self) -> bool:
+        """Local, or a remote actor that understands connections and introductions."""
+        return self.domain is None or self.warmline
+
     @classmethod
     def from_row(cls, row: RowMapping) -> AccountRow:
         values = {name: row[name] for name in cls.__slots__}
-        values["fields"] = list(values["fields"] or [])
+        for name in _LISTS:
+            values[name] = list(values[name] or [])
         return cls(**values)
+
+
+_LISTS = ("fields", "open_to", "experience", "education", "skills", "links")
 
 
 @dataclass(frozen=True, slots=True)

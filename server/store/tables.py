@@ -86,6 +86,21 @@ accounts = Table(
     Column("summary", Text, nullable=False, server_default=""),
     Column("location", String(200), nullable=False, server_default=""),
     Column("fields", JSON, nullable=False, default=list),
+    # The professional profile (docs/vocabulary.md): lists of small JSON
+    # objects, read and written whole, never queried inside.
+    Column("industry", String(200), nullable=False, server_default=""),
+    Column("open_to", JSON, nullable=False, default=list),
+    Column("experience", JSON, nullable=False, default=list),
+    Column("education", JSON, nullable=False, default=list),
+    Column("skills", JSON, nullable=False, default=list),
+    Column("links", JSON, nullable=False, default=list),
+    # Who may see the member's connections: public | connections | private.
+    Column("connections_visibility", String(16), nullable=False, server_default="connections"),
+    Column("accepts_introductions", Boolean, nullable=False, server_default="1"),
+    # A remote actor that speaks Warmline's vocabulary (it publishes a
+    # ``connections`` collection); others get the plain-ActivityPub fallbacks.
+    Column("warmline", Boolean, nullable=False, server_default="0"),
+    Column("connections_url", Text, nullable=True),
     Column("avatar_url", Text, nullable=True),
     Column("header_url", Text, nullable=True),
     Column("locked", Boolean, nullable=False, server_default="0"),
@@ -268,6 +283,9 @@ notifications = Table(
     Column("type", String(32), nullable=False),
     _fk("from_account_id", "accounts.id"),
     _fk("status_id", "statuses.id", nullable=True),
+    # What a Warmline notification is about (a connection request, an
+    # introduction, a recommendation): that row's id.
+    Column("subject_id", BigInteger, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_notifications_account_id_id", "account_id", "id"),
 )
@@ -367,8 +385,122 @@ inbox_items = Table(
     Index("ix_inbox_items_state_next_attempt_at", "state", "next_attempt_at"),
 )
 
+# A connection is mutual: one row each way, so "my connections" and "their
+# connections" are the same index range scan (people-you-may-know joins it
+# with itself). Connections between two remote accounts are kept when we learn
+# them, for degrees across instances.
+connections = Table(
+    "connections",
+    metadata,
+    Column(
+        "account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("peer_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Connection requests, ours and theirs. ``uri`` is the Connect activity's id
+# (an Accept, Reject or Undo names it). ``fallback`` marks a request to a
+# plain ActivityPub account, sent as a Follow and a direct message.
+connection_requests = Table(
+    "connection_requests",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id"),
+    _fk("target_account_id", "accounts.id"),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("state", String(16), nullable=False),  # pending|accepted|declined|withdrawn
+    Column("uri", Text, nullable=False, unique=True),
+    Column("fallback", Boolean, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_connection_requests_target_account_id_state", "target_account_id", "state"),
+    Index("ix_connection_requests_account_id_state", "account_id", "state"),
+)
+
+# Introductions as this instance sees them (each party's instance keeps its
+# own row). ``uri`` is the id of the requester's RequestIntroduction, which
+# every later step names; ``forward_uri`` the introducer's Introduce.
+# ``declined_by`` is kept only where that party may know it.
+introductions = Table(
+    "introductions",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("uri", Text, nullable=False, unique=True),
+    _fk("requester_id", "accounts.id"),
+    _fk("introducer_id", "accounts.id"),
+    _fk("target_id", "accounts.id"),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    # requested|forwarded|accepted|declined|withdrawn|expired
+    Column("state", String(16), nullable=False),
+    Column("declined_by", String(16), nullable=True),  # introducer | target
+    Column("forward_uri", Text, nullable=True, unique=True),
+    _fk("status_id", "statuses.id", nullable=True, ondelete="SET NULL"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_introductions_requester_id_id", "requester_id", "id"),
+    Index("ix_introductions_introducer_id_id", "introducer_id", "id"),
+    Index("ix_introductions_target_id_id", "target_id", "id"),
+)
+
+endorsements = Table(
+    "endorsements",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("uri", Text, nullable=False, unique=True),
+    _fk("account_id", "accounts.id"),
+    _fk("target_account_id", "accounts.id"),
+    Column("skill", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(
+        "uq_endorsements_account_id_target_account_id_skill",
+        "account_id",
+        "target_account_id",
+        "skill",
+        unique=True,
+    ),
+    Index("ix_endorsements_target_account_id", "target_account_id"),
+)
+
+# Recommendations appear on the recipient's profile once they approve them.
+recommendations = Table(
+    "recommendations",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("uri", Text, nullable=False, unique=True),
+    _fk("account_id", "accounts.id"),
+    _fk("target_account_id", "accounts.id"),
+    Column("text", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # pending|approved|declined|withdrawn
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_recommendations_target_account_id_state", "target_account_id", "state"),
+    Index("ix_recommendations_account_id", "account_id"),
+)
+
+# Member blocks (who blocks whom); introductions and connections respect them.
+blocks = Table(
+    "blocks",
+    metadata,
+    Column(
+        "account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "target_account_id",
+        BigInteger,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_blocks_target_account_id", "target_account_id"),
+)
+
 __all__ = [
-    "account_stats", "accounts", "activities", "api_tokens", "deliveries", "favourites", "follows",
-    "home_feed", "hosts", "inbox_items", "keys", "mentions", "metadata",
-    "notifications", "status_tags", "statuses", "tags", "users",
+    "account_stats", "accounts", "activities", "api_tokens", "blocks", "connection_requests",
+    "connections", "deliveries", "endorsements", "favourites", "follows", "home_feed", "hosts",
+    "inbox_items", "introductions", "keys", "mentions", "metadata", "notifications",
+    "recommendations", "status_tags", "statuses", "tags", "users",
 ]  # fmt: skip
