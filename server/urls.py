@@ -33,6 +33,10 @@ class Urls:
     def following(self, username: str) -> str:
         return f"{self.actor(username)}/following"
 
+    def connections(self, username: str) -> str:
+        """The member's connections collection (``wl:connections``)."""
+        return f"{self.actor(username)}/connections"
+
     def main_key(self, username: str) -> str:
         return f"{self.actor(username)}#main-key"
 
