@@ -182,13 +182,16 @@ class Presenter:
 
     def notification(self, row: NotificationRow) -> dict[str, Any]:
         status = self.statuses.get(row.status_id) if row.status_id else None
-        return {
+        entity = {
             "id": str(row.id),
             "type": row.type,
             "created_at": date(row.created_at),
             "account": self.account(self.accounts[row.from_account_id]),
             "status": self.status(status) if status else None,
         }
+        if row.subject_id is not None:  # a Warmline notification: what it is about
+            entity["warmline"] = {"subject_id": str(row.subject_id)}
+        return entity
 
 
 def relationship(rel: Relationship) -> dict[str, Any]:
