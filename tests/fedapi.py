@@ -50,11 +50,13 @@ class Api:
         return sorted(n["type"] for n in await self.get("/api/v1/notifications"))
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
+async def eventually(check: Callable[[], Awaitable[Any]], what: str) -> Any:
+    """Poll ``check`` until it returns something truthy, and return that."""
     deadline = asyncio.get_running_loop().time() + TIMEOUT
     while asyncio.get_running_loop().time() < deadline:
-        if await check():
-            return
+        result = await check()
+        if result:
+            return result
         await asyncio.sleep(0.1)
     raise AssertionError(f"timed out waiting until {what}")
 

@@ -107,6 +107,21 @@ async def _fallback(svc: Services, me: AccountRow, target: AccountRow, note: str
     )
 
 
+async def followed_back(
+    svc: Services, conn: AsyncConnection, member: AccountRow, follower: AccountRow
+) -> None:
+    """A plain ActivityPub account ``member`` asked to connect (a fallback request)
+    follows them: that is its way of saying yes."""
+    row = await q.pending_request(conn, member.id, follower.id)
+    if row is None or not row.fallback:
+        return
+    await q.set_request_state(conn, row.id, ACCEPTED, svc.now())
+    await q.insert_connection(conn, member.id, follower.id, row.note, svc.now())
+    await notify(
+        svc, conn, member.id, "warmline.connection_accepted", follower.id, subject_id=row.id
+    )
+
+
 async def answer(svc: Services, me: AccountRow, request_id: int, *, accept: bool) -> RequestRow:
     """Accept or decline a pending request sent to ``me``."""
     async with svc.db.transaction() as conn:
