@@ -3,7 +3,9 @@
 The reverse of ``federation.profiles``: Warmline's terms of a compacted actor
 document become the same structures a local member has. Everything is
 hostile: a malformed entry is skipped, a malformed date is dropped, text is
-stripped of HTML and cut to our own limits; nothing here raises.
+cut to our own limits and loses control characters; nothing here raises.
+Warmline's text values are plain text, never HTML (as a member typed them);
+whoever shows them escapes them.
 
 For a Warmline peer the readable copies it adds for other software (the
 generated ``PropertyValue`` fields and the headline paragraph at the top of
@@ -12,6 +14,7 @@ generated ``PropertyValue`` fields and the headline paragraph at the top of
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from federation.client import same_origin
@@ -22,9 +25,16 @@ from server.services.errors import ValidationError
 from server.services.html import sanitize_html, strip_html
 
 
-def _text(value: Any, limit: int) -> str:
+def _text(value: Any, limit: int, *, lines: bool = False) -> str:
+    """Plain text (never read as HTML: ``<`` is a character), without control characters."""
     found = get_str(value)
-    return strip_html(found)[:limit] if found else ""
+    if not found:
+        return ""
+    kept = "\n" if lines else ""
+    found = "".join(
+        ch if unicodedata.category(ch) != "Cc" or ch in kept else " " for ch in found[: limit * 2]
+    )
+    return found.strip()[:limit].strip()
 
 
 def _date(value: Any) -> str | None:
@@ -55,7 +65,9 @@ def experience(value: Any) -> list[dict[str, Any]]:
                     "title": title,
                     "organization": _text(entry.get("organization"), limits.NAME_MAX),
                     **_span(entry),
-                    "description": _text(entry.get("description"), limits.DESCRIPTION_MAX),
+                    "description": _text(
+                        entry.get("description"), limits.DESCRIPTION_MAX, lines=True
+                    ),
                 }
             )
     return out[: limits.EXPERIENCE_MAX]
