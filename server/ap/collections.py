@@ -1,4 +1,4 @@
-"""An actor's outbox, followers and following as paged OrderedCollections."""
+"""An actor's outbox, followers, following and connections as paged OrderedCollections."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from server.ap.render import as2_response
 from server.ap.signatures import authorize_fetch
 from server.appkeys import DB, SERVICES
 from server.services import members, objects
+from server.store import connections as connections_q
 from server.store import graph as graph_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
@@ -93,6 +94,42 @@ async def collection(request: web.Request) -> web.Response:
     items, cursors = await _items(request, account, kind, page)
     next_max = cursors[-1] if len(cursors) == PAGE_SIZE else None
     return as2_response(_page_doc(collection_id, items, next_max, request.query.get("max_id")))
+
+
+@routes.get("/users/{username}/connections")
+async def connections_collection(request: web.Request) -> web.Response:
+    """``wl:connections``: everyone sees how many; the list itself only when the
+    member made it public (a signed fetch does not tell us enough to show more)."""
+    account = await members.get_member(request.app[DB], request.match_info["username"])
+    await authorize_fetch(request)
+    svc = request.app[SERVICES]
+    collection_id = svc.urls.connections(account.username)
+    async with svc.db.read() as conn:
+        total = await connections_q.count_connections(conn, account.id)
+        if account.connections_visibility != "public":
+            return as2_response(ordered_collection(collection_id, total))
+        if "page" not in request.query:
+            return as2_response(
+                ordered_collection(collection_id, total, first=f"{collection_id}?page=1")
+            )
+        number = request.query["page"]
+        if not number.isdigit() or not 1 <= int(number) <= 10_000:
+            raise web.HTTPBadRequest(text="page must be a number from 1")
+        offset = (int(number) - 1) * PAGE_SIZE
+        found = await connections_q.list_connections(
+            conn, account.id, limit=PAGE_SIZE, offset=offset
+        )
+    page_id = f"{collection_id}?page={number}"
+    doc: dict[str, Any] = {
+        "@context": WARMLINE_OUTPUT_CONTEXT,
+        "id": page_id,
+        "type": "OrderedCollectionPage",
+        "partOf": collection_id,
+        "orderedItems": [objects.account_uri(svc, c.peer) for c in found],
+    }
+    if len(found) == PAGE_SIZE:
+        doc["next"] = f"{collection_id}?page={int(number) + 1}"
+    return as2_response(doc)
 
 
 @routes.get("/actor/{collection:outbox|followers|following}")

@@ -286,3 +286,29 @@ async def test_target_can_turn_introductions_off(linked: tuple[Member, Member, M
             update(accounts).where(accounts.c.id == int(cal.id)).values(accepts_introductions=False)
         )
     assert "does not accept introductions" in (await ask(ann, bea, cal, status=422))["error"]
+
+
+async def test_the_connections_collection(trio: tuple[Member, Member, Member]) -> None:
+    ann, bea, cal = trio
+    await connect(ann, bea)
+    await connect(ann, cal)
+    accept = {"Accept": "application/activity+json"}
+    resp = await ann.client.get("/users/ann/connections", headers=accept)
+    hidden = await resp.json()
+    assert hidden["totalItems"] == 2 and "first" not in hidden  # connections-only by default
+    resp = await ann.client.patch(
+        "/api/v1/accounts/update_credentials",
+        json={"warmline": {"connections_visibility": "public"}},
+        headers={"Authorization": f"Bearer {ann.token}"},
+    )
+    assert resp.status == 200, await resp.text()
+    # Anyone may now list them, through the API and as ActivityPub.
+    listed = await cal.get(f"{W}/connections?account_id={ann.id}")
+    assert {c["account"]["id"] for c in listed} == {bea.id, cal.id}
+    collection = await (await ann.client.get("/users/ann/connections", headers=accept)).json()
+    first = collection["first"].removeprefix("http://a.test")
+    page = await (await ann.client.get(first, headers=accept)).json()
+    assert sorted(page["orderedItems"]) == ["http://a.test/users/bea", "http://a.test/users/cal"]
+    assert (await ann.client.get("/users/ann/connections?page=x", headers=accept)).status == 400
+    actor = await (await ann.client.get("/users/ann", headers=accept)).json()
+    assert actor["connections"] == "http://a.test/users/ann/connections"
