@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from server.config import ConfigError, load_config
+from server.config import (
+    ConfigError,
+    FederationSettings,
+    InstanceSettings,
+    NetworkSettings,
+    load_config,
+)
 
 
 def write(tmp_path: Path, text: str) -> str:
@@ -124,3 +131,13 @@ def test_file_sections_are_typed_and_checked(tmp_path: Path) -> None:
 def test_missing_config_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(config_file=str(tmp_path / "missing.toml"), environ={})
+
+
+def test_the_sample_config_loads_and_names_every_setting() -> None:
+    sample = Path(__file__).resolve().parents[3] / "deploy" / "warmline.toml.sample"
+    config = load_config(config_file=str(sample), environ={}, dev=True, domain="localhost:8080")
+    text = sample.read_text()
+    for section in (InstanceSettings, FederationSettings, NetworkSettings):
+        for setting in fields(section):
+            assert f"{setting.name} =" in text, f"{setting.name} is missing from the sample"
+    assert config.network.introduction_expiry_days == 30
