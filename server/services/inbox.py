@@ -20,6 +20,7 @@ from federation.vocab import get_id
 from server.services.context import Services
 from server.services.errors import Forbidden
 from server.services.inbound import checks as relation_checks
+from server.services.inbound import endorsements as endorsement_checks
 from server.store import accounts as accounts_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
@@ -118,9 +119,11 @@ ANSWER_CHECKS: tuple[StepCheck, ...] = (
     _answer_to_follow,
     relation_checks.answer_to_connect,
     relation_checks.answer_to_introduction,
+    endorsement_checks.answer_to_recommendation,
 )
 UNDO_CHECKS: tuple[StepCheck, ...] = (
     _undo_follow_or_like,
     relation_checks.undo_connect,
     relation_checks.undo_introduction,
+    endorsement_checks.undo_own,
 )

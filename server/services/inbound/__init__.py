@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from server.services.context import Services
-from server.services.inbound import follows, notes, reactions, relations
+from server.services.inbound import endorsements, follows, notes, reactions, relations
 
 Handler = Callable[[Services, dict[str, Any], str], Awaitable[None]]
 
@@ -29,6 +29,8 @@ HANDLERS: dict[str, Handler] = {
     "Disconnect": relations.on_disconnect,
     "RequestIntroduction": relations.on_request_introduction,
     "Introduce": relations.on_introduce,
+    "Endorse": endorsements.on_endorse,
+    "Recommend": endorsements.on_recommend,
 }
 
 

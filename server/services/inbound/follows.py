@@ -8,6 +8,7 @@ from federation import activities as ap
 from federation.vocab import get_id
 from server.services import connections
 from server.services.context import Services
+from server.services.inbound import endorsements
 from server.services.notify import notify_follow
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
@@ -70,6 +71,8 @@ def _as_dict(row: q.FollowRow) -> dict[str, Any]:
 
 async def on_accept(svc: Services, doc: dict[str, Any], actor: str) -> None:
     """The door checked this answers a follow we sent to ``actor``."""
+    if await endorsements.on_accept(svc, doc, actor):
+        return
     async with svc.db.transaction() as conn:
         follow = await q.get_follow_by_uri(conn, get_id(doc.get("object")) or "")
         if follow is not None and follow.state == PENDING:
@@ -77,6 +80,8 @@ async def on_accept(svc: Services, doc: dict[str, Any], actor: str) -> None:
 
 
 async def on_reject(svc: Services, doc: dict[str, Any], actor: str) -> None:
+    if await endorsements.on_reject(svc, doc, actor):
+        return
     async with svc.db.transaction() as conn:
         follow = await q.get_follow_by_uri(conn, get_id(doc.get("object")) or "")
         if follow is not None:

@@ -11,6 +11,7 @@ from federation.jsonld import compact_inbound
 from federation.validate import validate
 from federation.vocab import get_id, get_ids, has_type
 from server.services.context import Services
+from server.services.inbound import endorsements
 from server.services.inbound.notes import NOTE_TYPES, store_note
 from server.services.notify import notify
 from server.services.posts import can_see, mark_deleted
@@ -120,7 +121,7 @@ async def on_announce(svc: Services, doc: dict[str, Any], actor: str) -> None:
 async def on_undo(svc: Services, doc: dict[str, Any], actor: str) -> None:
     """Undo of a Follow, Like or Announce (the door checked it is the actor's own)."""
     undone = get_id(doc.get("object"))
-    if not undone:
+    if not undone or await endorsements.on_undo(svc, doc, actor):
         return
     async with svc.db.transaction() as conn:
         account = await accounts_q.get_account_by_uri(conn, actor)
