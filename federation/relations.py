@@ -6,12 +6,18 @@ party who may act next, carries readable ``content`` so software that does not
 know the type still has words to show, and is answered with plain ``Accept``,
 ``Reject`` or ``Undo`` naming it by id.
 
+``content`` is HTML, as AS2 defines it: the builders take plain text and
+escape it; ``read_step`` gives it back as plain text. Our own terms
+(``reason``, ``skill``) are plain text.
+
 Readers take compacted documents (``jsonld.compact_inbound``) and return None
 when something required is missing, so callers ignore what they cannot use.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +42,7 @@ MAX_SKILL: Final = 100
 def connect(activity_id: str, actor: str, target: str, note: str) -> dict[str, Any]:
     """``actor`` asks ``target`` to connect; ``content`` is the personal note."""
     doc = activity(CONNECT, activity_id, actor, target, to=[target])
-    doc["content"] = note
+    doc["content"] = as_html(note)
     return doc
 
 
@@ -72,7 +78,7 @@ def request_introduction(
 
     Its id is the introduction's id for all three parties."""
     doc = activity(REQUEST_INTRODUCTION, activity_id, requester, target, to=[introducer])
-    doc.update({"introducer": introducer, "content": reason, "endTime": iso(expires)})
+    doc.update({"introducer": introducer, "content": as_html(reason), "endTime": iso(expires)})
     return doc
 
 
@@ -94,7 +100,7 @@ def introduce(
             "target": target,
             "introduction": introduction,
             "reason": reason,
-            "content": note,
+            "content": as_html(note),
             "endTime": iso(expires),
         }
     )
@@ -103,13 +109,13 @@ def introduce(
 
 def endorse(activity_id: str, actor: str, target: str, skill: str) -> dict[str, Any]:
     doc = activity(ENDORSE, activity_id, actor, target, to=[target])
-    doc.update({"skill": skill, "content": f"Endorsed for {skill}"})
+    doc.update({"skill": skill, "content": as_html(f"Endorsed for {skill}")})
     return doc
 
 
 def recommend(activity_id: str, actor: str, target: str, text: str) -> dict[str, Any]:
     doc = activity(RECOMMEND, activity_id, actor, target, to=[target])
-    doc["content"] = text
+    doc["content"] = as_html(text)
     return doc
 
 
@@ -145,7 +151,7 @@ def read_step(doc: Mapping[str, Any]) -> Step | None:
         type=str(kind),
         actor=actor,
         object=obj,
-        text=_text(doc.get("content")),
+        text=plain_text(_text(doc.get("content"))),
         introducer=get_id(doc.get("introducer")),
         target=get_id(doc.get("target")),
         introduction=get_id(doc.get("introduction")),
@@ -164,3 +170,22 @@ def read_step(doc: Mapping[str, Any]) -> Step | None:
 
 def _text(value: Any) -> str:
     return value[:MAX_TEXT] if isinstance(value, str) else ""
+
+
+def as_html(text: str) -> str:
+    """Plain text as an HTML paragraph (line breaks kept), escaped."""
+    if not text:
+        return ""
+    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
+
+
+def plain_text(value: str) -> str:
+    """The text of an HTML ``content``: tags dropped, entities decoded.
+
+    Callers that show it escape it again; nothing here is trusted as markup."""
+    spaced = _BREAKS.sub("\n", value)
+    return html.unescape(_TAGS.sub("", spaced)).strip()
+
+
+_BREAKS = re.compile(r"<br\s*/?>|</p>\s*<p>", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]*>")

@@ -98,7 +98,7 @@ async def test_a_remote_recommendation_is_answered_only_by_its_recipient(
     await warmline.remote_account(erin_actor)
     rec = await recommendations.recommend(warmline.svc, warmline.alice, dave, "Sharp & kind")
     sent = await warmline.last_sent("Recommend")
-    assert sent["content"] == "Sharp & kind" and sent["object"] == dave.uri
+    assert sent["content"] == "<p>Sharp &amp; kind</p>" and sent["object"] == dave.uri
 
     # erin (not the recipient) may not accept it
     forged = remote_activity(erin_actor, "Accept", rec.uri)
@@ -150,14 +150,15 @@ async def test_an_incoming_recommendation_waits_for_approval_and_is_answered(
 ) -> None:
     dave_actor = peer.add("dave")
     dave = await remote_peer(warmline, dave_actor)
-    doc = remote_activity(dave_actor, "Recommend", ALICE, content="Alice <i>ships</i>.")
+    content = "<p>Alice <i>ships</i> &amp; cares.</p>"  # HTML, as AS2 content is
+    doc = remote_activity(dave_actor, "Recommend", ALICE, content=content)
     doc["@context"] = [doc["@context"], "https://w3id.org/warmline/v1"]
     await warmline.deliver(dave_actor, doc)
     found = await recommendations.mine(
         warmline.svc, warmline.alice, Page(), direction="received", state=None
     )
     assert [(r.text, r.state, r.uri) for r in found] == [
-        ("Alice <i>ships</i>.", "pending", doc["id"])
+        ("Alice ships & cares.", "pending", doc["id"])
     ]
     assert await notifications(warmline, warmline.alice) == [("warmline.recommendation", dave.id)]
 

@@ -15,7 +15,6 @@ from federation import relations as wl
 from federation.vocab import get_id
 from server.services import introductions as intros
 from server.services.context import Services
-from server.services.html import strip_html as plain_text
 from server.services.inbound import follows, reactions
 from server.services.notify import notify
 from server.store import accounts as accounts_q
@@ -71,7 +70,7 @@ async def on_connect(svc: Services, doc: dict[str, Any], actor: str) -> None:
                 "id": request_id,
                 "account_id": requester.id,
                 "target_account_id": me.id,
-                "note": plain_text(step.text)[:500],
+                "note": step.text[:500],
                 "state": PENDING,
                 "uri": step.id,
                 "created_at": now,
@@ -164,7 +163,7 @@ async def on_request_introduction(svc: Services, doc: dict[str, Any], actor: str
                 "requester_id": requester.id,
                 "introducer_id": introducer.id,
                 "target_id": target.id,
-                "reason": plain_text(step.text)[: intros.MAX_TEXT],
+                "reason": step.text[: intros.MAX_TEXT],
                 "state": REQUESTED,
                 "created_at": now,
                 "updated_at": now,
@@ -210,7 +209,7 @@ async def on_introduce(svc: Services, doc: dict[str, Any], actor: str) -> None:
         intro = await intro_q.get_by_uri(conn, step.introduction)
         if intro is not None and (intro.forward_uri is not None or intro.state != REQUESTED):
             return  # seen already
-        values = {"state": FORWARDED, "note": plain_text(step.text)[: intros.MAX_TEXT]}
+        values = {"state": FORWARDED, "note": step.text[: intros.MAX_TEXT]}
         values["forward_uri"] = step.id
         if intro is None:
             intro_id = svc.db.new_id()
@@ -222,7 +221,7 @@ async def on_introduce(svc: Services, doc: dict[str, Any], actor: str) -> None:
                     "requester_id": requester.id,
                     "introducer_id": introducer.id,
                     "target_id": target.id,
-                    "reason": plain_text(step.reason)[: intros.MAX_TEXT],
+                    "reason": step.reason[: intros.MAX_TEXT],
                     "created_at": now,
                     "updated_at": now,
                     "expires_at": intros.expiry(svc, now, _offered_expiry(step.expires)),
