@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
+import multiprocessing
 import os
 import random
 import shutil
@@ -36,6 +37,8 @@ import sqlite3
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -216,8 +219,36 @@ async def _mark_loaded(url: str) -> None:
         await conn.close()
 
 
-def prepare(args: argparse.Namespace, data: Path) -> tuple[str, Graph, str]:
-    """The database URL to measure, the graph, and how the database came to be."""
+@dataclass(frozen=True)
+class Summary:
+    """What the measuring process needs of the graph (the graph itself stays in
+    the child process that built it, so it does not count in the peak RSS)."""
+
+    members: int
+    connections: int
+    hubs: list[int]
+    biggest_hub_peers: list[int]
+    blocks: int
+    suspended: int
+
+    @classmethod
+    def of(cls, graph: Graph) -> Summary:
+        biggest = graph.hubs[0] if graph.hubs else 0
+        peers = sorted({b if a == biggest else a for a, b, _ in graph.edges if biggest in (a, b)})
+        return cls(
+            graph.members, len(graph.edges), list(graph.hubs), peers, len(graph.blocks),
+            len(graph.suspended),
+        )  # fmt: skip
+
+
+def prepare_elsewhere(args: argparse.Namespace, data: Path) -> tuple[str, Summary, str]:
+    """``prepare`` in a child process."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(prepare, args, data).result()
+
+
+def prepare(args: argparse.Namespace, data: Path) -> tuple[str, Summary, str]:
+    """The database URL to measure, the graph's summary, and how the database came to be."""
     started = time.perf_counter()
     graph = generate(
         args.members, args.connections, args.hubs, args.hub_max, args.blocks, args.seed
@@ -227,12 +258,20 @@ def prepare(args: argparse.Namespace, data: Path) -> tuple[str, Graph, str]:
     if args.database_url:
         url, cached = asyncio.run(_pg_database(args.database_url, key))
         if cached and not args.regenerate:
-            return url, graph, f"PostgreSQL database {key} reused (graph in {generated:.1f}s)"
+            return (
+                url,
+                Summary.of(graph),
+                f"PostgreSQL database {key} reused (graph in {generated:.1f}s)",
+            )
         asyncio.run(_migrate(url))
         t0 = time.perf_counter()
         asyncio.run(load_postgres(url, _rows(graph)))
         asyncio.run(_mark_loaded(url))
-        return url, graph, f"PostgreSQL database {key} loaded in {time.perf_counter() - t0:.1f}s"
+        return (
+            url,
+            Summary.of(graph),
+            f"PostgreSQL database {key} loaded in {time.perf_counter() - t0:.1f}s",
+        )
     cached_file = Path(args.cache_dir) / f"{key}.sqlite3"
     target = data / DB_NAME
     if not cached_file.exists() or args.regenerate:
@@ -247,17 +286,20 @@ def prepare(args: argparse.Namespace, data: Path) -> tuple[str, Graph, str]:
         how = "copied from the cache"
     shutil.copyfile(cached_file, target)
     size = target.stat().st_size / 2**20
-    return f"sqlite+aiosqlite:///{target}", graph, f"SQLite {how} ({size:,.0f} MiB; {cached_file})"
+    return (
+        f"sqlite+aiosqlite:///{target}",
+        Summary.of(graph),
+        f"SQLite {how} ({size:,.0f} MiB; {cached_file})",
+    )
 
 
 # --- measurements ----------------------------------------------------------------------
 
 
-def samples(graph: Graph, args: argparse.Namespace) -> dict[str, list[int]]:
+def samples(graph: Summary, args: argparse.Namespace) -> dict[str, list[int]]:
     """Member indexes to measure, by kind."""
     rng = random.Random(args.seed + 1)
-    biggest = graph.hubs[0] if graph.hubs else 0
-    neighbours = sorted({b if a == biggest else a for a, b, _ in graph.edges if biggest in (a, b)})
+    neighbours = graph.biggest_hub_peers
     return {
         "random members": rng.sample(range(graph.members), min(args.sample, graph.members)),
         "hubs (super-connectors)": list(graph.hubs),
@@ -270,7 +312,7 @@ def _ms(values: list[float]) -> list[float]:
     return [s["p50"] * 1e3, s["p90"] * 1e3, s["p99"] * 1e3, s["max"] * 1e3]
 
 
-async def measure(url: str, data: Path, graph: Graph, args: argparse.Namespace) -> list[list]:
+async def measure(url: str, data: Path, graph: Summary, args: argparse.Namespace) -> list[list]:
     from aiohttp import web
 
     from server.app import create_app
@@ -333,7 +375,7 @@ async def measure(url: str, data: Path, graph: Graph, args: argparse.Namespace) 
     return rows
 
 
-def _account_ids(graph: Graph) -> list[int]:
+def _account_ids(graph: Graph | Summary) -> list[int]:
     """Snowflake-like ids from a fixed epoch: older members have smaller ids."""
     return [(BASE_MS << 16) + i for i in range(graph.members)]
 
@@ -420,12 +462,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"# bench.pymk: {machine()}")
     data = Path(tempfile.mkdtemp(prefix="warmline-bench-pymk-"))
     try:
-        url, graph, how = prepare(args, data)
+        url, graph, how = prepare_elsewhere(args, data)
         print(f"# database: {how}", flush=True)
         print(
-            f"# {args.members:,} members, {len(graph.edges):,} connections "
-            f"({2 * len(graph.edges):,} rows), {len(graph.hubs)} hubs, "
-            f"{len(graph.blocks):,} blocks, {len(graph.suspended):,} suspended",
+            f"# {graph.members:,} members, {graph.connections:,} connections "
+            f"({2 * graph.connections:,} rows), {len(graph.hubs)} hubs (biggest: "
+            f"{len(graph.biggest_hub_peers):,} connections), {graph.blocks:,} blocks, "
+            f"{graph.suspended:,} suspended",
             flush=True,
         )
         rows = asyncio.run(measure(url, data, graph, args))
