@@ -15,7 +15,7 @@ from aiohttp import web
 from server import __version__
 from server.ap import actors, collections, discovery, inbox, objects
 from server.api import accounts as api_accounts
-from server.api import network as api_network
+from server.api import suggestions as api_suggestions
 from server.api import statuses as api_statuses
 from server.api import timelines as api_timelines
 from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
@@ -85,7 +85,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         app.cleanup_ctx.append(_workers)
     if demo:
         app.cleanup_ctx.append(_demo_member)
-    for module in (api_accounts, api_network, api_statuses, api_timelines):
+    for module in (api_accounts, api_suggestions, api_statuses, api_timelines):
         app.add_routes(module.routes)
     app.add_routes(discovery.routes)
     app.add_routes(inbox.routes)
