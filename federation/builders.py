@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from federation.jsonld import WARMLINE_OUTPUT_CONTEXT
+from federation.profiles import Profile, attachments, headline_paragraph, profile_properties
 
 
 def iso(moment: datetime) -> str:
@@ -48,9 +49,10 @@ class ActorInfo:
     discoverable: bool = True
     icon_url: str | None = None
     icon_media_type: str = "image/png"
-    headline: str = ""
     location: str = ""
     fields: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    profile: Profile | None = None  # a member's professional profile (federation.profiles)
+    updated: datetime | None = None  # when the profile last changed
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -67,7 +69,9 @@ def actor_document(info: ActorInfo) -> dict[str, Any]:
         "type": info.type,
         "preferredUsername": info.preferred_username,
         "name": info.name,
-        "summary": info.summary_html,
+        "summary": headline_paragraph(info.profile.headline) + info.summary_html
+        if info.profile
+        else info.summary_html,
         "url": info.url,
         "inbox": info.inbox,
         "outbox": info.outbox,
@@ -91,10 +95,14 @@ def actor_document(info: ActorInfo) -> dict[str, Any]:
         "discoverable": info.discoverable,
         "indexable": info.discoverable,
         "published": iso(info.published),
-        "attachment": [property_value(name, value) for name, value in info.fields],
+        "attachment": [
+            property_value(name, value) for name, value in attachments(info.fields, info.profile)
+        ],
     }
-    if info.headline:
-        doc["headline"] = info.headline
+    if info.updated is not None:
+        doc["updated"] = iso(info.updated)
+    if info.profile is not None:
+        doc.update(profile_properties(info.profile))
     if info.location:
         doc["location"] = {"type": "Place", "name": info.location}
     if info.icon_url:

@@ -15,8 +15,10 @@ from aiohttp import web
 from server import __version__
 from server.ap import actors, collections, discovery, inbox, objects
 from server.api import accounts as api_accounts
-from server.api import suggestions as api_suggestions
+from server.api import network as api_network
+from server.api import profile as api_profile
 from server.api import statuses as api_statuses
+from server.api import suggestions as api_suggestions
 from server.api import timelines as api_timelines
 from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
 from server.config import Config
@@ -85,7 +87,14 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         app.cleanup_ctx.append(_workers)
     if demo:
         app.cleanup_ctx.append(_demo_member)
-    for module in (api_accounts, api_suggestions, api_statuses, api_timelines):
+    for module in (
+        api_accounts,
+        api_profile,
+        api_statuses,
+        api_timelines,
+        api_network,
+        api_suggestions,
+    ):
         app.add_routes(module.routes)
     app.add_routes(discovery.routes)
     app.add_routes(inbox.routes)

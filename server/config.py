@@ -83,6 +83,21 @@ class InstanceSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkSettings:
+    """Connections and introductions."""
+
+    # Introductions a member may request per day (a rolling 24 hours).
+    introduction_daily_limit: int = 10
+    # Days an introduction waits for the introducer and the target.
+    introduction_expiry_days: int = 30
+
+    def __post_init__(self) -> None:
+        for name in ("introduction_daily_limit", "introduction_expiry_days"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"[network] {name} must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the server needs to run; built by :func:`load_config`."""
 
@@ -96,6 +111,7 @@ class Config:
     log_level: str = "INFO"
     instance: InstanceSettings = field(default_factory=InstanceSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
 
     @property
     def scheme(self) -> str:
@@ -218,7 +234,7 @@ def load_config(
     unknown = set(server) - _TOP_LEVEL
     if unknown:
         raise ConfigError(f"unknown setting(s) in [server]: {', '.join(sorted(unknown))}")
-    unknown_tables = set(toml) - {"server", "instance", "federation"}
+    unknown_tables = set(toml) - {"server", "instance", "federation", "network"}
     if unknown_tables:
         raise ConfigError(f"unknown table(s) in config file: {', '.join(sorted(unknown_tables))}")
 
@@ -267,6 +283,7 @@ def load_config(
         log_level=log_level,
         instance=_section(InstanceSettings, toml.get("instance"), "instance"),
         federation=_section(FederationSettings, toml.get("federation"), "federation"),
+        network=_section(NetworkSettings, toml.get("network"), "network"),
     )
 
 

@@ -32,7 +32,8 @@ async def lookup(request: web.Request) -> web.Response:
     account = await search.lookup(svc, acct)
     if account is None:
         raise NotFound("Record not found")
-    return ok((await Presenter(svc, None).load(account_ids=[account.id])).account(account))
+    presenter = await Presenter(svc, None).load(account_ids=[account.id])
+    return ok(presenter.account(account, detail=True))
 
 
 @routes.get("/api/v1/accounts/relationships")
@@ -67,7 +68,7 @@ async def get_account(request: web.Request) -> web.Response:
     presenter = await Presenter(svc, viewer.account if viewer else None).load(
         account_ids=[account.id]
     )
-    return ok(presenter.account(account))
+    return ok(presenter.account(account, detail=True))
 
 
 @routes.get(f"/api/v1/accounts/{ID}/statuses")

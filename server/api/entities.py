@@ -74,7 +74,11 @@ class Presenter:
                 self.reblogged |= boosted_ids
         return self
 
-    def account(self, account: AccountRow, *, source: bool = False) -> dict[str, Any]:
+    def account(
+        self, account: AccountRow, *, source: bool = False, detail: bool = False
+    ) -> dict[str, Any]:
+        """The Account entity; ``detail`` adds the whole professional profile
+        (account pages), ``source`` the owner's own settings (implies ``detail``)."""
         svc = self.svc
         counts = self.stats.get(account.id, Stats())
         avatar = svc.urls.avatar(account.avatar_url)
@@ -109,7 +113,7 @@ class Presenter:
                 {"name": f["name"], "value": f["value"], "verified_at": None}
                 for f in account.fields
             ],
-            "warmline": {"headline": account.headline, "location": account.location},
+            "warmline": warmline_profile(account, detail=detail or source),
         }
         if source:
             entity["source"] = {
@@ -124,6 +128,7 @@ class Presenter:
                     for f in account.fields
                 ],
                 "follow_requests_count": 0,
+                "warmline": {"connections_visibility": account.connections_visibility},
             }
         return entity
 
@@ -182,13 +187,35 @@ class Presenter:
 
     def notification(self, row: NotificationRow) -> dict[str, Any]:
         status = self.statuses.get(row.status_id) if row.status_id else None
-        return {
+        entity = {
             "id": str(row.id),
             "type": row.type,
             "created_at": date(row.created_at),
             "account": self.account(self.accounts[row.from_account_id]),
             "status": self.status(status) if status else None,
         }
+        if row.subject_id is not None:  # a Warmline notification: what it is about
+            entity["warmline"] = {"subject_id": str(row.subject_id)}
+        return entity
+
+
+def warmline_profile(account: AccountRow, *, detail: bool) -> dict[str, Any]:
+    """The ``warmline`` key: the essentials everywhere, the whole profile on account pages."""
+    profile: dict[str, Any] = {
+        "headline": account.headline,
+        "industry": account.industry,
+        "location": account.location,
+        "open_to": account.open_to,
+    }
+    if detail:
+        profile.update(
+            experience=account.experience,
+            education=account.education,
+            skills=account.skills,
+            links=account.links,
+            accepts_introductions=account.accepts_introductions,
+        )
+    return profile
 
 
 def relationship(rel: Relationship) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from federation import activities as ap
 from federation import keys as fkeys
 from federation.builders import ActorInfo, ActorKeys
 from federation.builders import actor_document as build_actor
+from federation.profiles import Profile
 from federation.vocab import AS_PUBLIC
 from server.services.context import Services
 from server.services.members import ProfileChanges, apply_profile, get_member
@@ -65,9 +66,20 @@ async def actor_document(svc: Services, account: AccountRow) -> dict[str, Any]:
         manually_approves_followers=account.locked,
         discoverable=account.discoverable,
         icon_url=urls.avatar(account.avatar_url),
-        headline=account.headline,
         location=account.location,
         fields=[(f["name"], f["value"]) for f in account.fields],
+        profile=Profile(
+            headline=account.headline,
+            industry=account.industry,
+            open_to=account.open_to,
+            experience=account.experience,
+            education=account.education,
+            skills=account.skills,
+            links=account.links,
+            accepts_introductions=account.accepts_introductions,
+            connections=urls.connections(name),
+        ),
+        updated=account.updated_at,
     )
     return build_actor(info)
 

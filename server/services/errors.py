@@ -37,3 +37,9 @@ class Forbidden(ServiceError):
 
 class Unauthorized(ServiceError):
     status = 401
+
+
+class TooMany(ServiceError):
+    """A per-member limit was reached (answered 429)."""
+
+    status = 429

@@ -10,6 +10,7 @@ the door answers 202, and processed later by the inbox worker.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,33 +19,60 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from federation.vocab import get_id
 from server.services.context import Services
 from server.services.errors import Forbidden
+from server.services.inbound import checks as relation_checks
 from server.store import accounts as accounts_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
 from server.store import queues as q
 
+# Each check looks for the answered/undone activity among one kind of thing we
+# keep: None when it is not there, else it raises Forbidden unless ``actor``
+# may take that step (the lists are at the end of this module).
+StepCheck = Callable[[AsyncConnection, dict[str, Any], str, str], Awaitable[bool | None]]
 
-async def _check_answer_to_follow(conn: AsyncConnection, doc: dict[str, Any], actor: str) -> None:
-    """Accept/Reject: only for a follow one of our members sent to this actor."""
-    follow_uri = get_id(doc.get("object"))
-    follow = await graph_q.get_follow_by_uri(conn, follow_uri) if follow_uri else None
-    target = await accounts_q.get_account(conn, follow.target_account_id) if follow else None
-    if follow is None or target is None or target.uri != actor:
+
+async def _answer_to_follow(
+    conn: AsyncConnection, doc: dict[str, Any], actor: str, answered: str
+) -> bool | None:
+    """Accept/Reject of a follow: only one of our members sent to this actor."""
+    follow = await graph_q.get_follow_by_uri(conn, answered)
+    if follow is None:
+        return None
+    target = await accounts_q.get_account(conn, follow.target_account_id)
+    if target is None or target.uri != actor:
         raise Forbidden(f"{doc.get('type')} refused: no follow of ours to {actor} has that id")
+    return True
 
 
-async def _check_undo(conn: AsyncConnection, doc: dict[str, Any], actor: str) -> None:
-    """Undo of a follow or like we know: it must be the actor's own."""
-    undone = get_id(doc.get("object"))
-    if not undone:
-        return
+async def _undo_follow_or_like(
+    conn: AsyncConnection, doc: dict[str, Any], actor: str, undone: str
+) -> bool | None:
     follow = await graph_q.get_follow_by_uri(conn, undone)
-    like = await interactions_q.get_favourite_by_uri(conn, undone)
+    like = None if follow else await interactions_q.get_favourite_by_uri(conn, undone)
     owner_id = follow.account_id if follow else like.account_id if like else None
-    if owner_id is not None:
-        owner = await accounts_q.get_account(conn, owner_id)
-        if owner is None or owner.uri != actor:
-            raise Forbidden("an Undo may only undo the actor's own activity")
+    if owner_id is None:
+        return None
+    owner = await accounts_q.get_account(conn, owner_id)
+    if owner is None or owner.uri != actor:
+        raise Forbidden("an Undo may only undo the actor's own activity")
+    return True
+
+
+async def _check_step(conn: AsyncConnection, doc: dict[str, Any], actor: str) -> None:
+    """Accept/Reject must answer something we sent to ``actor``; an Undo of
+    something we know must be the actor's own."""
+    kind = str(doc.get("type"))
+    named = get_id(doc.get("object"))
+    if kind == "Undo":
+        if named:
+            for check in UNDO_CHECKS:
+                if await check(conn, doc, actor, named) is not None:
+                    return
+        return
+    for check in ANSWER_CHECKS if named else ():
+        if await check(conn, doc, actor, named) is not None:
+            return
+    raise Forbidden(f"{kind} refused: it answers nothing we sent to {actor}")
 
 
 def activity_key(doc: dict[str, Any], body: bytes) -> str:
@@ -67,10 +95,7 @@ async def receive(svc: Services, doc: dict[str, Any], body: bytes, actor: str) -
     kind = str(doc.get("type"))
     if kind in ("Accept", "Reject", "Undo"):
         async with svc.db.read() as conn:
-            if kind == "Undo":
-                await _check_undo(conn, doc, actor)
-            else:
-                await _check_answer_to_follow(conn, doc, actor)
+            await _check_step(conn, doc, actor)
     now = svc.now()
     await svc.inbox_writer.add(
         {
@@ -87,3 +112,15 @@ async def receive(svc: Services, doc: dict[str, Any], body: bytes, actor: str) -
         }
     )
     svc.wake.inbox.set()
+
+
+ANSWER_CHECKS: tuple[StepCheck, ...] = (
+    _answer_to_follow,
+    relation_checks.answer_to_connect,
+    relation_checks.answer_to_introduction,
+)
+UNDO_CHECKS: tuple[StepCheck, ...] = (
+    _undo_follow_or_like,
+    relation_checks.undo_connect,
+    relation_checks.undo_introduction,
+)

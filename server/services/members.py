@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import keys as fkeys
+from server.services import profiles
 from server.services.errors import Conflict, NotFound, ValidationError
 from server.services.html import text_to_html
 from server.store import Database
@@ -225,11 +226,31 @@ class ProfileChanges:
     fields: list[tuple[str, str]] | None = None
     locked: bool | None = None
     discoverable: bool | None = None
+    # The professional profile; loosely typed as it arrived, checked by services.profiles.
+    industry: object = None
+    open_to: object = None
+    experience: object = None
+    education: object = None
+    skills: object = None
+    links: object = None
+    connections_visibility: object = None
+    accepts_introductions: object = None
 
 
-HEADLINE_MAX = 200
+_PROFESSIONAL = {
+    "industry": lambda v: profiles.text(v, "warmline.industry", profiles.INDUSTRY_MAX),
+    "open_to": profiles.open_to,
+    "experience": profiles.experience,
+    "education": profiles.education,
+    "skills": profiles.skills,
+    "links": profiles.links,
+    "connections_visibility": profiles.connections_visibility,
+    "accepts_introductions": lambda v: profiles.flag(v, "warmline.accepts_introductions"),
+}
+
+HEADLINE_MAX = profiles.HEADLINE_MAX
 SUMMARY_MAX = 5000
-LOCATION_MAX = 100
+LOCATION_MAX = profiles.LOCATION_MAX
 FIELDS_MAX = 8
 FIELD_NAME_MAX = 255
 FIELD_VALUE_MAX = 2048
@@ -268,6 +289,9 @@ def _profile_values(changes: ProfileChanges) -> dict[str, object]:
     for flag in ("locked", "discoverable"):
         if getattr(changes, flag) is not None:
             values[flag] = bool(getattr(changes, flag))
+    for name, check in _PROFESSIONAL.items():
+        if getattr(changes, name) is not None:
+            values[name] = check(getattr(changes, name))
     return values
 
 

@@ -8,6 +8,20 @@ from server.services.context import Services
 from server.store import interactions as q
 
 TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update")
+# Warmline's own notification types ("warmline." + what happened); standard
+# clients ignore types they do not know. ``subject_id`` names the row it is about.
+WARMLINE_TYPES = (
+    "warmline.connection_request",
+    "warmline.connection_accepted",
+    "warmline.introduction_request",
+    "warmline.introduction_forwarded",
+    "warmline.introduction_accepted",
+    "warmline.introduction_declined",
+    "warmline.introduction_withdrawn",
+    "warmline.endorsement",
+    "warmline.recommendation",
+    "warmline.recommendation_approved",
+)
 
 
 async def notify(
@@ -17,6 +31,8 @@ async def notify(
     type_: str,
     from_account_id: int,
     status_id: int | None = None,
+    *,
+    subject_id: int | None = None,
 ) -> None:
     """Tell ``account_id`` about something ``from_account_id`` did; never about
     one's own actions. The caller makes sure ``account_id`` is a local member."""
@@ -30,6 +46,7 @@ async def notify(
         from_account_id=from_account_id,
         status_id=status_id,
         now=svc.now(),
+        subject_id=subject_id,
     )
 
 

@@ -27,6 +27,7 @@ from federation.vocab import as_list, get_id, get_str
 from federation.webfinger import resolve_actor
 from server.config import Config
 from server.services.html import sanitize_html, strip_html
+from server.services.remote_profile import parse_profile, without_copies
 from server.store import Database
 from server.store import accounts as q
 from server.store.accounts import AccountRow
@@ -125,7 +126,6 @@ def parse_actor(doc: dict[str, Any], now: datetime) -> ParsedActor:
         "followers_url": get_id(doc.get("followers")),
         "following_url": get_id(doc.get("following")),
         "display_name": strip_html(get_str(doc.get("name")) or "")[:200],
-        "headline": strip_html(get_str(doc.get("headline")) or "")[:200],
         "summary": sanitize_html(get_str(doc.get("summary")) or "")[:20_000],
         "fields": _fields(doc.get("attachment")),
         "avatar_url": _image_url(doc.get("icon")),
@@ -134,7 +134,9 @@ def parse_actor(doc: dict[str, Any], now: datetime) -> ParsedActor:
         "discoverable": doc.get("discoverable") is True,
         "updated_at": now,
         "fetched_at": now,
+        **parse_profile(doc, actor_id),
     }
+    without_copies(values)
     return ParsedActor(values, _keys(doc, actor_id))
 
 

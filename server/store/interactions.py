@@ -79,6 +79,7 @@ class NotificationRow:
     type: str
     from_account_id: int
     status_id: int | None
+    subject_id: int | None
     created_at: datetime
 
     @classmethod
@@ -95,6 +96,7 @@ async def insert_notification(
     from_account_id: int,
     status_id: int | None,
     now: datetime,
+    subject_id: int | None = None,
 ) -> None:
     await conn.execute(
         insert(notifications).values(
@@ -103,6 +105,7 @@ async def insert_notification(
             type=type_,
             from_account_id=from_account_id,
             status_id=status_id,
+            subject_id=subject_id,
             created_at=now,
         )
     )

@@ -135,11 +135,14 @@ async def test_profile_changes_show_in_the_actor_and_the_page(client: TestClient
     await update_profile(client.app[DB], "alice", changes)
     doc = await get_actor(client)
     validate("actor", doc)
-    assert doc["summary"] == "<p>Hello &amp; welcome</p>"
+    # The headline leads the summary and follows the member's own fields, for
+    # software that ignores Warmline's terms.
+    assert doc["summary"] == "<p>Founder at Example Co</p><p>Hello &amp; welcome</p>"
     assert doc["headline"] == "Founder at Example Co"
     assert doc["location"] == {"type": "Place", "name": "Lyon"}
     assert doc["attachment"] == [
-        {"type": "PropertyValue", "name": "Website", "value": "https://alice.example"}
+        {"type": "PropertyValue", "name": "Website", "value": "https://alice.example"},
+        {"type": "PropertyValue", "name": "Headline", "value": "Founder at Example Co"},
     ]
     assert compact_inbound(doc)["headline"] == "Founder at Example Co"
     page = await (await client.get("/@alice", headers={"Accept": "text/html"})).text()

@@ -11,20 +11,24 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from server.services.context import Services
-from server.services.inbound import follows, notes, reactions
+from server.services.inbound import follows, notes, reactions, relations
 
 Handler = Callable[[Services, dict[str, Any], str], Awaitable[None]]
 
 HANDLERS: dict[str, Handler] = {
     "Follow": follows.on_follow,
-    "Accept": follows.on_accept,
-    "Reject": follows.on_reject,
+    "Accept": relations.on_accept,
+    "Reject": relations.on_reject,
     "Create": notes.on_create,
     "Update": notes.on_update,
     "Delete": notes.on_delete,
     "Like": reactions.on_like,
     "Announce": reactions.on_announce,
-    "Undo": reactions.on_undo,
+    "Undo": relations.on_undo,
+    "Connect": relations.on_connect,
+    "Disconnect": relations.on_disconnect,
+    "RequestIntroduction": relations.on_request_introduction,
+    "Introduce": relations.on_introduce,
 }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from federation import activities as ap
 from federation.vocab import get_id
+from server.services import connections
 from server.services.context import Services
 from server.services.notify import notify_follow
 from server.services.outbox import Recipients, send
@@ -49,6 +50,7 @@ async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
             state = existing.state
         else:
             state = existing.state
+        await connections.followed_back(svc, conn, target, follower)
         if state == ACCEPTED:
             follow_doc = ap.follow(follow_uri, actor, svc.urls.actor(target.username))
             activity_id = svc.urls.activity(target.username, "accepts", svc.db.new_id())

@@ -1,0 +1,238 @@
+"""Connections: mutual, by consent, with a short note — locally and across instances.
+
+Between Warmline members a request is a ``Connect`` activity answered with
+``Accept``/``Reject`` and withdrawn with ``Undo``; either side ends a
+connection with ``Disconnect``. Towards a plain ActivityPub account (Mastodon
+and the rest) the request degrades to a Follow plus a direct message carrying
+the note; it becomes a connection when that account follows back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from federation import relations as wl
+from server.services import graph, objects, posts
+from server.services.context import Services
+from server.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from server.services.notify import notify
+from server.services.outbox import Recipients, send
+from server.store import accounts as accounts_q
+from server.store import connections as q
+from server.store.accounts import AccountRow
+from server.store.connections import ACCEPTED, DECLINED, PENDING, WITHDRAWN, RequestRow
+from server.store.statuses import Page
+
+MAX_NOTE = 500
+VISIBILITIES = ("public", "connections", "private")
+
+
+def clean_note(note: object) -> str:
+    if not isinstance(note, str):
+        raise ValidationError("note must be text", field="note")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise ValidationError(f"note is longer than {MAX_NOTE} characters", field="note")
+    return note
+
+
+async def _check_allowed(conn: AsyncConnection, me: AccountRow, target: AccountRow) -> None:
+    if me.id == target.id:
+        raise ValidationError("you cannot connect with yourself", field="account_id")
+    if await q.blocked_either_way(conn, me.id, target.id):
+        raise Forbidden("you cannot connect with this account")
+    if await q.are_connected(conn, me.id, target.id):
+        raise Conflict("you are already connected")
+
+
+async def request(svc: Services, me: AccountRow, target: AccountRow, note: str) -> RequestRow:
+    """Ask ``target`` to connect. A request they already sent us is accepted instead."""
+    note = clean_note(note)
+    async with svc.db.read() as conn:
+        await _check_allowed(conn, me, target)
+        theirs = await q.pending_request(conn, target.id, me.id)
+    if theirs is not None:
+        return await answer(svc, me, theirs.id, accept=True)
+    async with svc.db.transaction() as conn:
+        existing = await q.pending_request(conn, me.id, target.id)
+        if existing is not None:
+            return existing
+        row = await _insert_request(svc, conn, me, target, note)
+        if target.is_local:
+            await notify(
+                svc, conn, target.id, "warmline.connection_request", me.id, subject_id=row.id
+            )
+        elif target.speaks_warmline:
+            doc = wl.connect(row.uri, objects.account_uri(svc, me), target.uri or "", note)
+            await send(svc, conn, me, doc, Recipients(accounts=[target]))
+    svc.wake.deliveries.set()
+    if row.fallback:
+        await _fallback(svc, me, target, note)
+    return row
+
+
+async def _insert_request(
+    svc: Services, conn: AsyncConnection, me: AccountRow, target: AccountRow, note: str
+) -> RequestRow:
+    now, request_id = svc.now(), svc.db.new_id()
+    await q.insert_request(
+        conn,
+        {
+            "id": request_id,
+            "account_id": me.id,
+            "target_account_id": target.id,
+            "note": note,
+            "state": PENDING,
+            "uri": svc.urls.activity(me.username, "connect", request_id),
+            "fallback": not target.speaks_warmline,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    row = await q.get_request(conn, request_id)
+    assert row is not None
+    return row
+
+
+async def _fallback(svc: Services, me: AccountRow, target: AccountRow, note: str) -> None:
+    """A plain ActivityPub account: follow it, and tell it in a direct message."""
+    await graph.follow(svc, me, target)
+    words = f"I would like to connect with you on Warmline. {note}".strip()
+    text = f"@{objects.acct(svc, target)} {words}"
+    await posts.create_status(
+        svc, me, posts.Draft(text=text[: posts.MAX_CHARS], visibility="direct")
+    )
+
+
+async def followed_back(
+    svc: Services, conn: AsyncConnection, member: AccountRow, follower: AccountRow
+) -> None:
+    """A plain ActivityPub account ``member`` asked to connect (a fallback request)
+    follows them: that is its way of saying yes."""
+    row = await q.pending_request(conn, member.id, follower.id)
+    if row is None or not row.fallback:
+        return
+    await q.set_request_state(conn, row.id, ACCEPTED, svc.now())
+    await q.insert_connection(conn, member.id, follower.id, row.note, svc.now())
+    await notify(
+        svc, conn, member.id, "warmline.connection_accepted", follower.id, subject_id=row.id
+    )
+
+
+async def answer(svc: Services, me: AccountRow, request_id: int, *, accept: bool) -> RequestRow:
+    """Accept or decline a pending request sent to ``me``."""
+    async with svc.db.transaction() as conn:
+        row = await q.get_request(conn, request_id)
+        if row is None or row.target_account_id != me.id:
+            raise NotFound("Connection request not found")
+        if row.state != PENDING:
+            raise Conflict(f"this connection request is {row.state}")
+        requester = await accounts_q.get_account(conn, row.account_id)
+        assert requester is not None
+        await q.set_request_state(conn, row.id, ACCEPTED if accept else DECLINED, svc.now())
+        if accept:
+            await q.insert_connection(conn, requester.id, me.id, row.note, svc.now())
+        if requester.is_local and accept:
+            await notify(
+                svc, conn, requester.id, "warmline.connection_accepted", me.id, subject_id=row.id
+            )
+        elif not requester.is_local:
+            kind = "Accept" if accept else "Reject"
+            activity_id = svc.urls.activity(me.username, kind.lower(), row.id)
+            doc = wl.answer(
+                kind, activity_id, objects.account_uri(svc, me), row.uri, to=[requester.uri or ""]
+            )
+            await send(svc, conn, me, doc, Recipients(accounts=[requester]))
+        updated = await q.get_request(conn, row.id)
+    svc.wake.deliveries.set()
+    assert updated is not None
+    return updated
+
+
+async def withdraw(svc: Services, me: AccountRow, request_id: int) -> RequestRow:
+    """Withdraw a pending request ``me`` sent."""
+    async with svc.db.transaction() as conn:
+        row = await q.get_request(conn, request_id)
+        if row is None or row.account_id != me.id:
+            raise NotFound("Connection request not found")
+        if row.state != PENDING:
+            raise Conflict(f"this connection request is {row.state}")
+        await q.set_request_state(conn, row.id, WITHDRAWN, svc.now())
+        target = await accounts_q.get_account(conn, row.target_account_id)
+        if target is not None and not target.is_local and not row.fallback:
+            activity_id = f"{row.uri}/undo"
+            doc = wl.undo_by_id(
+                activity_id, objects.account_uri(svc, me), row.uri, to=[target.uri or ""]
+            )
+            await send(svc, conn, me, doc, Recipients(accounts=[target]))
+        updated = await q.get_request(conn, row.id)
+    svc.wake.deliveries.set()
+    assert updated is not None
+    return updated
+
+
+async def remove(svc: Services, me: AccountRow, peer: AccountRow) -> None:
+    """End a connection; the other side's instance hears ``Disconnect``."""
+    async with svc.db.transaction() as conn:
+        if not await q.delete_connection(conn, me.id, peer.id):
+            raise NotFound("you are not connected to this account")
+        if not peer.is_local and peer.speaks_warmline:
+            activity_id = svc.urls.activity(me.username, "disconnect", svc.db.new_id())
+            doc = wl.disconnect(activity_id, objects.account_uri(svc, me), peer.uri or "")
+            await send(svc, conn, me, doc, Recipients(accounts=[peer]))
+    svc.wake.deliveries.set()
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    requests: list[RequestRow]
+    accounts: dict[int, AccountRow]
+
+
+async def requests(svc: Services, me: AccountRow, page: Page, *, incoming: bool) -> Listed:
+    async with svc.db.read() as conn:
+        found = await q.list_requests(conn, me.id, page, incoming=incoming)
+        others = await accounts_q.get_accounts(
+            conn, [r.account_id if incoming else r.target_account_id for r in found]
+        )
+    return Listed(found, others)
+
+
+async def visible_connections(
+    svc: Services, viewer: AccountRow | None, owner: AccountRow, *, limit: int, offset: int
+) -> list[q.ConnectionRow]:
+    """``owner``'s connections, if ``viewer`` may see them (their visibility setting)."""
+    async with svc.db.read() as conn:
+        if not await may_see_connections(conn, viewer, owner):
+            raise Forbidden("this member's connections are not visible to you")
+        return await q.list_connections(conn, owner.id, limit=limit, offset=offset)
+
+
+async def may_see_connections(
+    conn: AsyncConnection, viewer: AccountRow | None, owner: AccountRow
+) -> bool:
+    if viewer is not None and viewer.id == owner.id:
+        return True
+    if owner.connections_visibility == "public":
+        return True
+    if owner.connections_visibility == "connections" and viewer is not None:
+        return await q.are_connected(conn, viewer.id, owner.id)
+    return False
+
+
+async def block(svc: Services, me: AccountRow, target: AccountRow, *, on: bool) -> None:
+    """Block (or unblock) an account: no connection, introduction or endorsement
+    passes between us. Blocking also ends a connection."""
+    if me.id == target.id:
+        raise ValidationError("you cannot block yourself")
+    async with svc.db.transaction() as conn:
+        if on:
+            await q.insert_block(conn, me.id, target.id, svc.now())
+        else:
+            await q.delete_block(conn, me.id, target.id)
+    if on:
+        with contextlib.suppress(NotFound):  # blocking ends a connection, if there was one
+            await remove(svc, me, target)

@@ -1,0 +1,409 @@
+"""Warm introductions: A asks B (connected to both) to introduce A to C.
+
+B forwards with a note of their own, or declines; C accepts or declines. On
+accept A and C are connected and B opens a direct conversation with both.
+Whoever declines, A hears only that it did not happen now, from B; C never
+hears of a request B declined. Each party's instance keeps its own row; each
+step goes, as a signed activity, only to the party who may act next (the
+door, server/services/inbound/checks.py, refuses anyone else).
+
+The effects of a step (``after_*``) are the same whether the step was taken
+here (through the API) or arrived from another instance: notify the parties
+who are local, send to the ones who are not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from federation import relations as wl
+from server.services import objects, posts
+from server.services.context import Services
+from server.services.errors import Conflict, Forbidden, NotFound, TooMany, ValidationError
+from server.services.notify import notify
+from server.services.outbox import Recipients, send
+from server.store import accounts as accounts_q
+from server.store import connections as connections_q
+from server.store import introductions as q
+from server.store.accounts import AccountRow
+from server.store.introductions import (
+    ACCEPTED,
+    DECLINED,
+    FORWARDED,
+    REQUESTED,
+    WITHDRAWN,
+    IntroductionRow,
+)
+from server.store.statuses import Page
+
+MAX_TEXT = 1000
+ROLES = ("requester", "introducer", "target")
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    requester: AccountRow
+    introducer: AccountRow
+    target: AccountRow
+
+
+async def parties(conn: AsyncConnection, intro: IntroductionRow) -> Parties:
+    found = await accounts_q.get_accounts(
+        conn, [intro.requester_id, intro.introducer_id, intro.target_id]
+    )
+    return Parties(found[intro.requester_id], found[intro.introducer_id], found[intro.target_id])
+
+
+def clean_text(value: object, field: str, *, required: bool = False) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be text", field=field)
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(f"{field} is required", field=field)
+    if len(value) > MAX_TEXT:
+        raise ValidationError(f"{field} is longer than {MAX_TEXT} characters", field=field)
+    return value
+
+
+def expiry(svc: Services, start: datetime, offered: datetime | None = None) -> datetime:
+    """When an introduction lapses: ours, or the requester's if sooner."""
+    ours = start + timedelta(days=svc.config.network.introduction_expiry_days)
+    return min(ours, offered) if offered is not None and offered > start else ours
+
+
+# --- the requester asks --------------------------------------------------------------
+
+
+async def request(
+    svc: Services, me: AccountRow, target: AccountRow, via: AccountRow, reason: str
+) -> IntroductionRow:
+    reason = clean_text(reason, "reason", required=True)
+    now = svc.now()
+    async with svc.db.transaction() as conn:
+        await _check_request(svc, conn, me, target, via, now)
+        intro_id = svc.db.new_id()
+        await q.insert_introduction(
+            conn,
+            {
+                "id": intro_id,
+                "uri": svc.urls.activity(me.username, "introductions", intro_id),
+                "requester_id": me.id,
+                "introducer_id": via.id,
+                "target_id": target.id,
+                "reason": reason,
+                "state": REQUESTED,
+                "created_at": now,
+                "updated_at": now,
+                "expires_at": expiry(svc, now),
+            },
+        )
+        intro = await q.get_introduction(conn, intro_id)
+        assert intro is not None
+        await after_request(svc, conn, intro, Parties(me, via, target))
+    svc.wake.deliveries.set()
+    return intro
+
+
+async def _check_request(
+    svc: Services,
+    conn: AsyncConnection,
+    me: AccountRow,
+    target: AccountRow,
+    via: AccountRow,
+    now: datetime,
+) -> None:
+    if len({me.id, target.id, via.id}) < 3:
+        raise ValidationError("the requester, the introducer and the target must be three people")
+    for other, field in ((via, "via_account_id"), (target, "target_account_id")):
+        if not other.speaks_warmline:
+            raise ValidationError(
+                f"{objects.acct(svc, other)}'s server does not support introductions", field=field
+            )
+    if not target.accepts_introductions:
+        raise ValidationError(
+            "this member does not accept introductions", field="target_account_id"
+        )
+    if not await connections_q.are_connected(conn, me.id, via.id):
+        raise ValidationError("you can only ask one of your connections", field="via_account_id")
+    if via.is_local and not await connections_q.are_connected(conn, via.id, target.id):
+        raise ValidationError(
+            "the introducer can only introduce you to their connections", field="via_account_id"
+        )
+    if await connections_q.are_connected(conn, me.id, target.id):
+        raise Conflict("you are already connected")
+    for a, b in ((me, via), (me, target), (via, target)):
+        if await connections_q.blocked_either_way(conn, a.id, b.id):
+            raise Forbidden("this introduction is not possible")
+    since = now - timedelta(days=1)
+    limit = svc.config.network.introduction_daily_limit
+    if await q.count_requested_since(conn, me.id, since) >= limit:
+        raise TooMany(f"you can ask for {limit} introductions a day; try again tomorrow")
+
+
+async def after_request(
+    svc: Services, conn: AsyncConnection, intro: IntroductionRow, p: Parties
+) -> None:
+    if p.introducer.is_local:
+        await _notify(svc, conn, p.introducer, "introduction_request", p.requester, intro)
+    elif p.requester.is_local:
+        doc = wl.request_introduction(
+            intro.uri,
+            objects.account_uri(svc, p.requester),
+            objects.account_uri(svc, p.introducer),
+            objects.account_uri(svc, p.target),
+            intro.reason,
+            expires=intro.expires_at,
+        )
+        await send(svc, conn, p.requester, doc, Recipients(accounts=[p.introducer]))
+
+
+# --- the introducer forwards or declines; the target accepts or declines --------------
+
+
+async def _mine(
+    svc: Services, conn: AsyncConnection, me: AccountRow, intro_id: int, role: str, state: str
+) -> tuple[IntroductionRow, Parties]:
+    """The introduction, if ``me`` plays ``role`` in it and it waits in ``state``."""
+    intro = await q.get_introduction(conn, intro_id)
+    if intro is None or getattr(intro, f"{role}_id") != me.id:
+        raise NotFound("Introduction not found")
+    if role == "target" and intro.forward_uri is None:
+        raise NotFound("Introduction not found")
+    current = intro.effective_state(svc.now())
+    if current != state:
+        raise Conflict(f"this introduction is {view_state(intro, role, svc.now())}")
+    return intro, await parties(conn, intro)
+
+
+async def forward(svc: Services, me: AccountRow, intro_id: int, note: str) -> IntroductionRow:
+    note = clean_text(note, "note")
+    async with svc.db.transaction() as conn:
+        intro, p = await _mine(svc, conn, me, intro_id, "introducer", REQUESTED)
+        if not p.target.accepts_introductions:
+            raise ValidationError("this member does not accept introductions")
+        if not await connections_q.are_connected(conn, me.id, p.target.id):
+            raise ValidationError("you can only introduce people to your connections")
+        forward_uri = svc.urls.activity(me.username, "introduce", intro.id)
+        await q.update_introduction(
+            conn, intro.id, svc.now(), state=FORWARDED, note=note, forward_uri=forward_uri
+        )
+        intro = await _reload(conn, intro.id)
+        await after_forward(svc, conn, intro, p)
+    svc.wake.deliveries.set()
+    return intro
+
+
+async def after_forward(
+    svc: Services, conn: AsyncConnection, intro: IntroductionRow, p: Parties
+) -> None:
+    if p.target.is_local:
+        await _notify(svc, conn, p.target, "introduction_forwarded", p.introducer, intro)
+    elif p.introducer.is_local:
+        doc = wl.introduce(
+            intro.forward_uri or "",
+            objects.account_uri(svc, p.introducer),
+            objects.account_uri(svc, p.requester),
+            objects.account_uri(svc, p.target),
+            introduction=intro.uri,
+            reason=intro.reason,
+            note=intro.note,
+            expires=intro.expires_at,
+        )
+        await send(svc, conn, p.introducer, doc, Recipients(accounts=[p.target]))
+
+
+async def accept(svc: Services, me: AccountRow, intro_id: int) -> IntroductionRow:
+    async with svc.db.transaction() as conn:
+        intro, p = await _mine(svc, conn, me, intro_id, "target", FORWARDED)
+        await q.update_introduction(conn, intro.id, svc.now(), state=ACCEPTED)
+        intro = await _reload(conn, intro.id)
+        await after_accept(svc, conn, intro, p)
+    svc.wake.deliveries.set()
+    return await open_conversation(svc, intro, p)
+
+
+async def after_accept(
+    svc: Services, conn: AsyncConnection, intro: IntroductionRow, p: Parties
+) -> None:
+    note = f"Introduced by {p.introducer.display_name or p.introducer.username}"
+    await connections_q.insert_connection(conn, p.requester.id, p.target.id, note, svc.now())
+    for party in (p.requester, p.introducer):
+        if party.is_local:
+            await _notify(svc, conn, party, "introduction_accepted", p.target, intro)
+    remote = [a for a in (p.requester, p.introducer) if not a.is_local]
+    if p.target.is_local and remote:
+        activity_id = svc.urls.activity(p.target.username, "accept", intro.id)
+        doc = wl.answer(
+            "Accept",
+            activity_id,
+            objects.account_uri(svc, p.target),
+            intro.uri,
+            to=[objects.account_uri(svc, a) for a in remote],
+        )
+        await send(svc, conn, p.target, doc, Recipients(accounts=remote))
+
+
+async def open_conversation(svc: Services, intro: IntroductionRow, p: Parties) -> IntroductionRow:
+    """The introducer's instance opens a direct thread to all three (done once)."""
+    if not p.introducer.is_local or intro.status_id is not None:
+        return intro
+    words = intro.note or "I'd like you two to meet."
+    text = f"@{objects.acct(svc, p.requester)} @{objects.acct(svc, p.target)} {words}"
+    if intro.reason:
+        text += f"\n\n({objects.acct(svc, p.requester)} asked: {intro.reason})"
+    status = await posts.create_status(
+        svc, p.introducer, posts.Draft(text=text[: posts.MAX_CHARS], visibility="direct")
+    )
+    async with svc.db.transaction() as conn:
+        await q.update_introduction(conn, intro.id, svc.now(), status_id=status.id)
+        return await _reload(conn, intro.id)
+
+
+async def decline(svc: Services, me: AccountRow, intro_id: int) -> IntroductionRow:
+    """The introducer (before forwarding) or the target (after) says no."""
+    async with svc.db.transaction() as conn:
+        intro = await q.get_introduction(conn, intro_id)
+        role = "target" if intro is not None and intro.target_id == me.id else "introducer"
+        state = FORWARDED if role == "target" else REQUESTED
+        intro, p = await _mine(svc, conn, me, intro_id, role, state)
+        await q.update_introduction(conn, intro.id, svc.now(), state=DECLINED, declined_by=role)
+        intro = await _reload(conn, intro.id)
+        await after_decline(svc, conn, intro, p, by=role)
+    svc.wake.deliveries.set()
+    return intro
+
+
+async def after_decline(
+    svc: Services, conn: AsyncConnection, intro: IntroductionRow, p: Parties, *, by: str
+) -> None:
+    """A declined introduction reaches the requester only as "not now", from the introducer."""
+    if by == "target":
+        if p.target.is_local and not p.introducer.is_local:
+            activity_id = svc.urls.activity(p.target.username, "reject", intro.id)
+            doc = wl.answer(
+                "Reject",
+                activity_id,
+                objects.account_uri(svc, p.target),
+                intro.uri,
+                to=[objects.account_uri(svc, p.introducer)],
+            )
+            await send(svc, conn, p.target, doc, Recipients(accounts=[p.introducer]))
+            if p.requester.is_local:  # shares our instance: tell them as the introducer would
+                await _notify(svc, conn, p.requester, "introduction_declined", p.introducer, intro)
+            return
+        if p.introducer.is_local:
+            await _notify(svc, conn, p.introducer, "introduction_declined", p.target, intro)
+    if p.requester.is_local:
+        await _notify(svc, conn, p.requester, "introduction_declined", p.introducer, intro)
+    elif p.introducer.is_local:
+        activity_id = svc.urls.activity(p.introducer.username, "reject", intro.id)
+        doc = wl.answer(
+            "Reject",
+            activity_id,
+            objects.account_uri(svc, p.introducer),
+            intro.uri,
+            to=[objects.account_uri(svc, p.requester)],
+        )
+        await send(svc, conn, p.introducer, doc, Recipients(accounts=[p.requester]))
+
+
+# --- the requester withdraws -------------------------------------------------------------
+
+
+async def withdraw(svc: Services, me: AccountRow, intro_id: int) -> IntroductionRow:
+    async with svc.db.transaction() as conn:
+        intro = await q.get_introduction(conn, intro_id)
+        if intro is None or intro.requester_id != me.id:
+            raise NotFound("Introduction not found")
+        if not intro.is_open(svc.now()):
+            raise Conflict(f"this introduction is {view_state(intro, 'requester', svc.now())}")
+        p = await parties(conn, intro)
+        await q.update_introduction(conn, intro.id, svc.now(), state=WITHDRAWN)
+        intro = await _reload(conn, intro.id)
+        await after_withdraw(svc, conn, intro, p)
+    svc.wake.deliveries.set()
+    return intro
+
+
+async def after_withdraw(
+    svc: Services, conn: AsyncConnection, intro: IntroductionRow, p: Parties
+) -> None:
+    if p.requester.is_local and not p.introducer.is_local:
+        doc = wl.undo_by_id(
+            f"{intro.uri}/undo",
+            objects.account_uri(svc, p.requester),
+            intro.uri,
+            to=[objects.account_uri(svc, p.introducer)],
+        )
+        await send(svc, conn, p.requester, doc, Recipients(accounts=[p.introducer]))
+    if p.introducer.is_local:
+        await _notify(svc, conn, p.introducer, "introduction_withdrawn", p.requester, intro)
+    if intro.forward_uri is None:
+        return
+    if p.target.is_local:
+        await _notify(svc, conn, p.target, "introduction_withdrawn", p.introducer, intro)
+    elif p.introducer.is_local:
+        doc = wl.undo_by_id(
+            f"{intro.forward_uri}/undo",
+            objects.account_uri(svc, p.introducer),
+            intro.forward_uri,
+            to=[objects.account_uri(svc, p.target)],
+        )
+        await send(svc, conn, p.introducer, doc, Recipients(accounts=[p.target]))
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def view_state(intro: IntroductionRow, role: str, now: datetime) -> str:
+    """The state as ``role`` may know it: the requester never learns whether it
+    was forwarded, nor who declined."""
+    state = intro.effective_state(now)
+    if role == "requester" and state == FORWARDED:
+        return REQUESTED
+    return state
+
+
+def role_of(intro: IntroductionRow, me: AccountRow) -> str | None:
+    for role in ROLES:
+        if getattr(intro, f"{role}_id") == me.id:
+            if role == "target" and intro.forward_uri is None:
+                continue
+            return role
+    return None
+
+
+async def get_mine(svc: Services, me: AccountRow, intro_id: int) -> tuple[IntroductionRow, str]:
+    async with svc.db.read() as conn:
+        intro = await q.get_introduction(conn, intro_id)
+    role = role_of(intro, me) if intro is not None else None
+    if intro is None or role is None:
+        raise NotFound("Introduction not found")
+    return intro, role
+
+
+async def list_mine(svc: Services, me: AccountRow, role: str, page: Page) -> list[IntroductionRow]:
+    if role not in ROLES:
+        raise ValidationError(f"role must be one of {', '.join(ROLES)}", field="role")
+    async with svc.db.read() as conn:
+        return await q.list_for(conn, me.id, role, page)
+
+
+async def _reload(conn: AsyncConnection, intro_id: int) -> IntroductionRow:
+    intro = await q.get_introduction(conn, intro_id)
+    assert intro is not None
+    return intro
+
+
+async def _notify(
+    svc: Services,
+    conn: AsyncConnection,
+    who: AccountRow,
+    kind: str,
+    by: AccountRow,
+    intro: IntroductionRow,
+) -> None:
+    await notify(svc, conn, who.id, f"warmline.{kind}", by.id, subject_id=intro.id)

@@ -1,0 +1,187 @@
+"""Queries on connections, connection requests and member blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.accounts import AccountRow
+from server.store.statuses import Page, in_display_order, paged
+from server.store.tables import accounts, blocks, connection_requests, connections
+
+PENDING = "pending"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    id: int
+    account_id: int
+    target_account_id: int
+    note: str
+    state: str
+    uri: str
+    fallback: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> RequestRow:
+        return cls(**{name: row[name] for name in cls.__slots__})
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRow:
+    peer: AccountRow
+    note: str
+    created_at: datetime
+
+
+# --- connections ------------------------------------------------------------------
+
+
+async def insert_connection(
+    conn: AsyncConnection, a: int, b: int, note: str, now: datetime
+) -> bool:
+    """Connect ``a`` and ``b`` (both directions); False when they already were."""
+    if await are_connected(conn, a, b):
+        return False
+    rows = [
+        {"account_id": a, "peer_id": b, "note": note, "created_at": now},
+        {"account_id": b, "peer_id": a, "note": note, "created_at": now},
+    ]
+    await conn.execute(insert(connections), rows)
+    return True
+
+
+async def delete_connection(conn: AsyncConnection, a: int, b: int) -> bool:
+    """Disconnect ``a`` and ``b``; False when they were not connected."""
+    result = await conn.execute(
+        delete(connections).where(
+            or_(
+                and_(connections.c.account_id == a, connections.c.peer_id == b),
+                and_(connections.c.account_id == b, connections.c.peer_id == a),
+            )
+        )
+    )
+    return result.rowcount > 0
+
+
+async def are_connected(conn: AsyncConnection, a: int, b: int) -> bool:
+    query = select(exists().where(connections.c.account_id == a, connections.c.peer_id == b))
+    return bool((await conn.execute(query)).scalar())
+
+
+async def list_connections(
+    conn: AsyncConnection, account_id: int, *, limit: int, offset: int = 0
+) -> list[ConnectionRow]:
+    """The account's connections, most recent first."""
+    query = (
+        select(connections.c.note, connections.c.created_at.label("connected_at"), accounts)
+        .join(accounts, accounts.c.id == connections.c.peer_id)
+        .where(connections.c.account_id == account_id)
+        .order_by(connections.c.created_at.desc(), connections.c.peer_id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = (await conn.execute(query)).mappings().all()
+    return [ConnectionRow(AccountRow.from_row(r), r["note"], r["connected_at"]) for r in rows]
+
+
+async def count_connections(conn: AsyncConnection, account_id: int) -> int:
+    query = select(func.count()).where(connections.c.account_id == account_id)
+    return int((await conn.execute(query)).scalar_one())
+
+
+# --- connection requests ------------------------------------------------------------
+
+
+async def insert_request(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(connection_requests).values(**values))
+
+
+async def get_request(conn: AsyncConnection, request_id: int) -> RequestRow | None:
+    query = select(connection_requests).where(connection_requests.c.id == request_id)
+    row = (await conn.execute(query)).mappings().first()
+    return RequestRow.from_row(row) if row else None
+
+
+async def get_request_by_uri(conn: AsyncConnection, uri: str) -> RequestRow | None:
+    query = select(connection_requests).where(connection_requests.c.uri == uri)
+    row = (await conn.execute(query)).mappings().first()
+    return RequestRow.from_row(row) if row else None
+
+
+async def pending_request(
+    conn: AsyncConnection, account_id: int, target_id: int
+) -> RequestRow | None:
+    """The pending request from ``account_id`` to ``target_id``, if any."""
+    query = select(connection_requests).where(
+        connection_requests.c.account_id == account_id,
+        connection_requests.c.target_account_id == target_id,
+        connection_requests.c.state == PENDING,
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return RequestRow.from_row(row) if row else None
+
+
+async def set_request_state(
+    conn: AsyncConnection, request_id: int, state: str, now: datetime
+) -> None:
+    await conn.execute(
+        update(connection_requests)
+        .where(connection_requests.c.id == request_id)
+        .values(state=state, updated_at=now)
+    )
+
+
+async def list_requests(
+    conn: AsyncConnection, account_id: int, page: Page, *, incoming: bool
+) -> list[RequestRow]:
+    """Pending requests to (``incoming``) or from the account, newest first."""
+    mine = connection_requests.c.target_account_id if incoming else connection_requests.c.account_id
+    query = select(connection_requests).where(
+        mine == account_id, connection_requests.c.state == PENDING
+    )
+    rows = (await conn.execute(paged(query, connection_requests.c.id, page))).mappings().all()
+    found = [RequestRow.from_row(r) for r in rows]
+    return in_display_order(found, page, key=lambda r: r.id)
+
+
+# --- blocks ----------------------------------------------------------------------------
+
+
+async def insert_block(
+    conn: AsyncConnection, account_id: int, target_id: int, now: datetime
+) -> None:
+    if not await blocked_either_way(conn, account_id, target_id, one_way=True):
+        await conn.execute(
+            insert(blocks).values(
+                account_id=account_id, target_account_id=target_id, created_at=now
+            )
+        )
+
+
+async def delete_block(conn: AsyncConnection, account_id: int, target_id: int) -> None:
+    await conn.execute(
+        delete(blocks).where(
+            blocks.c.account_id == account_id, blocks.c.target_account_id == target_id
+        )
+    )
+
+
+async def blocked_either_way(
+    conn: AsyncConnection, a: int, b: int, *, one_way: bool = False
+) -> bool:
+    """True when ``a`` blocks ``b`` (or, unless ``one_way``, ``b`` blocks ``a``)."""
+    forward = and_(blocks.c.account_id == a, blocks.c.target_account_id == b)
+    backward = and_(blocks.c.account_id == b, blocks.c.target_account_id == a)
+    query = select(exists().where(forward if one_way else or_(forward, backward)))
+    return bool((await conn.execute(query)).scalar())
