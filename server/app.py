@@ -19,6 +19,7 @@ from server.api import endorsements as api_endorsements
 from server.api import network as api_network
 from server.api import profile as api_profile
 from server.api import statuses as api_statuses
+from server.api import suggestions as api_suggestions
 from server.api import timelines as api_timelines
 from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
 from server.config import Config
@@ -87,8 +88,16 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         app.cleanup_ctx.append(_workers)
     if demo:
         app.cleanup_ctx.append(_demo_member)
-    modules = (api_accounts, api_profile, api_statuses, api_timelines, api_network)
-    for module in (*modules, api_endorsements):
+    api_modules = (
+        api_accounts,
+        api_profile,
+        api_statuses,
+        api_timelines,
+        api_network,
+        api_endorsements,
+        api_suggestions,
+    )
+    for module in api_modules:
         app.add_routes(module.routes)
     app.add_routes(discovery.routes)
     app.add_routes(inbox.routes)

@@ -1,0 +1,69 @@
+"""Degrees, mutual connections and people you may know (read-only, no HTTP)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.services.context import Services
+from server.store import accounts as accounts_q
+from server.store import network as q
+from server.store.accounts import AccountRow
+
+MAX_SUGGESTIONS = 80
+MUTUALS_SHOWN = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    account: AccountRow
+    mutual_connections: int
+
+
+@dataclass(frozen=True, slots=True)
+class Degree:
+    degree: int | None  # 1 = connected, 2 = shares a connection, None otherwise
+    mutual_connections: list[AccountRow]
+
+
+async def people_you_may_know(
+    svc: Services, member: AccountRow, *, limit: int = 20, offset: int = 0
+) -> list[Suggestion]:
+    """Second-degree connections, most mutual connections first."""
+    limit = min(max(limit, 1), MAX_SUGGESTIONS)
+    async with svc.db.read() as conn:
+        ranked = await q.people_you_may_know(conn, member.id, limit=limit, offset=max(offset, 0))
+        found = await accounts_q.get_accounts(conn, [account_id for account_id, _ in ranked])
+    return [Suggestion(found[i], n) for i, n in ranked if i in found]
+
+
+async def degrees(svc: Services, viewer: AccountRow, ids: list[int]) -> dict[int, int]:
+    async with svc.db.read() as conn:
+        return await q.degrees(conn, viewer.id, ids)
+
+
+def _connections_visible(viewer: AccountRow, other: AccountRow, degree: int | None) -> bool:
+    """Whether ``other``'s own connection list is visible to ``viewer``."""
+    visibility = other.connections_visibility
+    return visibility == "public" or (visibility == "connections" and degree == 1)
+
+
+async def degree(
+    svc: Services, viewer: AccountRow, other: AccountRow, *, shown: int = MUTUALS_SHOWN
+) -> Degree:
+    """How far ``other`` is from the viewer, and a few connections they share.
+
+    A shared connection who keeps their connections private is listed only
+    when ``other``'s own connection list is visible to the viewer."""
+    if viewer.id == other.id:
+        return Degree(None, [])
+    async with svc.db.read() as conn:
+        found = (await q.degrees(conn, viewer.id, [other.id])).get(other.id)
+        ids = await q.mutual_connections(
+            conn,
+            viewer.id,
+            other.id,
+            shown,
+            include_private=_connections_visible(viewer, other, found),
+        )
+        mutuals = await accounts_q.get_accounts(conn, ids)
+    return Degree(found, [mutuals[i] for i in ids if i in mutuals])
