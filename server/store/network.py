@@ -23,9 +23,7 @@ pathological (docs/performance.md has the measurements):
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import and_, exists, func, insert, literal, or_, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.tables import accounts, blocks, connections
@@ -36,19 +34,6 @@ HUB_DEGREE = 1000
 _c1 = connections.alias("c1")
 _c2 = connections.alias("c2")
 _hub = connections.alias("hub")
-
-
-async def insert_connection(
-    conn: AsyncConnection, a: int, b: int, note: str, now: datetime
-) -> None:
-    """Record a mutual connection as its two rows (tests and benchmarks build graphs with it)."""
-    await conn.execute(
-        insert(connections),
-        [
-            {"account_id": a, "peer_id": b, "note": note, "created_at": now},
-            {"account_id": b, "peer_id": a, "note": note, "created_at": now},
-        ],
-    )
 
 
 def _suggestable(candidate, viewer_id: int):  # type: ignore[no-untyped-def]

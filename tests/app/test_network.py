@@ -13,6 +13,7 @@ from server.appkeys import DB, SERVICES
 from server.services import members, network, tokens
 from server.services.members import INSTANCE_ACTOR_USERNAME
 from server.store import accounts as accounts_q
+from server.store import connections as connections_q
 from server.store import network as q
 from server.store.tables import blocks
 
@@ -44,7 +45,7 @@ class Graph:
             for b in others:
                 self.clock += 1
                 at = T0 + timedelta(minutes=self.clock)
-                await q.insert_connection(conn, self.ids[a], self.ids[b], "we met", at)
+                await connections_q.insert_connection(conn, self.ids[a], self.ids[b], "we met", at)
 
     async def block(self, a: str, b: str) -> None:
         async with self.db.transaction() as conn:
