@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from server import __version__
 from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
-from server.services import objects, timelines
+from server.services import endorsements, objects, recommendations, timelines
 from server.store import accounts as q
 from server.store.accounts import AccountRow
 from server.store.statuses import Page
@@ -56,7 +56,12 @@ def render(
 
 
 async def render_profile(request: web.Request, account: AccountRow) -> web.Response:
-    urls, config = request.app[SERVICES].urls, request.app[CONFIG]
+    svc = request.app[SERVICES]
+    urls, config = svc.urls, request.app[CONFIG]
+    skills = await endorsements.summary(svc, account)
+    recs = await recommendations.shown_on_profile(svc, account, Page(limit=10))
+    async with svc.db.read() as conn:
+        authors = await q.get_accounts(conn, {r.account_id for r in recs})
     return render(
         request,
         "profile.html",
@@ -67,7 +72,26 @@ async def render_profile(request: web.Request, account: AccountRow) -> web.Respo
         summary=Markup(account.summary),
         fields=[(f["name"], Markup(f["value"])) for f in account.fields],
         avatar=urls.avatar(account.avatar_url),
+        # The professional profile is plain text: the template escapes it.
+        open_to=[OPEN_TO_LABELS.get(item, item) for item in account.open_to],
+        skills=skills,
+        recommendations=[(r, authors.get(r.account_id)) for r in recs],
+        links=[
+            (link.get("name") or link["url"], link["url"])
+            for link in account.links
+            if str(link.get("url", "")).startswith(("https://", "http://"))
+        ],
     )
+
+
+OPEN_TO_LABELS = {
+    "hiring": "Hiring",
+    "new_role": "A new role",
+    "mentoring": "Mentoring",
+    "investing": "Investing",
+    "partnering": "Partnering",
+    "speaking": "Speaking",
+}
 
 
 @routes.get("/")

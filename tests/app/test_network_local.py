@@ -312,3 +312,46 @@ async def test_the_connections_collection(trio: tuple[Member, Member, Member]) -
     assert (await ann.client.get("/users/ann/connections?page=x", headers=accept)).status == 400
     actor = await (await ann.client.get("/users/ann", headers=accept)).json()
     assert actor["connections"] == "http://a.test/users/ann/connections"
+
+
+async def test_the_profile_page_shows_the_professional_profile(
+    trio: tuple[Member, Member, Member],
+) -> None:
+    ann, bea, _ = trio
+    await connect(ann, bea)
+    profile = {
+        "headline": "Builds <teams>",
+        "industry": "Software",
+        "open_to": ["hiring", "mentoring"],
+        "experience": [{"title": "CTO", "organization": "Example & Co", "start": "2020-01"}],
+        "education": [{"school": "INSA Lyon", "degree": "MSc", "field": "CS"}],
+        "skills": ["Python", "Hiring"],
+        "links": [{"name": "Blog", "url": "https://ann.example/blog"}],
+    }
+    resp = await ann.client.patch(
+        "/api/v1/accounts/update_credentials",
+        json={"warmline": profile},
+        headers={"Authorization": f"Bearer {ann.token}"},
+    )
+    assert resp.status == 200, await resp.text()
+    await bea.post(f"{W}/endorsements", json={"account_id": ann.id, "skill": "python"})
+    rec = await bea.post(
+        f"{W}/recommendations", json={"account_id": ann.id, "text": "Kind <b>and</b> sharp"}
+    )
+    await ann.post(f"{W}/recommendations/{rec['id']}/approve")
+
+    page = await (await ann.client.get("/@ann", headers={"Accept": "text/html"})).text()
+    for shown in (
+        "Builds &lt;teams&gt;",
+        "Software",
+        "Open to: Hiring, Mentoring",
+        "CTO",
+        "Example &amp; Co",
+        "INSA Lyon",
+        "MSc in CS",
+        "Python",
+        "endorsed by 1",
+        'href="https://ann.example/blog"',
+        "Kind &lt;b&gt;and&lt;/b&gt; sharp",
+    ):
+        assert shown in page, shown
