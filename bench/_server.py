@@ -61,9 +61,14 @@ class Server:
     def start(self, timeout: float = 60.0) -> float:
         """Start and wait for ``/healthz``; return seconds from spawn to the first 200."""
         self.data.mkdir(parents=True, exist_ok=True)
+        # A benchmark is one client making thousands of requests: no API rate limit.
+        config = self.data / "bench.toml"
+        config.write_text("[api]\nrate_limit_requests = 0\n")
         cmd = [
             *self.command,
             "serve",
+            "--config",
+            str(config),
             "--dev",
             "--listen",
             self.authority,

@@ -317,7 +317,7 @@ async def measure(url: str, data: Path, graph: Summary, args: argparse.Namespace
 
     from server.app import create_app
     from server.appkeys import SERVICES
-    from server.config import load_config
+    from server.config import ApiSettings, load_config, with_overrides
     from server.services import network
     from server.store import accounts as accounts_q
 
@@ -326,6 +326,7 @@ async def measure(url: str, data: Path, graph: Summary, args: argparse.Namespace
     config = load_config(
         domain=authority, listen=authority, data=str(data), dev=True, database_url=url
     )
+    config = with_overrides(config, api=ApiSettings(rate_limit_requests=0))  # one busy client
     runner = web.AppRunner(create_app(config, workers=False), access_log=None)
     await runner.setup()
     rows: list[list] = []

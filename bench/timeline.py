@@ -371,12 +371,13 @@ async def in_process(
 
     from server.app import create_app
     from server.appkeys import SERVICES
-    from server.config import load_config
+    from server.config import ApiSettings, load_config, with_overrides
     from server.services import members, timelines
     from server.store import feeds
     from server.store.statuses import Page
 
     config = load_config(domain=authority, listen=authority, data=str(data), dev=True)
+    config = with_overrides(config, api=ApiSettings(rate_limit_requests=0))  # one busy client
     runner = web.AppRunner(create_app(config, workers=False))
     await runner.setup()
     rows: list[list[object]] = []

@@ -15,6 +15,7 @@ from aiohttp import web
 from server import __version__
 from server.ap import actors, collections, discovery, inbox, objects
 from server.api import accounts as api_accounts
+from server.api import conventions
 from server.api import endorsements as api_endorsements
 from server.api import network as api_network
 from server.api import profile as api_profile
@@ -78,7 +79,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     ``workers=False`` leaves the queues alone (tests drive them by hand).
     """
     app = web.Application(
-        middlewares=[request_id_middleware, error_middleware],
+        middlewares=[conventions.make_middleware(), request_id_middleware, error_middleware],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config

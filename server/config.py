@@ -98,6 +98,21 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """The client API's rate limit (Mastodon's default: 300 requests in 5 minutes)."""
+
+    # Requests one token (or, without one, one address) may make per window; 0 = no limit.
+    rate_limit_requests: int = 300
+    rate_limit_window_seconds: int = 300
+
+    def __post_init__(self) -> None:
+        if self.rate_limit_requests < 0:
+            raise ConfigError("[api] rate_limit_requests must be at least 0")
+        if self.rate_limit_window_seconds < 1:
+            raise ConfigError("[api] rate_limit_window_seconds must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the server needs to run; built by :func:`load_config`."""
 
@@ -112,6 +127,7 @@ class Config:
     instance: InstanceSettings = field(default_factory=InstanceSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     @property
     def scheme(self) -> str:
@@ -234,7 +250,7 @@ def load_config(
     unknown = set(server) - _TOP_LEVEL
     if unknown:
         raise ConfigError(f"unknown setting(s) in [server]: {', '.join(sorted(unknown))}")
-    unknown_tables = set(toml) - {"server", "instance", "federation", "network"}
+    unknown_tables = set(toml) - {"server", "instance", "federation", "network", "api"}
     if unknown_tables:
         raise ConfigError(f"unknown table(s) in config file: {', '.join(sorted(unknown_tables))}")
 
@@ -284,6 +300,7 @@ def load_config(
         instance=_section(InstanceSettings, toml.get("instance"), "instance"),
         federation=_section(FederationSettings, toml.get("federation"), "federation"),
         network=_section(NetworkSettings, toml.get("network"), "network"),
+        api=_section(ApiSettings, toml.get("api"), "api"),
     )
 
 

@@ -244,10 +244,12 @@ def server_process(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     def start(name: str = "a", config_text: str | None = None) -> ServerProcess:
         data = tmp_path / name
         data.mkdir(parents=True, exist_ok=True)
-        config_file = None
-        if config_text is not None:
-            config_file = data / "warmline.toml"
-            config_file.write_text(config_text)
+        # Tests poll the API while they wait for deliveries: no rate limit unless asked.
+        text = config_text or ""
+        if "[api]" not in text:
+            text += "\n[api]\nrate_limit_requests = 0\n"
+        config_file = data / "warmline.toml"
+        config_file.write_text(text)
         proc = ServerProcess(free_port(), data, config_file)
         started.append(proc)
         proc.start()

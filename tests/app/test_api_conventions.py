@@ -1,0 +1,82 @@
+"""Conventions apps depend on: CORS for browser apps, rate-limit headers and 429s."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from apiclient import member
+
+from server.app import create_app
+from server.config import ApiSettings, Config, with_overrides
+
+
+async def test_api_answers_allow_any_origin_and_expose_paging_and_limits(start: Any) -> None:
+    client = await start()
+    alice = await member(client, "alice")
+    resp = await client.get(
+        "/api/v1/accounts/verify_credentials",
+        headers={"Authorization": f"Bearer {alice.token}", "Origin": "https://elk.example"},
+    )
+    assert resp.status == 200
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"
+    exposed = resp.headers["Access-Control-Expose-Headers"]
+    assert "Link" in exposed and "X-RateLimit-Remaining" in exposed
+    assert resp.headers["X-RateLimit-Limit"] == "300"
+    assert int(resp.headers["X-RateLimit-Remaining"]) == 299
+    assert resp.headers["X-RateLimit-Reset"].endswith("Z")
+    # Refusals carry them too, so a browser app can read the error.
+    refused = await client.get("/api/v1/accounts/verify_credentials")
+    assert refused.status == 401 and refused.headers["Access-Control-Allow-Origin"] == "*"
+    # Pages and federation are not the API.
+    page = await client.get("/")
+    assert "Access-Control-Allow-Origin" not in page.headers
+    assert "X-RateLimit-Limit" not in page.headers
+
+
+async def test_preflight_requests_are_answered(start: Any) -> None:
+    client = await start()
+    resp = await client.options(
+        "/api/v1/statuses",
+        headers={
+            "Origin": "https://phanpy.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, idempotency-key",
+        },
+    )
+    assert resp.status == 204
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in resp.headers["Access-Control-Allow-Methods"]
+    allowed = resp.headers["Access-Control-Allow-Headers"].lower()
+    assert "authorization" in allowed and "idempotency-key" in allowed
+    token = await client.options(
+        "/oauth/token",
+        headers={"Origin": "https://x.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert token.status == 204
+
+
+async def test_past_the_rate_limit_is_a_429_per_token(
+    aiohttp_client: Any, make_config: Callable[..., Config], database_url: str
+) -> None:
+    config = make_config(domain="a.test", database_url=database_url)
+    config = with_overrides(config, api=ApiSettings(rate_limit_requests=3))
+    client: TestClient = await aiohttp_client(create_app(config))
+    alice, bob = await member(client, "alice"), await member(client, "bob")
+    for left in (2, 1, 0):
+        resp = await client.get(
+            "/api/v1/timelines/home", headers={"Authorization": f"Bearer {alice.token}"}
+        )
+        assert resp.status == 200 and resp.headers["X-RateLimit-Remaining"] == str(left)
+    resp = await client.get(
+        "/api/v1/timelines/home", headers={"Authorization": f"Bearer {alice.token}"}
+    )
+    assert resp.status == 429
+    assert (await resp.json())["error"] == "Too many requests"
+    assert resp.headers["X-RateLimit-Remaining"] == "0"
+    # Another member's token has its own budget.
+    other = await client.get(
+        "/api/v1/timelines/home", headers={"Authorization": f"Bearer {bob.token}"}
+    )
+    assert other.status == 200
