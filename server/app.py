@@ -18,6 +18,7 @@ from server.api import accounts as api_accounts
 from server.api import conventions
 from server.api import endorsements as api_endorsements
 from server.api import network as api_network
+from server.api import notifications as api_notifications
 from server.api import profile as api_profile
 from server.api import statuses as api_statuses
 from server.api import suggestions as api_suggestions
@@ -95,6 +96,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_statuses,
         api_timelines,
         api_network,
+        api_notifications,
         api_endorsements,
         api_suggestions,
     )

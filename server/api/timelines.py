@@ -41,23 +41,6 @@ async def public(request: web.Request) -> web.Response:
     return paged(request, [presenter.status(s) for s in found], [s.id for s in found])
 
 
-@routes.get("/api/v1/notifications")
-async def notifications(request: web.Request) -> web.Response:
-    me = await auth.required(request, "read:notifications")
-    svc = request.app[SERVICES]
-    query = request.query
-    rows = await timelines.notifications(
-        svc,
-        me.account,
-        params.page(query, default=15, maximum=30),
-        types=params.strings(query, "types") or None,
-        exclude_types=params.strings(query, "exclude_types"),
-    )
-    found = await timelines.statuses_by_id(svc, [r.status_id for r in rows if r.status_id])
-    presenter = await Presenter(svc, me.account).load(found, [r.from_account_id for r in rows])
-    return paged(request, [presenter.notification(r) for r in rows], [r.id for r in rows])
-
-
 @routes.get("/api/v1/follow_requests")
 async def follow_requests(request: web.Request) -> web.Response:
     me = await auth.required(request, "read:follows")

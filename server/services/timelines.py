@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.services.context import Services
+from server.services.errors import NotFound
 from server.services.posts import can_see, visible_status
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
@@ -101,8 +102,34 @@ async def notifications(
     *,
     types: list[str] | None = None,
     exclude_types: list[str] | None = None,
+    warmline: bool = False,
 ) -> list[NotificationRow]:
+    """The member's notifications. Warmline's own types (``warmline.*``) only when
+    asked for: by name in ``types``, or with ``warmline``; standard clients
+    would not know what to show."""
+    asked = warmline or any(t.startswith("warmline.") for t in types or ())
     async with svc.db.read() as conn:
         return await interactions_q.list_notifications(
-            conn, account.id, page, types=types, exclude_types=exclude_types or []
+            conn,
+            account.id,
+            page,
+            types=types,
+            exclude_types=exclude_types or [],
+            include_warmline=asked,
         )
+
+
+async def notification(svc: Services, account: AccountRow, notification_id: int) -> NotificationRow:
+    async with svc.db.read() as conn:
+        found = await interactions_q.get_notification(conn, account.id, notification_id)
+    if found is None:
+        raise NotFound("Record not found")
+    return found
+
+
+async def dismiss(svc: Services, account: AccountRow, notification_id: int | None = None) -> None:
+    """Dismiss one notification (404 when it is not the member's), or all of them."""
+    async with svc.db.transaction() as conn:
+        removed = await interactions_q.delete_notifications(conn, account.id, notification_id)
+    if notification_id is not None and not removed:
+        raise NotFound("Record not found")

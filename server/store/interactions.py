@@ -118,14 +118,37 @@ async def list_notifications(
     *,
     types: Sequence[str] | None = None,
     exclude_types: Sequence[str] = (),
+    include_warmline: bool = True,
 ) -> list[NotificationRow]:
     query = select(notifications).where(notifications.c.account_id == account_id)
     if types:
         query = query.where(notifications.c.type.in_(list(types)))
     if exclude_types:
         query = query.where(notifications.c.type.not_in(list(exclude_types)))
+    if not include_warmline:
+        query = query.where(notifications.c.type.not_like("warmline.%"))
     rows = (await conn.execute(paged(query, notifications.c.id, page))).mappings().all()
     return in_display_order([NotificationRow.from_row(r) for r in rows], page, key=lambda n: n.id)
+
+
+async def get_notification(
+    conn: AsyncConnection, account_id: int, notification_id: int
+) -> NotificationRow | None:
+    query = select(notifications).where(
+        notifications.c.id == notification_id, notifications.c.account_id == account_id
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return NotificationRow.from_row(row) if row else None
+
+
+async def delete_notifications(
+    conn: AsyncConnection, account_id: int, notification_id: int | None = None
+) -> int:
+    """Dismiss one of the account's notifications, or (without an id) all of them."""
+    query = delete(notifications).where(notifications.c.account_id == account_id)
+    if notification_id is not None:
+        query = query.where(notifications.c.id == notification_id)
+    return (await conn.execute(query)).rowcount
 
 
 async def delete_notifications_about(conn: AsyncConnection, *, status_id: int) -> None:

@@ -37,7 +37,7 @@ class Member:
         return await self.call("POST", path, status, **kw)
 
     async def notifications(self) -> list[tuple[str, str, str | None]]:
-        found = await self.get("/api/v1/notifications")
+        found = await self.get("/api/v1/notifications?warmline=true")
         return [
             (n["type"], n["account"]["id"], (n.get("warmline") or {}).get("subject_id"))
             for n in found

@@ -31,7 +31,7 @@ async def connect(a: Member, b: Member, note: str = "we worked together") -> Non
 
 
 async def kinds(m: Member) -> list[str]:
-    return [n["type"] for n in await m.get("/api/v1/notifications")]
+    return [n["type"] for n in await m.get("/api/v1/notifications?warmline=true")]
 
 
 # --- connections ------------------------------------------------------------------------
@@ -47,7 +47,7 @@ async def test_request_accept_list_and_remove(trio: tuple[Member, Member, Member
     outgoing = await ann.get(f"{W}/connection_requests?direction=outgoing")
     assert [r["id"] for r in outgoing] == [sent["id"]]
     assert "warmline.connection_request" in await kinds(bea)
-    note = (await bea.get("/api/v1/notifications"))[0]
+    note = (await bea.get("/api/v1/notifications?warmline=true"))[0]
     assert note["warmline"]["subject_id"] == sent["id"]
 
     answered = await bea.post(f"{W}/connection_requests/{sent['id']}/accept")
@@ -195,7 +195,7 @@ async def test_declined_by_the_target_reads_as_not_now(
     assert (await bea.get(f"{W}/introductions/{asked['id']}"))["declined_by"] == "target"
     told = [
         n
-        for n in await ann.get("/api/v1/notifications")
+        for n in await ann.get("/api/v1/notifications?warmline=true")
         if n["type"] == "warmline.introduction_declined"
     ]
     assert [n["account"]["id"] for n in told] == [bea.id]  # from the introducer, never the target
@@ -213,7 +213,7 @@ async def test_declined_by_the_introducer_never_reaches_the_target(
     assert not any(k.startswith("warmline.introduction") for k in await kinds(cal))
     told = [
         n
-        for n in await ann.get("/api/v1/notifications")
+        for n in await ann.get("/api/v1/notifications?warmline=true")
         if n["type"] == "warmline.introduction_declined"
     ]
     assert [n["account"]["id"] for n in told] == [bea.id]
@@ -355,3 +355,30 @@ async def test_the_profile_page_shows_the_professional_profile(
         "Kind &lt;b&gt;and&lt;/b&gt; sharp",
     ):
         assert shown in page, shown
+
+
+async def test_notifications_get_dismiss_clear_and_warmline_types_on_request(
+    trio: tuple[Member, Member, Member],
+) -> None:
+    ann, bea, _ = trio
+    await ann.post(f"{W}/connections", json={"account_id": bea.id})
+    await ann.post(f"/api/v1/accounts/{bea.id}/follow")
+    # Standard clients see only the standard types...
+    assert [n["type"] for n in await bea.get("/api/v1/notifications")] == ["follow"]
+    # ...Warmline's come when asked for, by name or all at once.
+    named = await bea.get("/api/v1/notifications?types[]=warmline.connection_request")
+    assert [n["type"] for n in named] == ["warmline.connection_request"]
+    both = await bea.get("/api/v1/notifications?warmline=true")
+    assert sorted(n["type"] for n in both) == ["follow", "warmline.connection_request"]
+    only = await bea.get("/api/v1/notifications?warmline=true&exclude_types[]=follow")
+    assert [n["type"] for n in only] == ["warmline.connection_request"]
+
+    one = both[0]
+    assert (await bea.get(f"/api/v1/notifications/{one['id']}"))["id"] == one["id"]
+    await ann.get(f"/api/v1/notifications/{one['id']}", status=404)  # not hers
+    await ann.post(f"/api/v1/notifications/{one['id']}/dismiss", status=404)
+    await bea.post(f"/api/v1/notifications/{one['id']}/dismiss")
+    await bea.get(f"/api/v1/notifications/{one['id']}", status=404)
+    assert len(await bea.get("/api/v1/notifications?warmline=true")) == 1
+    await bea.post("/api/v1/notifications/clear")
+    assert await bea.get("/api/v1/notifications?warmline=true") == []

@@ -127,7 +127,7 @@ async def test_connections_and_introductions_between_three_instances(server_proc
         mine = await ann.get(f"{W}/introductions/{at_a}")
         assert "declined_by" not in mine
         declined = [
-            n for n in await ann.get("/api/v1/notifications")
+            n for n in await ann.get("/api/v1/notifications?warmline=true")
             if n["type"] == "warmline.introduction_declined"
         ]  # fmt: skip
         assert {n["account"]["acct"] for n in declined} == {bea.handle}
@@ -201,7 +201,7 @@ async def test_connections_and_introductions_between_three_instances(server_proc
         assert ann.handle in {c["account"]["acct"] for c in await cal.get(f"{W}/connections")}
 
         async def mentioned_by_bea(api: Api) -> Any:
-            found = await api.get("/api/v1/notifications")
+            found = await api.get("/api/v1/notifications?warmline=true")
             return next(
                 (n for n in found if n["type"] == "mention" and n["account"]["acct"] == bea.handle),
                 None,

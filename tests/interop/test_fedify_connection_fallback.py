@@ -49,5 +49,5 @@ async def test_connection_request_to_fedify_is_a_follow_and_a_direct_message(
 
         (connection,) = await eventually(connected, "the follow-back connects them")
         assert connection["note"] == "We met at FOSDEM"
-        notes = await bob.get("/api/v1/notifications")
+        notes = await bob.get("/api/v1/notifications?warmline=true")
         assert "warmline.connection_accepted" in {n["type"] for n in notes}
