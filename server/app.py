@@ -19,6 +19,7 @@ from server.api import conventions
 from server.api import endorsements as api_endorsements
 from server.api import network as api_network
 from server.api import notifications as api_notifications
+from server.api import personal as api_personal
 from server.api import profile as api_profile
 from server.api import statuses as api_statuses
 from server.api import suggestions as api_suggestions
@@ -97,6 +98,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_timelines,
         api_network,
         api_notifications,
+        api_personal,
         api_endorsements,
         api_suggestions,
     )

@@ -14,21 +14,23 @@ class Member:
     def __init__(self, client: TestClient, token: str, account_id: str) -> None:
         self.client, self.token, self.id = client, token, account_id
 
-    def _h(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    def _h(self, kw: dict[str, Any] | None = None) -> dict[str, str]:
+        """The bearer token, plus any headers the call passed."""
+        extra = (kw or {}).pop("headers", None) or {}
+        return {"Authorization": f"Bearer {self.token}", **extra}
 
     async def get(self, path: str, status: int = 200, **kw: Any) -> Any:
-        resp = await self.client.get(path, headers=self._h(), **kw)
+        resp = await self.client.get(path, headers=self._h(kw), **kw)
         assert resp.status == status, await resp.text()
         return await resp.json()
 
     async def post(self, path: str, status: int = 200, **kw: Any) -> Any:
-        resp = await self.client.post(path, headers=self._h(), **kw)
+        resp = await self.client.post(path, headers=self._h(kw), **kw)
         assert resp.status == status, await resp.text()
         return await resp.json()
 
     async def put(self, path: str, status: int = 200, **kw: Any) -> Any:
-        resp = await self.client.put(path, headers=self._h(), **kw)
+        resp = await self.client.put(path, headers=self._h(kw), **kw)
         assert resp.status == status, await resp.text()
         return await resp.json()
 

@@ -18,6 +18,7 @@ from server.services.graph import Relationship
 from server.services.html import strip_html
 from server.store import accounts as accounts_q
 from server.store import interactions as interactions_q
+from server.store import personal as personal_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
@@ -46,6 +47,7 @@ class Presenter:
         self.mentions: dict[int, list[int]] = {}
         self.tags: dict[int, list[str]] = {}
         self.favourited: set[int] = set()
+        self.bookmarked: set[int] = set()
         self.reblogged: set[int] = set()
 
     async def load(
@@ -71,6 +73,7 @@ class Presenter:
             if self.viewer is not None:
                 faved, boosted_ids = await interactions_q.viewer_flags(conn, self.viewer.id, ids)
                 self.favourited |= faved
+                self.bookmarked |= await personal_q.bookmarked(conn, self.viewer.id, ids)
                 self.reblogged |= boosted_ids
         return self
 
@@ -180,7 +183,7 @@ class Presenter:
             "favourited": status.id in self.favourited,
             "reblogged": status.id in self.reblogged,
             "muted": False,
-            "bookmarked": False,
+            "bookmarked": status.id in self.bookmarked,
             "pinned": False,
             "filtered": [],
         }
@@ -226,13 +229,13 @@ def relationship(rel: Relationship) -> dict[str, Any]:
         "notifying": False,
         "languages": None,
         "followed_by": rel.followed_by,
-        "blocking": False,
-        "blocked_by": False,
-        "muting": False,
-        "muting_notifications": False,
+        "blocking": rel.blocking,
+        "blocked_by": rel.blocked_by,
+        "muting": rel.muting,
+        "muting_notifications": rel.muting_notifications,
         "requested": rel.requested,
         "requested_by": rel.requested_by,
         "domain_blocking": False,
-        "endorsed": False,
+        "endorsed": rel.endorsed,
         "note": "",
     }

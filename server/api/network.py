@@ -229,6 +229,4 @@ async def block(request: web.Request) -> web.Response:
     on = request.match_info["action"] == "block"
     await connections.block(svc, me.account, target, on=on)
     found = await graph.relationships(svc, me.account, [target.id])
-    entity = relationship(found[0])
-    entity["blocking"] = on
-    return ok(entity)
+    return ok(relationship(found[0]))

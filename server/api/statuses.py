@@ -8,7 +8,7 @@ from server.api import auth, params
 from server.api.entities import Presenter
 from server.api.responses import ok
 from server.appkeys import SERVICES
-from server.services import interactions, posts, timelines
+from server.services import interactions, personal, posts, timelines
 from server.services.posts import Draft
 from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
@@ -40,7 +40,9 @@ async def _draft(request: web.Request, *, for_edit: bool = False) -> Draft:
 @routes.post("/api/v1/statuses")
 async def create(request: web.Request) -> web.Response:
     me = await auth.required(request, "write:statuses")
-    status = await posts.create_status(request.app[SERVICES], me.account, await _draft(request))
+    draft = await _draft(request)
+    key = request.headers.get("Idempotency-Key")
+    status = await personal.post_once(request.app[SERVICES], me.account, draft, key)
     return await _one(request, me.account, status)
 
 

@@ -14,8 +14,10 @@ from server.services.errors import NotFound, ValidationError
 from server.services.notify import notify, notify_follow
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
+from server.store import connections as connections_q
 from server.store import feeds as feeds_q
 from server.store import graph as q
+from server.store import personal as personal_q
 from server.store.accounts import AccountRow
 from server.store.graph import ACCEPTED, PENDING, FollowRow
 from server.store.statuses import Page
@@ -131,11 +133,22 @@ class Relationship:
     requested: bool
     followed_by: bool
     requested_by: bool
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+    muting_notifications: bool = False
+    endorsed: bool = False
 
 
 async def relationships(svc: Services, viewer: AccountRow, ids: list[int]) -> list[Relationship]:
     async with svc.db.read() as conn:
         outgoing, incoming = await q.follow_states(conn, viewer.id, ids)
+        blocking, blocked_by = await connections_q.block_states(conn, viewer.id, ids)
+        muted = await personal_q.muted_ids(conn, viewer.id, svc.now())
+        muted_notes = await personal_q.muted_ids(
+            conn, viewer.id, svc.now(), notifications_only=True
+        )
+        pinned = await personal_q.pinned_ids(conn, viewer.id, ids)
     return [
         Relationship(
             id=i,
@@ -143,6 +156,11 @@ async def relationships(svc: Services, viewer: AccountRow, ids: list[int]) -> li
             requested=outgoing.get(i) == PENDING,
             followed_by=incoming.get(i) == ACCEPTED,
             requested_by=incoming.get(i) == PENDING,
+            blocking=i in blocking,
+            blocked_by=i in blocked_by,
+            muting=i in muted,
+            muting_notifications=i in muted_notes,
+            endorsed=i in pinned,
         )
         for i in ids
     ]

@@ -10,6 +10,7 @@ from server.services.posts import can_see, visible_status
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
+from server.store import personal as personal_q
 from server.store import statuses as q
 from server.store.accounts import AccountRow
 from server.store.interactions import NotificationRow
@@ -21,7 +22,8 @@ MAX_DESCENDANTS = 200
 
 async def home(svc: Services, account: AccountRow, page: Page) -> list[StatusRow]:
     async with svc.db.read() as conn:
-        return await feeds_q.home_timeline(conn, account.id, page)
+        muted = await personal_q.muted_ids(conn, account.id, svc.now())
+        return await feeds_q.home_timeline(conn, account.id, page, muted=muted)
 
 
 async def public(svc: Services, page: Page, *, local: bool | None = None) -> list[StatusRow]:
@@ -109,6 +111,7 @@ async def notifications(
     would not know what to show."""
     asked = warmline or any(t.startswith("warmline.") for t in types or ())
     async with svc.db.read() as conn:
+        muted = await personal_q.muted_ids(conn, account.id, svc.now(), notifications_only=True)
         return await interactions_q.list_notifications(
             conn,
             account.id,
@@ -116,6 +119,7 @@ async def notifications(
             types=types,
             exclude_types=exclude_types or [],
             include_warmline=asked,
+            muted=muted,
         )
 
 

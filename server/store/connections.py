@@ -185,3 +185,32 @@ async def blocked_either_way(
     backward = and_(blocks.c.account_id == b, blocks.c.target_account_id == a)
     query = select(exists().where(forward if one_way else or_(forward, backward)))
     return bool((await conn.execute(query)).scalar())
+
+
+async def block_states(
+    conn: AsyncConnection, viewer_id: int, ids: list[int]
+) -> tuple[set[int], set[int]]:
+    """Of ``ids``: whom the viewer blocks, and who blocks the viewer."""
+    if not ids:
+        return set(), set()
+    mine = select(blocks.c.target_account_id).where(
+        blocks.c.account_id == viewer_id, blocks.c.target_account_id.in_(ids)
+    )
+    theirs = select(blocks.c.account_id).where(
+        blocks.c.target_account_id == viewer_id, blocks.c.account_id.in_(ids)
+    )
+    return set((await conn.execute(mine)).scalars()), set((await conn.execute(theirs)).scalars())
+
+
+async def list_blocked(
+    conn: AsyncConnection, account_id: int, page: Page
+) -> list[tuple[int, AccountRow]]:
+    """Accounts the member blocks (paged by account id)."""
+    query = (
+        select(accounts)
+        .join(blocks, blocks.c.target_account_id == accounts.c.id)
+        .where(blocks.c.account_id == account_id)
+    )
+    rows = (await conn.execute(paged(query, blocks.c.target_account_id, page))).mappings().all()
+    found = [(r["id"], AccountRow.from_row(r)) for r in rows]
+    return in_display_order(found, page, key=lambda pair: pair[0])

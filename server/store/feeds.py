@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,12 +35,17 @@ async def remove_account_from_home_feed(
     )
 
 
-async def home_timeline(conn: AsyncConnection, account_id: int, page: Page) -> list[StatusRow]:
+async def home_timeline(
+    conn: AsyncConnection, account_id: int, page: Page, *, muted: Collection[int] = ()
+) -> list[StatusRow]:
+    """The member's home feed, newest first, without posts (and boosts) by ``muted``."""
     query = (
         select(statuses)
         .join(home_feed, home_feed.c.status_id == statuses.c.id)
         .where(home_feed.c.account_id == account_id, statuses.c.deleted_at.is_(None))
     )
+    if muted:
+        query = query.where(statuses.c.account_id.not_in(list(muted)))
     rows = (await conn.execute(paged(query, home_feed.c.status_id, page))).mappings().all()
     return in_display_order([StatusRow.from_row(r) for r in rows], page, key=lambda s: s.id)
 

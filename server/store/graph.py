@@ -156,3 +156,25 @@ async def list_related(
     rows = (await conn.execute(paged(query, follows.c.id, page))).mappings().all()
     found = [(r["follow_id"], AccountRow.from_row(r)) for r in rows]
     return in_display_order(found, page, key=lambda pair: pair[0])
+
+
+async def familiar_followers(
+    conn: AsyncConnection, viewer_id: int, target_id: int, *, limit: int = 40
+) -> list[AccountRow]:
+    """Accounts the viewer follows that follow ``target_id`` too."""
+    mine = follows.alias("mine")
+    theirs = follows.alias("theirs")
+    query = (
+        select(accounts)
+        .join(mine, mine.c.target_account_id == accounts.c.id)
+        .join(theirs, theirs.c.account_id == accounts.c.id)
+        .where(
+            mine.c.account_id == viewer_id,
+            mine.c.state == ACCEPTED,
+            theirs.c.target_account_id == target_id,
+            theirs.c.state == ACCEPTED,
+        )
+        .order_by(mine.c.id.desc())
+        .limit(limit)
+    )
+    return [AccountRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -119,6 +119,7 @@ async def list_notifications(
     types: Sequence[str] | None = None,
     exclude_types: Sequence[str] = (),
     include_warmline: bool = True,
+    muted: Collection[int] = (),
 ) -> list[NotificationRow]:
     query = select(notifications).where(notifications.c.account_id == account_id)
     if types:
@@ -127,6 +128,8 @@ async def list_notifications(
         query = query.where(notifications.c.type.not_in(list(exclude_types)))
     if not include_warmline:
         query = query.where(notifications.c.type.not_like("warmline.%"))
+    if muted:
+        query = query.where(notifications.c.from_account_id.not_in(list(muted)))
     rows = (await conn.execute(paged(query, notifications.c.id, page))).mappings().all()
     return in_display_order([NotificationRow.from_row(r) for r in rows], page, key=lambda n: n.id)
 

@@ -498,9 +498,84 @@ blocks = Table(
     Index("ix_blocks_target_account_id", "target_account_id"),
 )
 
+# A member's own lists (the everyday Mastodon API): bookmarks, mutes, the
+# accounts they feature on their profile ("endorse" in Mastodon's API).
+bookmarks = Table(
+    "bookmarks",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id"),
+    _fk("status_id", "statuses.id"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("uq_bookmarks_account_id_status_id", "account_id", "status_id", unique=True),
+)
+
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id"),
+    _fk("target_account_id", "accounts.id"),
+    Column("notifications", Boolean, nullable=False, server_default="1"),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("uq_mutes_account_id_target_account_id", "account_id", "target_account_id", unique=True),
+)
+
+account_pins = Table(
+    "account_pins",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id"),
+    _fk("target_account_id", "accounts.id"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(
+        "uq_account_pins_account_id_target_account_id",
+        "account_id",
+        "target_account_id",
+        unique=True,
+    ),
+)
+
+# ``Idempotency-Key`` of a post: a client retrying the same request gets the
+# same status, not a second one.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    _fk("account_id", "accounts.id"),
+    Column("key", String(128), nullable=False),
+    _fk("status_id", "statuses.id"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("uq_idempotency_keys_account_id_key", "account_id", "key", unique=True),
+)
+
 __all__ = [
-    "account_stats", "accounts", "activities", "api_tokens", "blocks", "connection_requests",
-    "connections", "deliveries", "endorsements", "favourites", "follows", "home_feed", "hosts",
-    "inbox_items", "introductions", "keys", "mentions", "metadata", "notifications",
-    "recommendations", "status_tags", "statuses", "tags", "users",
+    "account_pins",
+    "account_stats",
+    "accounts",
+    "activities",
+    "api_tokens",
+    "blocks",
+    "bookmarks",
+    "connection_requests",
+    "connections",
+    "deliveries",
+    "endorsements",
+    "favourites",
+    "follows",
+    "home_feed",
+    "hosts",
+    "idempotency_keys",
+    "inbox_items",
+    "introductions",
+    "keys",
+    "mentions",
+    "metadata",
+    "mutes",
+    "notifications",
+    "recommendations",
+    "status_tags",
+    "statuses",
+    "tags",
+    "users",
 ]  # fmt: skip

@@ -1,0 +1,175 @@
+"""A member's own lists: bookmarks, mutes, featured accounts; idempotency keys of posts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Table, delete, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.accounts import AccountRow
+from server.store.statuses import Page, StatusRow, in_display_order, paged
+from server.store.tables import account_pins, accounts, bookmarks, idempotency_keys, mutes, statuses
+
+
+async def _add(conn: AsyncConnection, table: Table, row_id: int, **values: object) -> None:
+    """Insert unless the same pair is there already (the unique index decides)."""
+    owner, other = list(values.items())[:2]
+    found = await conn.execute(
+        select(table.c.id).where(table.c[owner[0]] == owner[1], table.c[other[0]] == other[1])
+    )
+    if found.first() is None:
+        await conn.execute(insert(table).values(id=row_id, **values))
+
+
+async def _remove(conn: AsyncConnection, table: Table, owner: int, column: str, other: int) -> None:
+    await conn.execute(delete(table).where(table.c.account_id == owner, table.c[column] == other))
+
+
+# --- bookmarks ------------------------------------------------------------------------
+
+
+async def add_bookmark(
+    conn: AsyncConnection, row_id: int, account_id: int, status_id: int, now: datetime
+) -> None:
+    await _add(conn, bookmarks, row_id, account_id=account_id, status_id=status_id, created_at=now)
+
+
+async def remove_bookmark(conn: AsyncConnection, account_id: int, status_id: int) -> None:
+    await _remove(conn, bookmarks, account_id, "status_id", status_id)
+
+
+async def bookmarked(conn: AsyncConnection, account_id: int, ids: Iterable[int]) -> set[int]:
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    query = select(bookmarks.c.status_id).where(
+        bookmarks.c.account_id == account_id, bookmarks.c.status_id.in_(wanted)
+    )
+    return set((await conn.execute(query)).scalars())
+
+
+async def list_bookmarks(
+    conn: AsyncConnection, account_id: int, page: Page
+) -> list[tuple[int, StatusRow]]:
+    """(bookmark id, status), newest bookmark first; deleted posts left out."""
+    query = (
+        select(bookmarks.c.id.label("bookmark_id"), statuses)
+        .join(statuses, statuses.c.id == bookmarks.c.status_id)
+        .where(bookmarks.c.account_id == account_id, statuses.c.deleted_at.is_(None))
+    )
+    rows = (await conn.execute(paged(query, bookmarks.c.id, page))).mappings().all()
+    found = [(r["bookmark_id"], StatusRow.from_row(r)) for r in rows]
+    return in_display_order(found, page, key=lambda pair: pair[0])
+
+
+# --- mutes and featured accounts -----------------------------------------------------
+
+
+async def add_mute(
+    conn: AsyncConnection,
+    row_id: int,
+    account_id: int,
+    target_id: int,
+    now: datetime,
+    *,
+    notifications: bool,
+    expires_at: datetime | None,
+) -> None:
+    await _remove(conn, mutes, account_id, "target_account_id", target_id)
+    await conn.execute(
+        insert(mutes).values(
+            id=row_id,
+            account_id=account_id,
+            target_account_id=target_id,
+            notifications=notifications,
+            expires_at=expires_at,
+            created_at=now,
+        )
+    )
+
+
+async def remove_mute(conn: AsyncConnection, account_id: int, target_id: int) -> None:
+    await _remove(conn, mutes, account_id, "target_account_id", target_id)
+
+
+async def muted_ids(
+    conn: AsyncConnection, account_id: int, now: datetime, *, notifications_only: bool = False
+) -> set[int]:
+    """Accounts the member mutes now (an expired mute no longer counts)."""
+    query = select(mutes.c.target_account_id).where(
+        mutes.c.account_id == account_id,
+        or_(mutes.c.expires_at.is_(None), mutes.c.expires_at > now),
+    )
+    if notifications_only:
+        query = query.where(mutes.c.notifications.is_(True))
+    return set((await conn.execute(query)).scalars())
+
+
+async def add_pin(
+    conn: AsyncConnection, row_id: int, account_id: int, target_id: int, now: datetime
+) -> None:
+    await _add(
+        conn, account_pins, row_id, account_id=account_id, target_account_id=target_id,
+        created_at=now,
+    )  # fmt: skip
+
+
+async def remove_pin(conn: AsyncConnection, account_id: int, target_id: int) -> None:
+    await _remove(conn, account_pins, account_id, "target_account_id", target_id)
+
+
+async def pinned_ids(conn: AsyncConnection, account_id: int, ids: Iterable[int]) -> set[int]:
+    wanted = list(ids)
+    query = select(account_pins.c.target_account_id).where(
+        account_pins.c.account_id == account_id, account_pins.c.target_account_id.in_(wanted)
+    )
+    return set((await conn.execute(query)).scalars()) if wanted else set()
+
+
+async def list_accounts(
+    conn: AsyncConnection, kind: str, account_id: int, page: Page
+) -> list[tuple[int, AccountRow]]:
+    """The accounts a member mutes (``kind="mutes"``) or features (``"pins"``), newest first."""
+    table = mutes if kind == "mutes" else account_pins
+    query = (
+        select(table.c.id.label("row_id"), accounts)
+        .join(accounts, accounts.c.id == table.c.target_account_id)
+        .where(table.c.account_id == account_id)
+    )
+    rows = (await conn.execute(paged(query, table.c.id, page))).mappings().all()
+    found = [(r["row_id"], AccountRow.from_row(r)) for r in rows]
+    return in_display_order(found, page, key=lambda pair: pair[0])
+
+
+# --- idempotency keys ------------------------------------------------------------------
+
+
+async def status_for_key(
+    conn: AsyncConnection, account_id: int, key: str, since: datetime
+) -> int | None:
+    """The status a post with this key made since ``since``, if any."""
+    query = select(idempotency_keys.c.status_id).where(
+        idempotency_keys.c.account_id == account_id,
+        idempotency_keys.c.key == key,
+        idempotency_keys.c.created_at >= since,
+    )
+    return (await conn.execute(query)).scalar()
+
+
+async def remember_key(
+    conn: AsyncConnection, account_id: int, key: str, status_id: int, now: datetime, since: datetime
+) -> None:
+    """Keep ``key`` for the new status; the member's keys older than ``since`` go."""
+    await conn.execute(
+        delete(idempotency_keys).where(
+            idempotency_keys.c.account_id == account_id,
+            or_(idempotency_keys.c.created_at < since, idempotency_keys.c.key == key),
+        )
+    )
+    await conn.execute(
+        insert(idempotency_keys).values(
+            account_id=account_id, key=key, status_id=status_id, created_at=now
+        )
+    )
