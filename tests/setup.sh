@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Python packages, on a fresh machine:
 # PostgreSQL (the suite runs every database test on SQLite and on PostgreSQL,
-# starting its own throwaway server) and the Fedify interop peer (npm).
+# starting its own throwaway server), the Fedify interop peer and the masto.js
+# client (npm).
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +23,4 @@ if ! have_postgres; then
 fi
 
 bash tests/interop/setup.sh
+bash tests/npm_setup.sh tests/clients/masto-js clients
