@@ -94,11 +94,14 @@ async def search_v2(request: web.Request) -> web.Response:
     if kind in (None, "statuses") and q.startswith(("https://", "http://")):
         found = await search.status_by_url(svc, q, resolve=resolve)
         statuses = [found] if found and await posts.viewable(svc, me.account, found) else []
+    tags = await search.hashtags(svc, q, limit=limit) if kind in (None, "hashtags") else []
     presenter = await Presenter(svc, me.account).load(statuses, [a.id for a in accounts])
     return ok(
         {
             "accounts": [presenter.account(a) for a in accounts],
             "statuses": [presenter.status(s) for s in statuses],
-            "hashtags": [],
+            "hashtags": [
+                {"name": t, "url": svc.urls.tag(t), "history": [], "following": False} for t in tags
+            ],
         }
     )

@@ -14,6 +14,7 @@ from federation.vocab import get_id
 from server.services.context import Services
 from server.services.inbound.notes import NOTE_TYPES, store_note
 from server.store import accounts as accounts_q
+from server.store import feeds as feeds_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
@@ -109,3 +110,12 @@ async def status_by_url(svc: Services, url: str, *, resolve: bool) -> StatusRow 
     except FederationError as exc:
         log.info("could not fetch %s: %s", url, exc)
         return None
+
+
+async def hashtags(svc: Services, q: str, *, limit: int) -> list[str]:
+    """Known hashtags starting with ``q`` (a leading ``#`` is ignored)."""
+    name = q.strip().lstrip("#")
+    if not name or not all(c.isalnum() or c == "_" for c in name):
+        return []
+    async with svc.db.read() as conn:
+        return await feeds_q.search_tags(conn, name, limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.statuses import Page, StatusRow, in_display_order, paged
@@ -83,3 +83,15 @@ async def tag_timeline(
         query = query.where(statuses.c.local.is_(local))
     rows = (await conn.execute(paged(query, statuses.c.id, page))).mappings().all()
     return in_display_order([StatusRow.from_row(r) for r in rows], page, key=lambda s: s.id)
+
+
+async def search_tags(conn: AsyncConnection, prefix: str, limit: int) -> list[str]:
+    """Hashtag names starting with ``prefix`` (lower-case), shortest first."""
+    pattern = prefix.lower().replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
+    query = (
+        select(tags.c.name)
+        .where(tags.c.name.like(pattern, escape="\\"))
+        .order_by(func.length(tags.c.name), tags.c.name)
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).scalars())

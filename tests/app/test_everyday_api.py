@@ -113,3 +113,13 @@ async def test_posting_twice_with_one_idempotency_key_posts_once(
     assert other["id"] != first["id"]
     mine = await ann.get(f"/api/v1/accounts/{ann.id}/statuses")
     assert len(mine) == 2
+
+
+async def test_search_finds_hashtags(trio: tuple[Member, Member, Member]) -> None:
+    ann, bea, _ = trio
+    await bea.post("/api/v1/statuses", json={"status": "#Python and #pytest and #rust"})
+    found = await ann.get("/api/v2/search?q=%23py&type=hashtags")
+    assert [t["name"] for t in found["hashtags"]] == ["pytest", "python"]  # shortest first
+    assert found["hashtags"][1]["url"].endswith("/tags/python")
+    assert found["accounts"] == [] and found["statuses"] == []
+    assert (await ann.get("/api/v2/search?q=%25&type=hashtags"))["hashtags"] == []
