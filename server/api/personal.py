@@ -1,4 +1,5 @@
-"""Bookmarks, mutes, blocks and featured accounts; hashtag timelines; familiar followers."""
+"""Bookmarks, mutes, blocks, featured accounts, conversations; hashtag timelines;
+familiar followers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from server.api import auth, params
 from server.api.entities import Presenter, relationship
 from server.api.responses import ok, paged
 from server.appkeys import SERVICES
-from server.services import graph, personal, timelines
+from server.services import conversations, graph, personal, timelines
 
 routes = web.RouteTableDef()
 ID = r"{id:\d+}"
@@ -109,3 +110,39 @@ async def familiar_followers(request: web.Request) -> web.Response:
     people = {a.id for accounts in found.values() for a in accounts}
     presenter = await Presenter(svc, me.account).load(account_ids=list(people))
     return ok([{"id": str(i), "accounts": [presenter.account(a) for a in found[i]]} for i in found])
+
+
+def _conversation(presenter: Presenter, found: conversations.Conversation) -> dict[str, object]:
+    return {
+        "id": str(found.id),
+        "unread": found.unread,
+        "accounts": [presenter.account(presenter.accounts[a]) for a in found.participants],
+        "last_status": presenter.status(found.last_status),
+    }
+
+
+@routes.get("/api/v1/conversations")
+async def list_conversations(request: web.Request) -> web.Response:
+    me = await auth.required(request, "read:statuses")
+    svc = request.app[SERVICES]
+    found = await conversations.conversations(svc, me.account, params.page(request.query))
+    people = [a for c in found for a in c.participants]
+    presenter = await Presenter(svc, me.account).load([c.last_status for c in found], people)
+    data = [_conversation(presenter, c) for c in found]
+    return paged(request, data, [c.last_status.id for c in found])
+
+
+@routes.post(f"/api/v1/conversations/{ID}/read")
+async def read_conversation(request: web.Request) -> web.Response:
+    me = await auth.required(request, "write:conversations")
+    svc = request.app[SERVICES]
+    found = await conversations.mark_read(svc, me.account, params.path_id(request))
+    presenter = await Presenter(svc, me.account).load([found.last_status], found.participants)
+    return ok(_conversation(presenter, found))
+
+
+@routes.delete(f"/api/v1/conversations/{ID}")
+async def remove_conversation(request: web.Request) -> web.Response:
+    me = await auth.required(request, "write:conversations")
+    await conversations.remove(request.app[SERVICES], me.account, params.path_id(request))
+    return ok({})

@@ -1,16 +1,26 @@
-"""A member's own lists: bookmarks, mutes, featured accounts; idempotency keys of posts."""
+"""A member's own lists: bookmarks, mutes, featured accounts, direct conversations;
+idempotency keys of posts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Table, delete, insert, or_, select
+from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.accounts import AccountRow
 from server.store.statuses import Page, StatusRow, in_display_order, paged
-from server.store.tables import account_pins, accounts, bookmarks, idempotency_keys, mutes, statuses
+from server.store.tables import (
+    account_pins,
+    accounts,
+    bookmarks,
+    conversation_marks,
+    idempotency_keys,
+    mentions,
+    mutes,
+    statuses,
+)
 
 
 async def _add(conn: AsyncConnection, table: Table, row_id: int, **values: object) -> None:
@@ -173,3 +183,53 @@ async def remember_key(
             account_id=account_id, key=key, status_id=status_id, created_at=now
         )
     )
+
+
+# --- direct-message conversations ------------------------------------------------------
+
+
+async def direct_statuses(conn: AsyncConnection, account_id: int, limit: int) -> list[StatusRow]:
+    """The member's most recent direct posts: written by them or mentioning them."""
+    mentioned = select(mentions.c.status_id).where(mentions.c.account_id == account_id)
+    query = (
+        select(statuses)
+        .where(
+            statuses.c.visibility == "direct",
+            statuses.c.deleted_at.is_(None),
+            or_(statuses.c.account_id == account_id, statuses.c.id.in_(mentioned)),
+        )
+        .order_by(statuses.c.id.desc())
+        .limit(limit)
+    )
+    return [StatusRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
+
+
+async def conversation_marks_of(
+    conn: AsyncConnection, account_id: int
+) -> dict[int, tuple[int, int]]:
+    """conversation id -> (read up to, hidden up to)."""
+    query = select(
+        conversation_marks.c.conversation_id,
+        conversation_marks.c.read_up_to,
+        conversation_marks.c.hidden_up_to,
+    ).where(conversation_marks.c.account_id == account_id)
+    return {c: (r, h) for c, r, h in (await conn.execute(query)).all()}
+
+
+async def mark_conversation(
+    conn: AsyncConnection, account_id: int, conversation_id: int, **marks: int
+) -> None:
+    found = await conn.execute(
+        update(conversation_marks)
+        .where(
+            conversation_marks.c.account_id == account_id,
+            conversation_marks.c.conversation_id == conversation_id,
+        )
+        .values(**marks)
+    )
+    if found.rowcount == 0:
+        await conn.execute(
+            insert(conversation_marks).values(
+                account_id=account_id, conversation_id=conversation_id, **marks
+            )
+        )

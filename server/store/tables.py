@@ -537,6 +537,19 @@ account_pins = Table(
     ),
 )
 
+# Direct-message conversations are threads of direct posts, found when read;
+# this keeps, per member, how far they read one and up to where they removed it.
+conversation_marks = Table(
+    "conversation_marks",
+    metadata,
+    Column(
+        "account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("conversation_id", BigInteger, primary_key=True),  # the thread's first post id
+    Column("read_up_to", BigInteger, nullable=False, server_default="0"),
+    Column("hidden_up_to", BigInteger, nullable=False, server_default="0"),
+)
+
 # ``Idempotency-Key`` of a post: a client retrying the same request gets the
 # same status, not a second one.
 idempotency_keys = Table(

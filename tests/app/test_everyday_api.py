@@ -123,3 +123,41 @@ async def test_search_finds_hashtags(trio: tuple[Member, Member, Member]) -> Non
     assert found["hashtags"][1]["url"].endswith("/tags/python")
     assert found["accounts"] == [] and found["statuses"] == []
     assert (await ann.get("/api/v2/search?q=%25&type=hashtags"))["hashtags"] == []
+
+
+async def test_direct_conversations(trio: tuple[Member, Member, Member]) -> None:
+    ann, bea, cal = trio
+    opened = await ann.post(
+        "/api/v1/statuses", json={"status": "@bea lunch?", "visibility": "direct"}
+    )
+    await ann.post("/api/v1/statuses", json={"status": "public, not a conversation"})
+    (seen,) = await bea.get("/api/v1/conversations")
+    assert seen["id"] == opened["id"] and seen["unread"] is True
+    assert [a["id"] for a in seen["accounts"]] == [ann.id]
+    assert seen["last_status"]["id"] == opened["id"]
+    (mine,) = await ann.get("/api/v1/conversations")
+    assert mine["unread"] is False  # the last message is hers
+    assert [a["id"] for a in mine["accounts"]] == [bea.id]
+    assert await cal.get("/api/v1/conversations") == []
+
+    reply = await bea.post(
+        "/api/v1/statuses",
+        json={"status": "@ann yes!", "visibility": "direct", "in_reply_to_id": opened["id"]},
+    )
+    (thread,) = await ann.get("/api/v1/conversations")
+    assert thread["id"] == opened["id"] and thread["last_status"]["id"] == reply["id"]
+    assert thread["unread"] is True
+    read = await ann.post(f"/api/v1/conversations/{thread['id']}/read")
+    assert read["unread"] is False
+    assert (await ann.get("/api/v1/conversations"))[0]["unread"] is False
+
+    await ann.delete(f"/api/v1/conversations/{thread['id']}")
+    assert await ann.get("/api/v1/conversations") == []
+    assert len(await bea.get("/api/v1/conversations")) == 1  # hers stays
+    await bea.post(
+        "/api/v1/statuses",
+        json={"status": "@ann see you", "visibility": "direct", "in_reply_to_id": reply["id"]},
+    )
+    assert len(await ann.get("/api/v1/conversations")) == 1  # back with a new message
+    await cal.post(f"/api/v1/conversations/{thread['id']}/read", status=404)
+    await cal.delete(f"/api/v1/conversations/{thread['id']}", status=404)

@@ -1,4 +1,4 @@
-"""bookmarks, mutes, featured accounts and idempotency keys: the everyday client API
+"""bookmarks, mutes, featured accounts, conversation marks and idempotency keys
 
 Revision ID: 0007
 Revises: 0006
@@ -19,6 +19,22 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    op.create_table(
+        "conversation_marks",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("conversation_id", sa.BigInteger(), nullable=False),
+        sa.Column("read_up_to", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("hidden_up_to", sa.BigInteger(), server_default="0", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_conversation_marks_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "account_id", "conversation_id", name=op.f("pk_conversation_marks")
+        ),
+    )
     op.create_table(
         "account_pins",
         sa.Column("id", ID, autoincrement=False, nullable=False),
@@ -121,6 +137,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("conversation_marks")
     op.drop_index("uq_idempotency_keys_account_id_key", table_name="idempotency_keys")
     op.drop_table("idempotency_keys")
     op.drop_index("uq_bookmarks_account_id_status_id", table_name="bookmarks")
