@@ -75,9 +75,11 @@ def make_middleware() -> Callable[[web.Request, Handler], Awaitable[web.StreamRe
         headers: dict[str, str] = {}
         settings = request.app[CONFIG].api
         if path.startswith("/api/") and settings.rate_limit_requests:
-            limiter = limiters.setdefault(
-                "api", RateLimiter(settings.rate_limit_requests, settings.rate_limit_window_seconds)
-            )
+            limiter = limiters.get("api")
+            if limiter is None:
+                limiter = limiters["api"] = RateLimiter(
+                    settings.rate_limit_requests, settings.rate_limit_window_seconds
+                )
             remaining, reset = limiter.hit(_client_key(request), time.time())
             headers = {
                 "X-RateLimit-Limit": str(limiter.limit),
