@@ -16,6 +16,7 @@ from server import __version__
 from server.ap import actors, collections, discovery, inbox, objects
 from server.api import accounts as api_accounts
 from server.api import endorsements as api_endorsements
+from server.api import media as api_media
 from server.api import network as api_network
 from server.api import profile as api_profile
 from server.api import statuses as api_statuses
@@ -96,6 +97,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_network,
         api_endorsements,
         api_suggestions,
+        api_media,
     )
     for module in api_modules:
         app.add_routes(module.routes)
