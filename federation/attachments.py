@@ -104,7 +104,7 @@ def _image(item: Any) -> RemoteImage | None:
         media_type = "image/*"
     if url is None or media_type is None or not media_type.lower().startswith("image/"):
         return None
-    name = get_str(item.get("name")) or ""
+    name = get_str(item.get("name")) or get_str(item.get("summary")) or ""  # GoToSocial: summary
     blurhash = get_str(item.get("blurhash"))
     return RemoteImage(
         url=url,

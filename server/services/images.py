@@ -143,9 +143,10 @@ def _blurhash(image: Image.Image) -> str | None:
         white = Image.new("RGBA", small.size, (255, 255, 255, 255))
         small = Image.alpha_composite(white, small)
     small = small.convert("RGB")
-    pixels = list(small.getdata())
+    raw, width = small.tobytes(), small.width
     rows = [
-        [list(pixels[y * small.width + x]) for x in range(small.width)] for y in range(small.height)
+        [list(raw[(y * width + x) * 3 : (y * width + x) * 3 + 3]) for x in range(width)]
+        for y in range(small.height)
     ]
     try:
         return str(blurhash.encode(rows, components_x=4, components_y=4))
