@@ -327,3 +327,70 @@ async def test_avatar_and_header_uploads(client: TestClient) -> None:
     )
     await refused(resp, 422)
     assert (await alice.get("/api/v1/accounts/verify_credentials"))["avatar"] == entity["avatar"]
+
+
+# --- images of remote posts -------------------------------------------------------------
+
+
+async def test_an_incoming_note_keeps_its_images_as_remote_urls(
+    aiohttp_client: Any, make_config: Callable[..., Config], database_url: str
+) -> None:
+    from fakepeer import fake_peer
+
+    from federation.httpsig import sign_cavage
+    from server.appkeys import CONFIG, SERVICES
+    from server.workers.inbox import InboxWorker
+
+    config = make_config(domain="a.test", database_url=database_url)
+    client = await aiohttp_client(create_app(config, workers=False))
+    alice = await member(client, "alice")
+    async with fake_peer() as peer:
+        bob = peer.add("bob")
+        first_url = f"{peer.origin}/a.jpg"
+        image = {"type": "Document", "mediaType": "image/jpeg", "url": first_url}
+        attachment = [
+            {**image, "name": "A view", "width": 800, "height": 600, "focalPoint": [0.1, 0.2]},
+            {"type": "Image", "url": {"type": "Link", "href": "https://cdn.test/b.png"}},
+            {**image, "url": "javascript:alert(1)"},
+            {**image, "mediaType": "video/mp4"},
+            "not an object",
+        ]
+        note = {
+            "id": f"{peer.origin}/notes/1",
+            "type": "Note",
+            "attributedTo": bob.id,
+            "content": "<p>Look @alice</p>",
+            "published": "2024-05-01T10:00:00Z",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": ["http://a.test/users/alice"],
+            "tag": [{"type": "Mention", "href": "http://a.test/users/alice"}],
+            "attachment": attachment,
+        }
+        doc = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{peer.origin}/activities/1",
+            "type": "Create",
+            "actor": bob.id,
+            "object": note,
+            "to": note["to"],
+            "cc": note["cc"],
+        }
+        body = json.dumps(doc).encode()
+        headers = {"Host": "a.test", "Content-Type": AS2}
+        url = client.app[CONFIG].base_url + "/inbox"
+        headers |= sign_cavage("POST", url, headers, body, key_id=bob.key_id, private_key=bob.rsa)
+        resp = await client.post("/inbox", data=body, headers=headers)
+        assert resp.status == 202, await resp.text()
+        assert await InboxWorker(client.app[SERVICES]).run_once() == 1
+    [notification] = await alice.get("/api/v1/notifications")
+    media = notification["status"]["media_attachments"]
+    assert [m["remote_url"] for m in media] == [first_url, "https://cdn.test/b.png"]
+    assert all(m["url"] == m["remote_url"] == m["preview_url"] for m in media)
+    assert media[0]["description"] == "A view" and media[1]["description"] is None
+    assert media[0]["meta"]["original"]["width"] == 800
+    assert media[0]["meta"]["focus"] == {"x": 0.1, "y": 0.2}
+    # Remote images are nobody's uploads here: they cannot be attached or described.
+    resp = await client.post(
+        "/api/v1/statuses", json={"status": "x", "media_ids": [media[0]["id"]]}, headers=alice._h()
+    )
+    await refused(resp, 422)
