@@ -53,6 +53,7 @@ class NoteInfo:
     mentions: Sequence[tuple[str, str]] = field(default_factory=tuple)  # (href, @name)
     hashtags: Sequence[tuple[str, str]] = field(default_factory=tuple)  # (href, #name)
     replies: str | None = None
+    attachments: Sequence[dict[str, Any]] = field(default_factory=tuple)  # attachments.document()
 
 
 def note(info: NoteInfo, *, with_context: bool = True) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def note(info: NoteInfo, *, with_context: bool = True) -> dict[str, Any]:
             "cc": list(info.cc),
             "tag": [{"type": "Mention", "href": h, "name": n} for h, n in info.mentions]
             + [{"type": "Hashtag", "href": h, "name": n} for h, n in info.hashtags],
-            "attachment": [],
+            "attachment": list(info.attachments),
         }
     )
     if info.language:

@@ -49,6 +49,8 @@ class ActorInfo:
     discoverable: bool = True
     icon_url: str | None = None
     icon_media_type: str = "image/png"
+    image_url: str | None = None  # the header picture
+    image_media_type: str = "image/png"
     location: str = ""
     fields: Sequence[tuple[str, str]] = field(default_factory=tuple)
     profile: Profile | None = None  # a member's professional profile (federation.profiles)
@@ -107,6 +109,8 @@ def actor_document(info: ActorInfo) -> dict[str, Any]:
         doc["location"] = {"type": "Place", "name": info.location}
     if info.icon_url:
         doc["icon"] = {"type": "Image", "mediaType": info.icon_media_type, "url": info.icon_url}
+    if info.image_url:
+        doc["image"] = {"type": "Image", "mediaType": info.image_media_type, "url": info.image_url}
     doc.update(info.extra)
     return doc
 

@@ -17,6 +17,7 @@ from server.ap import actors, collections, discovery, inbox, objects
 from server.api import accounts as api_accounts
 from server.api import conventions
 from server.api import endorsements as api_endorsements
+from server.api import media as api_media
 from server.api import network as api_network
 from server.api import notifications as api_notifications
 from server.api import personal as api_personal
@@ -101,6 +102,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_personal,
         api_endorsements,
         api_suggestions,
+        api_media,
     )
     for module in api_modules:
         app.add_routes(module.routes)

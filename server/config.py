@@ -113,6 +113,22 @@ class ApiSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaSettings:
+    """Uploaded images (avatars, headers and attachments on posts)."""
+
+    # Largest image file accepted.
+    max_image_bytes: int = 16 * 1024 * 1024
+    # Largest image, in pixels, that is decoded at all (refuses decompression bombs).
+    max_image_pixels: int = 33_177_600
+
+    def __post_init__(self) -> None:
+        if self.max_image_bytes < 1024:
+            raise ConfigError("[media] max_image_bytes must be at least 1024")
+        if self.max_image_pixels < 1:
+            raise ConfigError("[media] max_image_pixels must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the server needs to run; built by :func:`load_config`."""
 
@@ -128,6 +144,7 @@ class Config:
     federation: FederationSettings = field(default_factory=FederationSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
 
     @property
     def scheme(self) -> str:
@@ -250,7 +267,7 @@ def load_config(
     unknown = set(server) - _TOP_LEVEL
     if unknown:
         raise ConfigError(f"unknown setting(s) in [server]: {', '.join(sorted(unknown))}")
-    unknown_tables = set(toml) - {"server", "instance", "federation", "network", "api"}
+    unknown_tables = set(toml) - {"server", "instance", "federation", "network", "api", "media"}
     if unknown_tables:
         raise ConfigError(f"unknown table(s) in config file: {', '.join(sorted(unknown_tables))}")
 
@@ -301,6 +318,7 @@ def load_config(
         federation=_section(FederationSettings, toml.get("federation"), "federation"),
         network=_section(NetworkSettings, toml.get("network"), "network"),
         api=_section(ApiSettings, toml.get("api"), "api"),
+        media=_section(MediaSettings, toml.get("media"), "media"),
     )
 
 

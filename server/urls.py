@@ -68,7 +68,16 @@ class Urls:
 
     def avatar(self, url: str | None) -> str:
         """An account's picture, or the instance's default one."""
-        return url or self.default_avatar
+        return self.local(url) or self.default_avatar
+
+    def local(self, url: str | None) -> str:
+        """A stored URL made absolute: local images are kept as ``/media/NAME``."""
+        if url and url.startswith("/"):
+            return f"{self.base}{url}"
+        return url or ""
+
+    def media(self, name: str) -> str:
+        return f"{self.base}/media/{name}"
 
     @property
     def shared_inbox(self) -> str:

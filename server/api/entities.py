@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from server.api.media import attachment
 from server.services import objects
 from server.services.context import Services
 from server.services.graph import Relationship
 from server.services.html import strip_html
 from server.store import accounts as accounts_q
 from server.store import interactions as interactions_q
+from server.store import media as media_q
 from server.store import personal as personal_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
@@ -46,6 +48,7 @@ class Presenter:
         self.stats: dict[int, Stats] = {}
         self.mentions: dict[int, list[int]] = {}
         self.tags: dict[int, list[str]] = {}
+        self.media: dict[int, list[media_q.MediaRow]] = {}
         self.favourited: set[int] = set()
         self.bookmarked: set[int] = set()
         self.reblogged: set[int] = set()
@@ -65,6 +68,7 @@ class Presenter:
             ids = list(self.statuses)
             self.mentions.update(await statuses_q.mentioned_accounts(conn, ids))
             self.tags.update(await statuses_q.status_tag_names(conn, ids))
+            self.media.update(await media_q.for_statuses(conn, ids))
             wanted = {*account_ids, *(s.account_id for s in self.statuses.values())}
             wanted |= {a for people in self.mentions.values() for a in people}
             self.accounts.update(await accounts_q.get_accounts(conn, wanted - set(self.accounts)))
@@ -85,7 +89,7 @@ class Presenter:
         svc = self.svc
         counts = self.stats.get(account.id, Stats())
         avatar = svc.urls.avatar(account.avatar_url)
-        header = account.header_url or ""
+        header = svc.urls.local(account.header_url)
         entity: dict[str, Any] = {
             "id": str(account.id),
             "username": account.username,
@@ -152,7 +156,7 @@ class Presenter:
             "visibility": status.visibility,
             "sensitive": status.sensitive,
             "spoiler_text": status.spoiler_text,
-            "media_attachments": [],
+            "media_attachments": [attachment(svc, m) for m in self.media.get(status.id, [])],
             "application": None,
             "mentions": [
                 {

@@ -9,6 +9,7 @@ profile and tells followers (``services.actors.change_profile``).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -20,7 +21,9 @@ from aiohttp import web
 from server.api import auth, params
 from server.api.entities import Presenter
 from server.api.responses import ok
+from server.api.uploads import read_form
 from server.appkeys import SERVICES
+from server.services import media
 from server.services.actors import change_profile
 from server.services.errors import ValidationError
 from server.services.members import ProfileChanges
@@ -32,7 +35,7 @@ WARMLINE_KEYS = (
     "headline", "industry", "location", "open_to", "experience", "education", "skills",
     "links", "connections_visibility", "accepts_introductions",
 )  # fmt: skip
-UNSUPPORTED = ("avatar", "header")
+PICTURES = ("avatar", "header")
 FIELDS_ATTRIBUTES_MAX = 16  # what arrives; the service keeps at most its own limit
 
 
@@ -66,7 +69,16 @@ def nest(pairs: Any) -> dict[str, Any]:
     return root
 
 
-async def read_body(request: web.Request) -> dict[str, Any]:
+async def read_body(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The nested body, and the ``avatar`` and ``header`` files of a multipart one."""
+    if request.content_type == "multipart/form-data":
+        limit = request.app[SERVICES].config.media.max_image_bytes
+        form, files = await read_form(request, files=PICTURES, max_file_bytes=limit)
+        return nest(form.items()), files
+    return await _read_plain(request), {}
+
+
+async def _read_plain(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         try:
             data = json.loads(await request.read() or b"{}")
@@ -75,7 +87,7 @@ async def read_body(request: web.Request) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ValidationError("the JSON body must be an object")
         return data
-    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.content_type == "application/x-www-form-urlencoded":
         return nest((await request.post()).items())
     return nest(request.query.items())
 
@@ -145,9 +157,9 @@ def _warmline(value: Any) -> dict[str, Any]:
 
 
 def changes_from(body: Mapping[str, Any]) -> ProfileChanges:
-    for name in UNSUPPORTED:
+    for name in PICTURES:
         if body.get(name) not in (None, ""):
-            raise ValidationError(f"{name} uploads are not supported yet", field=name)
+            raise ValidationError(f"{name} must be an image file sent as multipart", field=name)
     return ProfileChanges(
         display_name=_string(body.get("display_name"), "display_name"),
         summary=_string(body.get("note"), "note"),
@@ -162,7 +174,13 @@ def changes_from(body: Mapping[str, Any]) -> ProfileChanges:
 async def update_credentials(request: web.Request) -> web.Response:
     me = await auth.required(request, "write:accounts")
     svc = request.app[SERVICES]
-    changes = changes_from(await read_body(request))
+    body, files = await read_body(request)
+    changes = changes_from(body)
+    pictures = {
+        f"{name}_url": await media.profile_image(svc, data, name) for name, data in files.items()
+    }
+    if pictures:
+        changes = dataclasses.replace(changes, **pictures)
     account = await change_profile(svc, me.account.username, changes)
     presenter = await Presenter(svc, account).load(account_ids=[account.id])
     return ok(presenter.account(account, source=True))

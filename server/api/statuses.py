@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from server.api import auth, params
@@ -9,6 +11,7 @@ from server.api.entities import Presenter
 from server.api.responses import ok
 from server.appkeys import SERVICES
 from server.services import interactions, personal, posts, timelines
+from server.services.errors import ValidationError
 from server.services.posts import Draft
 from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
@@ -34,7 +37,15 @@ async def _draft(request: web.Request, *, for_edit: bool = False) -> Draft:
         spoiler_text=str(form.get("spoiler_text", "")),
         sensitive=params.boolean(form, "sensitive"),
         language=str(form["language"]) if form.get("language") else None,
+        media_ids=_media_ids(form),
     )
+
+
+def _media_ids(form: Any) -> tuple[int, ...]:
+    ids = params.strings(form, "media_ids")
+    if len(ids) > 16 or not all(i.isdigit() and len(i) <= 19 for i in ids):
+        raise ValidationError("media_ids must be ids of uploads", field="media_ids")
+    return tuple(int(i) for i in ids)
 
 
 @routes.post("/api/v1/statuses")

@@ -11,6 +11,7 @@ from federation.builders import actor_document as build_actor
 from federation.profiles import Profile
 from federation.vocab import AS_PUBLIC
 from server.services.context import Services
+from server.services.images import CONTENT_TYPES
 from server.services.members import ProfileChanges, apply_profile, get_member
 from server.services.outbox import Recipients, send
 from server.store.accounts import AccountRow
@@ -66,6 +67,9 @@ async def actor_document(svc: Services, account: AccountRow) -> dict[str, Any]:
         manually_approves_followers=account.locked,
         discoverable=account.discoverable,
         icon_url=urls.avatar(account.avatar_url),
+        icon_media_type=_media_type(urls.avatar(account.avatar_url)),
+        image_url=urls.local(account.header_url) or None,
+        image_media_type=_media_type(account.header_url or ""),
         location=account.location,
         fields=[(f["name"], f["value"]) for f in account.fields],
         profile=Profile(
@@ -82,6 +86,10 @@ async def actor_document(svc: Services, account: AccountRow) -> dict[str, Any]:
         updated=account.updated_at,
     )
     return build_actor(info)
+
+
+def _media_type(url: str) -> str:
+    return CONTENT_TYPES.get(url.rsplit(".", 1)[-1].lower(), "image/png")
 
 
 async def change_profile(svc: Services, username: str, changes: ProfileChanges) -> AccountRow:

@@ -235,6 +235,9 @@ class ProfileChanges:
     links: object = None
     connections_visibility: object = None
     accepts_introductions: object = None
+    # Pictures already stored (services.media.profile_image): where they are served.
+    avatar_url: str | None = None
+    header_url: str | None = None
 
 
 _PROFESSIONAL = {
@@ -286,6 +289,9 @@ def _profile_values(changes: ProfileChanges) -> dict[str, object]:
             for name, value in changes.fields
             if name.strip()
         ]
+    for picture in ("avatar_url", "header_url"):
+        if getattr(changes, picture) is not None:
+            values[picture] = getattr(changes, picture)
     for flag in ("locked", "discoverable"):
         if getattr(changes, flag) is not None:
             values[flag] = bool(getattr(changes, flag))

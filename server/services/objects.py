@@ -8,8 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import activities as ap
 from federation.vocab import AS_PUBLIC
+from server.services import media
 from server.services.context import Services
 from server.store import accounts as accounts_q
+from server.store import media as media_q
 from server.store import statuses as q
 from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
@@ -73,6 +75,7 @@ async def note_document(
     """The Note (or Article) a local status is published as."""
     people = await mentioned(conn, status)
     tags = (await q.status_tag_names(conn, [status.id]))[status.id]
+    attached = (await media_q.for_statuses(conn, [status.id]))[status.id]
     to, cc = ap.addressing(
         status.visibility, followers_uri(svc, author), [account_uri(svc, a) for a in people]
     )
@@ -94,6 +97,7 @@ async def note_document(
             (account_uri(svc, a), f"@{a.username}@{a.domain or svc.config.domain}") for a in people
         ],
         hashtags=[(svc.urls.tag(t), f"#{t}") for t in tags],
+        attachments=media.documents(svc, attached),
     )
     return ap.note(info)
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import activities as ap
 from federation.errors import FederationError
-from server.services import objects, text
+from server.services import media, objects, text
 from server.services.context import Services
 from server.services.errors import NotFound, ValidationError
 from server.services.notify import notify
@@ -42,10 +42,11 @@ class Draft:
     spoiler_text: str = ""
     sensitive: bool = False
     language: str | None = None
+    media_ids: tuple[int, ...] = ()  # uploads to attach (on an edit: all it keeps)
 
 
 def _check(draft: Draft) -> None:
-    if not draft.text.strip():
+    if not draft.text.strip() and not draft.media_ids:
         raise ValidationError("Validation failed: Text can't be blank", field="status")
     if len(draft.text) > MAX_CHARS:
         raise ValidationError(
@@ -128,6 +129,7 @@ async def visible_status(svc: Services, viewer: AccountRow | None, status_id: in
 
 async def create_status(svc: Services, author: AccountRow, draft: Draft) -> StatusRow:
     _check(draft)
+    await media.check_attachable(svc, author, draft.media_ids)
     parent = (
         await visible_status(svc, author, draft.in_reply_to_id) if draft.in_reply_to_id else None
     )
@@ -160,6 +162,8 @@ async def create_status(svc: Services, author: AccountRow, draft: Draft) -> Stat
             },
         )
         await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
+        if draft.media_ids:
+            await media.attach(conn, author, status_id, draft.media_ids)
         tag_ids = (await q.tag_ids(conn, tag_names, svc.db.new_id)).values()
         await q.set_tags(conn, status_id, tag_ids, fresh=True)
         if parent is not None:
@@ -210,9 +214,16 @@ async def edit_status(svc: Services, author: AccountRow, status_id: int, draft: 
     status = await own_status(svc, author, status_id, "edited")
     _check(
         Draft(
-            draft.text, status.visibility, None, draft.spoiler_text, draft.sensitive, draft.language
+            draft.text,
+            status.visibility,
+            None,
+            draft.spoiler_text,
+            draft.sensitive,
+            draft.language,
+            draft.media_ids,
         )
     )
+    await media.check_attachable(svc, author, draft.media_ids, status.id)
     handles, tag_names = text.parse(draft.text)
     people = await resolve_handles(svc, handles)
     async with svc.db.transaction() as conn:
@@ -233,6 +244,7 @@ async def edit_status(svc: Services, author: AccountRow, status_id: int, draft: 
             },
         )
         await q.set_mentions(conn, status.id, [a.id for a in now_mentioned])
+        await media.attach(conn, author, status.id, draft.media_ids)
         await q.set_tags(
             conn, status.id, (await q.tag_ids(conn, tag_names, svc.db.new_id)).values()
         )

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -562,6 +563,35 @@ idempotency_keys = Table(
     Index("uq_idempotency_keys_account_id_key", "account_id", "key", unique=True),
 )
 
+# Images: uploaded by local members (files under the data dir, by random name)
+# or attached to remote posts (``remote_url`` only, never fetched). A row with
+# no ``status_id`` is an upload not attached to a post yet.
+media_attachments = Table(
+    "media_attachments",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id"),
+    _fk("status_id", "statuses.id", nullable=True, ondelete="SET NULL"),
+    Column("position", Integer, nullable=False, server_default="0"),
+    Column("file_name", String(100), nullable=True),
+    Column("thumbnail_name", String(100), nullable=True),
+    Column("content_type", String(64), nullable=False),
+    Column("file_size", Integer, nullable=False, server_default="0"),
+    Column("thumbnail_size", Integer, nullable=False, server_default="0"),
+    Column("width", Integer, nullable=True),
+    Column("height", Integer, nullable=True),
+    Column("thumbnail_width", Integer, nullable=True),
+    Column("thumbnail_height", Integer, nullable=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("focus_x", Float, nullable=True),
+    Column("focus_y", Float, nullable=True),
+    Column("blurhash", String(100), nullable=True),
+    Column("remote_url", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_media_attachments_status_id", "status_id"),
+    Index("ix_media_attachments_account_id", "account_id"),
+)
+
 __all__ = [
     "account_pins",
     "account_stats",
@@ -572,6 +602,7 @@ __all__ = [
     "bookmarks",
     "connection_requests",
     "connections",
+    "conversation_marks",
     "deliveries",
     "endorsements",
     "favourites",
@@ -582,6 +613,7 @@ __all__ = [
     "inbox_items",
     "introductions",
     "keys",
+    "media_attachments",
     "mentions",
     "metadata",
     "mutes",
@@ -591,4 +623,4 @@ __all__ = [
     "statuses",
     "tags",
     "users",
-]  # fmt: skip
+]

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation.vocab import as_list, get_id, get_ids, get_str, has_type, is_public
+from server.services import media
 from server.services.context import Services
 from server.services.html import sanitize_html, strip_html
 from server.services.notify import notify
@@ -150,6 +151,7 @@ async def store_note(
                 "in_reply_to_account_id": parent.account_id if parent else None,
             },
         )
+        await media.store_remote(svc, conn, status_id, obj, author.id)
         await q.link_orphan_replies(conn, status)  # replies that came before their parent
         await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
         tag_ids = (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
@@ -208,6 +210,7 @@ async def on_update(svc: Services, doc: dict[str, Any], actor: str) -> None:
         await q.set_tags(
             conn, status.id, (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
         )
+        await media.store_remote(svc, conn, status.id, obj, author.id)
 
 
 async def on_delete(svc: Services, doc: dict[str, Any], actor: str) -> None:

@@ -12,6 +12,7 @@ from server.config import (
     ConfigError,
     FederationSettings,
     InstanceSettings,
+    MediaSettings,
     NetworkSettings,
     load_config,
 )
@@ -138,7 +139,13 @@ def test_the_sample_config_loads_and_names_every_setting() -> None:
     sample = Path(__file__).resolve().parents[3] / "deploy" / "warmline.toml.sample"
     config = load_config(config_file=str(sample), environ={}, dev=True, domain="localhost:8080")
     text = sample.read_text()
-    for section in (InstanceSettings, FederationSettings, NetworkSettings, ApiSettings):
+    for section in (
+        InstanceSettings,
+        FederationSettings,
+        NetworkSettings,
+        ApiSettings,
+        MediaSettings,
+    ):
         for setting in fields(section):
             assert f"{setting.name} =" in text, f"{setting.name} is missing from the sample"
     assert config.network.introduction_expiry_days == 30
