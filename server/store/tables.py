@@ -543,5 +543,6 @@ __all__ = [
     "account_stats", "accounts", "activities", "api_tokens", "blocks", "connection_requests",
     "connections", "deliveries", "endorsements", "favourites", "follows", "home_feed", "hosts",
     "inbox_items", "introductions", "keys", "mentions", "metadata", "notifications",
-    "oauth_applications", "oauth_codes", "recommendations", "status_tags", "statuses", "tags", "users",
+    "oauth_applications", "oauth_codes", "recommendations", "status_tags", "statuses", "tags",
+    "users",
 ]  # fmt: skip
