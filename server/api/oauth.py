@@ -25,7 +25,7 @@ from server.appkeys import CONFIG, SERVICES
 from server.services import oauth, tokens
 from server.services.errors import ServiceError
 from server.services.oauth import OOB, AuthRequest, ClientError, OAuthError
-from server.web.pages import render
+from server.web.pages import render_html
 
 routes = web.RouteTableDef()
 CSRF_COOKIE = "warmline_csrf"
@@ -42,9 +42,8 @@ _REQUEST_FIELDS = (
 
 
 def _page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-    response = render(request, template, status=status, **context)
-    response.headers.update(PAGE_HEADERS)
-    return response
+    html = render_html(request.config_dict, template, status=status, **context)
+    return web.Response(text=html, status=status, content_type="text/html", headers=PAGE_HEADERS)
 
 
 def _client_error(request: web.Request, exc: ServiceError) -> web.Response:
