@@ -46,10 +46,18 @@ async def test_nodeinfo_hints(client: TestClient) -> None:
 
 async def test_startup_endpoints(client: TestClient) -> None:
     alice = await member(client, "alice")
-    for path in ("/api/v1/lists", "/api/v1/followed_tags", "/api/v1/filters",
-                 "/api/v2/filters", "/api/v1/announcements", "/api/v1/custom_emojis",
-                 "/api/v1/trends", "/api/v1/trends/tags", "/api/v1/trends/statuses",
-                 "/api/v1/trends/links"):  # fmt: skip
+    for path in (
+        "/api/v1/lists",
+        "/api/v1/followed_tags",
+        "/api/v1/filters",
+        "/api/v2/filters",
+        "/api/v1/announcements",
+        "/api/v1/custom_emojis",
+        "/api/v1/trends",
+        "/api/v1/trends/tags",
+        "/api/v1/trends/statuses",
+        "/api/v1/trends/links",
+    ):
         assert await alice.get(path) == []
     assert await alice.get("/api/v1/markers") == {}
     prefs = await alice.get("/api/v1/preferences")

@@ -70,8 +70,13 @@ async def test_registering_an_app(client: TestClient) -> None:
     assert app["redirect_uris"] == [CB, OOB] and app["client_id"] and app["client_secret"]
     default = await _app(client, scopes="")
     assert default["scopes"] == ["read"]
-    for bad in ({"client_name": ""}, {"redirect_uris": ""}, {"redirect_uris": "/relative"},
-                {"scopes": "read everything"}, {"website": "javascript:alert(1)"}):  # fmt: skip
+    for bad in (
+        {"client_name": ""},
+        {"redirect_uris": ""},
+        {"redirect_uris": "/relative"},
+        {"scopes": "read everything"},
+        {"website": "javascript:alert(1)"},
+    ):
         resp = await client.post(
             "/api/v1/apps", data={"client_name": "x", "redirect_uris": CB, **bad}
         )
@@ -83,29 +88,57 @@ async def test_code_flow_with_pkce_and_a_single_use_code(client: TestClient) -> 
     app = await _app(client)
     verifier, challenge = _pkce()
     code = await _code(
-        client, app, scope="read", state="xyz", code_challenge=challenge,
+        client,
+        app,
+        scope="read",
+        state="xyz",
+        code_challenge=challenge,
         code_challenge_method="S256",
-    )  # fmt: skip
-    wrong = await _token(client, app, grant_type="authorization_code", code=code,
-                         redirect_uri=CB, code_verifier="w" * 50)  # fmt: skip
+    )
+    wrong = await _token(
+        client,
+        app,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=CB,
+        code_verifier="w" * 50,
+    )
     assert wrong.status == 400 and (await wrong.json())["error"] == "invalid_grant"
     # The failed try spent the code: codes are single use.
-    again = await _token(client, app, grant_type="authorization_code", code=code,
-                         redirect_uri=CB, code_verifier=verifier)  # fmt: skip
+    again = await _token(
+        client,
+        app,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=CB,
+        code_verifier=verifier,
+    )
     assert (await again.json())["error"] == "invalid_grant"
-    code = await _code(client, app, scope="read", code_challenge=challenge,
-                       code_challenge_method="S256")  # fmt: skip
-    resp = await _token(client, app, grant_type="authorization_code", code=code,
-                        redirect_uri=CB, code_verifier=verifier)  # fmt: skip
+    code = await _code(
+        client, app, scope="read", code_challenge=challenge, code_challenge_method="S256"
+    )
+    resp = await _token(
+        client,
+        app,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=CB,
+        code_verifier=verifier,
+    )
     assert resp.status == 200, await resp.text()
     body = await resp.json()
     assert body["token_type"] == "Bearer" and body["scope"] == "read"
-    me = await client.get("/api/v1/accounts/verify_credentials",
-                          headers={"Authorization": f"Bearer {body['access_token']}"})  # fmt: skip
+    me = await client.get(
+        "/api/v1/accounts/verify_credentials",
+        headers={"Authorization": f"Bearer {body['access_token']}"},
+    )
     assert (await me.json())["username"] == "bob"
     # Granted exactly what was asked: read, not write.
-    post = await client.post("/api/v1/statuses", data={"status": "hi"},
-                             headers={"Authorization": f"Bearer {body['access_token']}"})  # fmt: skip
+    post = await client.post(
+        "/api/v1/statuses",
+        data={"status": "hi"},
+        headers={"Authorization": f"Bearer {body['access_token']}"},
+    )
     assert post.status == 403 and "scope" in (await post.json())["error"]
 
 
@@ -117,8 +150,10 @@ async def test_the_state_comes_back_and_the_page_is_protected(client: TestClient
     page = await client.get("/oauth/authorize", params=_query(app))
     assert page.headers["X-Frame-Options"] == "DENY"
     assert "text/html" in page.headers["Content-Type"]
-    forged = await client.post("/oauth/authorize", data={**_query(app), "username": "bob",
-                               "password": PASSWORD, "csrf_token": "forged"})  # fmt: skip
+    forged = await client.post(
+        "/oauth/authorize",
+        data={**_query(app), "username": "bob", "password": PASSWORD, "csrf_token": "forged"},
+    )
     assert forged.status == 403 and "text/html" in forged.headers["Content-Type"]
 
 
@@ -134,8 +169,10 @@ async def test_wrong_password_and_deny(client: TestClient) -> None:
 
 async def test_bad_client_or_redirect_is_a_page_never_a_redirect(client: TestClient) -> None:
     app = await _app(client)
-    for query in ({"client_id": "nope", "redirect_uri": CB, "response_type": "code"},
-                  _query(app, redirect_uri="https://evil.example/")):  # fmt: skip
+    for query in (
+        {"client_id": "nope", "redirect_uri": CB, "response_type": "code"},
+        _query(app, redirect_uri="https://evil.example/"),
+    ):
         resp = await client.get("/oauth/authorize", params=query, allow_redirects=False)
         assert resp.status == 400 and "text/html" in resp.headers["Content-Type"]
 
@@ -148,8 +185,9 @@ async def test_request_errors_go_back_to_the_client(client: TestClient) -> None:
         ({"code_challenge": "a" * 43, "code_challenge_method": "plain"}, "invalid_request"),
     ]
     for extra, error in cases:
-        resp = await client.get("/oauth/authorize", params=_query(app, state="st", **extra),
-                                allow_redirects=False)  # fmt: skip
+        resp = await client.get(
+            "/oauth/authorize", params=_query(app, state="st", **extra), allow_redirects=False
+        )
         assert resp.status == 302, await resp.text()
         query = parse_qs(urlsplit(resp.headers["Location"]).query)
         assert query["error"] == [error] and query["state"] == ["st"]
@@ -163,8 +201,9 @@ async def test_out_of_band_shows_the_code(client: TestClient) -> None:
     assert resp.status == 200
     code = re.search(r'id="code" readonly size="50" value="([^"]+)"', await resp.text())
     assert code is not None
-    token = await _token(client, app, grant_type="authorization_code", code=code.group(1),
-                         redirect_uri=OOB)  # fmt: skip
+    token = await _token(
+        client, app, grant_type="authorization_code", code=code.group(1), redirect_uri=OOB
+    )
     assert token.status == 200
 
 
@@ -172,8 +211,9 @@ async def test_expired_codes_and_foreign_clients(client: TestClient) -> None:
     await _alice(client)
     app, other = await _app(client), await _app(client)
     code = await _code(client, app)
-    stolen = await _token(client, other, grant_type="authorization_code", code=code,
-                          redirect_uri=CB)  # fmt: skip
+    stolen = await _token(
+        client, other, grant_type="authorization_code", code=code, redirect_uri=CB
+    )
     assert (await stolen.json())["error"] == "invalid_grant"
     code = await _code(client, app)
     async with client.app[DB].transaction() as conn:
@@ -207,8 +247,11 @@ async def test_token_endpoint_errors(client: TestClient) -> None:
 async def test_app_only_tokens(client: TestClient) -> None:
     app = await _app(client)
     basic = base64.b64encode(f"{app['client_id']}:{app['client_secret']}".encode()).decode()
-    resp = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                             headers={"Authorization": f"Basic {basic}"})  # fmt: skip
+    resp = await client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
     assert resp.status == 200, await resp.text()
     bearer = {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
     verified = await client.get("/api/v1/apps/verify_credentials", headers=bearer)
@@ -224,8 +267,13 @@ async def test_app_only_tokens(client: TestClient) -> None:
 async def test_revoking(client: TestClient) -> None:
     await _alice(client)
     app = await _app(client)
-    token = (await (await _token(client, app, grant_type="authorization_code",
-                                 code=await _code(client, app))).json())["access_token"]  # fmt: skip
+    token = (
+        await (
+            await _token(
+                client, app, grant_type="authorization_code", code=await _code(client, app)
+            )
+        ).json()
+    )["access_token"]
     bearer = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/v1/apps/verify_credentials", headers=bearer)).status == 200
     other = await _app(client)
@@ -258,11 +306,14 @@ async def test_metadata(client: TestClient) -> None:
 async def test_profile_and_follow_scopes(client: TestClient) -> None:
     await _alice(client)
     app = await _app(client, scopes="profile follow")
-    for scope, path, status in (("profile", "/api/v1/accounts/verify_credentials", 200),
-                                ("profile", "/api/v1/timelines/home", 403),
-                                ("follow", "/api/v1/follow_requests", 200)):  # fmt: skip
+    for scope, path, status in (
+        ("profile", "/api/v1/accounts/verify_credentials", 200),
+        ("profile", "/api/v1/timelines/home", 403),
+        ("follow", "/api/v1/follow_requests", 200),
+    ):
         code = await _code(client, app, scope=scope)
-        token = (await (await _token(client, app, grant_type="authorization_code",
-                                     code=code)).json())["access_token"]  # fmt: skip
+        token = (
+            await (await _token(client, app, grant_type="authorization_code", code=code)).json()
+        )["access_token"]
         resp = await client.get(path, headers={"Authorization": f"Bearer {token}"})
         assert resp.status == status, (scope, path, await resp.text())
