@@ -15,13 +15,17 @@ from aiohttp import web
 from server import __version__
 from server.ap import actors, collections, discovery, inbox, objects
 from server.api import accounts as api_accounts
+from server.api import apps as api_apps
 from server.api import conventions
 from server.api import endorsements as api_endorsements
+from server.api import instance as api_instance
 from server.api import media as api_media
 from server.api import network as api_network
 from server.api import notifications as api_notifications
+from server.api import oauth as api_oauth
 from server.api import personal as api_personal
 from server.api import profile as api_profile
+from server.api import startup as api_startup
 from server.api import statuses as api_statuses
 from server.api import suggestions as api_suggestions
 from server.api import timelines as api_timelines
@@ -103,6 +107,10 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_endorsements,
         api_suggestions,
         api_media,
+        api_apps,
+        api_oauth,
+        api_instance,
+        api_startup,
     )
     for module in api_modules:
         app.add_routes(module.routes)

@@ -79,6 +79,8 @@ class InstanceSettings:
     name: str = "Warmline"
     description: str = "A federated professional network."
     contact_email: str = ""
+    # The member the instance API names as its contact (none when empty or unknown).
+    contact_username: str = ""
     open_registrations: bool = False
 
 

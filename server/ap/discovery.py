@@ -152,6 +152,10 @@ async def nodeinfo(request: web.Request) -> web.Response:
         "metadata": {
             "nodeName": config.instance.name,
             "nodeDescription": config.instance.description,
+            # Hints client libraries read to pick their Mastodon code path.
+            "upstream": {"name": "mastodon", "version": "4.3.0"},
+            "features": ["mastodon_api"],
+            "apiVersions": {"mastodon": 1, "warmline": 1},
         },
     }
     profile = NODEINFO_SCHEMA.format(version=version) + "#"

@@ -18,7 +18,7 @@ ID = r"{id:\d+}"
 
 @routes.get("/api/v1/accounts/verify_credentials")
 async def verify_credentials(request: web.Request) -> web.Response:
-    me = await auth.required(request, "read:accounts")
+    me = await auth.required(request, "profile", "read:accounts")
     presenter = await Presenter(request.app[SERVICES], me.account).load(account_ids=[me.account.id])
     return ok(presenter.account(me.account, source=True))
 

@@ -7,7 +7,7 @@ from aiohttp import web
 from server.appkeys import SERVICES
 from server.services import tokens
 from server.services.errors import Forbidden, Unauthorized
-from server.services.tokens import Authenticated
+from server.services.tokens import Authenticated, Grant
 
 AUTH = web.RequestKey("auth", Authenticated)
 
@@ -20,21 +20,39 @@ def _bearer(request: web.Request) -> str | None:
     return request.query.get("access_token") or None
 
 
-async def optional(request: web.Request, scope: str) -> Authenticated | None:
-    """The caller if a token was given (a bad token is still an error)."""
+async def optional(request: web.Request, *scopes: str) -> Authenticated | None:
+    """The caller if a token was given (a bad token is still an error).
+
+    An app-only token reads public things like no token at all."""
     token = _bearer(request)
     if token is None:
         return None
-    return await required(request, scope)
+    found = await grant(request, *scopes)
+    return None if found.account is None else _member(request, found)
 
 
-async def required(request: web.Request, scope: str) -> Authenticated:
-    """The authenticated member, holding ``scope`` (401 without a token, 403 without the scope)."""
+async def grant(request: web.Request, *scopes: str) -> Grant:
+    """A member's or an app-only token holding one of ``scopes`` (401 / 403)."""
     token = _bearer(request)
     if token is None:
         raise Unauthorized("The access token is invalid")
-    found = await tokens.authenticate(request.app[SERVICES].db, token)
-    if not tokens.scope_allows(found.scopes, scope):
+    found = await tokens.grant_for(request.app[SERVICES].db, token)
+    if not any(tokens.scope_allows(found.scopes, scope) for scope in scopes):
         raise Forbidden("This action is outside the authorized scopes")
-    request[AUTH] = found
     return found
+
+
+async def required(request: web.Request, *scopes: str) -> Authenticated:
+    """The authenticated member, holding one of ``scopes`` (401 without a token, 403 without
+    the scope or with an app-only token)."""
+    found = await grant(request, *scopes)
+    if found.account is None:
+        raise Forbidden("This method requires an authenticated user")
+    return _member(request, found)
+
+
+def _member(request: web.Request, found: Grant) -> Authenticated:
+    assert found.account is not None
+    me = Authenticated(found.account, found.scopes, found.token_id, found.application_id)
+    request[AUTH] = me
+    return me

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from server.services.errors import Unauthorized, ValidationError
+from server.services.errors import Forbidden, Unauthorized, ValidationError
 from server.services.members import get_member
 from server.store import Database
 from server.store import accounts as account_queries
@@ -78,6 +78,46 @@ class Authenticated:
     account: AccountRow
     scopes: tuple[str, ...]
     token_id: int
+    application_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a bearer token stands for: a member, or (app-only) just an application."""
+
+    account: AccountRow | None
+    scopes: tuple[str, ...]
+    token_id: int
+    application_id: int | None
+
+
+def scopes_cover(granted: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
+    """Every wanted scope is allowed by the granted ones."""
+    return all(scope_allows(granted, scope) for scope in wanted)
+
+
+async def issue_token(
+    db: Database,
+    *,
+    account_id: int | None,
+    scopes: tuple[str, ...],
+    label: str,
+    application_id: int | None = None,
+) -> str:
+    """Store a new token (hashed) and return it; ``account_id`` None makes an app-only token."""
+    token = secrets.token_urlsafe(32)
+    async with db.transaction() as conn:
+        await q.insert_token(
+            conn,
+            token_id=db.new_id(),
+            account_id=account_id,
+            token_hash=hash_token(token),
+            scopes=" ".join(scopes),
+            label=label,
+            now=datetime.now(UTC),
+            application_id=application_id,
+        )
+    return token
 
 
 async def create_token(
@@ -86,29 +126,30 @@ async def create_token(
     """Issue a new token for a member and return it (shown once, never stored)."""
     parsed = parse_scopes(scopes)
     member = await get_member(db, username)
-    token = secrets.token_urlsafe(32)
-    async with db.transaction() as conn:
-        await q.insert_token(
-            conn,
-            token_id=db.new_id(),
-            account_id=member.id,
-            token_hash=hash_token(token),
-            scopes=" ".join(parsed),
-            label=label,
-            now=datetime.now(UTC),
-        )
-    return token
+    return await issue_token(db, account_id=member.id, scopes=parsed, label=label)
 
 
-async def authenticate(db: Database, token: str) -> Authenticated:
-    """The member and scopes behind a bearer token, or Unauthorized."""
+async def grant_for(db: Database, token: str) -> Grant:
+    """The member (or app) and scopes behind a bearer token, or Unauthorized."""
     async with db.read() as conn:
         row = await q.find_active_token(conn, hash_token(token))
-        account = await account_queries.get_account(conn, row.account_id) if row else None
-    if row is None or account is None or account.suspended_at is not None:
+        account = None
+        if row is not None and row.account_id is not None:
+            account = await account_queries.get_account(conn, row.account_id)
+    if row is None or (row.account_id is not None and account is None):
+        raise Unauthorized("The access token is invalid")
+    if account is not None and account.suspended_at is not None:
         raise Unauthorized("The access token is invalid")
     now = datetime.now(UTC)
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
         async with db.transaction() as conn:
             await q.touch_token(conn, row.id, now)
-    return Authenticated(account, tuple(row.scopes.split()), row.id)
+    return Grant(account, tuple(row.scopes.split()), row.id, row.application_id)
+
+
+async def authenticate(db: Database, token: str) -> Authenticated:
+    """The member and scopes behind a bearer token; an app-only token is Forbidden here."""
+    grant = await grant_for(db, token)
+    if grant.account is None:
+        raise Forbidden("This method requires an authenticated user")
+    return Authenticated(grant.account, grant.scopes, grant.token_id, grant.application_id)

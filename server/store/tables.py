@@ -161,11 +161,12 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", ID, primary_key=True, autoincrement=False),
+    # NULL for an app-only token (OAuth client_credentials).
     Column(
         "account_id",
         BigInteger,
         ForeignKey("accounts.id", ondelete="CASCADE"),
-        nullable=False,
+        nullable=True,
         index=True,
     ),
     Column("token_hash", String(64), nullable=False, unique=True),
@@ -174,6 +175,14 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_used_at", UTCDateTime, nullable=True),
     Column("revoked_at", UTCDateTime, nullable=True),
+    # The OAuth application that obtained the token (NULL: made with the CLI).
+    Column(
+        "application_id",
+        BigInteger,
+        ForeignKey("oauth_applications.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
 )
 
 
@@ -592,6 +601,38 @@ media_attachments = Table(
     Index("ix_media_attachments_account_id", "account_id"),
 )
 
+# OAuth client applications (POST /api/v1/apps). Only the secret's SHA-256 is kept.
+oauth_applications = Table(
+    "oauth_applications",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("website", Text, nullable=True),
+    Column("redirect_uris", Text, nullable=False),  # newline-separated
+    Column("scopes", Text, nullable=False),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("client_secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Authorization codes: single use, short-lived, stored hashed, PKCE challenge kept.
+oauth_codes = Table(
+    "oauth_codes",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    _fk("application_id", "oauth_applications.id"),
+    _fk("account_id", "accounts.id"),
+    Column("redirect_uri", Text, nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("code_challenge", String(128), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Index("ix_oauth_codes_application_id", "application_id"),
+    Index("ix_oauth_codes_account_id", "account_id"),
+)
+
 __all__ = [
     "account_pins",
     "account_stats",
@@ -618,6 +659,8 @@ __all__ = [
     "metadata",
     "mutes",
     "notifications",
+    "oauth_applications",
+    "oauth_codes",
     "recommendations",
     "status_tags",
     "statuses",

@@ -14,22 +14,24 @@ from server.store.tables import api_tokens
 @dataclass(frozen=True, slots=True)
 class TokenRow:
     id: int
-    account_id: int
+    account_id: int | None
     scopes: str
     label: str
     created_at: datetime
     last_used_at: datetime | None
+    application_id: int | None = None
 
 
 async def insert_token(
     conn: AsyncConnection,
     *,
     token_id: int,
-    account_id: int,
+    account_id: int | None,
     token_hash: str,
     scopes: str,
     label: str,
     now: datetime,
+    application_id: int | None = None,
 ) -> None:
     await conn.execute(
         insert(api_tokens).values(
@@ -39,6 +41,7 @@ async def insert_token(
             scopes=scopes,
             label=label,
             created_at=now,
+            application_id=application_id,
         )
     )
 
@@ -57,6 +60,7 @@ async def find_active_token(conn: AsyncConnection, token_hash: str) -> TokenRow 
         row["label"],
         row["created_at"],
         row["last_used_at"],
+        row["application_id"],
     )
 
 
@@ -68,3 +72,18 @@ async def touch_token(conn: AsyncConnection, token_id: int, now: datetime) -> No
 
 async def revoke_token(conn: AsyncConnection, token_id: int, now: datetime) -> None:
     await conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=now))
+
+
+async def revoke_by_hash(
+    conn: AsyncConnection, token_hash: str, application_id: int, now: datetime
+) -> None:
+    """Revoke a token if it belongs to the application (anything else: no change)."""
+    await conn.execute(
+        update(api_tokens)
+        .where(
+            api_tokens.c.token_hash == token_hash,
+            api_tokens.c.application_id == application_id,
+            api_tokens.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )

@@ -1,0 +1,126 @@
+"""Real client libraries against a real ``warmline serve`` process.
+
+README: these tests drive Warmline with client libraries as apps use them
+(Mastodon.py from PyPI, in the ``test`` extra); a failure here means an app
+in the wild would break. Mastodon.py has no PKCE support, so its code flow
+runs without it and PKCE is checked alongside with plain HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+import warnings
+from typing import Any
+
+import pytest
+import requests
+from mastodon import Mastodon, MastodonAPIError
+
+from server import __version__
+
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+PASSWORD = "a long enough password"
+SCOPES = ["read", "write", "follow"]
+
+
+def _sign_in(session: requests.Session, authorize_url: str) -> str:
+    """Do what a person does on the page: sign in, approve, copy the code."""
+    page = session.get(authorize_url, timeout=10)
+    assert page.status_code == 200, page.text
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    assert fields["csrf_token"]
+    form = {**fields, "username": "alice", "password": PASSWORD, "decision": "approve"}
+    answer = session.post(authorize_url.split("?")[0], data=form, timeout=10)
+    assert answer.status_code == 200, answer.text
+    found = re.search(r'id="code" readonly size="50" value="([^"]+)"', answer.text)
+    assert found, answer.text
+    return found.group(1)
+
+
+@pytest.fixture
+def instance(server_process: Any) -> Any:
+    proc = server_process()
+    made = proc.cli("member", "create", "alice", "--password-stdin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    return proc
+
+
+def test_mastodon_py_from_app_registration_to_revocation(instance: Any) -> None:
+    base = instance.base_url
+    client_id, client_secret = Mastodon.create_app(
+        "Warmline test", scopes=SCOPES, redirect_uris=OOB, api_base_url=base
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. "no API version found" would fail the test
+        api = Mastodon(
+            client_id=client_id,
+            client_secret=client_secret,
+            api_base_url=base,
+            version_check_mode="created",
+        )
+    assert api.verify_minimum_version("4.3.0", cached=True)
+    assert api.mastodon_api_version == 1
+    url = api.auth_request_url(
+        scopes=SCOPES, redirect_uris=OOB, state=secrets.token_hex(8), allow_http=True
+    )
+    code = _sign_in(requests.Session(), url)
+    token = api.log_in(code=code, redirect_uri=OOB, scopes=SCOPES, allow_http=True)
+
+    me = api.account_verify_credentials()
+    assert me.username == "alice"
+    posted = api.status_post("Hello from Mastodon.py")
+    assert "Hello from Mastodon.py" in posted.content
+    assert [s.id for s in api.timeline_home()] == [posted.id]
+    assert api.instance().version == f"4.3.0 (compatible; Warmline {__version__})"
+    v2 = api.instance_v2()
+    assert v2.api_versions["warmline"] == 1
+    assert api.app_verify_credentials().name == "Warmline test"
+
+    api.revoke_access_token(allow_http=True)
+    stale = Mastodon(access_token=token, api_base_url=base)
+    with pytest.raises(MastodonAPIError):
+        stale.account_verify_credentials()
+
+
+def test_pkce_code_flow_over_plain_http(instance: Any) -> None:
+    base = instance.base_url
+    app = requests.post(
+        f"{base}/api/v1/apps",
+        json={"client_name": "pkce", "redirect_uris": OOB, "scopes": "read"},
+        timeout=10,
+    ).json()
+    verifier = secrets.token_urlsafe(48)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+    query = requests.compat.urlencode(
+        {
+            "client_id": app["client_id"],
+            "redirect_uri": OOB,
+            "response_type": "code",
+            "scope": "read",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    code = _sign_in(requests.Session(), f"{base}/oauth/authorize?{query}")
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": OOB,
+        "client_id": app["client_id"],
+        "client_secret": app["client_secret"],
+    }
+    missing = requests.post(f"{base}/oauth/token", data=form, timeout=10)
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_grant"
+    code = _sign_in(requests.Session(), f"{base}/oauth/authorize?{query}")
+    ok = requests.post(
+        f"{base}/oauth/token", data={**form, "code": code, "code_verifier": verifier}, timeout=10
+    )
+    assert ok.status_code == 200, ok.text
+    token = ok.json()["access_token"]
+    me = Mastodon(access_token=token, api_base_url=base).account_verify_credentials()
+    assert me.username == "alice"
