@@ -122,7 +122,21 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     app.add_routes(pages.routes)
     app.router.add_static("/static", pages.STATIC_DIR, append_version=False)
     app.router.add_get("/healthz", _health)
+    _trailing_slash_aliases(app)
     return app
+
+
+def _trailing_slash_aliases(app: web.Application) -> None:
+    """Mastodon ignores a trailing slash on API paths, and some clients send one
+    (Mastodon.py asks for ``/api/v1/conversations/``): answer both spellings."""
+    taken = {(r.method, r.resource.canonical) for r in app.router.routes() if r.resource}
+    for route in list(app.router.routes()):
+        resource = route.resource
+        if not isinstance(resource, web.PlainResource) or route.method == "HEAD":
+            continue
+        path = resource.canonical
+        if path.startswith("/api/") and (route.method, path + "/") not in taken:
+            app.router.add_route(route.method, path + "/", route.handler)
 
 
 async def _health(request: web.Request) -> web.Response:

@@ -124,3 +124,78 @@ def test_pkce_code_flow_over_plain_http(instance: Any) -> None:
     token = ok.json()["access_token"]
     me = Mastodon(access_token=token, api_base_url=base).account_verify_credentials()
     assert me.username == "alice"
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_mastodon_py_everyday_endpoints(instance: Any) -> None:
+    """What an app does all day, through Mastodon.py, with two members."""
+    base = instance.base_url
+    assert instance.cli("member", "create", "bob").returncode == 0
+    tokens = {
+        name: instance.cli("token", "create", name, "--scopes", "read write follow").stdout.strip()
+        for name in ("alice", "bob")
+    }
+    alice = Mastodon(access_token=tokens["alice"], api_base_url=base)
+    bob = Mastodon(access_token=tokens["bob"], api_base_url=base)
+    bob_account = alice.account_lookup("bob")
+    alice_account = bob.account_lookup("alice")
+
+    # Follow, post with a picture and a hashtag, react.
+    assert alice.account_follow(bob_account).following is True
+    media = bob.media_post(_png(), mime_type="image/png", description="a test card")
+    assert media.type == "image" and media.description == "a test card"
+    posted = bob.status_post("Hiring in Lyon #python @alice", media_ids=[media])
+    assert posted.media_attachments[0].id == media.id
+    assert alice.status_favourite(posted).favourited is True
+    assert alice.status_bookmark(posted).bookmarked is True
+    assert [s.id for s in alice.bookmarks()] == [posted.id]
+    assert [s.id for s in alice.timeline_hashtag("python")] == [posted.id]
+    assert [t.name for t in alice.search_v2("#pyth", result_type="hashtags").hashtags] == ["python"]
+    assert alice.status_context(posted).ancestors == []
+
+    # Notifications: list, filter, dismiss, clear.
+    kinds = sorted(n.type for n in bob.notifications())
+    assert kinds == ["favourite", "follow"]
+    mentions = alice.notifications(types=["mention"])
+    assert [n.status.id for n in mentions] == [posted.id]
+    bob.notifications_dismiss(bob.notifications(types=["follow"])[0])
+    assert [n.type for n in bob.notifications()] == ["favourite"]
+    bob.notifications_clear()
+    assert bob.notifications() == []
+
+    # Direct messages become a conversation.
+    bob.status_post("@alice coffee?", visibility="direct")
+    (conversation,) = alice.conversations()
+    assert conversation.unread is True and conversation.accounts[0].id == bob_account.id
+    assert alice.conversations_read(conversation).unread is False
+
+    # Mutes, blocks, featured accounts, familiar followers, relationships.
+    assert alice.account_mute(bob_account).muting is True
+    assert [a.id for a in alice.mutes()] == [bob_account.id]
+    assert alice.account_unmute(bob_account).muting is False
+    assert alice.account_pin(bob_account).endorsed is True
+    assert [a.id for a in alice.endorsements()] == [bob_account.id]
+    assert bob.account_block(alice_account).blocking is True
+    assert [a.id for a in bob.blocks()] == [alice_account.id]
+    bob.account_unblock(alice_account)
+    (familiar,) = bob.account_familiar_followers(bob_account)
+    assert familiar.accounts == []
+
+    # Profile and the start-up calls apps make.
+    me = alice.account_update_credentials(
+        note="Builds teams", fields=[("Site", "https://a.example")]
+    )
+    assert "Builds teams" in me.note and me.fields[0].name == "Site"
+    assert alice.preferences()["posting:default:visibility"] == "public"
+    assert alice.lists() == [] and alice.custom_emojis() == [] and alice.announcements() == []
+    assert alice.filters_v2() == [] and alice.trending_tags() == []
+    assert bob.status_delete(posted).id == posted.id
