@@ -47,7 +47,9 @@ class Api:
         ]
 
     async def notification_types(self) -> list[str]:
-        return sorted(n["type"] for n in await self.get("/api/v1/notifications"))
+        """Every notification's type, Warmline's own included."""
+        found = await self.get("/api/v1/notifications", params={"warmline": "true"})
+        return sorted(n["type"] for n in found)
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], what: str) -> Any:
