@@ -19,6 +19,7 @@ from server.api import conventions
 from server.api import endorsements as api_endorsements
 from server.api import network as api_network
 from server.api import notifications as api_notifications
+from server.api import openapi as api_openapi
 from server.api import personal as api_personal
 from server.api import profile as api_profile
 from server.api import statuses as api_statuses
@@ -101,6 +102,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_personal,
         api_endorsements,
         api_suggestions,
+        api_openapi,
     )
     for module in api_modules:
         app.add_routes(module.routes)
