@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDict, MultiDictProxy
 
 from server.services.errors import NotFound, ValidationError
@@ -34,6 +35,14 @@ def _flatten(data: dict[str, Any]) -> MultiDict[Any]:
     return out
 
 
+async def form(request: web.Request) -> MultiDictProxy[Any]:
+    """A form body (url-encoded or multipart); one that cannot be read is a 422."""
+    try:
+        return await request.post()
+    except (ValueError, HttpProcessingError) as exc:  # bad encoding, boundary, part headers
+        raise ValidationError(f"the form body could not be read: {exc}") from None
+
+
 async def body(request: web.Request) -> MultiDictProxy[Any] | MultiDict[Any]:
     """The request's parameters: the body merged over the query string."""
     merged: MultiDict[Any] = MultiDict(request.query)
@@ -47,7 +56,7 @@ async def body(request: web.Request) -> MultiDictProxy[Any] | MultiDict[Any]:
                 raise ValidationError("the JSON body must be an object")
             merged.extend(_flatten(data))
         elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            merged.extend(await request.post())
+            merged.extend(await form(request))
     return merged
 
 

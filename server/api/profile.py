@@ -76,7 +76,7 @@ async def read_body(request: web.Request) -> dict[str, Any]:
             raise ValidationError("the JSON body must be an object")
         return data
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return nest((await request.post()).items())
+        return nest((await params.form(request)).items())
     return nest(request.query.items())
 
 
