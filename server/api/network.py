@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from server import ids
 from server.api import auth, params
 from server.api.entities import Presenter, date, relationship
 from server.api.responses import ok, paged
@@ -22,10 +23,10 @@ ID = r"{id:\d+}"
 
 
 def _account_id(data: Any, name: str) -> int:
-    value = str(data.get(name, "")).strip()
-    if not value.isdigit() or len(value) > 19:
+    found = ids.parse(str(data.get(name, "")).strip())
+    if found is None:
         raise ValidationError(f"{name} is required (an account id)", field=name)
-    return int(value)
+    return found
 
 
 async def _account_from(request: web.Request, data: Any, name: str) -> AccountRow:

@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDict, MultiDictProxy
 
+from server import ids
 from server.services.errors import NotFound, ValidationError
 from server.store.statuses import Page
 
@@ -79,9 +80,12 @@ def integer(
     if value in (None, ""):
         return default
     try:
-        return int(str(value))
+        number = int(str(value))
     except ValueError:
         raise ValidationError(f"{name} must be a number", field=name) from None
+    if not -ids.MAX_ID - 1 <= number <= ids.MAX_ID:  # what a 64-bit column holds
+        raise ValidationError(f"{name} is out of range", field=name)
+    return number
 
 
 def strings(params: MultiDict[Any] | MultiDictProxy[Any], name: str) -> list[str]:
@@ -104,7 +108,12 @@ def page(
 
 
 def path_id(request: web.Request, name: str = "id") -> int:
-    value = request.match_info[name]
-    if not value.isdigit() or len(value) > 19:
+    found = ids.parse(request.match_info[name])
+    if found is None:
         raise NotFound("Record not found")
-    return int(value)
+    return found
+
+
+def id_list(params: MultiDict[Any] | MultiDictProxy[Any], name: str) -> list[int]:
+    """An array of ids (``name[]``); what is not an id is left out."""
+    return [i for i in map(ids.parse, strings(params, name)) if i is not None]

@@ -61,3 +61,22 @@ async def test_form_bodies_that_cannot_be_read_are_422(client: TestClient) -> No
             )
             assert resp.status == 422, (path, content_type, data, await resp.text())
             assert "could not be read" in (await resp.json())["error"]
+
+
+async def test_ids_beyond_64_bits_are_refused_not_a_500(client: TestClient) -> None:
+    """Found by the property-based run: ids that are digits but do not fit the database's
+    64-bit columns used to reach the SQL and fail there."""
+    from apiclient import member
+
+    alice = await member(client, "alice")
+    huge = "9" * 19  # 19 digits, more than 2**63 - 1
+    await alice.get(f"/api/v1/accounts/{huge}", status=404)
+    await alice.get(f"/api/v1/statuses/{huge}", status=404)
+    assert await alice.get(f"/api/v1/accounts/relationships?id[]={huge}") == []
+    assert await alice.get(f"/api/v1/accounts/familiar_followers?id[]={huge}") == []
+    refused = await alice.get(f"/api/v1/timelines/home?max_id={'9' * 30}", status=422)
+    assert refused["field"] == "max_id"
+    await alice.get("/api/v1/timelines/home?max_id=-99999999999999999999", status=422)
+    for path in ("/api/v1/warmline/connections", "/api/v1/warmline/endorsements"):
+        await alice.post(path, json={"account_id": huge}, status=422)
+    await alice.get(f"/users/alice/outbox?page=true&max_id={huge}", status=400)
