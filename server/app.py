@@ -27,7 +27,7 @@ from server.api import suggestions as api_suggestions
 from server.api import timelines as api_timelines
 from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
 from server.config import Config
-from server.middleware import error_middleware, request_id_middleware
+from server.middleware import error_middleware, refuse_nul_middleware, request_id_middleware
 from server.services.errors import Conflict
 from server.services.members import create_member
 from server.services.runtime import open_services
@@ -82,7 +82,12 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     ``workers=False`` leaves the queues alone (tests drive them by hand).
     """
     app = web.Application(
-        middlewares=[conventions.make_middleware(), request_id_middleware, error_middleware],
+        middlewares=[
+            conventions.make_middleware(),
+            request_id_middleware,
+            error_middleware,
+            refuse_nul_middleware,
+        ],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config

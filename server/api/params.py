@@ -36,12 +36,31 @@ def _flatten(data: dict[str, Any]) -> MultiDict[Any]:
     return out
 
 
+def refuse_nul(value: Any, name: str = "") -> None:
+    """Refuse a NUL character anywhere in a parameter's value (PostgreSQL cannot store
+    one in text, and no text of ours has a use for it)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationError("NUL characters are not allowed", field=name or None)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key, name)
+            refuse_nul(item, f"{name}.{key}" if name else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            refuse_nul(item, name)
+
+
 async def form(request: web.Request) -> MultiDictProxy[Any]:
     """A form body (url-encoded or multipart); one that cannot be read is a 422."""
     try:
-        return await request.post()
+        found = await request.post()
     except (ValueError, HttpProcessingError) as exc:  # bad encoding, boundary, part headers
         raise ValidationError(f"the form body could not be read: {exc}") from None
+    for key, value in found.items():
+        refuse_nul(key)
+        refuse_nul(value, key)
+    return found
 
 
 async def body(request: web.Request) -> MultiDictProxy[Any] | MultiDict[Any]:
@@ -55,6 +74,7 @@ async def body(request: web.Request) -> MultiDictProxy[Any] | MultiDict[Any]:
                 raise ValidationError(f"the body is not valid JSON: {exc}") from None
             if not isinstance(data, dict):
                 raise ValidationError("the JSON body must be an object")
+            refuse_nul(data)
             merged.extend(_flatten(data))
         elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             merged.extend(await form(request))

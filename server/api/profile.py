@@ -74,6 +74,7 @@ async def read_body(request: web.Request) -> dict[str, Any]:
             raise ValidationError(f"the body is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise ValidationError("the JSON body must be an object")
+        params.refuse_nul(data)
         return data
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return nest((await params.form(request)).items())

@@ -80,3 +80,27 @@ async def test_ids_beyond_64_bits_are_refused_not_a_500(client: TestClient) -> N
     for path in ("/api/v1/warmline/connections", "/api/v1/warmline/endorsements"):
         await alice.post(path, json={"account_id": huge}, status=422)
     await alice.get(f"/users/alice/outbox?page=true&max_id={huge}", status=400)
+
+
+async def test_nul_characters_are_refused_at_the_door(client: TestClient) -> None:
+    """Found by the property-based run on PostgreSQL, which cannot store a NUL in text:
+    they reached the SQL from the query, the path and bodies, and failed there."""
+    from apiclient import member
+
+    alice = await member(client, "alice")
+    refused = await alice.get("/api/v1/notifications?types[]=men%00tion", status=400)
+    assert "NUL" in refused["error"]
+    await alice.get("/api/v1/timelines/tag/a%00b", status=400)
+    await alice.get("/api/v1/accounts/lookup?acct=al%00ice", status=400)
+    resp = await client.get("/@al%00ice", headers={"Accept": "text/html"})
+    assert resp.status == 400
+    posted = await alice.post("/api/v1/statuses", json={"status": "a\x00b"}, status=422)
+    assert "NUL" in posted["error"]
+    await alice.post("/api/v1/statuses", data={"status": "a\x00b"}, status=422)
+    profile = await client.patch(
+        "/api/v1/accounts/update_credentials",
+        headers={"Authorization": f"Bearer {alice.token}"},
+        json={"warmline": {"skills": ["Py\x00thon"]}},
+    )
+    assert profile.status == 422
+    assert (await profile.json())["field"] == "warmline.skills"
