@@ -52,7 +52,7 @@ async def search_accounts(request: web.Request) -> web.Response:
         request.app[SERVICES],
         query.get("q", ""),
         resolve=params.boolean(query, "resolve"),
-        limit=min(params.integer(query, "limit", 40) or 40, 80),
+        limit=params.limit(query, default=40, maximum=80),
     )
     presenter = await Presenter(request.app[SERVICES], me.account).load(
         account_ids=[a.id for a in found]

@@ -71,7 +71,7 @@ async def list_connections(request: web.Request) -> web.Response:
     owner = me.account
     if "account_id" in request.query:
         owner = await _account_from(request, request.query, "account_id")
-    limit = min(max(params.integer(request.query, "limit", 40) or 40, 1), 80)
+    limit = params.limit(request.query, default=40, maximum=80)
     offset = max(params.integer(request.query, "offset", 0) or 0, 0)
     found = await connections.visible_connections(
         svc, me.account, owner, limit=limit, offset=offset

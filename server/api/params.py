@@ -115,12 +115,16 @@ def strings(params: MultiDict[Any] | MultiDictProxy[Any], name: str) -> list[str
     ]
 
 
+def limit(params: MultiDict[Any] | MultiDictProxy[Any], *, default: int, maximum: int) -> int:
+    """``limit``, kept between 1 and ``maximum`` (Mastodon clamps rather than refuses)."""
+    return min(max(integer(params, "limit", default) or default, 1), maximum)
+
+
 def page(
     params: MultiDict[Any] | MultiDictProxy[Any], *, default: int = 20, maximum: int = 40
 ) -> Page:
-    limit = integer(params, "limit", default) or default
     return Page(
-        limit=min(max(limit, 1), maximum),
+        limit=limit(params, default=default, maximum=maximum),
         max_id=integer(params, "max_id"),
         since_id=integer(params, "since_id"),
         min_id=integer(params, "min_id"),

@@ -104,3 +104,17 @@ async def test_nul_characters_are_refused_at_the_door(client: TestClient) -> Non
     )
     assert profile.status == 422
     assert (await profile.json())["field"] == "warmline.skills"
+
+
+async def test_a_negative_search_limit_is_clamped_not_a_500(client: TestClient) -> None:
+    """Found by the property-based run: a negative ``limit`` reached SQL as it was
+    (PostgreSQL refuses a negative LIMIT; SQLite reads it as "no limit")."""
+    from apiclient import member
+
+    alice = await member(client, "alice")
+    for name in ("alma", "alvin"):
+        await member(client, name)
+    found = await alice.get("/api/v2/search?q=al&type=accounts&limit=-1")
+    assert len(found["accounts"]) == 1
+    assert len(await alice.get("/api/v1/accounts/search?q=al&limit=-5")) == 1
+    assert len(await alice.get("/api/v1/warmline/connections?limit=-5")) == 0
