@@ -23,6 +23,7 @@ from server.api import media as api_media
 from server.api import network as api_network
 from server.api import notifications as api_notifications
 from server.api import oauth as api_oauth
+from server.api import openapi as api_openapi
 from server.api import personal as api_personal
 from server.api import profile as api_profile
 from server.api import startup as api_startup
@@ -31,7 +32,7 @@ from server.api import suggestions as api_suggestions
 from server.api import timelines as api_timelines
 from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
 from server.config import Config
-from server.middleware import error_middleware, request_id_middleware
+from server.middleware import error_middleware, refuse_nul_middleware, request_id_middleware
 from server.services.errors import Conflict
 from server.services.members import create_member
 from server.services.runtime import open_services
@@ -86,7 +87,12 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     ``workers=False`` leaves the queues alone (tests drive them by hand).
     """
     app = web.Application(
-        middlewares=[conventions.make_middleware(), request_id_middleware, error_middleware],
+        middlewares=[
+            conventions.make_middleware(),
+            request_id_middleware,
+            error_middleware,
+            refuse_nul_middleware,
+        ],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config
@@ -111,6 +117,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_oauth,
         api_instance,
         api_startup,
+        api_openapi,
     )
     for module in api_modules:
         app.add_routes(module.routes)

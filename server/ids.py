@@ -8,6 +8,7 @@ to collide, and ids made by one generator never do.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
@@ -27,6 +28,19 @@ class IdGenerator:
         # Never go backwards (clock steps, many ids per millisecond).
         self._last = max(candidate, self._last + 1)
         return self._last
+
+
+MAX_ID = (1 << 63) - 1  # ids are stored as signed 64-bit integers
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def parse(text: str) -> int | None:
+    """An id written in decimal, or None when ``text`` is not one (ASCII digits only:
+    ``"²".isdigit()`` is true; and no more than a signed 64-bit column holds)."""
+    if not _DIGITS.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 def id_from_time(ms: int) -> int:

@@ -80,6 +80,17 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
 
 
 @web.middleware
+async def refuse_nul_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A NUL character in the path or the query is refused (PostgreSQL cannot store one,
+    and no name, id or text of ours has one). Bodies are checked where they are read."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.query.items()
+    ):
+        raise web.HTTPBadRequest(text="NUL characters are not allowed in a URL")
+    return await handler(request)
+
+
+@web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server import ids
+
 INSTANCE_ACTOR_USERNAME = "instance.actor"
 
 
@@ -109,8 +111,8 @@ class Urls:
                     if len(parts) == 3 and parts[1] == "statuses"
                     else (parts[1] if len(parts) == 2 and prefix.endswith("@") else None)
                 )
-                if tail and tail.isdigit():
-                    return int(tail)
+                if tail:
+                    return ids.parse(tail)
         return None
 
     def key_ids(self, username: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from federation.builders import ordered_collection
 from federation.jsonld import WARMLINE_OUTPUT_CONTEXT
+from server import ids
 from server.ap.render import as2_response
 from server.ap.signatures import authorize_fetch
 from server.appkeys import DB, SERVICES
@@ -45,9 +46,10 @@ def _max_id(request: web.Request) -> int | None:
     value = request.query.get("max_id")
     if value is None:
         return None
-    if not value.isdigit():
+    found = ids.parse(value)
+    if found is None:
         raise web.HTTPBadRequest(text="max_id must be a number")
-    return int(value)
+    return found
 
 
 async def _items(

@@ -39,8 +39,8 @@ async def lookup(request: web.Request) -> web.Response:
 @routes.get("/api/v1/accounts/relationships")
 async def relationships(request: web.Request) -> web.Response:
     me = await auth.required(request, "read:follows")
-    ids = [int(i) for i in params.strings(request.query, "id") if i.isdigit()]
-    found = await graph.relationships(request.app[SERVICES], me.account, ids)
+    wanted = params.id_list(request.query, "id")
+    found = await graph.relationships(request.app[SERVICES], me.account, wanted)
     return ok([relationship(r) for r in found])
 
 
@@ -52,7 +52,7 @@ async def search_accounts(request: web.Request) -> web.Response:
         request.app[SERVICES],
         query.get("q", ""),
         resolve=params.boolean(query, "resolve"),
-        limit=min(params.integer(query, "limit", 40) or 40, 80),
+        limit=params.limit(query, default=40, maximum=80),
     )
     presenter = await Presenter(request.app[SERVICES], me.account).load(
         account_ids=[a.id for a in found]

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from server import ids
 from server.api import auth, params
 from server.api.entities import Presenter, date
 from server.api.responses import ok, paged
@@ -26,9 +27,10 @@ async def _target(svc: Services, body: Any) -> AccountRow:
     value = str(body.get("account_id", "")).strip()
     if not value:
         raise ValidationError("account_id is required", field="account_id")
-    if not value.isdigit() or len(value) > 19:
+    found = ids.parse(value)
+    if found is None:
         raise ValidationError("account_id must be an account id", field="account_id")
-    return await graph.get_account(svc, int(value))
+    return await graph.get_account(svc, found)
 
 
 def _endorsement(presenter: Presenter, row: EndorsementRow) -> dict[str, Any]:
@@ -57,8 +59,8 @@ def _recommendation(presenter: Presenter, row: RecommendationRow) -> dict[str, A
 
 
 async def _presenter(svc: Services, viewer: AccountRow | None, rows: list[Any]) -> Presenter:
-    ids = {*(r.account_id for r in rows), *(r.target_account_id for r in rows)}
-    return await Presenter(svc, viewer).load(account_ids=list(ids))
+    people = {*(r.account_id for r in rows), *(r.target_account_id for r in rows)}
+    return await Presenter(svc, viewer).load(account_ids=list(people))
 
 
 # --- endorsements ---------------------------------------------------------------------

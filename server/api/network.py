@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from server import ids
 from server.api import auth, params
 from server.api.entities import Presenter, date, relationship
 from server.api.responses import ok, paged
@@ -22,10 +23,10 @@ ID = r"{id:\d+}"
 
 
 def _account_id(data: Any, name: str) -> int:
-    value = str(data.get(name, "")).strip()
-    if not value.isdigit() or len(value) > 19:
+    found = ids.parse(str(data.get(name, "")).strip())
+    if found is None:
         raise ValidationError(f"{name} is required (an account id)", field=name)
-    return int(value)
+    return found
 
 
 async def _account_from(request: web.Request, data: Any, name: str) -> AccountRow:
@@ -70,7 +71,7 @@ async def list_connections(request: web.Request) -> web.Response:
     owner = me.account
     if "account_id" in request.query:
         owner = await _account_from(request, request.query, "account_id")
-    limit = min(max(params.integer(request.query, "limit", 40) or 40, 1), 80)
+    limit = params.limit(request.query, default=40, maximum=80)
     offset = max(params.integer(request.query, "offset", 0) or 0, 0)
     found = await connections.visible_connections(
         svc, me.account, owner, limit=limit, offset=offset

@@ -10,8 +10,10 @@ import json
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDict, MultiDictProxy
 
+from server import ids
 from server.services.errors import NotFound, ValidationError
 from server.store.statuses import Page
 
@@ -34,6 +36,33 @@ def _flatten(data: dict[str, Any]) -> MultiDict[Any]:
     return out
 
 
+def refuse_nul(value: Any, name: str = "") -> None:
+    """Refuse a NUL character anywhere in a parameter's value (PostgreSQL cannot store
+    one in text, and no text of ours has a use for it)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationError("NUL characters are not allowed", field=name or None)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key, name)
+            refuse_nul(item, f"{name}.{key}" if name else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            refuse_nul(item, name)
+
+
+async def form(request: web.Request) -> MultiDictProxy[Any]:
+    """A form body (url-encoded or multipart); one that cannot be read is a 422."""
+    try:
+        found = await request.post()
+    except (ValueError, HttpProcessingError) as exc:  # bad encoding, boundary, part headers
+        raise ValidationError(f"the form body could not be read: {exc}") from None
+    for key, value in found.items():
+        refuse_nul(key)
+        refuse_nul(value, key)
+    return found
+
+
 async def body(request: web.Request) -> MultiDictProxy[Any] | MultiDict[Any]:
     """The request's parameters: the body merged over the query string."""
     merged: MultiDict[Any] = MultiDict(request.query)
@@ -45,9 +74,10 @@ async def body(request: web.Request) -> MultiDictProxy[Any] | MultiDict[Any]:
                 raise ValidationError(f"the body is not valid JSON: {exc}") from None
             if not isinstance(data, dict):
                 raise ValidationError("the JSON body must be an object")
+            refuse_nul(data)
             merged.extend(_flatten(data))
         elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            merged.extend(await request.post())
+            merged.extend(await form(request))
     return merged
 
 
@@ -70,9 +100,12 @@ def integer(
     if value in (None, ""):
         return default
     try:
-        return int(str(value))
+        number = int(str(value))
     except ValueError:
         raise ValidationError(f"{name} must be a number", field=name) from None
+    if not -ids.MAX_ID - 1 <= number <= ids.MAX_ID:  # what a 64-bit column holds
+        raise ValidationError(f"{name} is out of range", field=name)
+    return number
 
 
 def strings(params: MultiDict[Any] | MultiDictProxy[Any], name: str) -> list[str]:
@@ -82,12 +115,16 @@ def strings(params: MultiDict[Any] | MultiDictProxy[Any], name: str) -> list[str
     ]
 
 
+def limit(params: MultiDict[Any] | MultiDictProxy[Any], *, default: int, maximum: int) -> int:
+    """``limit``, kept between 1 and ``maximum`` (Mastodon clamps rather than refuses)."""
+    return min(max(integer(params, "limit", default) or default, 1), maximum)
+
+
 def page(
     params: MultiDict[Any] | MultiDictProxy[Any], *, default: int = 20, maximum: int = 40
 ) -> Page:
-    limit = integer(params, "limit", default) or default
     return Page(
-        limit=min(max(limit, 1), maximum),
+        limit=limit(params, default=default, maximum=maximum),
         max_id=integer(params, "max_id"),
         since_id=integer(params, "since_id"),
         min_id=integer(params, "min_id"),
@@ -95,7 +132,12 @@ def page(
 
 
 def path_id(request: web.Request, name: str = "id") -> int:
-    value = request.match_info[name]
-    if not value.isdigit() or len(value) > 19:
+    found = ids.parse(request.match_info[name])
+    if found is None:
         raise NotFound("Record not found")
-    return int(value)
+    return found
+
+
+def id_list(params: MultiDict[Any] | MultiDictProxy[Any], name: str) -> list[int]:
+    """An array of ids (``name[]``); what is not an id is left out."""
+    return [i for i in map(ids.parse, strings(params, name)) if i is not None]

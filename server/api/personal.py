@@ -106,9 +106,8 @@ async def familiar_followers(request: web.Request) -> web.Response:
     me = await auth.required(request, "read:follows")
     svc = request.app[SERVICES]
     # Mastodon.py sends the ids as a JSON body, even on this GET; Rails reads either.
-    given = await params.body(request)
-    ids = [int(i) for i in params.strings(given, "id") if i.isdigit() and len(i) < 20]
-    found = await personal.familiar_followers(svc, me.account, ids[:40])
+    wanted = params.id_list(await params.body(request), "id")
+    found = await personal.familiar_followers(svc, me.account, wanted[:40])
     people = {a.id for accounts in found.values() for a in accounts}
     presenter = await Presenter(svc, me.account).load(account_ids=list(people))
     return ok([{"id": str(i), "accounts": [presenter.account(a) for a in found[i]]} for i in found])

@@ -86,9 +86,10 @@ async def _read_plain(request: web.Request) -> dict[str, Any]:
             raise ValidationError(f"the body is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise ValidationError("the JSON body must be an object")
+        params.refuse_nul(data)
         return data
     if request.content_type == "application/x-www-form-urlencoded":
-        return nest((await request.post()).items())
+        return nest((await params.form(request)).items())
     return nest(request.query.items())
 
 

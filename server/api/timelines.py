@@ -84,7 +84,7 @@ async def search_v2(request: web.Request) -> web.Response:
         raise ValidationError("q is required", field="q")
     kind = query.get("type")
     resolve = params.boolean(query, "resolve")
-    limit = min(params.integer(query, "limit", 20) or 20, 40)
+    limit = params.limit(query, default=20, maximum=40)
     accounts = (
         await search.accounts(svc, q, resolve=resolve, limit=limit)
         if kind in (None, "accounts")

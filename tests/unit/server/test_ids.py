@@ -19,3 +19,12 @@ def test_ids_encode_their_time_and_survive_a_clock_step_back() -> None:
     assert id_from_time(1_700_000_000_500) <= first < id_from_time(1_700_000_000_501)
     assert make(now_ms=1_700_000_000_000) > first
     assert first < 2**63
+
+
+def test_parse_takes_ascii_digits_a_64_bit_column_holds() -> None:
+    from server.ids import MAX_ID, parse
+
+    assert parse("0") == 0 and parse("117681688576460936") == 117681688576460936
+    assert parse(str(MAX_ID)) == MAX_ID
+    for bad in ("", "-1", "1.0", " 1", "²", "١٢", "x1", str(MAX_ID + 1), "9" * 19, "1" * 20):
+        assert parse(bad) is None, bad

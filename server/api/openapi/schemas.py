@@ -1,0 +1,285 @@
+"""Component schemas of the OpenAPI description: the entities the API answers with.
+
+JSON Schema 2020-12, as OpenAPI 3.1 uses it. They describe what
+``server/api/entities.py`` and the Warmline routes shape (see docs/api.md), and
+tests check real answers against them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OPEN_TO = ["hiring", "new_role", "mentoring", "investing", "partnering", "speaking"]
+VISIBILITY = ["public", "unlisted", "private", "direct"]
+
+
+def ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def obj(
+    properties: dict[str, Any], *, optional: tuple[str, ...] = (), **extra: Any
+) -> dict[str, Any]:
+    """An object whose properties are all required except ``optional``."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        **extra,
+    }
+
+
+STR = {"type": "string"}
+NSTR = {"type": ["string", "null"]}
+BOOL = {"type": "boolean"}
+INT = {"type": "integer"}
+COUNT = {"type": "integer", "minimum": 0}
+ID = {"type": "string", "pattern": "^[0-9]+$", "description": "a 64-bit id, as a string"}
+DATE = {"type": "string", "format": "date-time", "description": "YYYY-MM-DDTHH:MM:SS.sssZ"}
+NDATE = {"type": ["string", "null"], "format": "date-time"}
+MONTH = {"type": ["string", "null"], "description": "YYYY-MM or YYYY-MM-DD"}
+FIELD = obj({"name": STR, "value": STR, "verified_at": NSTR})
+
+WARMLINE_PROFILE = obj(
+    {
+        "headline": STR,
+        "industry": STR,
+        "location": STR,
+        "open_to": array({"type": "string", "enum": OPEN_TO}),
+        "experience": array(
+            obj(
+                {
+                    "title": STR,
+                    "organization": STR,
+                    "start": MONTH,
+                    "end": MONTH,
+                    "description": STR,
+                },
+                optional=("start", "end", "description"),
+            )
+        ),
+        "education": array(
+            obj(
+                {"school": STR, "degree": STR, "field": STR, "start": MONTH, "end": MONTH},
+                optional=("degree", "field", "start", "end"),
+            )
+        ),
+        "skills": array(STR),
+        "links": array(obj({"name": STR, "url": STR})),
+        "accepts_introductions": BOOL,
+    },
+    optional=("experience", "education", "skills", "links", "accepts_introductions"),
+    description="The professional profile (plain text). Embedded accounts carry only "
+    "headline, industry, location and open_to; account pages carry all of it.",
+)
+
+SOURCE = obj(
+    {
+        "privacy": {"type": "string", "enum": VISIBILITY},
+        "sensitive": BOOL,
+        "language": NSTR,
+        "note": STR,
+        "fields": array(FIELD),
+        "follow_requests_count": COUNT,
+        "warmline": obj({"connections_visibility": {"enum": ["public", "connections", "private"]}}),
+    },
+    description="Only on verify_credentials and update_credentials.",
+)
+
+ACCOUNT = obj(
+    {
+        "id": ID,
+        "username": STR,
+        "acct": STR,
+        "display_name": STR,
+        "locked": BOOL,
+        "bot": BOOL,
+        "discoverable": BOOL,
+        "group": BOOL,
+        "created_at": DATE,
+        "note": {"type": "string", "description": "HTML"},
+        "url": STR,
+        "uri": STR,
+        "avatar": STR,
+        "avatar_static": STR,
+        "header": STR,
+        "header_static": STR,
+        "followers_count": COUNT,
+        "following_count": COUNT,
+        "statuses_count": COUNT,
+        "last_status_at": {"type": ["string", "null"], "format": "date"},
+        "emojis": array({"type": "object"}),
+        "fields": array(FIELD),
+        "warmline": ref("WarmlineProfile"),
+        "source": SOURCE,
+    },
+    optional=("source",),
+)
+
+STATUS = obj(
+    {
+        "id": ID,
+        "uri": STR,
+        "url": NSTR,
+        "created_at": DATE,
+        "account": ref("Account"),
+        "content": {"type": "string", "description": "sanitised HTML"},
+        "visibility": {"type": "string", "enum": VISIBILITY},
+        "sensitive": BOOL,
+        "spoiler_text": STR,
+        "media_attachments": array({"type": "object"}),
+        "application": {"type": ["object", "null"]},
+        "mentions": array(obj({"id": ID, "username": STR, "url": STR, "acct": STR})),
+        "tags": array(obj({"name": STR, "url": STR})),
+        "emojis": array({"type": "object"}),
+        "reblogs_count": COUNT,
+        "favourites_count": COUNT,
+        "replies_count": COUNT,
+        "in_reply_to_id": nullable(ID),
+        "in_reply_to_account_id": nullable(ID),
+        "reblog": nullable(ref("Status")),
+        "poll": {"type": ["object", "null"]},
+        "card": {"type": ["object", "null"]},
+        "language": NSTR,
+        "text": {"type": ["string", "null"], "description": "the source, on a delete only"},
+        "edited_at": NDATE,
+        "favourited": BOOL,
+        "reblogged": BOOL,
+        "muted": BOOL,
+        "bookmarked": BOOL,
+        "pinned": BOOL,
+        "filtered": array({"type": "object"}),
+    }
+)
+
+RELATIONSHIP = obj(
+    {
+        "id": ID,
+        **{
+            name: BOOL
+            for name in (
+                "following",
+                "showing_reblogs",
+                "notifying",
+                "followed_by",
+                "blocking",
+                "blocked_by",
+                "muting",
+                "muting_notifications",
+                "requested",
+                "requested_by",
+                "domain_blocking",
+                "endorsed",
+            )
+        },
+        "languages": {"type": ["array", "null"], "items": STR},
+        "note": STR,
+    }
+)
+
+NOTIFICATION = obj(
+    {
+        "id": ID,
+        "type": {
+            "type": "string",
+            "description": "mention, favourite, reblog, follow, follow_request, or a "
+            "warmline.* type (only when the client asks for them)",
+        },
+        "created_at": DATE,
+        "account": ref("Account"),
+        "status": nullable(ref("Status")),
+        "warmline": obj({"subject_id": ID}),
+    },
+    optional=("warmline",),
+)
+
+CONNECTION_REQUEST = obj(
+    {
+        "id": ID,
+        "direction": {"enum": ["incoming", "outgoing"]},
+        "account": ref("Account"),
+        "note": STR,
+        "state": {"enum": ["pending", "accepted", "declined", "withdrawn"]},
+        "fallback": BOOL,
+        "created_at": DATE,
+    }
+)
+
+INTRODUCTION = obj(
+    {
+        "id": ID,
+        "role": {"enum": ["requester", "introducer", "target"]},
+        "state": {
+            "enum": ["requested", "forwarded", "accepted", "declined", "withdrawn", "expired"]
+        },
+        "requester": ref("Account"),
+        "introducer": ref("Account"),
+        "target": ref("Account"),
+        "reason": STR,
+        "created_at": DATE,
+        "expires_at": DATE,
+        "conversation_status_id": nullable(ID),
+        "note": {"type": "string", "description": "introducer and target only"},
+        "declined_by": {"enum": ["introducer", "target", None], "description": "introducer only"},
+    },
+    optional=("note", "declined_by"),
+)
+
+COMPONENTS: dict[str, dict[str, Any]] = {
+    "Error": obj(
+        {"error": STR, "field": {"type": "string", "description": "the parameter, on a 422"}},
+        optional=("field",),
+    ),
+    "Empty": {"type": "object", "maxProperties": 0},
+    "WarmlineProfile": WARMLINE_PROFILE,
+    "Account": ACCOUNT,
+    "Status": STATUS,
+    "Context": obj({"ancestors": array(ref("Status")), "descendants": array(ref("Status"))}),
+    "Relationship": RELATIONSHIP,
+    "Notification": NOTIFICATION,
+    "SearchResults": obj(
+        {
+            "accounts": array(ref("Account")),
+            "statuses": array(ref("Status")),
+            "hashtags": array({"type": "object"}),
+        }
+    ),
+    "FamiliarFollowers": obj({"id": ID, "accounts": array(ref("Account"))}),
+    "Connection": obj({"account": ref("Account"), "note": STR, "connected_at": DATE}),
+    "ConnectionRequest": CONNECTION_REQUEST,
+    "Introduction": INTRODUCTION,
+    "Endorsement": obj(
+        {
+            "id": ID,
+            "uri": STR,
+            "skill": STR,
+            "account": ref("Account"),
+            "target_account": ref("Account"),
+            "created_at": DATE,
+        }
+    ),
+    "SkillEndorsements": obj({"skill": STR, "count": COUNT, "endorsers": array(ref("Account"))}),
+    "Recommendation": obj(
+        {
+            "id": ID,
+            "uri": STR,
+            "state": {"enum": ["pending", "approved", "declined", "withdrawn"]},
+            "text": STR,
+            "content": STR,
+            "account": ref("Account"),
+            "target_account": ref("Account"),
+            "created_at": DATE,
+            "updated_at": DATE,
+        }
+    ),
+    "Suggestion": obj({"account": ref("Account"), "mutual_connections": COUNT}),
+    "Degree": obj({"degree": {"enum": [1, 2, None]}, "mutual_connections": array(ref("Account"))}),
+}

@@ -1,0 +1,150 @@
+"""Operations metadata for Warmline's own routes under /api/v1/warmline (see ``ops.py``)."""
+
+from __future__ import annotations
+
+from server.api.openapi.ops import ID, Table, actions, enum, intrange, op, paging, public, text
+
+W, E = "Warmline network", "Warmline endorsements"
+WL = "/api/v1/warmline"
+
+_SINGLE: Table = {
+    # --- Warmline: connections, introductions --------------------------------------------
+    ("POST", f"{WL}/connections"): op(
+        W,
+        "Ask to connect (or accept their request)",
+        "write:follows",
+        body={"account_id": ID, "note": text(500)},
+        required=("account_id",),
+        returns="ConnectionRequest",
+    ),
+    ("GET", f"{WL}/connections"): op(
+        W,
+        "Connections of the caller or of another member",
+        "read:follows",
+        query={"account_id": ID, "limit": intrange(1, 80), "offset": intrange(0, 10_000)},
+        returns="Connection[]",
+    ),
+    ("DELETE", f"{WL}/connections/{{account_id}}"): op(
+        W, "Remove a connection", "write:follows", returns="Empty"
+    ),
+    ("GET", f"{WL}/connection_requests"): op(
+        W,
+        "Pending connection requests",
+        "read:follows",
+        query={**paging(), "direction": enum("incoming", "outgoing")},
+        returns="ConnectionRequest[]",
+    ),
+    ("POST", f"{WL}/introductions"): op(
+        W,
+        "Ask a connection for an introduction",
+        "write:follows",
+        body={"target_account_id": ID, "via_account_id": ID, "reason": text(1000)},
+        required=("target_account_id", "via_account_id", "reason"),
+        returns="Introduction",
+    ),
+    ("GET", f"{WL}/introductions"): op(
+        W,
+        "Introductions, by the caller's role",
+        "read:follows",
+        query={**paging(), "role": enum("requester", "introducer", "target")},
+        returns="Introduction[]",
+    ),
+    ("GET", f"{WL}/introductions/{{id}}"): op(
+        W,
+        "An introduction, as the caller's role may see it",
+        "read:follows",
+        returns="Introduction",
+    ),
+    ("POST", f"{WL}/introductions/{{id}}/forward"): op(
+        W,
+        "Forward an introduction to its target (introducer)",
+        "write:follows",
+        body={"note": text(1000)},
+        returns="Introduction",
+    ),
+    ("GET", f"{WL}/suggestions"): op(
+        W,
+        "People you may know",
+        "read:accounts",
+        query={"limit": intrange(0, 80), "offset": intrange(0, 10_000)},
+        returns="Suggestion[]",
+    ),
+    ("GET", f"{WL}/accounts/{{id}}/degree"): op(
+        W, "Degree of connection and shared connections", "read:accounts", returns="Degree"
+    ),
+    # --- Warmline: endorsements, recommendations -----------------------------------------
+    ("POST", f"{WL}/endorsements"): op(
+        E,
+        "Endorse a connection's skill",
+        "write:accounts",
+        body={"account_id": ID, "skill": text(80)},
+        required=("account_id", "skill"),
+        returns="Endorsement",
+    ),
+    ("DELETE", f"{WL}/endorsements/{{id}}"): op(
+        E, "Withdraw an endorsement", "write:accounts", returns="Endorsement"
+    ),
+    ("GET", f"{WL}/accounts/{{id}}/endorsements"): public(
+        E,
+        "An account's skills and who endorsed them",
+        "read:accounts",
+        returns="SkillEndorsements[]",
+    ),
+    ("POST", f"{WL}/recommendations"): op(
+        E,
+        "Recommend a connection",
+        "write:accounts",
+        body={"account_id": ID, "text": {"type": "string", "minLength": 1, "maxLength": 3000}},
+        required=("account_id", "text"),
+        returns="Recommendation",
+    ),
+    ("GET", f"{WL}/recommendations"): op(
+        E,
+        "The caller's recommendations, received or given",
+        "read:accounts",
+        query={
+            **paging(),
+            "direction": enum("received", "given"),
+            "state": enum("pending", "approved", "declined", "withdrawn"),
+        },
+        returns="Recommendation[]",
+    ),
+    ("GET", f"{WL}/accounts/{{id}}/recommendations"): public(
+        E,
+        "An account's approved recommendations",
+        "read:accounts",
+        query=paging(),
+        returns="Recommendation[]",
+    ),
+}
+
+OPERATIONS: Table = {
+    **_SINGLE,
+    **actions(
+        f"{WL}/connection_requests/{{id}}",
+        W,
+        "write:follows",
+        "ConnectionRequest",
+        accept="Accept a connection request",
+        decline="Decline a connection request",
+        withdraw="Withdraw one's connection request",
+    ),
+    **actions(
+        f"{WL}/introductions/{{id}}",
+        W,
+        "write:follows",
+        "Introduction",
+        decline="Decline an introduction (introducer or target)",
+        accept="Accept an introduction (target)",
+        withdraw="Withdraw one's request (requester)",
+    ),
+    **actions(
+        f"{WL}/recommendations/{{id}}",
+        E,
+        "write:accounts",
+        "Recommendation",
+        approve="Approve a recommendation (recipient)",
+        decline="Decline a recommendation",
+        withdraw="Withdraw one's recommendation (author)",
+    ),
+}
