@@ -151,7 +151,10 @@ def api_routes(app: web.Application) -> list[tuple[str, web.AbstractResource]]:
         resource = route.resource
         if resource is None or route.method not in METHODS:
             continue
-        if resource.canonical.startswith(PREFIXES):
+        path = resource.canonical
+        if path.endswith("/") and len(path) > 1:
+            continue  # the trailing-slash spelling of a documented path (server/app.py)
+        if path.startswith(PREFIXES):
             found.append((route.method, resource))
     return found
 
