@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDict
 
 from server.api import params
@@ -56,6 +57,7 @@ async def read_form(
             else:
                 raw = await _read(part, FIELD_MAX, name, ValidationError)
                 fields.add(name, raw.decode("utf-8"))
-    except ValueError as exc:  # malformed multipart, or a field that is not UTF-8
-        raise ValidationError(f"the multipart body cannot be read: {exc}") from None
+    except (ValueError, HttpProcessingError) as exc:  # malformed parts, or text not UTF-8
+        reason = getattr(exc, "message", None) or str(exc)
+        raise ValidationError(f"the multipart body cannot be read: {reason}") from None
     return fields, found

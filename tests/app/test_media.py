@@ -394,3 +394,22 @@ async def test_an_incoming_note_keeps_its_images_as_remote_urls(
         "/api/v1/statuses", json={"status": "x", "media_ids": [media[0]["id"]]}, headers=alice._h()
     )
     await refused(resp, 422)
+
+
+async def test_a_multipart_body_with_broken_part_headers_is_a_422(client: TestClient) -> None:
+    """Found by the property-based run: a part header aiohttp cannot parse was a 500."""
+    alice = await member(client, "alice")
+    body = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="\xc2\x93\x16\x04"\r\n\r\nx\r\n--XyZ--\r\n'
+    )
+    for path in ("/api/v2/media", "/api/v1/accounts/update_credentials"):
+        method = client.patch if "update" in path else client.post
+        resp = await method(
+            path,
+            data=body,
+            headers={
+                "Authorization": f"Bearer {alice.token}",
+                "Content-Type": "multipart/form-data; boundary=XyZ",
+            },
+        )
+        assert "cannot be read" in await refused(resp, 422)
