@@ -59,5 +59,5 @@ async def read_form(
                 fields.add(name, raw.decode("utf-8"))
     except (ValueError, HttpProcessingError) as exc:  # malformed parts, or text not UTF-8
         reason = getattr(exc, "message", None) or str(exc)
-        raise ValidationError(f"the multipart body cannot be read: {reason}") from None
+        raise ValidationError(f"the form body could not be read: {reason}") from None
     return fields, found

@@ -412,4 +412,4 @@ async def test_a_multipart_body_with_broken_part_headers_is_a_422(client: TestCl
                 "Content-Type": "multipart/form-data; boundary=XyZ",
             },
         )
-        assert "cannot be read" in await refused(resp, 422)
+        assert "could not be read" in await refused(resp, 422)
