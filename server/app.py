@@ -19,6 +19,7 @@ from server.api import endorsements as api_endorsements
 from server.api import network as api_network
 from server.api import profile as api_profile
 from server.api import statuses as api_statuses
+from server.api import streaming as api_streaming
 from server.api import suggestions as api_suggestions
 from server.api import timelines as api_timelines
 from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
@@ -96,6 +97,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_network,
         api_endorsements,
         api_suggestions,
+        api_streaming,
     )
     for module in api_modules:
         app.add_routes(module.routes)
