@@ -28,6 +28,7 @@ from server.api import personal as api_personal
 from server.api import profile as api_profile
 from server.api import startup as api_startup
 from server.api import statuses as api_statuses
+from server.api import streaming as api_streaming
 from server.api import suggestions as api_suggestions
 from server.api import timelines as api_timelines
 from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
@@ -118,6 +119,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_instance,
         api_startup,
         api_openapi,
+        api_streaming,
     )
     for module in api_modules:
         app.add_routes(module.routes)

@@ -16,6 +16,7 @@ from server.config import Config
 from server.services.keyring import Keyring
 from server.services.moderation import HostBlocks
 from server.services.remote import RemoteActors
+from server.services.stream import Hub
 from server.store import Database
 from server.store.inbox_writer import InboxWriter
 from server.urls import Urls
@@ -50,6 +51,7 @@ class Services:
     inbox_writer: InboxWriter
     wake: Wakeups = field(default_factory=Wakeups)
     door: DoorLoad = field(default_factory=DoorLoad)
+    stream: Hub = field(default_factory=Hub)  # live events for streaming clients
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -11,6 +11,7 @@ from server.services.errors import NotFound, ValidationError
 from server.services.notify import notify
 from server.services.outbox import Recipients, remote_only, send
 from server.services.posts import mark_deleted, visible_status
+from server.services.stream import status_changed
 from server.store import accounts as accounts_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
@@ -108,6 +109,7 @@ async def reblog(
         await statuses_q.adjust_count(conn, status.id, "reblogs_count", 1)
         readers = [account.id, *await graph_q.local_follower_ids(conn, account.id)]
         await feeds_q.add_to_home_feeds(conn, boost.id, readers)
+        await status_changed(svc.stream, conn, "update", boost)
         author, _ = await _target(svc, conn, status)
         if author.is_local:
             await notify(svc, conn, author.id, "reblog", account.id, boost.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.services.context import Services
+from server.services.stream import NotificationEvent
 from server.store import interactions as q
 
 TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update")
@@ -38,16 +39,20 @@ async def notify(
     one's own actions. The caller makes sure ``account_id`` is a local member."""
     if account_id == from_account_id:
         return
+    row = q.NotificationRow(
+        svc.db.new_id(), account_id, type_, from_account_id, status_id, subject_id, svc.now()
+    )
     await q.insert_notification(
         conn,
-        notification_id=svc.db.new_id(),
+        notification_id=row.id,
         account_id=account_id,
         type_=type_,
         from_account_id=from_account_id,
         status_id=status_id,
-        now=svc.now(),
+        now=row.created_at,
         subject_id=subject_id,
     )
+    svc.stream.after_commit(conn, NotificationEvent(row))
 
 
 async def notify_follow(

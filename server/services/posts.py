@@ -18,6 +18,7 @@ from server.services.context import Services
 from server.services.errors import NotFound, ValidationError
 from server.services.notify import notify
 from server.services.outbox import Recipients, send
+from server.services.stream import status_changed
 from server.store import accounts as accounts_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
@@ -169,6 +170,7 @@ async def create_status(svc: Services, author: AccountRow, draft: Draft) -> Stat
         if parent is not None:
             await q.adjust_count(conn, parent.id, "replies_count", 1)
         await _fan_out_locally(svc, conn, status, author, mentioned)
+        await status_changed(svc.stream, conn, "update", status)
         note = await objects.note_document(svc, conn, status, author)
         doc = ap.create(note, f"{note['id']}/activity")
         await send(svc, conn, author, doc, _recipients(status, mentioned))
@@ -250,6 +252,7 @@ async def edit_status(svc: Services, author: AccountRow, status_id: int, draft: 
         )
         edited = await q.get_status(conn, status.id)
         assert edited is not None
+        await status_changed(svc.stream, conn, "status.update", edited)
         note = await objects.note_document(svc, conn, edited, author)
         to, cc = note["to"], note["cc"]
         stamp = int(svc.now().timestamp() * 1000)
@@ -276,6 +279,7 @@ async def delete_status(svc: Services, author: AccountRow, status_id: int) -> St
 
 async def mark_deleted(svc: Services, conn: AsyncConnection, status: StatusRow) -> None:
     """The local side of a deletion, shared by our own deletes and incoming ones."""
+    await status_changed(svc.stream, conn, "delete", status)  # before the feed rows go
     await q.mark_status_deleted(conn, status, svc.now())
     await feeds_q.remove_from_home_feeds(conn, status.id)
     await interactions_q.delete_notifications_about(conn, status_id=status.id)

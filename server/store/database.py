@@ -13,7 +13,7 @@ import functools
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIGRATIONS = "server.store:migrations"
+_AFTER_COMMIT = "warmline.after_commit"
+
+
+def after_commit(conn: AsyncConnection, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the transaction ``conn`` is in has committed; never
+    if it rolls back. ``conn`` must come from ``Database.transaction()``."""
+    pending = conn.info.get(_AFTER_COMMIT)
+    if pending is None:
+        raise RuntimeError("after_commit() needs a connection from Database.transaction()")
+    pending.append(callback)
 
 
 class DatabaseError(RuntimeError):
@@ -174,14 +184,26 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A connection inside a write transaction that commits on success.
+        """A connection inside a write transaction that commits on success;
+        then the hooks registered with ``after_commit()`` run, in order.
 
         Do not open another write transaction inside one: on SQLite it would
         wait for itself."""
+        pending: list[Callable[[], None]] = []
         async with self.writing(), self.engine.connect() as conn:
             conn = await conn.execution_options(sqlite_immediate=True)
-            async with conn.begin():
-                yield conn
+            # conn.info lives with the pooled DBAPI connection: set and clear it here.
+            conn.info[_AFTER_COMMIT] = pending
+            try:
+                async with conn.begin():
+                    yield conn
+            finally:
+                conn.info.pop(_AFTER_COMMIT, None)
+        for callback in pending:  # committed (an exception above skips this)
+            try:
+                callback()
+            except Exception:  # the change is committed; a hook must not undo the answer
+                log.exception("an after-commit hook failed")
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[None]:

@@ -19,6 +19,12 @@ async def add_to_home_feeds(
         await conn.execute(insert(home_feed), rows)
 
 
+async def home_feed_readers(conn: AsyncConnection, status_id: int) -> list[int]:
+    """The accounts whose home feed holds ``status_id``."""
+    query = select(home_feed.c.account_id).where(home_feed.c.status_id == status_id)
+    return list((await conn.execute(query)).scalars())
+
+
 async def remove_from_home_feeds(conn: AsyncConnection, status_id: int) -> None:
     await conn.execute(delete(home_feed).where(home_feed.c.status_id == status_id))
 

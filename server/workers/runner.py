@@ -39,13 +39,19 @@ class Runner:
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug or a broken database: log it and keep serving
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError from None  # stop() came during a batch
                 log.exception("worker %s failed a batch", self.name)
                 done = 0
                 await asyncio.sleep(self._poll)
             if done:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 a cancel that meets
+            # wait_for's own timeout can be lost, and stop() then waits forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name=f"worker:{self.name}")

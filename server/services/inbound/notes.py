@@ -15,6 +15,7 @@ from server.services.context import Services
 from server.services.html import sanitize_html, strip_html
 from server.services.notify import notify
 from server.services.posts import mark_deleted
+from server.services.stream import status_changed
 from server.store import accounts as accounts_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
@@ -159,6 +160,7 @@ async def store_note(
         if parent is not None:
             await q.adjust_count(conn, parent.id, "replies_count", 1)
         await _fan_out(svc, conn, status, author, mentioned, parent, followers)
+        await status_changed(svc.stream, conn, "update", status)
     return status
 
 
@@ -211,6 +213,7 @@ async def on_update(svc: Services, doc: dict[str, Any], actor: str) -> None:
             conn, status.id, (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
         )
         await media.store_remote(svc, conn, status.id, obj, author.id)
+        await status_changed(svc.stream, conn, "status.update", status)
 
 
 async def on_delete(svc: Services, doc: dict[str, Any], actor: str) -> None:

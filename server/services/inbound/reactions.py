@@ -15,6 +15,7 @@ from server.services.inbound import endorsements
 from server.services.inbound.notes import NOTE_TYPES, store_note
 from server.services.notify import notify
 from server.services.posts import can_see, mark_deleted
+from server.services.stream import status_changed
 from server.store import accounts as accounts_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
@@ -100,7 +101,7 @@ async def on_announce(svc: Services, doc: dict[str, Any], actor: str) -> None:
         return
     async with svc.db.transaction() as conn:
         boost_id = svc.db.new_id()
-        await q.insert_status(
+        boost = await q.insert_status(
             conn,
             {
                 "id": boost_id,
@@ -114,6 +115,7 @@ async def on_announce(svc: Services, doc: dict[str, Any], actor: str) -> None:
         )
         await q.adjust_count(conn, status.id, "reblogs_count", 1)
         await feeds_q.add_to_home_feeds(conn, boost_id, followers)
+        await status_changed(svc.stream, conn, "update", boost)
         if status.local:
             await notify(svc, conn, status.account_id, "reblog", booster.id, boost_id)
 
