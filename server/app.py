@@ -132,7 +132,15 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     app.router.add_static("/static", pages.STATIC_DIR, append_version=False)
     app.router.add_get("/healthz", _health)
     _trailing_slash_aliases(app)
+    app.on_shutdown.append(_close_streams)
     return app
+
+
+async def _close_streams(app: web.Application) -> None:
+    """Streaming clients stay connected for hours: end their streams so that
+    stopping the server does not wait for them (apps reconnect)."""
+    if SERVICES in app:
+        app[SERVICES].stream.close_all()
 
 
 def _trailing_slash_aliases(app: web.Application) -> None:

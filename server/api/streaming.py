@@ -229,7 +229,9 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         reader = asyncio.create_task(_read(ws, sub, auth))
         sender = asyncio.create_task(pump(svc.stream, sub, renderer, send))
         await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
-        if sender.done():  # fell behind or the connection broke: close it
+        if sub.closing:  # the server is stopping
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+        elif sender.done():  # fell behind or the connection broke: close it
             await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
         sender.cancel()
         await asyncio.gather(reader, sender, return_exceptions=True)

@@ -15,10 +15,12 @@ changes (cross-process fan-out, e.g. PostgreSQL LISTEN/NOTIFY, is not done).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -79,6 +81,9 @@ def wanted_by(stream: Stream, viewer_id: int | None, event: Event) -> bool:
     return name in PUBLIC_STREAMS
 
 
+_WAKE: Any = ((), None)  # put in a queue only to wake its reader; never sent
+
+
 class Subscription:
     """One client connection: its streams and its bounded queue of
     ``(stream, event)``. ``dropped`` is set when the queue overflowed."""
@@ -88,6 +93,14 @@ class Subscription:
         self.streams: set[Stream] = set()
         self.queue: asyncio.Queue[tuple[Stream, Event]] = asyncio.Queue(size)
         self.dropped = asyncio.Event()
+        self.closing = False  # the server is shutting down
+
+    def close(self) -> None:
+        """End this connection's stream now (the server is stopping)."""
+        self.closing = True
+        self.dropped.set()
+        with contextlib.suppress(asyncio.QueueFull):  # wake a sender waiting for events
+            self.queue.put_nowait(_WAKE)
 
     def offer(self, event: Event) -> None:
         for stream in sorted(self.streams):
@@ -120,6 +133,11 @@ class Hub:
     def publish(self, event: Event) -> None:
         for sub in list(self.subscriptions):
             sub.offer(event)
+
+    def close_all(self) -> None:
+        """End every stream (on shutdown: open streams would hold the server up)."""
+        for sub in list(self.subscriptions):
+            sub.close()
 
     def after_commit(self, conn: AsyncConnection, event: Event) -> None:
         """Publish ``event`` once ``conn``'s transaction commits."""

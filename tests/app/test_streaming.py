@@ -346,3 +346,17 @@ async def test_nothing_is_published_for_a_rolled_back_transaction(start: Any) ->
             svc.stream.after_commit(conn, seen)
             assert sub.queue.empty()  # not before the commit
         assert sub.queue.get_nowait() == (("public",), seen)
+
+
+async def test_streams_end_when_the_server_stops(trio: tuple[Member, Member, Member]) -> None:
+    """An open stream must not hold a stopping server up: it is closed as going away."""
+    ann, _, _ = trio
+    ws = await connect(ann, "user")
+    await subscribed(ann.client, ("user",))
+    hub(ann.client).close_all()
+    message = await asyncio.wait_for(ws.receive(), 5)
+    assert message.type == aiohttp.WSMsgType.CLOSE
+    assert message.data == aiohttp.WSCloseCode.GOING_AWAY
+    assert not hub(ann.client).subscriptions or all(
+        s.closing for s in hub(ann.client).subscriptions
+    )

@@ -199,3 +199,48 @@ def test_mastodon_py_everyday_endpoints(instance: Any) -> None:
     assert alice.lists() == [] and alice.custom_emojis() == [] and alice.announcements() == []
     assert alice.filters_v2() == [] and alice.trending_tags() == []
     assert bob.status_delete(posted).id == posted.id
+
+
+def test_mastodon_py_streams_updates_and_notifications(instance: Any) -> None:
+    """Mastodon.py finds the streaming address through the instance and follows
+    the user stream over WebSocket, as apps do."""
+    import threading
+
+    from mastodon import StreamListener
+
+    base = instance.base_url
+    assert instance.cli("member", "create", "bob").returncode == 0
+    tokens = {
+        name: instance.cli("token", "create", name, "--scopes", "read write follow").stdout.strip()
+        for name in ("alice", "bob")
+    }
+    alice = Mastodon(access_token=tokens["alice"], api_base_url=base)
+    bob = Mastodon(access_token=tokens["bob"], api_base_url=base)
+    alice.account_follow(alice.account_lookup("bob"))
+    got: dict[str, Any] = {}
+    both = threading.Event()
+
+    class Listener(StreamListener):  # type: ignore[misc]
+        def on_update(self, status: Any) -> None:
+            got.setdefault("update", status)
+            if "notification" in got:
+                both.set()
+
+        def on_notification(self, notification: Any) -> None:
+            got.setdefault("notification", notification)
+            if "update" in got:
+                both.set()
+
+    handle = alice.stream_user(Listener(), run_async=True, timeout=5)
+    try:
+        for _ in range(50):  # the stream is open once the server has subscribed it
+            posted = bob.status_post("@alice streaming works")
+            if both.wait(0.2):
+                break
+        assert both.is_set(), got
+        assert got["update"].account.acct == "bob" and "streaming works" in got["update"].content
+        assert got["notification"].type == "mention"
+        assert got["notification"].status.id == got["update"].id
+    finally:
+        handle.close()
+    assert posted.id
