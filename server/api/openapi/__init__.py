@@ -17,14 +17,14 @@ from typing import Any
 from aiohttp import web
 
 from server import __version__
-from server.api.openapi import mastodon, warmline
+from server.api.openapi import clients, mastodon, warmline
 from server.api.openapi.ops import Op, response_schema
 from server.api.openapi.schemas import COMPONENTS, ref
 from server.api.responses import ok
 from server.appkeys import CONFIG
 
 routes = web.RouteTableDef()
-OPERATIONS = {**mastodon.OPERATIONS, **warmline.OPERATIONS}
+OPERATIONS = {**mastodon.OPERATIONS, **warmline.OPERATIONS, **clients.OPERATIONS}
 
 PREFIXES = ("/api/", "/oauth/", "/.well-known/oauth-authorization-server")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
