@@ -195,3 +195,15 @@ async def test_the_entity_check_refuses_a_wrong_shape(client: TestClient) -> Non
         assert "acct" in str(exc) and "astronaut" in str(exc)
     else:
         raise AssertionError("a broken Account passed")
+
+
+async def test_every_operation_has_its_summary_and_scope(client: TestClient) -> None:
+    """A new route must come with its entry in server/api/openapi/ (summary, scope,
+    answer), not only the generic one."""
+    missing = [
+        f"{method} {path}"
+        for method, resource in openapi.api_routes(client.app)
+        for path, _ in openapi.expand(resource)
+        if (method, path) not in openapi.OPERATIONS
+    ]
+    assert missing == []
