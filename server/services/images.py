@@ -15,11 +15,12 @@ import io
 import math
 import warnings
 from dataclasses import dataclass
-
-import blurhash
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from server.services.errors import ValidationError
+
+if TYPE_CHECKING:  # Pillow (3 MiB) is imported by the first upload, not by every process
+    from PIL import Image
 
 # Pillow format name -> (content type, file extension).
 FORMATS = {
@@ -68,6 +69,8 @@ def sniff(data: bytes) -> str:
 
 
 def _open(data: bytes, *, max_bytes: int, max_pixels: int) -> tuple[str, Image.Image]:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if len(data) > max_bytes:
         raise TooLarge(f"the file is larger than {max_bytes} bytes", field="file")
     fmt = sniff(data)
@@ -98,6 +101,8 @@ def _has_alpha(image: Image.Image) -> bool:
 
 def _to_srgb(image: Image.Image) -> Image.Image:
     """RGB or RGBA pixels in sRGB, with no metadata at all."""
+    from PIL import Image, ImageCms
+
     target = "RGBA" if _has_alpha(image) else "RGB"
     icc = image.info.get("icc_profile")
     converted = None
@@ -128,6 +133,8 @@ def _encode(image: Image.Image, fmt: str) -> Encoded:
 
 
 def _scaled_down(image: Image.Image, max_pixels: int) -> Image.Image:
+    from PIL import Image
+
     pixels = image.width * image.height
     if pixels <= max_pixels:
         return image
@@ -137,6 +144,9 @@ def _scaled_down(image: Image.Image, max_pixels: int) -> Image.Image:
 
 
 def _blurhash(image: Image.Image) -> str | None:
+    import blurhash
+    from PIL import Image
+
     small = image.copy()
     small.thumbnail((32, 32))
     if small.mode == "RGBA":
@@ -165,6 +175,8 @@ def process(data: bytes, *, max_bytes: int, max_pixels: int, kind: str = "attach
 
 
 def _reencode(fmt: str, image: Image.Image, kind: str) -> Processed:
+    from PIL import Image, ImageOps
+
     if kind == "avatar":
         side = min(AVATAR_SIDE, image.width, image.height)
         image = ImageOps.fit(image, (side, side), Image.Resampling.LANCZOS)

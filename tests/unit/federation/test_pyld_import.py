@@ -1,4 +1,5 @@
-"""pyld is imported without lxml, which it loads the first time it is used."""
+"""pyld is imported without lxml (loaded the first time it is used) and without
+building its requests-based loader."""
 
 import subprocess
 import sys
@@ -7,11 +8,14 @@ SCRIPT = """
 import sys
 import federation.jsonld
 assert "lxml.etree" not in sys.modules, "lxml was imported with pyld"
+assert "requests" not in sys.modules, "pyld built its requests loader"
 from pyld import jsonld
 assert jsonld.lxml.html.fromstring("<p>x</p>").tag == "p"
 assert "lxml.etree" in sys.modules
 import lxml.html
 assert lxml.html is sys.modules["lxml.html"] and hasattr(lxml.html, "document_fromstring")
+import requests  # still importable by whoever needs it
+assert requests.Session
 """
 
 
