@@ -235,15 +235,22 @@ async def after_accept(
             await _notify(svc, conn, party, "introduction_accepted", p.target, intro)
     remote = [a for a in (p.requester, p.introducer) if not a.is_local]
     if p.target.is_local and remote:
-        activity_id = svc.urls.activity(p.target.username, "accept", intro.id)
-        doc = wl.answer(
-            "Accept",
-            activity_id,
-            objects.account_uri(svc, p.target),
-            intro.uri,
-            to=[objects.account_uri(svc, a) for a in remote],
-        )
-        await send(svc, conn, p.target, doc, Recipients(accounts=remote))
+        await _answer(svc, conn, intro, "Accept", p.target, remote)
+
+
+async def _answer(
+    svc: Services,
+    conn: AsyncConnection,
+    intro: IntroductionRow,
+    kind: str,
+    sender: AccountRow,
+    to: list[AccountRow],
+) -> None:
+    """Send ``kind`` (Accept or Reject) of the introduction from ``sender`` to ``to``."""
+    activity_id = svc.urls.activity(sender.username, kind.lower(), intro.id)
+    to_uris = [objects.account_uri(svc, a) for a in to]
+    doc = wl.answer(kind, activity_id, objects.account_uri(svc, sender), intro.uri, to=to_uris)
+    await send(svc, conn, sender, doc, Recipients(accounts=to))
 
 
 async def open_conversation(svc: Services, intro: IntroductionRow, p: Parties) -> IntroductionRow:
@@ -282,15 +289,7 @@ async def after_decline(
     """A declined introduction reaches the requester only as "not now", from the introducer."""
     if by == "target":
         if p.target.is_local and not p.introducer.is_local:
-            activity_id = svc.urls.activity(p.target.username, "reject", intro.id)
-            doc = wl.answer(
-                "Reject",
-                activity_id,
-                objects.account_uri(svc, p.target),
-                intro.uri,
-                to=[objects.account_uri(svc, p.introducer)],
-            )
-            await send(svc, conn, p.target, doc, Recipients(accounts=[p.introducer]))
+            await _answer(svc, conn, intro, "Reject", p.target, [p.introducer])
             if p.requester.is_local:  # shares our instance: tell them as the introducer would
                 await _notify(svc, conn, p.requester, "introduction_declined", p.introducer, intro)
             return
@@ -299,15 +298,7 @@ async def after_decline(
     if p.requester.is_local:
         await _notify(svc, conn, p.requester, "introduction_declined", p.introducer, intro)
     elif p.introducer.is_local:
-        activity_id = svc.urls.activity(p.introducer.username, "reject", intro.id)
-        doc = wl.answer(
-            "Reject",
-            activity_id,
-            objects.account_uri(svc, p.introducer),
-            intro.uri,
-            to=[objects.account_uri(svc, p.requester)],
-        )
-        await send(svc, conn, p.introducer, doc, Recipients(accounts=[p.requester]))
+        await _answer(svc, conn, intro, "Reject", p.introducer, [p.requester])
 
 
 # --- the requester withdraws -------------------------------------------------------------

@@ -17,8 +17,8 @@ Handler = Callable[[Services, dict[str, Any], str], Awaitable[None]]
 
 HANDLERS: dict[str, Handler] = {
     "Follow": follows.on_follow,
-    "Accept": relations.on_accept,
-    "Reject": relations.on_reject,
+    "Accept": relations.on_answer,
+    "Reject": relations.on_answer,
     "Create": notes.on_create,
     "Update": notes.on_update,
     "Delete": notes.on_delete,

@@ -292,22 +292,15 @@ async def _undo_introduction(svc: Services, named: str) -> bool:
 # --- Accept, Reject and Undo: whatever they name ----------------------------------------
 
 
-async def on_accept(svc: Services, doc: dict[str, Any], actor: str) -> None:
+async def on_answer(svc: Services, doc: dict[str, Any], actor: str) -> None:
+    """Accept or Reject of a connection request, an introduction, or else a follow."""
     named = get_id(doc.get("object")) or ""
     if await _answer_connect(svc, doc, named):
         return
     if await _answer_introduction(svc, doc, actor, named):
         return
-    await follows.on_accept(svc, doc, actor)
-
-
-async def on_reject(svc: Services, doc: dict[str, Any], actor: str) -> None:
-    named = get_id(doc.get("object")) or ""
-    if await _answer_connect(svc, doc, named):
-        return
-    if await _answer_introduction(svc, doc, actor, named):
-        return
-    await follows.on_reject(svc, doc, actor)
+    fallback = follows.on_accept if doc.get("type") == "Accept" else follows.on_reject
+    await fallback(svc, doc, actor)
 
 
 async def on_undo(svc: Services, doc: dict[str, Any], actor: str) -> None:
