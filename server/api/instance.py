@@ -87,7 +87,6 @@ async def _stats(request: web.Request) -> dict[str, int]:
 
 
 @routes.get("/api/v1/instance")
-@routes.get("/api/v1/instance/")
 async def instance_v1(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     settings = config.instance
@@ -115,7 +114,6 @@ async def instance_v1(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v2/instance")
-@routes.get("/api/v2/instance/")
 async def instance_v2(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     settings = config.instance

@@ -160,7 +160,6 @@ async def health(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/streaming")
-@routes.get("/api/v1/streaming/")
 async def streaming(request: web.Request) -> web.StreamResponse:
     if request.headers.get("Upgrade", "").lower() == "websocket":
         return await websocket(request)
