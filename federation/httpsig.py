@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -109,8 +110,14 @@ def http_date(moment: datetime) -> str:
     return format_datetime(utc_now(moment), usegmt=True)
 
 
+@functools.lru_cache(maxsize=256)
 def parse_http_date(value: str) -> datetime:
-    """Parse a ``Date`` header leniently (peers omit the weekday, say ``+0000``)."""
+    """Parse a ``Date`` header leniently (peers omit the weekday, say ``+0000``).
+
+    Cached: a busy inbox sees the same few Date values (one per second per
+    sender clock) thousands of times, and the email parser is slow. A refusal
+    is raised again each time (exceptions are not cached).
+    """
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError) as exc:
@@ -120,11 +127,13 @@ def parse_http_date(value: str) -> datetime:
 
 def check_window(moment: datetime, now: datetime, max_skew_seconds: float, what: str) -> None:
     """Refuse a timestamp further than ``max_skew_seconds`` from ``now`` either way."""
-    skew, when = timedelta(seconds=max_skew_seconds), f"{moment:%Y-%m-%d %H:%M:%S} UTC"
-    if moment > now + skew:
+    skew = timedelta(seconds=max_skew_seconds)
+    if now - skew <= moment <= now + skew:
+        return
+    when = f"{moment:%Y-%m-%d %H:%M:%S} UTC"  # formatted only for a refusal
+    if moment > now:
         raise SignatureError(f"the {what} is too far in the future ({when})")
-    if moment < now - skew:
-        raise SignatureError(f"the {what} is too old ({when}; {max_skew_seconds:g}s allowed)")
+    raise SignatureError(f"the {what} is too old ({when}; {max_skew_seconds:g}s allowed)")
 
 
 def check_expires(expires: datetime | None, now: datetime) -> None:
