@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from server.ids import IdGenerator
+from server.store.sqlite_onehop import one_hop_dbapi
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -80,8 +81,10 @@ def create_engine(url: str) -> AsyncEngine:
         # No overflow: each SQLite connection has its own thread in aiosqlite, and
         # opening one per request beyond the pool costs more than waiting. Four
         # are plenty with one writer at a time, and each holds a page cache.
+        dbapi = one_hop_dbapi()
         engine = create_async_engine(
             url,
+            **({"module": dbapi} if dbapi is not None else {}),
             poolclass=AsyncAdaptedQueuePool,
             pool_size=4,
             max_overflow=0,
