@@ -220,7 +220,14 @@ def remote_rows(svc: Services, obj: dict[str, Any], account_id: int) -> list[dic
 
 
 async def store_remote(
-    svc: Services, conn: AsyncConnection, status_id: int, obj: dict[str, Any], account_id: int
+    svc: Services,
+    conn: AsyncConnection,
+    status_id: int,
+    obj: dict[str, Any],
+    account_id: int,
+    *,
+    fresh: bool = False,
 ) -> None:
-    """Inside the incoming post's transaction: its images as it now lists them."""
-    await q.replace_remote(conn, status_id, remote_rows(svc, obj, account_id))
+    """Inside the incoming post's transaction: its images as it now lists them
+    (``fresh``: a post stored in this transaction)."""
+    await q.replace_remote(conn, status_id, remote_rows(svc, obj, account_id), fresh=fresh)

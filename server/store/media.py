@@ -99,11 +99,13 @@ async def attach(
 
 
 async def replace_remote(
-    conn: AsyncConnection, status_id: int, rows: Sequence[dict[str, Any]]
+    conn: AsyncConnection, status_id: int, rows: Sequence[dict[str, Any]], *, fresh: bool = False
 ) -> None:
-    """The remote images of a remote post, as it now says."""
-    remote = and_(t.c.status_id == status_id, t.c.remote_url.isnot(None))
-    await conn.execute(delete(t).where(remote))
+    """The remote images of a remote post, as it now says (``fresh``: the post
+    was stored in this transaction, so it has none to remove)."""
+    if not fresh:
+        remote = and_(t.c.status_id == status_id, t.c.remote_url.isnot(None))
+        await conn.execute(delete(t).where(remote))
     if rows:
         await conn.execute(insert(t), [dict(r, status_id=status_id) for r in rows])
 

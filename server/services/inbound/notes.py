@@ -152,7 +152,7 @@ async def store_note(
                 "in_reply_to_account_id": parent.account_id if parent else None,
             },
         )
-        await media.store_remote(svc, conn, status_id, obj, author.id)
+        await media.store_remote(svc, conn, status_id, obj, author.id, fresh=True)
         await q.link_orphan_replies(conn, status)  # replies that came before their parent
         await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
         tag_ids = (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
