@@ -374,6 +374,7 @@ async def in_process(
     from server.config import ApiSettings, load_config, with_overrides
     from server.services import members, timelines
     from server.store import feeds
+    from server.store.exclusions import Excluding, hide_excluded
     from server.store.statuses import Page
 
     config = load_config(domain=authority, listen=authority, data=str(data), dev=True)
@@ -396,12 +397,13 @@ async def in_process(
                 got += len(found)
             rows.append(["timelines.home (service)", label, len(ids), got / len(ids), *_ms(times)])
         # The store function alone, on one open connection (no pool checkout, no BEGIN per call).
+        excluding = Excluding(alice.id, svc.now())
         async with svc.db.read() as conn:
             for label, ids in pages.items():
                 times = []
                 for max_id in ids:
                     t0 = time.perf_counter()
-                    await feeds.home_timeline(conn, alice.id, Page(limit=20, max_id=max_id))
+                    await feeds.home_timeline(conn, Page(limit=20, max_id=max_id), excluding)
                     times.append(time.perf_counter() - t0)
                 rows.append(
                     ["feeds.home_timeline (one connection)", label, len(ids), 20.0, *_ms(times)]
@@ -417,6 +419,7 @@ async def in_process(
             .join(home_feed, home_feed.c.status_id == statuses.c.id)
             .where(home_feed.c.account_id == alice.id, statuses.c.deleted_at.is_(None))
         )
+        query = hide_excluded(query, excluding)
         plans = []
         with contextlib.closing(sqlite3.connect(data / DB_NAME)) as raw:
             for label, ids in pages.items():

@@ -11,7 +11,6 @@ this module never touches keys.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from yarl import URL
 
+from federation import jsontext
 from federation.errors import AddressNotAllowed, FetchError
 from federation.netguard import check_url, refusal_from
 
@@ -238,7 +238,7 @@ async def _read_json(
         )
     body = await read_capped(resp, max_bytes)
     try:
-        document = json.loads(body)
+        document = jsontext.loads(body)
     except (ValueError, RecursionError) as exc:
         raise FetchError(f"GET {url}: invalid JSON", retryable=False, status=status) from exc
     if not isinstance(document, dict):

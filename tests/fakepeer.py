@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +27,7 @@ class RemoteActor:
     id: str
     rsa: Any
     ed25519: Any
+    extra: dict[str, Any] = field(default_factory=dict)  # more of its document
 
     @property
     def key_id(self) -> str:
@@ -63,6 +64,7 @@ class RemoteActor:
                     "publicKeyMultibase": fkeys.public_key_to_multibase(self.ed25519),
                 }
             ],
+            **self.extra,
         }
 
 

@@ -9,10 +9,9 @@ happens later in the inbox worker.
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
+from federation import jsontext
 from federation.errors import SignatureError
 from federation.inbox import NotTheSigner, OriginError, check_origins, primary_type
 from federation.jsonld import compact_inbound
@@ -45,7 +44,7 @@ async def _read_capped(request: web.Request) -> bytes:
 def _parse(body: bytes) -> dict:
     try:
         # JSON on the wire is UTF-8 (RFC 8259); json.loads would also guess UTF-16/32.
-        doc = json.loads(body.decode("utf-8"))
+        doc = jsontext.loads(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise web.HTTPBadRequest(text=f"the body is not valid JSON: {exc}") from None
     except RecursionError:

@@ -96,8 +96,9 @@ async def tag_timeline(request: web.Request) -> web.Response:
     query = request.query
     local = True if params.boolean(query, "local") else None
     name = request.match_info["hashtag"].lstrip("#")
-    found = await timelines.tag(svc, name, params.page(query), local=local)
-    presenter = await Presenter(svc, viewer.account if viewer else None).load(found)
+    account = viewer.account if viewer else None
+    found = await timelines.tag(svc, account, name, params.page(query), local=local)
+    presenter = await Presenter(svc, account).load(found)
     return paged(request, [presenter.status(s) for s in found], [s.id for s in found])
 
 

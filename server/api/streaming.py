@@ -178,6 +178,12 @@ def _wants_warmline(request: web.Request) -> bool:
     return request.query.get("warmline", "").lower() in ("1", "true")
 
 
+async def _load_exclusions(svc: Services, auth: Authenticated | None, sub: Subscription) -> None:
+    """Before the first stream is added: whom a signed-in viewer's streams leave out."""
+    if auth is not None:
+        await svc.stream.load_exclusions(svc.db, auth.account.id, [sub])
+
+
 async def server_sent_events(request: web.Request, name: str | None) -> web.StreamResponse:
     svc = request.app[SERVICES]
     auth = await _authenticate(request)
@@ -198,6 +204,7 @@ async def server_sent_events(request: web.Request, name: str | None) -> web.Stre
         await response.write(b":thump\n")
 
     with svc.stream.subscribe(auth.account.id if auth else None) as sub:
+        await _load_exclusions(svc, auth, sub)
         sub.streams.add(stream)
         await response.prepare(request)
         await response.write(b":)\n")
@@ -222,6 +229,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         await ws.send_str(_json({"stream": list(stream), "event": event, "payload": payload}))
 
     with svc.stream.subscribe(auth.account.id if auth else None) as sub:
+        await _load_exclusions(svc, auth, sub)
         await ws.prepare(request)
         if initial:
             await _subscribe(ws, sub, auth, "subscribe", initial, request.query.get("tag"))

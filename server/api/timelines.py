@@ -36,8 +36,9 @@ async def public(request: web.Request) -> web.Response:
         if params.boolean(query, "remote")
         else None
     )
-    found = await timelines.public(svc, params.page(query), local=local)
-    presenter = await Presenter(svc, viewer.account if viewer else None).load(found)
+    account = viewer.account if viewer else None
+    found = await timelines.public(svc, account, params.page(query), local=local)
+    presenter = await Presenter(svc, account).load(found)
     return paged(request, [presenter.status(s) for s in found], [s.id for s in found])
 
 

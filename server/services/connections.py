@@ -225,7 +225,8 @@ async def may_see_connections(
 
 async def block(svc: Services, me: AccountRow, target: AccountRow, *, on: bool) -> None:
     """Block (or unblock) an account: no connection, introduction or endorsement
-    passes between us. Blocking also ends a connection."""
+    passes between us, and neither sees the other's posts in timelines or
+    streams. Blocking also ends a connection."""
     if me.id == target.id:
         raise ValidationError("you cannot block yourself")
     async with svc.db.transaction() as conn:
@@ -233,6 +234,7 @@ async def block(svc: Services, me: AccountRow, target: AccountRow, *, on: bool) 
             await q.insert_block(conn, me.id, target.id, svc.now())
         else:
             await q.delete_block(conn, me.id, target.id)
+    await svc.stream.reload(svc.db, [me.id, target.id])
     if on:
         with contextlib.suppress(NotFound):  # blocking ends a connection, if there was one
             await remove(svc, me, target)

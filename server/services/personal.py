@@ -43,8 +43,9 @@ async def mute(
     notifications: bool = True,
     duration: int = 0,
 ) -> None:
-    """Mute (hide their posts from the home timeline and, with ``notifications``,
-    their notifications) for ``duration`` seconds, 0 meaning until unmuted."""
+    """Mute (hide their posts and boosts of their posts from the member's
+    timelines and streams and, with ``notifications``, their notifications)
+    for ``duration`` seconds, 0 meaning until unmuted."""
     if me.id == target.id:
         raise ValidationError("you cannot mute yourself")
     if not 0 <= duration <= MAX_MUTE_SECONDS:
@@ -52,17 +53,18 @@ async def mute(
     async with svc.db.transaction() as conn:
         if not on:
             await q.remove_mute(conn, me.id, target.id)
-            return
-        until = svc.now() + timedelta(seconds=duration) if duration else None
-        await q.add_mute(
-            conn,
-            svc.db.new_id(),
-            me.id,
-            target.id,
-            svc.now(),
-            notifications=notifications,
-            expires_at=until,
-        )
+        else:
+            until = svc.now() + timedelta(seconds=duration) if duration else None
+            await q.add_mute(
+                conn,
+                svc.db.new_id(),
+                me.id,
+                target.id,
+                svc.now(),
+                notifications=notifications,
+                expires_at=until,
+            )
+    await svc.stream.reload(svc.db, [me.id])
 
 
 async def pin(svc: Services, me: AccountRow, target: AccountRow, *, on: bool) -> None:

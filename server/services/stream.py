@@ -8,6 +8,14 @@ pure, in-memory decision made from who may see it (the home feeds it landed
 in, the public timelines, hashtags, the notified member). Each subscription has
 a bounded queue; one that falls behind is dropped, it never grows.
 
+A signed-in viewer's streams leave out posts (and boosts of posts) by the
+accounts they block or mute and by those that block them, as their REST
+timelines do (``store/exclusions``). The hub cannot ask the database per
+event and subscriber, so each connection holds those accounts in memory
+(``Exclusions``): loaded when the stream opens, before it takes events, and
+reloaded (``Hub.reload``) after the viewer, or someone about them, blocks,
+mutes, unblocks or unmutes. A check is then a set lookup.
+
 One process only: with several web processes each hub sees its own process's
 changes (cross-process fan-out, e.g. PostgreSQL LISTEN/NOTIFY, is not done).
 """
@@ -16,17 +24,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.store import exclusions as exclusions_q
 from server.store import feeds as feeds_q
 from server.store import statuses as statuses_q
-from server.store.database import after_commit
+from server.store.database import Database, after_commit
 from server.store.interactions import NotificationRow
 from server.store.statuses import StatusRow
 
@@ -53,6 +64,7 @@ class StatusEvent:
     public: bool  # on the public timelines: a public original post
     tags: frozenset[str]
     readers: frozenset[int]  # the home feeds it is (or, deleted, was) in
+    authors: frozenset[int] = frozenset()  # its author, and for a boost the boosted one's
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +93,26 @@ def wanted_by(stream: Stream, viewer_id: int | None, event: Event) -> bool:
     return name in PUBLIC_STREAMS
 
 
+@dataclass(frozen=True, slots=True)
+class Exclusions:
+    """The accounts a viewer's streams leave out: ``blocked`` either way, and
+    ``muted`` with the end of each mute (None: until unmuted)."""
+
+    blocked: frozenset[int] = frozenset()
+    muted: Mapping[int, datetime | None] = field(default_factory=dict)
+
+    def hides(self, account_ids: Iterable[int], now: datetime) -> bool:
+        for account_id in account_ids:
+            if account_id in self.blocked:
+                return True
+            if account_id in self.muted:
+                until = self.muted[account_id]
+                if until is None or until > now:
+                    return True
+        return False
+
+
+NO_EXCLUSIONS = Exclusions()
 _WAKE: Any = ((), None)  # put in a queue only to wake its reader; never sent
 
 
@@ -90,6 +122,8 @@ class Subscription:
 
     def __init__(self, viewer_id: int | None, size: int) -> None:
         self.viewer_id = viewer_id
+        self.exclusions = NO_EXCLUSIONS
+        self.loaded = 0  # which load ``exclusions`` came from (see ``Hub.load_exclusions``)
         self.streams: set[Stream] = set()
         self.queue: asyncio.Queue[tuple[Stream, Event]] = asyncio.Queue(size)
         self.dropped = asyncio.Event()
@@ -102,7 +136,9 @@ class Subscription:
         with contextlib.suppress(asyncio.QueueFull):  # wake a sender waiting for events
             self.queue.put_nowait(_WAKE)
 
-    def offer(self, event: Event) -> None:
+    def offer(self, event: Event, now: datetime) -> None:
+        if isinstance(event, StatusEvent) and self.exclusions.hides(event.authors, now):
+            return
         for stream in sorted(self.streams):
             if self.dropped.is_set() or not wanted_by(stream, self.viewer_id, event):
                 continue
@@ -120,6 +156,8 @@ class Hub:
     heartbeat: float = 15.0  # seconds between keep-alives on idle connections
     send_timeout: float = 10.0  # a client that takes longer to take one event is dropped
     subscriptions: set[Subscription] = field(default_factory=set)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _loads: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     @contextmanager
     def subscribe(self, viewer_id: int | None) -> Iterator[Subscription]:
@@ -131,8 +169,31 @@ class Hub:
             self.subscriptions.discard(sub)
 
     def publish(self, event: Event) -> None:
+        now = self.clock()
         for sub in list(self.subscriptions):
-            sub.offer(event)
+            sub.offer(event, now)
+
+    async def reload(self, db: Database, viewer_ids: Iterable[int]) -> None:
+        """Reload what the viewers' open streams leave out; call it once a
+        block or mute (or its end) has committed."""
+        for viewer_id in set(viewer_ids):
+            subs = [s for s in self.subscriptions if s.viewer_id == viewer_id]
+            if subs:
+                await self.load_exclusions(db, viewer_id, subs)
+
+    async def load_exclusions(self, db: Database, viewer_id: int, subs: list[Subscription]) -> None:
+        """Load ``viewer_id``'s exclusions into ``subs`` from the committed
+        state. Loads are numbered as they start, and a subscription never
+        trades its exclusions for those of an earlier-started load: of two
+        racing loads the later one began after every commit the other could
+        have missed."""
+        load = next(self._loads)
+        async with db.read() as conn:
+            blocked, muted = await exclusions_q.load(conn, viewer_id, self.clock())
+        found = Exclusions(frozenset(blocked), muted)
+        for sub in subs:
+            if load > sub.loaded:
+                sub.exclusions, sub.loaded = found, load
 
     def close_all(self) -> None:
         """End every stream (on shutdown: open streams would hold the server up)."""
@@ -154,6 +215,10 @@ async def status_changed(hub: Hub, conn: AsyncConnection, event: str, status: St
     readers = await feeds_q.home_feed_readers(conn, status.id)
     tags = (await statuses_q.status_tag_names(conn, [status.id])).get(status.id, [])
     public = status.visibility == "public" and status.reblog_of_id is None
+    authors = {status.account_id}
+    if status.reblog_of_id is not None:
+        boosted = await statuses_q.get_status(conn, status.reblog_of_id)
+        authors |= {boosted.account_id} if boosted else set()
     hub.after_commit(
         conn,
         StatusEvent(
@@ -163,5 +228,6 @@ async def status_changed(hub: Hub, conn: AsyncConnection, event: str, status: St
             public,
             frozenset(t.lower() for t in tags),
             frozenset(readers),
+            frozenset(authors),
         ),
     )

@@ -13,6 +13,7 @@ from server.store import interactions as interactions_q
 from server.store import personal as personal_q
 from server.store import statuses as q
 from server.store.accounts import AccountRow
+from server.store.exclusions import Excluding
 from server.store.interactions import NotificationRow
 from server.store.statuses import Page, StatusRow
 
@@ -20,22 +21,38 @@ MAX_ANCESTORS = 40
 MAX_DESCENDANTS = 200
 
 
+def _excluding(svc: Services, viewer: AccountRow | None) -> Excluding | None:
+    """What a signed-in viewer's timelines leave out (``store/exclusions``);
+    an anonymous viewer sees everything."""
+    return Excluding(viewer.id, svc.now()) if viewer is not None else None
+
+
 async def home(svc: Services, account: AccountRow, page: Page) -> list[StatusRow]:
     async with svc.db.read() as conn:
-        muted = await personal_q.muted_ids(conn, account.id, svc.now())
-        return await feeds_q.home_timeline(conn, account.id, page, muted=muted)
+        return await feeds_q.home_timeline(conn, page, Excluding(account.id, svc.now()))
 
 
-async def public(svc: Services, page: Page, *, local: bool | None = None) -> list[StatusRow]:
+async def public(
+    svc: Services, viewer: AccountRow | None, page: Page, *, local: bool | None = None
+) -> list[StatusRow]:
     async with svc.db.read() as conn:
-        return await feeds_q.public_timeline(conn, page, local=local)
+        return await feeds_q.public_timeline(
+            conn, page, local=local, excluding=_excluding(svc, viewer)
+        )
 
 
 async def tag(
-    svc: Services, name: str, page: Page, *, local: bool | None = None
+    svc: Services,
+    viewer: AccountRow | None,
+    name: str,
+    page: Page,
+    *,
+    local: bool | None = None,
 ) -> list[StatusRow]:
     async with svc.db.read() as conn:
-        return await feeds_q.tag_timeline(conn, name, page, local=local)
+        return await feeds_q.tag_timeline(
+            conn, name, page, local=local, excluding=_excluding(svc, viewer)
+        )
 
 
 async def account_statuses(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.store.exclusions import Excluding, hide_excluded
 from server.store.statuses import Page, StatusRow, in_display_order, paged
 from server.store.tables import home_feed, status_tags, statuses, tags
 
@@ -41,25 +42,27 @@ async def remove_account_from_home_feed(
     )
 
 
-async def home_timeline(
-    conn: AsyncConnection, account_id: int, page: Page, *, muted: Collection[int] = ()
-) -> list[StatusRow]:
-    """The member's home feed, newest first, without posts (and boosts) by ``muted``."""
+async def home_timeline(conn: AsyncConnection, page: Page, excluding: Excluding) -> list[StatusRow]:
+    """The member's home feed, newest first, without what they exclude."""
     query = (
         select(statuses)
         .join(home_feed, home_feed.c.status_id == statuses.c.id)
-        .where(home_feed.c.account_id == account_id, statuses.c.deleted_at.is_(None))
+        .where(home_feed.c.account_id == excluding.viewer_id, statuses.c.deleted_at.is_(None))
     )
-    if muted:
-        query = query.where(statuses.c.account_id.not_in(list(muted)))
+    query = hide_excluded(query, excluding)
     rows = (await conn.execute(paged(query, home_feed.c.status_id, page))).mappings().all()
     return in_display_order([StatusRow.from_row(r) for r in rows], page, key=lambda s: s.id)
 
 
 async def public_timeline(
-    conn: AsyncConnection, page: Page, *, local: bool | None = None
+    conn: AsyncConnection,
+    page: Page,
+    *,
+    local: bool | None = None,
+    excluding: Excluding | None = None,
 ) -> list[StatusRow]:
-    """Public, original posts; ``local`` True/False narrows to one side."""
+    """Public, original posts; ``local`` True/False narrows to one side. For a
+    signed-in viewer, without what they exclude (``excluding``)."""
     query = select(statuses).where(
         statuses.c.visibility == "public",
         statuses.c.deleted_at.is_(None),
@@ -67,14 +70,21 @@ async def public_timeline(
     )
     if local is not None:
         query = query.where(statuses.c.local.is_(local))
+    query = hide_excluded(query, excluding)
     rows = (await conn.execute(paged(query, statuses.c.id, page))).mappings().all()
     return in_display_order([StatusRow.from_row(r) for r in rows], page, key=lambda s: s.id)
 
 
 async def tag_timeline(
-    conn: AsyncConnection, tag: str, page: Page, *, local: bool | None = None
+    conn: AsyncConnection,
+    tag: str,
+    page: Page,
+    *,
+    local: bool | None = None,
+    excluding: Excluding | None = None,
 ) -> list[StatusRow]:
-    """Public posts carrying hashtag ``tag`` (lower-case), newest first."""
+    """Public posts carrying hashtag ``tag`` (lower-case), newest first; for a
+    viewer, as ``public_timeline``."""
     query = (
         select(statuses)
         .join(status_tags, status_tags.c.status_id == statuses.c.id)
@@ -87,6 +97,7 @@ async def tag_timeline(
     )
     if local is not None:
         query = query.where(statuses.c.local.is_(local))
+    query = hide_excluded(query, excluding)
     rows = (await conn.execute(paged(query, statuses.c.id, page))).mappings().all()
     return in_display_order([StatusRow.from_row(r) for r in rows], page, key=lambda s: s.id)
 

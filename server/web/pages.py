@@ -111,7 +111,7 @@ async def tag_page(request: web.Request) -> web.Response:
     """Recent public posts with a hashtag (where our hashtag links point)."""
     svc = request.app[SERVICES]
     name = request.match_info["name"].lower()
-    found = await timelines.tag(svc, name, Page(limit=40))
+    found = await timelines.tag(svc, None, name, Page(limit=40))
     async with svc.db.read() as conn:
         authors = await q.get_accounts(conn, {s.account_id for s in found})
     items = []

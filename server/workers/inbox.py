@@ -12,11 +12,11 @@ door comes first: the worker waits while the door is busy, a little.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from federation import jsontext
 from federation.delivery import backoff
 from federation.errors import FederationError, FetchError
 from federation.jsonld import compact_inbound
@@ -90,6 +90,6 @@ class InboxWorker:
 
 def _as_accepted(job: InboxJob) -> dict[str, Any]:
     """The stored body, read the way the door read it when it accepted it."""
-    doc = compact_inbound(json.loads(job.payload))
+    doc = compact_inbound(jsontext.loads(job.payload))
     doc["type"] = job.activity_type
     return doc

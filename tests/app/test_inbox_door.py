@@ -30,6 +30,7 @@ from server.app import create_app
 from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
 from server.services import members, timelines
+from server.store import accounts as accounts_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
@@ -630,3 +631,46 @@ async def test_a_body_that_is_not_utf8_is_refused(warmline: TestClient, peer: Fa
         )
         error = await refused(resp, 400)
     assert "JSON" in error
+
+
+async def test_text_a_database_cannot_store_is_cleaned_from_what_is_stored(
+    warmline: TestClient, peer: FakePeer
+) -> None:
+    """JSON may carry U+0000 and lone surrogates in any string; PostgreSQL text
+    cannot hold the first, neither database the second. The activity is accepted
+    and kept as signed; the note and its author are stored without NULs (lone
+    surrogates become U+FFFD); the worker goes on to the next item."""
+    bob = peer.add("bob")
+    bob.extra = {
+        "name": "Bob\u0000 Builder",
+        "summary": "<p>Builds\u0000 things</p>",
+        "attachment": [
+            {"type": "PropertyValue", "name": "Site\u0000", "value": "bob\u0000.example"}
+        ],
+    }
+    doc = create_note(bob, text="Hello\u0000 @alice \ud83d", summary="Spoiler\u0000 ahead")
+    doc["object"]["tag"].append({"type": "Hashtag", "name": "#nul\u0000tag"})
+    doc["object"]["url"] = doc["object"]["id"] + "/page\u0000"
+    assert b"\\u0000" in encode(doc) and b"\\ud83d" in encode(doc)  # escaped, as peers send
+
+    assert (await deliver(warmline, bob, doc)).status == 202
+    async with warmline.app[DB].read() as conn:  # kept as signed: escapes are only text
+        payload = (await conn.execute(select(inbox_items.c.payload))).scalar_one()
+    assert payload == encode(doc).decode()
+    after = create_note(bob, text="And then @alice")
+    assert (await deliver(warmline, bob, after)).status == 202
+    assert await process_inbox(warmline) == 2
+
+    assert [row["state"] for row in await inbox_rows(warmline)] == ["done", "done"]
+    status = await status_by_uri(warmline, doc["object"]["id"])
+    assert status is not None and "Hello @alice \ufffd" in status.content
+    assert status.spoiler_text == "Spoiler ahead"
+    assert status.url == doc["object"]["id"] + "/page"
+    assert await status_by_uri(warmline, after["object"]["id"]) is not None
+    async with warmline.app[DB].read() as conn:
+        author = await accounts_q.get_account(conn, status.account_id)
+        tags = await statuses_q.status_tag_names(conn, [status.id])
+    assert author is not None and author.display_name == "Bob Builder"
+    assert "Builds things" in author.summary
+    assert author.fields == [{"name": "Site", "value": "bob.example"}]
+    assert tags[status.id] == ["nultag"]

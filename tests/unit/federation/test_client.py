@@ -53,6 +53,10 @@ async def html(request: web.Request) -> web.Response:
     return web.Response(text="<html>{}</html>", content_type="text/html")
 
 
+async def with_nul(request: web.Request) -> web.Response:
+    return _as2({"type": "Note", "content": "a\u0000b", "tag": [{"name": "#x\u0000"}]})
+
+
 async def a_list(request: web.Request) -> web.Response:
     return _as2([{"type": "Note"}])
 
@@ -150,6 +154,7 @@ def build_app() -> web.Application:
         "/json": plain_json,
         "/html": html,
         "/list": a_list,
+        "/nul": with_nul,
         "/invalid": invalid,
         "/big": big,
         "/big-chunked": big_chunked,
@@ -220,6 +225,13 @@ async def test_fragment_is_not_sent_and_not_reported(
     fetched = await fetch(session, url(server, "/doc") + "#main-key")
     assert fetched.requested_url.endswith("#main-key")
     assert fetched.final_url == url(server, "/doc")
+
+
+async def test_nul_characters_are_dropped(
+    server: TestServer, session: aiohttp.ClientSession
+) -> None:
+    fetched = await fetch(session, url(server, "/nul"))
+    assert fetched.document == {"type": "Note", "content": "ab", "tag": [{"name": "#x"}]}
 
 
 async def test_wrong_content_type(server: TestServer, session: aiohttp.ClientSession) -> None:
