@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from server.services import members, tokens
-from server.services.errors import NotFound, ServiceError, ValidationError
+from server.services import tokens
+from server.services.errors import ServiceError, ValidationError
 from server.store import Database
 from server.store import oauth as q
 from server.store import tokens as token_queries
-from server.store.accounts import AccountRow
 from server.store.oauth import ApplicationRow
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -289,14 +288,3 @@ async def revoke(db: Database, app: ApplicationRow, token: str) -> None:
         await token_queries.revoke_by_hash(
             conn, tokens.hash_token(token), app.id, datetime.now(UTC)
         )
-
-
-async def sign_in(db: Database, username: str, password: str) -> AccountRow | None:
-    """The member these credentials belong to, or None (unknown, wrong or suspended)."""
-    try:
-        member = await members.get_member(db, username.strip().lstrip("@"))
-    except (NotFound, ValidationError):
-        return None
-    if member.suspended_at is not None:
-        return None
-    return member if await members.check_password(db, member.id, password) else None
