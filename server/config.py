@@ -101,17 +101,28 @@ class NetworkSettings:
 
 @dataclass(frozen=True, slots=True)
 class ApiSettings:
-    """The client API's rate limit (Mastodon's default: 300 requests in 5 minutes)."""
+    """The client API's rate limit (Mastodon's default: 300 requests in 5 minutes) and
+    the sign-in throttle of the OAuth sign-in page."""
 
     # Requests one token (or, without one, one address) may make per window; 0 = no limit.
     rate_limit_requests: int = 300
     rate_limit_window_seconds: int = 300
+    # Failed sign-ins one username, and one client address, may make per window before
+    # further attempts are refused for sign_in_lockout_seconds; 0 = no limit.
+    sign_in_failures_per_account: int = 5
+    sign_in_failures_per_address: int = 20
+    sign_in_window_seconds: int = 900
+    sign_in_lockout_seconds: int = 900
 
     def __post_init__(self) -> None:
-        if self.rate_limit_requests < 0:
-            raise ConfigError("[api] rate_limit_requests must be at least 0")
-        if self.rate_limit_window_seconds < 1:
-            raise ConfigError("[api] rate_limit_window_seconds must be at least 1")
+        minimums = {
+            "rate_limit_requests": 0, "rate_limit_window_seconds": 1,
+            "sign_in_failures_per_account": 0, "sign_in_failures_per_address": 0,
+            "sign_in_window_seconds": 1, "sign_in_lockout_seconds": 1,
+        }  # fmt: skip
+        for name, least in minimums.items():
+            if getattr(self, name) < least:
+                raise ConfigError(f"[api] {name} must be at least {least}")
 
 
 @dataclass(frozen=True, slots=True)

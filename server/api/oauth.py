@@ -5,6 +5,8 @@ A bad client or redirect URI is shown as a page and never redirected to;
 anything wrong after that goes back to the client as ``?error=`` (RFC 6749
 4.1.2.1), or onto the page for out-of-band clients. The form is protected
 from cross-site posting by a double-submit cookie and ``SameSite=Strict``.
+Failed sign-ins are throttled per username and per client address
+(``services.throttle``); a refused attempt gets the page back with a 429.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from yarl import URL
 
 from server.api import params
 from server.appkeys import CONFIG, SERVICES
-from server.services import oauth, tokens
+from server.services import oauth, signin, tokens
 from server.services.errors import ServiceError
 from server.services.oauth import OOB, AuthRequest, ClientError, OAuthError
+from server.services.signin import SignInThrottled
 from server.web.pages import render_html
 
 routes = web.RouteTableDef()
@@ -158,12 +161,20 @@ async def authorize(request: web.Request) -> web.Response:
             request, auth.app.name, auth.redirect_uri, "access_denied", denied, auth.state
         )
     username = str(form.get("username", ""))
-    db = request.app[SERVICES].db
-    member = await oauth.sign_in(db, username, str(form.get("password", "")))
+    svc = request.app[SERVICES]
+    try:
+        member = await signin.sign_in(
+            svc.db, svc.sign_ins, username, str(form.get("password", "")),
+            address=request.remote or "",
+        )  # fmt: skip
+    except SignInThrottled as exc:
+        page = _consent_page(request, auth, error=exc.message, username=username, status=429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if member is None:
         error = "Invalid username or password"
         return _consent_page(request, auth, error=error, username=username, status=401)
-    code = await oauth.issue_code(db, auth, member.id)
+    code = await oauth.issue_code(svc.db, auth, member.id)
     if auth.redirect_uri == OOB:
         return _page(request, "oauth_code.html", app_name=auth.app.name, code=code)
     _back_to_client(auth, auth.redirect_uri, code=code)

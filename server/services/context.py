@@ -17,6 +17,7 @@ from server.services.keyring import Keyring
 from server.services.moderation import HostBlocks
 from server.services.remote import RemoteActors
 from server.services.stream import Hub
+from server.services.throttle import SignInThrottle
 from server.store import Database
 from server.store.inbox_writer import InboxWriter
 from server.urls import Urls
@@ -49,6 +50,7 @@ class Services:
     http: aiohttp.ClientSession
     blocks: HostBlocks
     inbox_writer: InboxWriter
+    sign_ins: SignInThrottle  # failed sign-ins per username and address, in memory
     wake: Wakeups = field(default_factory=Wakeups)
     door: DoorLoad = field(default_factory=DoorLoad)
     stream: Hub = field(default_factory=Hub)  # live events for streaming clients

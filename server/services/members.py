@@ -9,12 +9,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import keys as fkeys
-from server.services import profiles
+from server.services import passwords, profiles
 from server.services.errors import Conflict, NotFound, ValidationError
 from server.services.html import text_to_html
 from server.store import Database
@@ -135,7 +133,7 @@ async def create_member(
     password_hash = None
     if password is not None:
         validate_password(password)
-        password_hash = await asyncio.to_thread(PasswordHasher().hash, password)
+        password_hash = await passwords.hash_password(password)
     new_keys = await asyncio.to_thread(_generate_keys)
     return await _insert_local_account(
         db, username, display_name, "Person", new_keys, password_hash, role, now
@@ -325,11 +323,8 @@ async def update_profile(
 
 
 async def check_password(db: Database, account_id: int, password: str) -> bool:
+    """Whether the account has this password (one argon2 verification, also when it
+    has none). Signing in goes through ``services.signin``."""
     async with db.read() as conn:
         stored = await q.get_password_hash(conn, account_id)
-    if not stored:
-        return False
-    try:
-        return await asyncio.to_thread(PasswordHasher().verify, stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return await passwords.verify_password(stored, password)

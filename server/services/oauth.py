@@ -3,7 +3,8 @@ token grants and revocation. No HTTP here: the door in ``server/api/oauth.py``
 turns :class:`OAuthError` into RFC 6749 answers.
 
 Codes and client secrets are random 32-byte strings stored as SHA-256 only,
-like bearer tokens. A code lives ten minutes and is good for one exchange.
+like bearer tokens. A code lives ten minutes and is good for one exchange;
+presenting it again revokes the token it was exchanged for.
 """
 
 from __future__ import annotations
@@ -11,19 +12,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from server.services import members, tokens
-from server.services.errors import NotFound, ServiceError, ValidationError
+from server.services import tokens
+from server.services.errors import ServiceError, ValidationError
 from server.store import Database
 from server.store import oauth as q
 from server.store import tokens as token_queries
-from server.store.accounts import AccountRow
-from server.store.oauth import ApplicationRow
+from server.store.oauth import ApplicationRow, CodeRow
+
+log = logging.getLogger(__name__)
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = timedelta(minutes=10)
@@ -245,6 +248,25 @@ _BAD_GRANT = (
 )
 
 
+def _refusal(
+    row: CodeRow | None,
+    app: ApplicationRow,
+    redirect_uri: str | None,
+    code_verifier: str | None,
+    now: datetime,
+) -> OAuthError | None:
+    """Why this code cannot be exchanged by this client, or None if it can."""
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        return OAuthError("invalid_grant", _BAD_GRANT)
+    if row.application_id != app.id or (redirect_uri or row.redirect_uri) != row.redirect_uri:
+        return OAuthError("invalid_grant", _BAD_GRANT)
+    if row.code_challenge is not None and not _pkce_matches(row.code_challenge, code_verifier):
+        return OAuthError(
+            "invalid_grant", "The PKCE code_verifier does not match the code_challenge"
+        )
+    return None
+
+
 async def exchange_code(
     db: Database,
     app: ApplicationRow,
@@ -253,24 +275,36 @@ async def exchange_code(
     redirect_uri: str | None,
     code_verifier: str | None,
 ) -> IssuedToken:
-    """Trade a code for a member's token: once, in time, same client and redirect, PKCE checked."""
+    """Trade a code for a member's token: once, in time, same client and redirect, PKCE checked.
+
+    Any try spends the code. A code presented again is refused and the token
+    it bought is revoked (RFC 6749 4.1.2: whoever holds it now may have stolen
+    it). Claiming the code and storing the token happen in one transaction, so
+    a second try racing the first finds the token and revokes it too.
+    """
     if not code:
         raise OAuthError("invalid_request", "code is required")
     now = datetime.now(UTC)
     async with db.transaction() as conn:
         row = await q.claim_code(conn, _digest(code), now)
-    if row is None or row.used_at is not None or row.expires_at <= now:
-        raise OAuthError("invalid_grant", _BAD_GRANT)
-    if row.application_id != app.id or (redirect_uri or row.redirect_uri) != row.redirect_uri:
-        raise OAuthError("invalid_grant", _BAD_GRANT)
-    if row.code_challenge is not None and not _pkce_matches(row.code_challenge, code_verifier):
-        raise OAuthError(
-            "invalid_grant", "The PKCE code_verifier does not match the code_challenge"
-        )
-    scopes = tuple(row.scopes.split())
-    token = await tokens.issue_token(
-        db, account_id=row.account_id, scopes=scopes, label=app.name[:100], application_id=app.id
-    )
+        if row is not None and row.used_at is not None:
+            revoked = await token_queries.revoke_for_code(conn, row.id, now)
+            log.warning("authorization code %s used again: %d token(s) revoked", row.id, revoked)
+        refusal = _refusal(row, app, redirect_uri, code_verifier, now)
+        if refusal is None:
+            assert row is not None
+            scopes = tuple(row.scopes.split())
+            token = await tokens.add_token(
+                conn,
+                db.new_id(),
+                account_id=row.account_id,
+                scopes=scopes,
+                label=app.name[:100],
+                application_id=app.id,
+                code_id=row.id,
+            )
+    if refusal is not None:  # raised after the commit: the try still spends the code
+        raise refusal
     return IssuedToken(token, scopes, now)
 
 
@@ -289,14 +323,3 @@ async def revoke(db: Database, app: ApplicationRow, token: str) -> None:
         await token_queries.revoke_by_hash(
             conn, tokens.hash_token(token), app.id, datetime.now(UTC)
         )
-
-
-async def sign_in(db: Database, username: str, password: str) -> AccountRow | None:
-    """The member these credentials belong to, or None (unknown, wrong or suspended)."""
-    try:
-        member = await members.get_member(db, username.strip().lstrip("@"))
-    except (NotFound, ValidationError):
-        return None
-    if member.suspended_at is not None:
-        return None
-    return member if await members.check_password(db, member.id, password) else None

@@ -13,6 +13,7 @@ from server.services.keyring import Keyring, signer_for
 from server.services.members import ensure_instance_actor
 from server.services.moderation import HostBlocks
 from server.services.remote import RemoteActors
+from server.services.throttle import SignInThrottle
 from server.store import Database
 from server.store.inbox_writer import InboxWriter
 from server.urls import Urls
@@ -34,6 +35,16 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
     )
     remote = RemoteActors(db, session, config, signer_for(instance_keys.rsa))
     try:
-        yield Services(db, config, urls, remote, keyring, session, HostBlocks(db), InboxWriter(db))
+        yield Services(
+            db,
+            config,
+            urls,
+            remote,
+            keyring,
+            session,
+            HostBlocks(db),
+            InboxWriter(db),
+            SignInThrottle(config.api),
+        )
     finally:
         await session.close()

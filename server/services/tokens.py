@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from server.services.errors import Forbidden, Unauthorized, ValidationError
 from server.services.members import get_member
 from server.store import Database
@@ -105,18 +107,41 @@ async def issue_token(
     application_id: int | None = None,
 ) -> str:
     """Store a new token (hashed) and return it; ``account_id`` None makes an app-only token."""
-    token = secrets.token_urlsafe(32)
     async with db.transaction() as conn:
-        await q.insert_token(
+        return await add_token(
             conn,
-            token_id=db.new_id(),
+            db.new_id(),
             account_id=account_id,
-            token_hash=hash_token(token),
-            scopes=" ".join(scopes),
+            scopes=scopes,
             label=label,
-            now=datetime.now(UTC),
             application_id=application_id,
         )
+
+
+async def add_token(
+    conn: AsyncConnection,
+    token_id: int,
+    *,
+    account_id: int | None,
+    scopes: tuple[str, ...],
+    label: str,
+    application_id: int | None = None,
+    code_id: int | None = None,
+) -> str:
+    """:func:`issue_token` inside the caller's transaction (``code_id``: the
+    authorization code it is exchanged for)."""
+    token = secrets.token_urlsafe(32)
+    await q.insert_token(
+        conn,
+        token_id=token_id,
+        account_id=account_id,
+        token_hash=hash_token(token),
+        scopes=" ".join(scopes),
+        label=label,
+        now=datetime.now(UTC),
+        application_id=application_id,
+        code_id=code_id,
+    )
     return token
 
 

@@ -183,6 +183,15 @@ api_tokens = Table(
         nullable=True,
         index=True,
     ),
+    # The authorization code it was exchanged for: a code used twice revokes
+    # the tokens it bought (RFC 6749 4.1.2).
+    Column(
+        "code_id",
+        BigInteger,
+        ForeignKey("oauth_codes.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
 )
 
 

@@ -32,6 +32,7 @@ async def insert_token(
     label: str,
     now: datetime,
     application_id: int | None = None,
+    code_id: int | None = None,
 ) -> None:
     await conn.execute(
         insert(api_tokens).values(
@@ -42,6 +43,7 @@ async def insert_token(
             label=label,
             created_at=now,
             application_id=application_id,
+            code_id=code_id,
         )
     )
 
@@ -87,3 +89,13 @@ async def revoke_by_hash(
         )
         .values(revoked_at=now)
     )
+
+
+async def revoke_for_code(conn: AsyncConnection, code_id: int, now: datetime) -> int:
+    """Revoke every live token exchanged for the authorization code; how many."""
+    result = await conn.execute(
+        update(api_tokens)
+        .where(api_tokens.c.code_id == code_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return result.rowcount

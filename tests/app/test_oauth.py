@@ -317,3 +317,28 @@ async def test_profile_and_follow_scopes(client: TestClient) -> None:
         )["access_token"]
         resp = await client.get(path, headers={"Authorization": f"Bearer {token}"})
         assert resp.status == status, (scope, path, await resp.text())
+
+
+async def test_a_code_used_twice_is_refused_and_revokes_its_token(client: TestClient) -> None:
+    await _alice(client)
+    app = await _app(client)
+
+    async def exchange(code: str) -> Any:
+        return await _token(client, app, grant_type="authorization_code", code=code)
+
+    async def me(token: str) -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        return (await client.get("/api/v1/accounts/verify_credentials", headers=headers)).status
+
+    code = await _code(client, app)
+    first = await exchange(code)
+    assert first.status == 200, await first.text()
+    token = (await first.json())["access_token"]
+    other = (await (await exchange(await _code(client, app))).json())["access_token"]
+    assert await me(token) == 200
+    # RFC 6749 4.1.2: refused, and the token the code bought is revoked.
+    again = await exchange(code)
+    assert again.status == 400 and (await again.json())["error"] == "invalid_grant"
+    assert await me(token) == 401
+    assert await me(other) == 200  # a token from another code is untouched
+    assert (await exchange(code)).status == 400

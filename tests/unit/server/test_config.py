@@ -125,6 +125,14 @@ def test_file_sections_are_typed_and_checked(tmp_path: Path) -> None:
             '[server]\ndomain = "a.example"\n[federation]\ndelivery_schedule = [60, -1]\n',
             "positive",
         ),
+        (
+            '[server]\ndomain = "a.example"\n[api]\nsign_in_window_seconds = 0\n',
+            "sign_in_window_seconds must be at least 1",
+        ),
+        (
+            '[server]\ndomain = "a.example"\n[api]\nsign_in_failures_per_address = -1\n',
+            "sign_in_failures_per_address must be at least 0",
+        ),
     ]:
         with pytest.raises(ConfigError, match=message):
             load_config(config_file=write(tmp_path, text), environ={})

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argon2
 import pytest
+from argon2 import PasswordHasher
+from argon2.exceptions import VerifyMismatchError
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from federation import keys as fkeys
-from server.services import members, tokens
+from server.services import members, passwords, tokens
 from server.services.errors import Conflict, NotFound, Unauthorized, ValidationError
 from server.store import Database
 from server.store import accounts as q
@@ -119,3 +122,19 @@ async def test_profile_update_validates_and_escapes(db: Database) -> None:
     assert info.value.field == "headline"
     with pytest.raises(ValidationError, match="at most 8 profile fields"):
         await members.update_profile(db, "gina", members.ProfileChanges(fields=[("a", "b")] * 9))
+
+
+async def test_a_missing_password_hash_costs_a_real_verification() -> None:
+    # The dummy must be a well-formed hash with today's parameters: a malformed one
+    # would fail at once, and an unknown username would answer faster than a wrong password.
+    hasher = PasswordHasher()
+    assert argon2.extract_parameters(passwords.DUMMY_HASH) == argon2.extract_parameters(
+        hasher.hash("anything")
+    )
+    with pytest.raises(VerifyMismatchError):
+        hasher.verify(passwords.DUMMY_HASH, "a guess")
+    assert not await passwords.verify_password(None, "a guess")
+    assert not await passwords.verify_password("", "a guess")
+    stored = await passwords.hash_password("right one")
+    assert await passwords.verify_password(stored, "right one")
+    assert not await passwords.verify_password(stored, "wrong one")
