@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from server import __version__
+from server import __version__, proxies
 from server.ap import actors, collections, discovery, inbox, objects
 from server.api import accounts as api_accounts
 from server.api import apps as api_apps
@@ -87,8 +87,10 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     ``demo`` creates the member ``demo`` at start-up when it does not exist;
     ``workers=False`` leaves the queues alone (tests drive them by hand).
     """
+    behind_proxies = [proxies.make_middleware(config.trusted_proxies)]
     app = web.Application(
         middlewares=[
+            *(behind_proxies if config.trusted_proxies else []),
             conventions.make_middleware(),
             request_id_middleware,
             error_middleware,

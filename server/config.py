@@ -153,6 +153,8 @@ class Config:
     dev: bool = False
     max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or networks).
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     instance: InstanceSettings = field(default_factory=InstanceSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
@@ -178,6 +180,19 @@ class Config:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'warmline.sqlite3').as_posix()}"
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(what: str, value: Any) -> tuple[IPNetwork, ...]:
+    """A list of addresses or networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{what} must be a list of addresses or networks")
+    try:
+        return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in value)
+    except ValueError as exc:
+        raise ConfigError(f"{what}: {exc}") from None
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -256,7 +271,10 @@ def _section(cls: type, data: Any, name: str) -> Any:
     return cls(**data)
 
 
-_TOP_LEVEL = {"domain", "listen", "data", "database_url", "dev", "max_body_bytes", "log_level"}
+_TOP_LEVEL = {
+    "domain", "listen", "data", "database_url", "dev", "max_body_bytes", "log_level",
+    "trusted_proxies",
+}  # fmt: skip
 
 
 def load_config(
@@ -315,6 +333,7 @@ def load_config(
     log_level = str(server.get("log_level", "INFO")).upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"[server] log_level must be one of {', '.join(LOG_LEVELS)}")
+    trusted_proxies = parse_networks("[server] trusted_proxies", server.get("trusted_proxies", []))
     max_body = server.get("max_body_bytes", 1_000_000)
     if not isinstance(max_body, int) or max_body < 1024:
         raise ConfigError("[server] max_body_bytes must be an integer of at least 1024")
@@ -327,6 +346,7 @@ def load_config(
         dev=dev_flag,
         max_body_bytes=max_body,
         log_level=log_level,
+        trusted_proxies=trusted_proxies,
         instance=_section(InstanceSettings, toml.get("instance"), "instance"),
         federation=_section(FederationSettings, toml.get("federation"), "federation"),
         network=_section(NetworkSettings, toml.get("network"), "network"),

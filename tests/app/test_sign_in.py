@@ -3,6 +3,7 @@ answers that do not tell whether a username exists."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -26,27 +27,40 @@ THROTTLED = "Too many failed sign-in attempts. Try again in "
 class SignInPage:
     """A browser on the sign-in page of one app (one cookie jar, one client address)."""
 
-    def __init__(self, client: TestClient, client_id: str) -> None:
+    def __init__(self, client: TestClient, client_id: str, headers: dict[str, str] | None = None):
         self.client = client
         self.query = {"client_id": client_id, "redirect_uri": CB, "response_type": "code"}
+        self.headers = headers or {}
+
+    def behind(self, forwarded_for: str) -> SignInPage:
+        """The same page, reached through a proxy that says the client is ``forwarded_for``."""
+        return SignInPage(self.client, self.query["client_id"], {"X-Forwarded-For": forwarded_for})
 
     async def submit(self, username: str, password: str) -> tuple[int, str, Any]:
-        page = await self.client.get("/oauth/authorize", params=self.query)
+        page = await self.client.get("/oauth/authorize", params=self.query, headers=self.headers)
         assert page.status == 200, await page.text()
         hidden = re.findall(
             r'<input type="hidden" name="([^"]+)" value="([^"]*)">', await page.text()
         )
         form = {**dict(hidden), "username": username, "password": password, "decision": "approve"}
-        resp = await self.client.post("/oauth/authorize", data=form, allow_redirects=False)
+        resp = await self.client.post(
+            "/oauth/authorize", data=form, allow_redirects=False, headers=self.headers
+        )
         return resp.status, await resp.text(), resp.headers
 
 
 async def _setup(
-    aiohttp_client: Any, make_config: Callable[..., Config], database_url: str, **limits: int
+    aiohttp_client: Any,
+    make_config: Callable[..., Config],
+    database_url: str,
+    *,
+    trusted_proxies: tuple[str, ...] = (),
+    **limits: int,
 ) -> SignInPage:
     """An app whose throttle has these limits, with members bob and carol (passwords set)."""
     config = make_config(domain="a.test", database_url=database_url)
-    config = with_overrides(config, api=ApiSettings(**limits))
+    proxies = tuple(ipaddress.ip_network(p) for p in trusted_proxies)
+    config = with_overrides(config, api=ApiSettings(**limits), trusted_proxies=proxies)
     client: TestClient = await aiohttp_client(create_app(config))
     for name in ("bob", "carol"):
         await members.create_member(client.app[DB], name, password=PASSWORD)
@@ -97,6 +111,35 @@ async def test_an_address_is_refused_after_its_failures_whatever_the_usernames(
     for typed in ("carol", "someone"):
         status, body, headers = await page.submit(typed, PASSWORD)
         assert status == 429 and THROTTLED in body and "text/html" in headers["Content-Type"]
+
+
+async def test_behind_a_trusted_proxy_each_client_address_is_counted_apart(
+    aiohttp_client: Any, make_config: Callable[..., Config], database_url: str
+) -> None:
+    # The test client connects from 127.0.0.1: the trusted proxy here.
+    page = await _setup(
+        aiohttp_client, make_config, database_url, trusted_proxies=("127.0.0.1/32",),
+        sign_in_failures_per_account=100, sign_in_failures_per_address=3,
+    )  # fmt: skip
+    # What a client writes left of the proxy's entry is not believed.
+    guesser = page.behind("198.51.100.1, 203.0.113.7")
+    for typed in ("bob", "carol", "nobody"):
+        assert (await guesser.submit(typed, WRONG))[0] == 401
+    assert (await page.behind("10.9.9.9, 203.0.113.7").submit("carol", PASSWORD))[0] == 429
+    # Another client behind the same proxy signs in.
+    assert (await page.behind("203.0.113.8").submit("carol", PASSWORD))[0] == 302
+
+
+async def test_without_trusted_proxies_x_forwarded_for_is_ignored(
+    aiohttp_client: Any, make_config: Callable[..., Config], database_url: str
+) -> None:
+    page = await _setup(
+        aiohttp_client, make_config, database_url,
+        sign_in_failures_per_account=100, sign_in_failures_per_address=3,
+    )  # fmt: skip
+    for n, typed in enumerate(("bob", "carol", "nobody")):  # a new "address" each time
+        assert (await page.behind(f"203.0.113.{n}").submit(typed, WRONG))[0] == 401
+    assert (await page.behind("203.0.113.99").submit("carol", PASSWORD))[0] == 429
 
 
 async def test_a_successful_sign_in_clears_the_account_count(
