@@ -133,12 +133,16 @@ class MediaSettings:
     max_image_bytes: int = 16 * 1024 * 1024
     # Largest image, in pixels, that is decoded at all (refuses decompression bombs).
     max_image_pixels: int = 33_177_600
+    # Hours an upload may wait to be put on a post; older unattached uploads are deleted.
+    unattached_max_age_hours: int = 24
 
     def __post_init__(self) -> None:
         if self.max_image_bytes < 1024:
             raise ConfigError("[media] max_image_bytes must be at least 1024")
         if self.max_image_pixels < 1:
             raise ConfigError("[media] max_image_pixels must be at least 1")
+        if self.unattached_max_age_hours < 1:
+            raise ConfigError("[media] unattached_max_age_hours must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ profile and tells followers (``services.actors.change_profile``).
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import re
@@ -23,7 +22,6 @@ from server.api.entities import Presenter
 from server.api.responses import ok
 from server.api.uploads import read_form
 from server.appkeys import SERVICES
-from server.services import media
 from server.services.actors import change_profile
 from server.services.errors import ValidationError
 from server.services.members import ProfileChanges
@@ -176,12 +174,6 @@ async def update_credentials(request: web.Request) -> web.Response:
     me = await auth.required(request, "write:accounts")
     svc = request.app[SERVICES]
     body, files = await read_body(request)
-    changes = changes_from(body)
-    pictures = {
-        f"{name}_url": await media.profile_image(svc, data, name) for name, data in files.items()
-    }
-    if pictures:
-        changes = dataclasses.replace(changes, **pictures)
-    account = await change_profile(svc, me.account.username, changes)
+    account = await change_profile(svc, me.account.username, changes_from(body), files)
     presenter = await Presenter(svc, account).load(account_ids=[account.id])
     return ok(presenter.account(account, source=True))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from federation import activities as ap
@@ -10,10 +12,13 @@ from federation.builders import ActorInfo, ActorKeys
 from federation.builders import actor_document as build_actor
 from federation.profiles import Profile
 from federation.vocab import AS_PUBLIC
+from server.services import pictures
 from server.services.context import Services
+from server.services.errors import ServiceError
 from server.services.images import CONTENT_TYPES
 from server.services.members import ProfileChanges, apply_profile, get_member
 from server.services.outbox import Recipients, send
+from server.store import accounts as accounts_q
 from server.store.accounts import AccountRow
 from server.urls import INSTANCE_ACTOR_USERNAME
 
@@ -92,15 +97,33 @@ def _media_type(url: str) -> str:
     return CONTENT_TYPES.get(url.rsplit(".", 1)[-1].lower(), "image/png")
 
 
-async def change_profile(svc: Services, username: str, changes: ProfileChanges) -> AccountRow:
+async def change_profile(
+    svc: Services,
+    username: str,
+    changes: ProfileChanges,
+    new_pictures: Mapping[str, bytes] | None = None,
+) -> AccountRow:
     """Change a member's profile and send the new actor to their followers
-    (Update), in one transaction: both happen, or neither."""
+    (Update), in one transaction: both happen, or neither. ``new_pictures``
+    (``{"avatar": data, "header": data}``, either or both) are stored first; the
+    files of the pictures they replace are deleted once the change commits."""
     member = await get_member(svc.db, username)
     await svc.keyring.for_account(member.id, member.username)  # loaded before the write lock
+    saved = await pictures.save(svc, new_pictures or {})
+    try:
+        return await _change(svc, member, replace(changes, **saved))
+    except ServiceError:  # refused, so rolled back: no row names the new files
+        await pictures.remove(svc, saved.values())
+        raise
+
+
+async def _change(svc: Services, member: AccountRow, changes: ProfileChanges) -> AccountRow:
     async with svc.db.transaction() as conn:
-        account = await apply_profile(conn, member, changes, svc.now())
-        if account is member:
-            return member  # nothing changed, nothing to tell
+        before = await accounts_q.get_account(conn, member.id) or member
+        account = await apply_profile(conn, before, changes, svc.now())
+        if account is before:
+            return before  # nothing changed, nothing to tell
+        pictures.drop_replaced(svc, conn, before, account)
         doc = await actor_document(svc, account)
         stamp = int(svc.now().timestamp() * 1000)
         update = ap.update(

@@ -68,9 +68,9 @@ async def request(svc: Services, me: AccountRow, target: AccountRow, note: str) 
         elif target.speaks_warmline:
             doc = wl.connect(row.uri, objects.account_uri(svc, me), target.uri or "", note)
             await send(svc, conn, me, doc, Recipients(accounts=[target]))
+        else:
+            await _fallback(svc, conn, me, target, note)
     svc.wake.deliveries.set()
-    if row.fallback:
-        await _fallback(svc, me, target, note)
     return row
 
 
@@ -97,14 +97,14 @@ async def _insert_request(
     return row
 
 
-async def _fallback(svc: Services, me: AccountRow, target: AccountRow, note: str) -> None:
-    """A plain ActivityPub account: follow it, and tell it in a direct message."""
-    await graph.follow(svc, me, target)
+async def _fallback(
+    svc: Services, conn: AsyncConnection, me: AccountRow, target: AccountRow, note: str
+) -> None:
+    """A plain ActivityPub account: follow it, and tell it in a direct message,
+    in the request's transaction."""
+    await graph.write_follow(svc, conn, me, target)
     words = f"I would like to connect with you on Warmline. {note}".strip()
-    text = f"@{objects.acct(svc, target)} {words}"
-    await posts.create_status(
-        svc, me, posts.Draft(text=text[: posts.MAX_CHARS], visibility="direct")
-    )
+    await posts.write_status(svc, conn, me, posts.direct_message(svc, [target], words))
 
 
 async def followed_back(

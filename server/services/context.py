@@ -7,6 +7,7 @@ Mastodon API, ActivityPub) and the workers all call services through it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -40,6 +41,10 @@ class DoorLoad:
     in_flight: int = 0
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class Services:
     db: Database
@@ -54,6 +59,7 @@ class Services:
     wake: Wakeups = field(default_factory=Wakeups)
     door: DoorLoad = field(default_factory=DoorLoad)
     stream: Hub = field(default_factory=Hub)  # live events for streaming clients
+    clock: Callable[[], datetime] = utc_now  # what ``now()`` reads; tests move it
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return self.clock()

@@ -45,35 +45,38 @@ async def follow(svc: Services, follower: AccountRow, target: AccountRow) -> Fol
     if follower.id == target.id:
         raise ValidationError("you cannot follow yourself")
     async with svc.db.transaction() as conn:
-        existing = await q.get_follow(conn, follower.id, target.id)
-        if existing is not None:
-            return existing
-        follow_id = svc.db.new_id()
-        state = ACCEPTED if target.is_local and not target.locked else PENDING
-        await q.insert_follow(
-            conn,
-            {
-                "id": follow_id,
-                "account_id": follower.id,
-                "target_account_id": target.id,
-                "state": state,
-                "uri": svc.urls.follow_activity(follower.username, follow_id),
-                "created_at": svc.now(),
-            },
-        )
-        row = await q.get_follow(conn, follower.id, target.id)
-        assert row is not None
-        if target.is_local:
-            await notify_follow(svc, conn, target.id, follower.id, accepted=state == ACCEPTED)
-        else:
-            await send(
-                svc,
-                conn,
-                follower,
-                follow_document(svc, follower, target, row),
-                Recipients(accounts=[target]),
-            )
+        row = await write_follow(svc, conn, follower, target)
     svc.wake.deliveries.set()
+    return row
+
+
+async def write_follow(
+    svc: Services, conn: AsyncConnection, follower: AccountRow, target: AccountRow
+) -> FollowRow:
+    """``follow`` inside the caller's transaction (an existing follow is kept as it is)."""
+    existing = await q.get_follow(conn, follower.id, target.id)
+    if existing is not None:
+        return existing
+    follow_id = svc.db.new_id()
+    state = ACCEPTED if target.is_local and not target.locked else PENDING
+    await q.insert_follow(
+        conn,
+        {
+            "id": follow_id,
+            "account_id": follower.id,
+            "target_account_id": target.id,
+            "state": state,
+            "uri": svc.urls.follow_activity(follower.username, follow_id),
+            "created_at": svc.now(),
+        },
+    )
+    row = await q.get_follow(conn, follower.id, target.id)
+    assert row is not None
+    if target.is_local:
+        await notify_follow(svc, conn, target.id, follower.id, accepted=state == ACCEPTED)
+    else:
+        doc = follow_document(svc, follower, target, row)
+        await send(svc, conn, follower, doc, Recipients(accounts=[target]))
     return row
 
 

@@ -219,10 +219,10 @@ async def accept(svc: Services, me: AccountRow, intro_id: int) -> IntroductionRo
     async with svc.db.transaction() as conn:
         intro, p = await _mine(svc, conn, me, intro_id, "target", FORWARDED)
         await q.update_introduction(conn, intro.id, svc.now(), state=ACCEPTED)
-        intro = await _reload(conn, intro.id)
-        await after_accept(svc, conn, intro, p)
+        await after_accept(svc, conn, await _reload(conn, intro.id), p)
+        intro = await _reload(conn, intro.id)  # with the conversation's status, if opened
     svc.wake.deliveries.set()
-    return await open_conversation(svc, intro, p)
+    return intro
 
 
 async def after_accept(
@@ -236,6 +236,7 @@ async def after_accept(
     remote = [a for a in (p.requester, p.introducer) if not a.is_local]
     if p.target.is_local and remote:
         await _answer(svc, conn, intro, "Accept", p.target, remote)
+    await _open_conversation(svc, conn, intro, p)
 
 
 async def _answer(
@@ -253,20 +254,19 @@ async def _answer(
     await send(svc, conn, sender, doc, Recipients(accounts=to))
 
 
-async def open_conversation(svc: Services, intro: IntroductionRow, p: Parties) -> IntroductionRow:
-    """The introducer's instance opens a direct thread to all three (done once)."""
+async def _open_conversation(
+    svc: Services, conn: AsyncConnection, intro: IntroductionRow, p: Parties
+) -> None:
+    """The introducer's instance opens a direct thread to all three, in the
+    acceptance's transaction (so it happens once, or not at all)."""
     if not p.introducer.is_local or intro.status_id is not None:
-        return intro
+        return
     words = intro.note or "I'd like you two to meet."
-    text = f"@{objects.acct(svc, p.requester)} @{objects.acct(svc, p.target)} {words}"
     if intro.reason:
-        text += f"\n\n({objects.acct(svc, p.requester)} asked: {intro.reason})"
-    status = await posts.create_status(
-        svc, p.introducer, posts.Draft(text=text[: posts.MAX_CHARS], visibility="direct")
-    )
-    async with svc.db.transaction() as conn:
-        await q.update_introduction(conn, intro.id, svc.now(), status_id=status.id)
-        return await _reload(conn, intro.id)
+        words += f"\n\n({objects.acct(svc, p.requester)} asked: {intro.reason})"
+    message = posts.direct_message(svc, [p.requester, p.target], words)
+    status = await posts.write_status(svc, conn, p.introducer, message)
+    await q.update_introduction(conn, intro.id, svc.now(), status_id=status.id)
 
 
 async def decline(svc: Services, me: AccountRow, intro_id: int) -> IntroductionRow:

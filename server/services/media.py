@@ -46,7 +46,8 @@ async def _store_files(svc: Services, processed: images.Processed) -> tuple[str,
     return name, thumb
 
 
-async def _process(svc: Services, data: bytes, kind: str) -> images.Processed:
+async def process(svc: Services, data: bytes, kind: str) -> images.Processed:
+    """Check and re-encode an image, in a thread (``kind`` as ``images.process`` takes it)."""
     settings = svc.config.media
     return await asyncio.to_thread(
         images.process,
@@ -68,7 +69,7 @@ async def upload(
     """Check, clean and store an image ``account`` uploaded; not attached to anything yet."""
     text = _description(description) or ""
     point = images.focus(focus)
-    processed = await _process(svc, data, "attachment")
+    processed = await process(svc, data, "attachment")
     name, thumb = await _store_files(svc, processed)
     try:
         async with svc.db.transaction() as conn:
@@ -96,14 +97,6 @@ async def upload(
     except BaseException:
         await asyncio.to_thread(files(svc).remove, name, thumb)
         raise
-
-
-async def profile_image(svc: Services, data: bytes, kind: str) -> str:
-    """Store an avatar or header; the path it is served at (``/media/NAME``), which
-    the account keeps (local rows store no domain)."""
-    processed = await _process(svc, data, kind)
-    name, _ = await _store_files(svc, processed)
-    return f"/media/{name}"
 
 
 async def own_media(svc: Services, account: AccountRow, media_id: int) -> MediaRow:
@@ -137,7 +130,8 @@ async def describe(
         if values:
             await q.update_media(conn, row.id, values)
         found = await q.get_media(conn, row.id)
-    assert found is not None
+    if found is None:  # deleted meanwhile, as an old unattached upload
+        raise NotFound("Record not found")
     return found
 
 

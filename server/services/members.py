@@ -233,7 +233,7 @@ class ProfileChanges:
     links: object = None
     connections_visibility: object = None
     accepts_introductions: object = None
-    # Pictures already stored (services.media.profile_image): where they are served.
+    # Pictures already stored (services.pictures): where they are served.
     avatar_url: str | None = None
     header_url: str | None = None
 

@@ -128,7 +128,21 @@ async def visible_status(svc: Services, viewer: AccountRow | None, status_id: in
     return status
 
 
-async def create_status(svc: Services, author: AccountRow, draft: Draft) -> StatusRow:
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A checked draft with everything looked up that needs a read or the network,
+    ready to be written inside a transaction by ``write_status``."""
+
+    draft: Draft
+    people: dict[tuple[str, str | None], AccountRow]  # handles as rendered
+    mentioned: list[AccountRow]  # who is addressed and notified, the author left out
+    tag_names: list[str]
+    parent: StatusRow | None = None
+
+
+async def prepare_status(svc: Services, author: AccountRow, draft: Draft) -> Prepared:
+    """Check a draft and resolve its mentions (WebFinger, perhaps): before the
+    transaction, so no lookup holds the write lock."""
     _check(draft)
     await media.check_attachable(svc, author, draft.media_ids)
     parent = (
@@ -142,39 +156,67 @@ async def create_status(svc: Services, author: AccountRow, draft: Draft) -> Stat
             parent_author = await accounts_q.get_account(conn, parent.account_id)
         if parent_author and all(a.id != parent_author.id for a in mentioned):
             mentioned.append(parent_author)
-    now = svc.now()
-    status_id = svc.db.new_id()
+    return Prepared(draft, people, mentioned, tag_names, parent)
+
+
+def direct_message(svc: Services, recipients: list[AccountRow], words: str) -> Prepared:
+    """A direct message to exactly ``recipients``, needing no lookup. Handles in
+    ``words`` stay plain text: text another party wrote cannot add recipients."""
+    people: dict[tuple[str, str | None], AccountRow] = {}
+    for account in recipients:
+        user, _, host = objects.acct(svc, account).partition("@")
+        people[text.Handle(user, host or None).key()] = account
+    handles = " ".join(f"@{objects.acct(svc, a)}" for a in recipients)
+    draft = Draft(text=f"{handles} {words}".strip()[:MAX_CHARS], visibility="direct")
+    _check(draft)
+    return Prepared(draft, people, list(recipients), text.parse(draft.text)[1])
+
+
+async def create_status(svc: Services, author: AccountRow, draft: Draft) -> StatusRow:
+    prepared = await prepare_status(svc, author, draft)
     async with svc.db.transaction() as conn:
-        status = await q.insert_status(
-            conn,
-            {
-                "id": status_id,
-                "account_id": author.id,
-                "local": True,
-                "in_reply_to_id": parent.id if parent else None,
-                "in_reply_to_account_id": parent.account_id if parent else None,
-                "content": _rendered(svc, draft, people),
-                "source_text": draft.text,
-                "spoiler_text": draft.spoiler_text.strip(),
-                "sensitive": draft.sensitive or bool(draft.spoiler_text.strip()),
-                "visibility": draft.visibility,
-                "language": draft.language,
-                "created_at": now,
-            },
-        )
-        await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
-        if draft.media_ids:
-            await media.attach(conn, author, status_id, draft.media_ids)
-        tag_ids = (await q.tag_ids(conn, tag_names, svc.db.new_id)).values()
-        await q.set_tags(conn, status_id, tag_ids, fresh=True)
-        if parent is not None:
-            await q.adjust_count(conn, parent.id, "replies_count", 1)
-        await _fan_out_locally(svc, conn, status, author, mentioned)
-        await status_changed(svc.stream, conn, "update", status)
-        note = await objects.note_document(svc, conn, status, author)
-        doc = ap.create(note, f"{note['id']}/activity")
-        await send(svc, conn, author, doc, _recipients(status, mentioned))
+        status = await write_status(svc, conn, author, prepared)
     svc.wake.deliveries.set()
+    return status
+
+
+async def write_status(
+    svc: Services, conn: AsyncConnection, author: AccountRow, prepared: Prepared
+) -> StatusRow:
+    """Inside the caller's transaction: the post, its mentions, tags, feed entries,
+    notifications and its Create with the deliveries. The caller wakes the
+    delivery worker after the commit."""
+    draft, parent, mentioned = prepared.draft, prepared.parent, prepared.mentioned
+    status_id = svc.db.new_id()
+    status = await q.insert_status(
+        conn,
+        {
+            "id": status_id,
+            "account_id": author.id,
+            "local": True,
+            "in_reply_to_id": parent.id if parent else None,
+            "in_reply_to_account_id": parent.account_id if parent else None,
+            "content": _rendered(svc, draft, prepared.people),
+            "source_text": draft.text,
+            "spoiler_text": draft.spoiler_text.strip(),
+            "sensitive": draft.sensitive or bool(draft.spoiler_text.strip()),
+            "visibility": draft.visibility,
+            "language": draft.language,
+            "created_at": svc.now(),
+        },
+    )
+    await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
+    if draft.media_ids:
+        await media.attach(conn, author, status_id, draft.media_ids)
+    tag_ids = (await q.tag_ids(conn, prepared.tag_names, svc.db.new_id)).values()
+    await q.set_tags(conn, status_id, tag_ids, fresh=True)
+    if parent is not None:
+        await q.adjust_count(conn, parent.id, "replies_count", 1)
+    await _fan_out_locally(svc, conn, status, author, mentioned)
+    await status_changed(svc.stream, conn, "update", status)
+    note = await objects.note_document(svc, conn, status, author)
+    doc = ap.create(note, f"{note['id']}/activity")
+    await send(svc, conn, author, doc, _recipients(status, mentioned))
     return status
 
 

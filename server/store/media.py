@@ -98,6 +98,24 @@ async def attach(
     return attached
 
 
+async def delete_unattached(
+    conn: AsyncConnection, created_before: datetime, limit: int
+) -> list[tuple[str | None, str | None]]:
+    """Delete up to ``limit`` uploads of local members that are on no post and were
+    made before ``created_before``; the (file, thumbnail) names of those deleted.
+
+    The outer condition is checked again on the rows themselves, so an upload
+    that a post took meanwhile is left alone."""
+    unattached = and_(t.c.status_id.is_(None), t.c.remote_url.is_(None))
+    old = select(t.c.id).where(unattached, t.c.created_at < created_before).limit(limit)
+    result = await conn.execute(
+        delete(t)
+        .where(t.c.id.in_(old.scalar_subquery()), unattached)
+        .returning(t.c.file_name, t.c.thumbnail_name)
+    )
+    return [(row.file_name, row.thumbnail_name) for row in result]
+
+
 async def replace_remote(
     conn: AsyncConnection, status_id: int, rows: Sequence[dict[str, Any]], *, fresh: bool = False
 ) -> None:

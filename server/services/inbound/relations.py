@@ -271,8 +271,6 @@ async def _answer_introduction(svc: Services, doc: dict[str, Any], actor: str, n
         else:
             return True
     svc.wake.deliveries.set()
-    if doc.get("type") == "Accept":
-        await intros.open_conversation(svc, intro, p)
     return True
 
 

@@ -103,6 +103,7 @@ def test_file_sections_are_typed_and_checked(tmp_path: Path) -> None:
     assert config.instance.open_registrations is True
     assert config.federation.authorized_fetch is True
     assert config.federation.fetch_timeout == 3
+    assert config.media.unattached_max_age_hours == 24
 
     for text, message in [
         ('[server]\ndomain = "a.example"\nbogus = 1\n', "unknown setting"),
@@ -132,6 +133,10 @@ def test_file_sections_are_typed_and_checked(tmp_path: Path) -> None:
         (
             '[server]\ndomain = "a.example"\n[api]\nsign_in_failures_per_address = -1\n',
             "sign_in_failures_per_address must be at least 0",
+        ),
+        (
+            '[server]\ndomain = "a.example"\n[media]\nunattached_max_age_hours = 0\n',
+            "unattached_max_age_hours must be at least 1",
         ),
     ]:
         with pytest.raises(ConfigError, match=message):
