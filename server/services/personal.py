@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
 
 from server.services import posts
 from server.services.context import Services
@@ -102,19 +104,47 @@ async def post_once(
     svc: Services, me: AccountRow, draft: posts.Draft, key: str | None
 ) -> StatusRow:
     """Create a post; a retry with the same ``Idempotency-Key`` within the hour
-    gets the post the first request made."""
+    gets the post the first request made.
+
+    The key is stored in the post's own transaction: a crash cannot leave a
+    post without its key (which a retry would post again). Two requests with
+    the same key at once: on SQLite the writer lock orders them and the second
+    finds the key; on PostgreSQL the second fails on the key's unique index,
+    rolls back, and answers with the first one's post."""
     if not key:
         return await posts.create_status(svc, me, draft)
     key = key[:128]
     since = svc.now() - IDEMPOTENCY_WINDOW
-    async with svc.db.read() as conn:
-        made = await q.status_for_key(conn, me.id, key, since)
-    if made is not None:
-        try:
-            return await posts.visible_status(svc, me, made)
-        except NotFound:  # deleted since: post again
-            pass
-    status = await posts.create_status(svc, me, draft)
-    async with svc.db.transaction() as conn:
-        await q.remember_key(conn, me.id, key, status.id, svc.now(), since)
+    seen = await _status_for_key(svc, me, key, since)
+    if seen is not None and (made := await _visible(svc, me, seen)) is not None:
+        return made
+    prepared = await posts.prepare_status(svc, me, draft)
+    try:
+        async with svc.db.transaction() as conn:
+            raced = await q.status_for_key(conn, me.id, key, since)
+            if raced == seen:  # nobody posted with this key since we looked
+                status = await posts.write_status(svc, conn, me, prepared)
+                await q.remember_key(conn, me.id, key, status.id, svc.now(), since, replacing=seen)
+    except IntegrityError:
+        raced = await _status_for_key(svc, me, key, since)
+        if raced == seen:
+            raise
+    if raced != seen:  # another request with this key posted first: its post
+        made = await _visible(svc, me, raced) if raced is not None else None
+        if made is None:
+            raise NotFound("the post made with this Idempotency-Key is gone")
+        return made
+    svc.wake.deliveries.set()
     return status
+
+
+async def _status_for_key(svc: Services, me: AccountRow, key: str, since: datetime) -> int | None:
+    async with svc.db.read() as conn:
+        return await q.status_for_key(conn, me.id, key, since)
+
+
+async def _visible(svc: Services, me: AccountRow, status_id: int) -> StatusRow | None:
+    try:
+        return await posts.visible_status(svc, me, status_id)
+    except NotFound:  # deleted since: post again
+        return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.accounts import AccountRow
@@ -169,13 +169,26 @@ async def status_for_key(
 
 
 async def remember_key(
-    conn: AsyncConnection, account_id: int, key: str, status_id: int, now: datetime, since: datetime
+    conn: AsyncConnection,
+    account_id: int,
+    key: str,
+    status_id: int,
+    now: datetime,
+    since: datetime,
+    *,
+    replacing: int | None = None,
 ) -> None:
-    """Keep ``key`` for the new status; the member's keys older than ``since`` go."""
+    """Keep ``key`` for the new status; the member's keys older than ``since`` go,
+    and the key's row for ``replacing`` (a post since deleted). A row another
+    request has just stored for the key stays: the insert then fails on the
+    unique index, which is how concurrent requests with one key find out."""
     await conn.execute(
         delete(idempotency_keys).where(
             idempotency_keys.c.account_id == account_id,
-            or_(idempotency_keys.c.created_at < since, idempotency_keys.c.key == key),
+            or_(
+                idempotency_keys.c.created_at < since,
+                and_(idempotency_keys.c.key == key, idempotency_keys.c.status_id == replacing),
+            ),
         )
     )
     await conn.execute(

@@ -3,6 +3,7 @@ timelines, familiar followers, posting once per Idempotency-Key."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -113,6 +114,22 @@ async def test_posting_twice_with_one_idempotency_key_posts_once(
     assert other["id"] != first["id"]
     mine = await ann.get(f"/api/v1/accounts/{ann.id}/statuses")
     assert len(mine) == 2
+
+
+async def test_concurrent_posts_with_one_idempotency_key_make_one_post(
+    trio: tuple[Member, Member, Member],
+) -> None:
+    ann, _, _ = trio
+    headers = {"Idempotency-Key": "at-once"}
+    made = await asyncio.gather(
+        *(ann.post("/api/v1/statuses", json={"status": "x"}, headers=headers) for _ in range(4))
+    )
+    assert len({post["id"] for post in made}) == 1
+    assert len(await ann.get(f"/api/v1/accounts/{ann.id}/statuses")) == 1
+    # A deleted post's key posts again.
+    await ann.delete(f"/api/v1/statuses/{made[0]['id']}")
+    again = await ann.post("/api/v1/statuses", json={"status": "x"}, headers=headers)
+    assert again["id"] != made[0]["id"]
 
 
 async def test_search_finds_hashtags(trio: tuple[Member, Member, Member]) -> None:
