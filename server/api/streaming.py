@@ -137,10 +137,19 @@ async def pump(
     renderer: Renderer,
     send: Send,
     keepalive: Callable[[], Awaitable[None]] | None = None,
-) -> None:
-    """Send the subscription's events until it is dropped (it fell behind) or a
-    send takes longer than ``hub.send_timeout``; a closed connection raises."""
+    signed_in: Callable[[], Awaitable[bool]] | None = None,
+) -> bool:
+    """Send the subscription's events until it is dropped (it fell behind), a
+    send takes longer than ``hub.send_timeout``, or ``signed_in`` (asked once
+    per heartbeat) says the token was revoked: then False. A closed connection
+    raises."""
+    loop = asyncio.get_running_loop()
+    recheck_at = loop.time() + hub.heartbeat
     while not sub.dropped.is_set():
+        if signed_in is not None and loop.time() >= recheck_at:
+            if not await signed_in():
+                return False
+            recheck_at = loop.time() + hub.heartbeat
         try:
             stream, event = await asyncio.wait_for(sub.queue.get(), hub.heartbeat)
         except TimeoutError:
@@ -148,10 +157,28 @@ async def pump(
                 await asyncio.wait_for(keepalive(), hub.send_timeout)
             continue
         if sub.dropped.is_set():
-            return
+            break
         rendered = await renderer.render(event)
         if rendered is not None:
             await asyncio.wait_for(send(stream, *rendered), hub.send_timeout)
+    return True
+
+
+def _signed_in(svc: Services, request: web.Request) -> Callable[[], Awaitable[bool]] | None:
+    """For a stream opened with a token: whether that token still works (revoked
+    tokens and suspended members end their open streams within a heartbeat)."""
+    token = _token(request)
+    if token is None:
+        return None
+
+    async def check() -> bool:
+        try:
+            await tokens.grant_for(svc.db, token)
+        except Unauthorized:
+            return False
+        return True
+
+    return check
 
 
 @routes.get("/api/v1/streaming/health")
@@ -209,7 +236,7 @@ async def server_sent_events(request: web.Request, name: str | None) -> web.Stre
         await response.prepare(request)
         await response.write(b":)\n")
         with contextlib.suppress(ConnectionError, TimeoutError):  # gone, or too slow
-            await pump(svc.stream, sub, renderer, send, keepalive)
+            await pump(svc.stream, sub, renderer, send, keepalive, _signed_in(svc, request))
     return response
 
 
@@ -234,10 +261,14 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         if initial:
             await _subscribe(ws, sub, auth, "subscribe", initial, request.query.get("tag"))
         reader = asyncio.create_task(_read(ws, sub, auth))
-        sender = asyncio.create_task(pump(svc.stream, sub, renderer, send))
+        sender = asyncio.create_task(
+            pump(svc.stream, sub, renderer, send, signed_in=_signed_in(svc, request))
+        )
         await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
         if sub.closing:  # the server is stopping
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+        elif sender.done() and not sender.exception() and sender.result() is False:
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"access token revoked")
         elif sender.done():  # fell behind or the connection broke: close it
             await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
         sender.cancel()

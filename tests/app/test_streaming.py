@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -14,6 +15,7 @@ from streamclient import WS, connect, event, hub, receive, subscribed
 from server.appkeys import DB, SERVICES
 from server.services import tokens
 from server.services.stream import StatusEvent
+from server.store import tokens as token_queries
 
 
 @pytest.fixture
@@ -313,3 +315,29 @@ async def test_streams_end_when_the_server_stops(trio: tuple[Member, Member, Mem
     assert not hub(ann.client).subscriptions or all(
         s.closing for s in hub(ann.client).subscriptions
     )
+
+
+async def test_a_revoked_token_ends_its_open_streams(trio: tuple[Member, Member, Member]) -> None:
+    alice, bob, _ = trio
+    hub(alice.client).heartbeat = 0.05
+    db = alice.client.app[DB]
+    grant = await tokens.grant_for(db, bob.token)
+    h = {"Authorization": f"Bearer {bob.token}"}
+    async with (
+        await connect(bob, "user") as ws,
+        bob.client.get("/api/v1/streaming/user", headers=h) as sse,
+    ):
+        await subscribed(bob.client, ("user",))
+        async with db.transaction() as conn:
+            await token_queries.revoke_token(conn, grant.token_id, datetime.now(UTC))
+        while (message := await ws.receive(timeout=5)).type == aiohttp.WSMsgType.TEXT:
+            pass
+        assert message.type == aiohttp.WSMsgType.CLOSE
+        assert ws.close_code == aiohttp.WSCloseCode.POLICY_VIOLATION
+        assert message.extra == "access token revoked"
+        await asyncio.wait_for(sse.read(), 5)  # the event stream ends too
+    for _ in range(200):
+        if not hub(alice.client).subscriptions:
+            break
+        await asyncio.sleep(0.01)
+    assert not hub(alice.client).subscriptions
