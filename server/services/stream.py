@@ -96,10 +96,16 @@ def wanted_by(stream: Stream, viewer_id: int | None, event: Event) -> bool:
 @dataclass(frozen=True, slots=True)
 class Exclusions:
     """The accounts a viewer's streams leave out: ``blocked`` either way, and
-    ``muted`` with the end of each mute (None: until unmuted)."""
+    ``muted`` with the end of each mute (None: until unmuted); notifications
+    from the muted accounts in ``quiet`` too, as the notifications list does."""
 
     blocked: frozenset[int] = frozenset()
     muted: Mapping[int, datetime | None] = field(default_factory=dict)
+    quiet: frozenset[int] = frozenset()
+
+    def silences(self, account_id: int, now: datetime) -> bool:
+        """Whether a notification caused by ``account_id`` is left out."""
+        return account_id in self.quiet and self.hides((account_id,), now)
 
     def hides(self, account_ids: Iterable[int], now: datetime) -> bool:
         for account_id in account_ids:
@@ -138,6 +144,10 @@ class Subscription:
 
     def offer(self, event: Event, now: datetime) -> None:
         if isinstance(event, StatusEvent) and self.exclusions.hides(event.authors, now):
+            return
+        if isinstance(event, NotificationEvent) and self.exclusions.silences(
+            event.notification.from_account_id, now
+        ):
             return
         for stream in sorted(self.streams):
             if self.dropped.is_set() or not wanted_by(stream, self.viewer_id, event):
@@ -189,8 +199,8 @@ class Hub:
         have missed."""
         load = next(self._loads)
         async with db.read() as conn:
-            blocked, muted = await exclusions_q.load(conn, viewer_id, self.clock())
-        found = Exclusions(frozenset(blocked), muted)
+            blocked, muted, quiet = await exclusions_q.load(conn, viewer_id, self.clock())
+        found = Exclusions(frozenset(blocked), muted, frozenset(quiet))
         for sub in subs:
             if load > sub.loaded:
                 sub.exclusions, sub.loaded = found, load

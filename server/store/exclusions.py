@@ -61,9 +61,15 @@ def hide_excluded(query: Select, excluding: Excluding | None) -> Select:
 
 async def load(
     conn: AsyncConnection, viewer_id: int, now: datetime
-) -> tuple[set[int], dict[int, datetime | None]]:
-    """The same exclusions as data: accounts blocked either way, and muted
-    accounts with the end of their mute (None: until unmuted)."""
+) -> tuple[set[int], dict[int, datetime | None], set[int]]:
+    """The same exclusions as data: accounts blocked either way, muted accounts
+    with the end of their mute (None: until unmuted), and those of them whose
+    mute covers notifications too (Mastodon's ``notifications`` flag)."""
     blocked = union(_blocking(viewer_id), _blocked_by(viewer_id))
-    muted = (await conn.execute(_muting(viewer_id, now))).all()
-    return set((await conn.execute(blocked)).scalars()), {a: until for a, until in muted}
+    muting = _muting(viewer_id, now).add_columns(mutes.c.notifications)
+    muted = (await conn.execute(muting)).all()
+    return (
+        set((await conn.execute(blocked)).scalars()),
+        {account: until for account, until, _ in muted},
+        {account for account, _, quiet in muted if quiet},
+    )

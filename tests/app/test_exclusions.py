@@ -149,3 +149,18 @@ async def test_a_boost_on_the_user_stream(five: dict[str, Member]) -> None:
         assert (await event(ws))[2]["id"] == own
         stream, name, status = await event(ws)
         assert (stream, name, status["id"]) == (["user"], "update", fine["id"])
+
+
+async def test_notification_streams_leave_out_what_the_list_leaves_out(
+    five: dict[str, Member],
+) -> None:
+    ann, _, cal, _, eve = five.values()  # ann mutes cal (notifications too, the default)
+    await ann.post(f"/api/v1/accounts/{eve.id}/mute", json={"notifications": False})
+    async with await connect(ann, "user:notification") as ws:
+        await subscribed(ann.client, ("user:notification",))
+        await cal.post(f"/api/v1/accounts/{ann.id}/follow")
+        await eve.post(f"/api/v1/accounts/{ann.id}/follow")
+        _, name, notification = await event(ws)
+        assert name == "notification" and notification["account"]["id"] == eve.id
+    listed = await ann.get("/api/v1/notifications")
+    assert [n["account"]["id"] for n in listed] == [eve.id]
