@@ -14,3 +14,5 @@ DB = web.AppKey("db", Database)
 TEMPLATES = web.AppKey("templates", Environment)
 SERVICES = web.AppKey("services", Services)
 REQUEST_ID = web.RequestKey("request_id", str)
+# The client's address behind trusted proxies (server/proxies.py), for the access log.
+CLIENT_ADDRESS = web.RequestKey("client_address", str)

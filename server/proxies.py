@@ -10,6 +10,7 @@ from a trusted proxy (the rule of Rails' RemoteIp and Django's ipware).
 aiohttp-remotes was considered: its strict mode refuses requests that do not
 pass exactly the configured chain of proxies (a health check on localhost
 included), and its filtered mode believes the header from any peer.
+The access log names the client too (``CLIENT_ADDRESS``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 
 from aiohttp import hdrs, web
 
+from server.appkeys import CLIENT_ADDRESS
 from server.config import IPNetwork
 from server.middleware import Handler
 
@@ -59,7 +61,8 @@ def make_middleware(proxies: Sequence[IPNetwork]) -> web.middleware:  # type: ig
         headers = request.headers.getall(hdrs.X_FORWARDED_FOR, [])
         if headers:
             client = client_address(request.remote, headers, proxies)
-            if client != request.remote:
+            if client != request.remote and client is not None:
+                request[CLIENT_ADDRESS] = client  # on the request the access log gets
                 request = request.clone(remote=client)
         return await handler(request)
 

@@ -16,6 +16,7 @@ from aiohttp.web_response import StreamResponse
 
 from server import __version__
 from server.app import create_app
+from server.appkeys import CLIENT_ADDRESS
 from server.config import Config
 
 log = logging.getLogger("warmline")
@@ -103,7 +104,8 @@ class AccessLog(AbstractAccessLogger):
         request_id = response.headers.get("X-Request-Id", "-")
         self.logger.info(
             '%s "%s %s HTTP/%d.%d" %d %d %.6fs "%s" %s',
-            request.remote, request.method, request.path_qs, *request.version,
+            request.get(CLIENT_ADDRESS, request.remote), request.method, request.path_qs,
+            *request.version,
             response.status, response.body_length, time, agent, request_id,
         )  # fmt: skip
 
