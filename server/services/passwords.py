@@ -27,6 +27,15 @@ async def hash_password(password: str) -> str:
     return await asyncio.to_thread(PasswordHasher().hash, password)
 
 
+def needs_rehash(stored: str) -> bool:
+    """Whether ``stored`` was made with other parameters than new hashes get
+    (an older argon2-cffi default): re-hashed at the next sign-in."""
+    try:
+        return PasswordHasher().check_needs_rehash(stored)
+    except InvalidHashError:
+        return False
+
+
 async def verify_password(stored: str | None, password: str) -> bool:
     """Whether ``password`` matches ``stored``; with no stored hash, spend the
     same work on :data:`DUMMY_HASH` and answer no."""

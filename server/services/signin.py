@@ -55,4 +55,8 @@ async def sign_in(
     if member is None or not matched or member.suspended_at is not None:
         return None
     throttle.succeeded(key, address, attempt)
+    if stored and passwords.needs_rehash(stored):  # the password is at hand only now
+        fresh = await passwords.hash_password(password)
+        async with db.transaction() as conn:
+            await account_queries.set_password_hash(conn, member.id, fresh)
     return member

@@ -205,6 +205,11 @@ async def get_password_hash(conn: AsyncConnection, account_id: int) -> str | Non
     return (await conn.execute(query)).scalar_one_or_none()
 
 
+async def set_password_hash(conn: AsyncConnection, account_id: int, password_hash: str) -> None:
+    query = update(users).where(users.c.account_id == account_id)
+    await conn.execute(query.values(password_hash=password_hash))
+
+
 async def get_local_credentials(
     conn: AsyncConnection, username: str
 ) -> tuple[AccountRow, str | None] | None:

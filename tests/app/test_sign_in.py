@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from argon2 import PasswordHasher
 
 from server.app import create_app
 from server.appkeys import DB
@@ -185,3 +186,24 @@ async def test_an_unknown_username_is_answered_like_a_wrong_password(
     assert len(answers) == 1
     status, _, body = answers.pop()
     assert status == 401 and "Invalid username or password" in body
+
+
+async def test_a_password_hashed_with_old_parameters_is_rehashed_at_sign_in(
+    aiohttp_client: Any, make_config: Callable[..., Config], database_url: str
+) -> None:
+    page = await _setup(aiohttp_client, make_config, database_url)
+    db = page.client.app[DB]
+    async with db.read() as conn:
+        bob, current = await account_queries.get_local_credentials(conn, "bob")
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    async with db.transaction() as conn:
+        await account_queries.set_password_hash(conn, bob.id, weak)
+    assert (await page.submit("bob", WRONG))[0] == 401  # a failure changes nothing
+    async with db.read() as conn:
+        assert await account_queries.get_password_hash(conn, bob.id) == weak
+    assert (await page.submit("bob", PASSWORD))[0] == 302
+    async with db.read() as conn:
+        rehashed = await account_queries.get_password_hash(conn, bob.id)
+    assert rehashed != weak and not PasswordHasher().check_needs_rehash(rehashed)
+    assert rehashed.split("$")[3] == current.split("$")[3]  # today's parameters
+    assert (await page.submit("bob", PASSWORD))[0] == 302
