@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.posts import can_see, visible_status
+from server.services.stream import NO_EXCLUSIONS, Exclusions
+from server.store import exclusions as exclusions_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
@@ -88,22 +90,34 @@ class Thread:
 
 
 async def context(svc: Services, viewer: AccountRow | None, status_id: int) -> Thread:
-    """The posts above and below a status, as far as ``viewer`` may see them."""
+    """The posts above and below a status, as far as ``viewer`` may see them;
+    for a signed-in viewer, without the accounts they exclude (and the replies
+    below those), as timelines do."""
     status = await visible_status(svc, viewer, status_id)
     ancestors: list[StatusRow] = []
     descendants: list[StatusRow] = []
+    now = svc.now()
     async with svc.db.read() as conn:
+        excluded = NO_EXCLUSIONS
+        if viewer is not None:
+            blocked, muted, _ = await exclusions_q.load(conn, viewer.id, now)
+            excluded = Exclusions(frozenset(blocked), muted)
+
+        async def shown(post: StatusRow) -> bool:
+            hidden = excluded.hides((post.account_id,), now)
+            return not hidden and await can_see(conn, viewer, post)
+
         parent_id = status.in_reply_to_id
         while parent_id is not None and len(ancestors) < MAX_ANCESTORS:
             parent = await q.get_status(conn, parent_id)
-            if parent is None or not await can_see(conn, viewer, parent):
+            if parent is None or not await shown(parent):
                 break
             ancestors.append(parent)
             parent_id = parent.in_reply_to_id
         frontier = [status.id]
         while frontier and len(descendants) < MAX_DESCENDANTS:
             replies = sorted(await q.replies_to(conn, frontier), key=lambda s: s.id)
-            visible = [r for r in replies if await can_see(conn, viewer, r)]
+            visible = [r for r in replies if await shown(r)]
             descendants += visible
             frontier = [r.id for r in visible]
     return Thread(list(reversed(ancestors)), descendants[:MAX_DESCENDANTS])

@@ -164,3 +164,27 @@ async def test_notification_streams_leave_out_what_the_list_leaves_out(
         assert name == "notification" and notification["account"]["id"] == eve.id
     listed = await ann.get("/api/v1/notifications")
     assert [n["account"]["id"] for n in listed] == [eve.id]
+
+
+async def test_threads_leave_out_excluded_accounts_and_the_replies_below_them(
+    five: dict[str, Member],
+) -> None:
+    ann, bea, cal, dan, eve = five.values()
+    top = await _say(eve, "a question")
+    blocked = await bea.post("/api/v1/statuses", json={"status": "b", "in_reply_to_id": top})
+    under = await eve.post(
+        "/api/v1/statuses", json={"status": "e", "in_reply_to_id": blocked["id"]}
+    )
+    muted = await cal.post("/api/v1/statuses", json={"status": "c", "in_reply_to_id": top})
+    blocker = await dan.post("/api/v1/statuses", json={"status": "d", "in_reply_to_id": top})
+    fine = await eve.post("/api/v1/statuses", json={"status": "e2", "in_reply_to_id": top})
+    thread = await ann.get(f"/api/v1/statuses/{top}/context")
+    assert [s["id"] for s in thread["descendants"]] == [fine["id"]]
+    everyone = await ann.client.get(f"/api/v1/statuses/{top}/context")  # anonymous
+    seen = [s["id"] for s in (await everyone.json())["descendants"]]
+    assert sorted(seen) == sorted(
+        [blocked["id"], under["id"], muted["id"], blocker["id"], fine["id"]]
+    )
+    # From below an excluded post, the thread above stops there.
+    above = await ann.get(f"/api/v1/statuses/{under['id']}/context")
+    assert above["ancestors"] == []
