@@ -23,6 +23,7 @@ from server.store import accounts as accounts_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
+from server.store import media as media_q
 from server.store import statuses as q
 from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
@@ -325,6 +326,7 @@ async def mark_deleted(svc: Services, conn: AsyncConnection, status: StatusRow) 
     await q.mark_status_deleted(conn, status, svc.now())
     await feeds_q.remove_from_home_feeds(conn, status.id)
     await interactions_q.delete_notifications_about(conn, status_id=status.id)
+    await media_q.release_of_status(conn, status.id, svc.now())
     if status.in_reply_to_id is not None:
         await q.adjust_count(conn, status.in_reply_to_id, "replies_count", -1)
     if status.reblog_of_id is not None:

@@ -116,6 +116,15 @@ async def delete_unattached(
     return [(row.file_name, row.thumbnail_name) for row in result]
 
 
+async def release_of_status(conn: AsyncConnection, status_id: int, now: datetime) -> None:
+    """A deleted post lets go of its attachments: a local upload becomes unattached
+    as of ``now`` (a client may re-use it, "delete and redraft"; otherwise the
+    cleanup deletes it, files too, once old enough); a remote image's row goes."""
+    mine = t.c.status_id == status_id
+    await conn.execute(delete(t).where(mine, t.c.remote_url.isnot(None)))
+    await conn.execute(update(t).where(mine).values(status_id=None, created_at=now))
+
+
 async def replace_remote(
     conn: AsyncConnection, status_id: int, rows: Sequence[dict[str, Any]], *, fresh: bool = False
 ) -> None:

@@ -109,6 +109,26 @@ async def test_old_unattached_uploads_are_deleted_rows_and_files(
     assert await stored(w, remote)  # not an upload: left alone
 
 
+async def test_a_deleted_posts_uploads_can_be_redrafted_then_are_swept(
+    warmline: Warmline, clock: Clock
+) -> None:
+    w = warmline
+    kept, dropped = [await media.upload(w.svc, w.alice, png()) for _ in range(2)]
+    draft = posts.Draft("two pictures", media_ids=(kept.id, dropped.id))
+    first = await posts.create_status(w.svc, w.alice, draft)
+    clock.now = T0 + timedelta(days=3)  # long after the uploads: the clock restarts at deletion
+    await posts.delete_status(w.svc, w.alice, first.id)
+    again = await posts.create_status(w.svc, w.alice, posts.Draft("redraft", media_ids=(kept.id,)))
+    async with w.svc.db.read() as conn:
+        assert [m.id for m in (await media_q.for_statuses(conn, [again.id]))[again.id]] == [kept.id]
+    sweeper = MediaCleanup(w.svc)
+    assert await sweeper.run_once() == 0
+    clock.now = T0 + timedelta(days=4, seconds=1)
+    assert await sweeper.run_once() == 1
+    assert await stored(w, kept) and not await stored(w, dropped)
+    assert on_disk(w) == names(kept)
+
+
 async def test_the_age_is_a_setting_and_batches_run_until_none_is_left(
     warmline: Warmline, clock: Clock
 ) -> None:
