@@ -1,0 +1,250 @@
+"""The fast path of compact_inbound(): pyld's result, without pyld, for plain documents.
+
+Most traffic (Mastodon, and the many servers that copy its context) uses terms
+that mean exactly what the canonical context says; for those a plain-Python
+walk reproduces pyld's output at a fraction of the cost. Anything it cannot
+vouch for is left to pyld (try_fast_path() returns None).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final, NamedTuple
+
+from federation._pyld import jsonld as pyld
+from federation.errors import JsonLdError
+from federation.jsonld_cleanup import MAX_DEPTH, prepare
+from federation.jsonld_pyld import canonical_context, process_context
+from federation.vocab import ADDRESSING_FIELDS, AS_PUBLIC, PUBLIC_ALIASES
+
+_TERM_KEYS: Final = ("@id", "@type", "@container", "@context", "@language", "@direction")
+_TERM_KEYS_EXTRA: Final = ("reverse", "@index", "@nest")
+_ACTIVE_KEYS: Final = ("@vocab", "@base", "@language", "@direction")
+
+
+def try_fast_path(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """compact_inbound() without pyld, or None when it cannot promise pyld's result."""
+    raw = doc.get("@context") if isinstance(doc, Mapping) else None
+    if isinstance(raw, str):
+        raw = [raw]
+    if isinstance(raw, list) and all(isinstance(entry, str) for entry in raw):
+        # The usual case, a list of context URLs: looked up without preparing a copy.
+        info = _context_info_for_urls(tuple(raw))
+        prepared = {key: value for key, value in doc.items() if key != "@context"}
+    else:
+        prepared = prepare(doc)
+        context = prepared.pop("@context")
+        try:
+            key = json.dumps(context, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError):
+            return None  # let pyld say what is wrong with it
+        info = _context_info(key)
+    if info is None:
+        return None
+    try:
+        out = _FastWalk(info).node(prepared, 0)
+    except _Bail:
+        return None
+    if set(out) <= {"id"}:
+        return None  # pyld drops a top-level bare reference; leave that to it
+    return out  # already tidy: the walk emits no value objects, lists or blank names
+
+
+class _Bail(Exception):
+    """The fast path cannot promise pyld's result for this document."""
+
+
+class _ContextInfo(NamedTuple):
+    terms: Mapping[str, Mapping[str, Any]]
+    bad: frozenset[str]  # terms whose meaning differs from, or is unknown to, the canonical one
+    prefixes: Mapping[str, str]
+    # How to read each term's values, worked out on first use (see _FastWalk.plan).
+    plans: dict[str, tuple[str, str | None, bool]]
+
+
+def _signature(definition: Mapping[str, Any] | None) -> tuple[str, ...] | None:
+    if definition is None:
+        return None
+    keys = (*_TERM_KEYS, *_TERM_KEYS_EXTRA)
+    return tuple(json.dumps(definition.get(key), sort_keys=True, default=dict) for key in keys)
+
+
+@functools.cache
+def _canonical_info() -> tuple[Mapping[str, Any], Mapping[str, Any], frozenset[str]]:
+    """Canonical active context, its terms, and the terms compaction never picks.
+
+    When two terms mean the same, pyld compacts to the shortest (then first in
+    order), so a document using the other one is left to pyld.
+    """
+    active = process_context(canonical_context())
+    terms = dict(active["mappings"])
+    groups: dict[Any, list[str]] = {}
+    for term, definition in terms.items():
+        groups.setdefault(_signature(definition), []).append(term)
+    ranked = (sorted(group, key=lambda t: (len(t), t)) for group in groups.values())
+    shadowed = frozenset(term for group in ranked for term in group[1:])
+    return active, MappingProxyType(terms), shadowed
+
+
+@functools.lru_cache(maxsize=512)
+def _context_info_for_urls(urls: tuple[str, ...]) -> _ContextInfo | None:
+    """_context_info for a context that is a list of URLs (prepared as prepare would)."""
+    context = prepare({"@context": list(urls)})["@context"]
+    return _context_info(json.dumps(context, sort_keys=True, separators=(",", ":")))
+
+
+@functools.lru_cache(maxsize=512)
+def _context_info(context_json: str) -> _ContextInfo | None:
+    """Which of a document's terms mean exactly what the canonical context says."""
+    try:
+        active = process_context(json.loads(context_json))
+    except (pyld.JsonLdError, RecursionError, TypeError, ValueError, KeyError):
+        return None
+    canonical, canonical_terms, shadowed = _canonical_info()
+    if any(active.get(key) != canonical.get(key) for key in _ACTIVE_KEYS):
+        return None
+    terms = dict(active["mappings"])
+    bad = {
+        term
+        for term, definition in terms.items()
+        if definition is None or _signature(definition) != _signature(canonical_terms.get(term))
+    }
+    prefixes = {
+        term: definition["@id"]
+        for term, definition in terms.items()
+        if definition and definition.get("_prefix") and isinstance(definition.get("@id"), str)
+    }
+    return _ContextInfo(MappingProxyType(terms), frozenset(bad | shadowed), prefixes, {})
+
+
+def _public(value: Any) -> Any:
+    """Every spelling of the public collection as its one IRI (what tidy does)."""
+    if isinstance(value, list):
+        return [AS_PUBLIC if item in PUBLIC_ALIASES else item for item in value]
+    return AS_PUBLIC if value in PUBLIC_ALIASES else value
+
+
+class _FastWalk:
+    """Replays, for plain documents, what pyld's expand-then-compact produces.
+
+    Raises _Bail at the first thing it does not model (keywords, compact-IRI
+    keys, scoped contexts, terms the document defines differently, ...).
+    """
+
+    def __init__(self, info: _ContextInfo) -> None:
+        self.terms, self.bad, self.prefixes = info.terms, info.bad, info.prefixes
+        self.plans = info.plans
+
+    def node(self, obj: Mapping[str, Any], depth: int) -> dict[str, Any]:
+        if depth > MAX_DEPTH:
+            raise JsonLdError("JSON-LD document is nested too deeply")
+        out: dict[str, Any] = {}
+        for key, value in obj.items():
+            if value is None:
+                if not key or key[0] == "@" or ":" in key or key in self.bad:
+                    raise _Bail
+                continue
+            mode, kind, listed = self.plans.get(key) or self.plan(key)
+            if mode == "iri":
+                out[key] = self.iri(value)
+            elif mode == "types":
+                out[key] = self.types(value)
+            elif mode == "language":
+                out[key] = self.language_map(value)
+            else:
+                out[key] = self.values(kind, listed, value, depth)
+            if key in ADDRESSING_FIELDS:
+                out[key] = _public(out[key])
+        return out
+
+    def plan(self, key: str) -> tuple[str, str | None, bool]:
+        """How values of ``key`` compact: (mode, item @type, kept as a list). Raises
+        _Bail for what is not modelled. Worked out once per term and context."""
+        if not key or key[0] == "@" or ":" in key or key in self.bad:
+            raise _Bail
+        definition = self.terms.get(key) or {}
+        target = definition.get("@id")
+        if target == "@id":
+            found: tuple[str, str | None, bool] = ("iri", None, False)
+        elif target == "@type":
+            found = ("types", None, False)
+        else:
+            if "@context" in definition or definition.get("reverse"):
+                raise _Bail
+            if (target or "")[:1] == "@":
+                raise _Bail
+            container = list(definition.get("@container") or ())
+            if container == ["@language"]:
+                found = ("language", None, False)
+            elif set(container) <= {"@list", "@set"}:
+                found = ("values", definition.get("@type"), bool(container))
+            else:
+                raise _Bail
+        self.plans[key] = found
+        return found
+
+    def values(self, kind: str | None, listed: bool, value: Any, depth: int) -> Any:
+        if not isinstance(value, list):  # the common case: one value, no list to build
+            single = self.item(kind, value, depth)
+            return [single] if listed else single
+        if any(item is None for item in value):
+            raise _Bail  # nulls inside a list: not worth imitating
+        items = [self.item(kind, item, depth) for item in value]
+        if listed:
+            return items
+        return items[0] if len(items) == 1 else items
+
+    def item(self, kind: str | None, value: Any, depth: int) -> Any:
+        if kind is None and type(value) is str:
+            return value  # plain text, the commonest value: kept as it is
+        if isinstance(value, list) or kind == "@vocab":
+            raise _Bail
+        if isinstance(value, dict):
+            if kind not in (None, "@id"):
+                raise _Bail
+            node = self.node(value, depth + 1)
+            if not node:
+                raise _Bail
+            return node["id"] if kind == "@id" and set(node) == {"id"} else node
+        if kind == "@id":
+            return self.iri(value)
+        return value  # pyld keeps strings, numbers and booleans as they are
+
+    def iri(self, value: Any) -> str:
+        if not isinstance(value, str) or value.startswith("@"):
+            raise _Bail
+        prefix, colon, suffix = value.partition(":")
+        if colon and not suffix.startswith("//") and prefix in self.prefixes:
+            return self.prefixes[prefix] + suffix
+        return value
+
+    def types(self, value: Any) -> Any:
+        names = value if isinstance(value, list) else [value]
+        for name in names:
+            if not isinstance(name, str) or not name or name[0] == "@" or ":" in name:
+                raise _Bail
+            definition = self.terms.get(name)
+            if name in self.bad or (definition is not None and "@context" in definition):
+                raise _Bail
+        if not names:
+            raise _Bail
+        return names[0] if len(names) == 1 else list(names)
+
+    def language_map(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict) or not value:
+            raise _Bail
+        out: dict[str, Any] = {}
+        for language, text in value.items():
+            if language != language.lower() or language[:1] == "@":
+                raise _Bail
+            texts = [t for t in (text if isinstance(text, list) else [text]) if t is not None]
+            if not all(isinstance(t, str) for t in texts):
+                raise _Bail
+            if texts:
+                out[language] = texts[0] if len(texts) == 1 else texts
+        if not out:
+            raise _Bail
+        return out

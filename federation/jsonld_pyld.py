@@ -1,0 +1,108 @@
+"""compact_inbound() through pyld, and the pyld plumbing both paths share.
+
+pyld gets our offline loader and our resolver cache on every call; no pyld
+process global is set. The canonical context (what inbound documents are
+compacted against) is worked out here, with pyld's help.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from federation._pyld import ContextResolver
+from federation._pyld import jsonld as pyld
+from federation.errors import JsonLdError
+from federation.jsonld_cleanup import prepare, tidy, without_nulls
+from federation.jsonld_contexts import (
+    INBOUND_FILE,
+    WARMLINE_OUTPUT_CONTEXT,
+    document_loader,
+    read_bundled,
+)
+
+
+def canonical_context() -> list[Any]:
+    """The context inbound documents are compacted against (a fresh copy)."""
+    inbound = read_bundled(INBOUND_FILE)["@context"]
+    return copy.deepcopy([*WARMLINE_OUTPUT_CONTEXT, inbound, dict(_neutral_prefixes())])
+
+
+def compact_with_pyld(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """compact_inbound() through pyld, always: the reference the fast path must match."""
+    try:
+        prepared = without_nulls(prepare(doc))
+        out = pyld.compact(prepared, canonical_context(), _options())
+    except pyld.JsonLdError as exc:
+        code = getattr(exc, "code", None) or getattr(exc, "type", "error")
+        raise JsonLdError(f"cannot process JSON-LD ({code}): {exc.args[0]}") from exc
+    except RecursionError as exc:
+        raise JsonLdError("JSON-LD document is nested too deeply") from exc
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        raise JsonLdError(f"cannot process JSON-LD: {type(exc).__name__}") from exc
+    out.pop("@context", None)
+    if "@graph" in out:
+        raise JsonLdError("expected one JSON-LD node, found a graph")
+    return tidy(out)
+
+
+class _Lru(OrderedDict[str, Any]):
+    """Bounded cache of pyld's resolved contexts (pyld only calls get() and []=)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self._size = size
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            value = self[key]
+            self.move_to_end(key)
+        except KeyError:  # absent, or evicted by another thread meanwhile
+            return default
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self._size:
+            self.popitem(last=False)
+
+
+@functools.cache
+def _resolver_cache() -> _Lru:
+    return _Lru(256)
+
+
+def _options() -> dict[str, Any]:
+    return {
+        "documentLoader": document_loader,
+        "base": None,
+        "processingMode": "json-ld-1.1",
+        "contextResolver": ContextResolver(_resolver_cache(), document_loader),
+    }
+
+
+def process_context(context: Any) -> Mapping[str, Any]:
+    processor = pyld.JsonLdProcessor()
+    options = _options()
+    initial = processor.process_context(None, None, options)
+    return processor.process_context(initial, context, options)
+
+
+@functools.cache
+def _neutral_prefixes() -> tuple[tuple[str, dict[str, str]], ...]:
+    """Every canonical prefix redefined as a plain term.
+
+    Compaction then leaves IRIs whole ("as:Public" comes back as the full IRI)
+    and never mistakes an IRI whose scheme looks like one of our prefixes.
+    """
+    inbound = read_bundled(INBOUND_FILE)["@context"]
+    active = process_context([*WARMLINE_OUTPUT_CONTEXT, inbound])
+    return tuple(
+        (term, {"@id": definition["@id"]})
+        for term, definition in sorted(active["mappings"].items())
+        if definition and definition.get("_prefix")
+    )
