@@ -576,7 +576,7 @@ PROFILE_GROUPS = [
     "federation/validate.py",
     "jsonschema",
     "federation/verify.py",
-    "federation/jsonld.py",
+    "federation/jsonld",
     "server/services/remote.py",
     "load_public_pem",
     "server/services/inbox.py",
