@@ -11,8 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from atomicity import everything, refused
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
+from federation.validate import validate
 from server.services import blocks, graph, timelines
 from server.services.errors import Forbidden
 from server.store import accounts as accounts_q
@@ -77,6 +80,7 @@ async def test_blocking_a_remote_follower_ends_both_follows_and_sends_block(
     assert await follow_row(warmline, warmline.alice, erin_account) is None
     block = await warmline.last_sent("Block")
     assert (block["actor"], block["object"], block["to"]) == (ALICE, erin.id, [erin.id])
+    validate("activity", block)
     undo = await warmline.last_sent("Undo")
     assert undo["object"]["type"] == "Follow" and undo["object"]["object"] == erin.id
     (relation,) = await graph.relationships(warmline.svc, warmline.alice, [erin_account.id])
@@ -86,6 +90,19 @@ async def test_blocking_a_remote_follower_ends_both_follows_and_sends_block(
     # alice's followers-only posts no longer go to erin's server
     async with warmline.svc.db.read() as conn:
         assert await graph_q.follower_inboxes(conn, warmline.alice.id) == []
+
+
+async def test_a_block_whose_delivery_cannot_be_queued_changes_nothing(
+    warmline: Warmline, peer: Peer
+) -> None:
+    erin_account = await mutual(warmline, peer.add("erin"))
+    before = await everything(warmline.svc.db)
+
+    with pytest.raises(DBAPIError, match="deliveries refused"):
+        async with refused(warmline.svc.db, "deliveries"):
+            await blocks.block(warmline.svc, warmline.alice, erin_account, on=True)
+
+    assert await everything(warmline.svc.db) == before
 
 
 async def test_blocking_rejects_a_pending_follow_request(warmline: Warmline, peer: Peer) -> None:
@@ -116,6 +133,7 @@ async def test_unblocking_a_remote_account_sends_undo_of_the_block(
 
     undo = await warmline.last_sent("Undo")
     assert undo["actor"] == ALICE and undo["object"]["id"] == block["id"]
+    validate("activity", undo)
     assert undo["object"]["type"] == "Block"
     (relation,) = await graph.relationships(warmline.svc, warmline.alice, [erin_account.id])
     assert not relation.blocking
