@@ -155,6 +155,11 @@ def reject_follow(activity_id: str, actor: str, follow_doc: dict[str, Any]) -> d
     return activity("Reject", activity_id, actor, follow_doc, to=[follow_doc["actor"]])
 
 
+def block(activity_id: str, actor: str, target: str) -> dict[str, Any]:
+    """``actor`` blocks ``target``; sent to the target alone (Mastodon drops follows both ways)."""
+    return activity("Block", activity_id, actor, target, to=[target])
+
+
 def undo(
     activity_id: str,
     actor: str,

@@ -11,7 +11,7 @@ from server.api import auth, params
 from server.api.entities import Presenter, date, relationship
 from server.api.responses import ok, paged
 from server.appkeys import SERVICES
-from server.services import connections, graph, introductions
+from server.services import blocks, connections, graph, introductions
 from server.services.errors import ValidationError
 from server.store.accounts import AccountRow
 from server.store.connections import RequestRow
@@ -228,6 +228,6 @@ async def block(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
     target = await graph.get_account(svc, params.path_id(request))
     on = request.match_info["action"] == "block"
-    await connections.block(svc, me.account, target, on=on)
+    await blocks.block(svc, me.account, target, on=on)
     found = await graph.relationships(svc, me.account, [target.id])
     return ok(relationship(found[0]))

@@ -9,7 +9,6 @@ the note; it becomes a connection when that account follows back.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -177,13 +176,23 @@ async def withdraw(svc: Services, me: AccountRow, request_id: int) -> RequestRow
 async def remove(svc: Services, me: AccountRow, peer: AccountRow) -> None:
     """End a connection; the other side's instance hears ``Disconnect``."""
     async with svc.db.transaction() as conn:
-        if not await q.delete_connection(conn, me.id, peer.id):
+        if not await end_connection(svc, conn, me, peer, tell=True):
             raise NotFound("you are not connected to this account")
-        if not peer.is_local and peer.speaks_warmline:
-            activity_id = svc.urls.activity(me.username, "disconnect", svc.db.new_id())
-            doc = wl.disconnect(activity_id, objects.account_uri(svc, me), peer.uri or "")
-            await send(svc, conn, me, doc, Recipients(accounts=[peer]))
     svc.wake.deliveries.set()
+
+
+async def end_connection(
+    svc: Services, conn: AsyncConnection, me: AccountRow, peer: AccountRow, *, tell: bool
+) -> bool:
+    """End a connection in the caller's transaction (``tell``: a remote Warmline
+    peer hears ``Disconnect``); False when there was none."""
+    if not await q.delete_connection(conn, me.id, peer.id):
+        return False
+    if tell and not peer.is_local and peer.speaks_warmline:
+        activity_id = svc.urls.activity(me.username, "disconnect", svc.db.new_id())
+        doc = wl.disconnect(activity_id, objects.account_uri(svc, me), peer.uri or "")
+        await send(svc, conn, me, doc, Recipients(accounts=[peer]))
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,20 +230,3 @@ async def may_see_connections(
     if owner.connections_visibility == "connections" and viewer is not None:
         return await q.are_connected(conn, viewer.id, owner.id)
     return False
-
-
-async def block(svc: Services, me: AccountRow, target: AccountRow, *, on: bool) -> None:
-    """Block (or unblock) an account: no connection, introduction or endorsement
-    passes between us, and neither sees the other's posts in timelines or
-    streams. Blocking also ends a connection."""
-    if me.id == target.id:
-        raise ValidationError("you cannot block yourself")
-    async with svc.db.transaction() as conn:
-        if on:
-            await q.insert_block(conn, me.id, target.id, svc.now())
-        else:
-            await q.delete_block(conn, me.id, target.id)
-    await svc.stream.reload(svc.db, [me.id, target.id])
-    if on:
-        with contextlib.suppress(NotFound):  # blocking ends a connection, if there was one
-            await remove(svc, me, target)

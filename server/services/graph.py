@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from federation import activities as ap
 from server.services import objects
 from server.services.context import Services
-from server.services.errors import NotFound, ValidationError
+from server.services.errors import Forbidden, NotFound, ValidationError
 from server.services.notify import notify, notify_follow
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
@@ -45,6 +45,8 @@ async def follow(svc: Services, follower: AccountRow, target: AccountRow) -> Fol
     if follower.id == target.id:
         raise ValidationError("you cannot follow yourself")
     async with svc.db.transaction() as conn:
+        if await connections_q.blocked_either_way(conn, follower.id, target.id):
+            raise Forbidden("you cannot follow this account")
         row = await write_follow(svc, conn, follower, target)
     svc.wake.deliveries.set()
     return row
@@ -83,16 +85,24 @@ async def write_follow(
 async def unfollow(svc: Services, follower: AccountRow, target: AccountRow) -> None:
     """Stop following (or withdraw a request); a remote target receives Undo(Follow)."""
     async with svc.db.transaction() as conn:
-        row = await q.get_follow(conn, follower.id, target.id)
-        if row is None:
-            return
-        await q.delete_follow(conn, row.id)
-        await feeds_q.remove_account_from_home_feed(conn, follower.id, target.id)
-        if not target.is_local:
-            undone = follow_document(svc, follower, target, row)
-            doc = ap.undo(f"{row.uri}/undo", undone["actor"], undone, to=[undone["object"]])
-            await send(svc, conn, follower, doc, Recipients(accounts=[target]))
+        await write_unfollow(svc, conn, follower, target)
     svc.wake.deliveries.set()
+
+
+async def write_unfollow(
+    svc: Services, conn: AsyncConnection, follower: AccountRow, target: AccountRow
+) -> bool:
+    """``unfollow`` inside the caller's transaction; False when there was no follow."""
+    row = await q.get_follow(conn, follower.id, target.id)
+    if row is None:
+        return False
+    await q.delete_follow(conn, row.id)
+    await feeds_q.remove_account_from_home_feed(conn, follower.id, target.id)
+    if not target.is_local:
+        undone = follow_document(svc, follower, target, row)
+        doc = ap.undo(f"{row.uri}/undo", undone["actor"], undone, to=[undone["object"]])
+        await send(svc, conn, follower, doc, Recipients(accounts=[target]))
+    return True
 
 
 async def _pending_request(
@@ -118,15 +128,20 @@ async def answer_request(
         else:
             await q.delete_follow(conn, row.id)
         if not follower.is_local:
-            follow_doc = ap.follow(
-                row.uri, objects.account_uri(svc, follower), objects.account_uri(svc, target)
-            )
-            kind = "accepts" if accept else "rejects"
-            activity_id = svc.urls.activity(target.username, kind, row.id)
-            build = ap.accept_follow if accept else ap.reject_follow
-            doc = build(activity_id, objects.account_uri(svc, target), follow_doc)
+            doc = answer_document(svc, target, follower, row, accept=accept)
             await send(svc, conn, target, doc, Recipients(accounts=[follower]))
     svc.wake.deliveries.set()
+
+
+def answer_document(
+    svc: Services, target: AccountRow, follower: AccountRow, row: FollowRow, *, accept: bool
+) -> dict[str, Any]:
+    """``target``'s Accept or Reject of ``follower``'s follow ``row``."""
+    follow_doc = follow_document(svc, follower, target, row)
+    kind = "accepts" if accept else "rejects"
+    activity_id = svc.urls.activity(target.username, kind, row.id)
+    build = ap.accept_follow if accept else ap.reject_follow
+    return build(activity_id, objects.account_uri(svc, target), follow_doc)
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,5 +125,6 @@ UNDO_CHECKS: tuple[StepCheck, ...] = (
     _undo_follow_or_like,
     relation_checks.undo_connect,
     relation_checks.undo_introduction,
+    relation_checks.undo_block,
     endorsement_checks.undo_own,
 )

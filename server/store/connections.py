@@ -158,23 +158,47 @@ async def list_requests(
 # --- blocks ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class BlockRow:
+    account_id: int
+    target_account_id: int
+    uri: str | None
+
+
 async def insert_block(
-    conn: AsyncConnection, account_id: int, target_id: int, now: datetime
-) -> None:
-    if not await blocked_either_way(conn, account_id, target_id, one_way=True):
-        await conn.execute(
-            insert(blocks).values(
-                account_id=account_id, target_account_id=target_id, created_at=now
-            )
-        )
-
-
-async def delete_block(conn: AsyncConnection, account_id: int, target_id: int) -> None:
+    conn: AsyncConnection, account_id: int, target_id: int, now: datetime, uri: str | None = None
+) -> bool:
+    """Store a block; False (and nothing changes) when it stands already."""
+    if await blocked_either_way(conn, account_id, target_id, one_way=True):
+        return False
     await conn.execute(
+        insert(blocks).values(
+            account_id=account_id, target_account_id=target_id, created_at=now, uri=uri
+        )
+    )
+    return True
+
+
+async def get_block(conn: AsyncConnection, account_id: int, target_id: int) -> BlockRow | None:
+    query = select(blocks).where(
+        blocks.c.account_id == account_id, blocks.c.target_account_id == target_id
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return BlockRow(row["account_id"], row["target_account_id"], row["uri"]) if row else None
+
+
+async def get_block_by_uri(conn: AsyncConnection, uri: str) -> BlockRow | None:
+    row = (await conn.execute(select(blocks).where(blocks.c.uri == uri))).mappings().first()
+    return BlockRow(row["account_id"], row["target_account_id"], row["uri"]) if row else None
+
+
+async def delete_block(conn: AsyncConnection, account_id: int, target_id: int) -> bool:
+    result = await conn.execute(
         delete(blocks).where(
             blocks.c.account_id == account_id, blocks.c.target_account_id == target_id
         )
     )
+    return bool(result.rowcount)
 
 
 async def blocked_either_way(

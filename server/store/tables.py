@@ -514,6 +514,10 @@ blocks = Table(
         primary_key=True,
     ),
     Column("created_at", UTCDateTime, nullable=False),
+    # The Block activity's id: ours when a member blocks a remote account, the
+    # peer's when a remote account blocks a member (an Undo names it). NULL for
+    # blocks from before 0009 and for blocks between two local members.
+    Column("uri", Text, nullable=True, unique=True),
     Index("ix_blocks_target_account_id", "target_account_id"),
 )
 

@@ -293,8 +293,8 @@ OPERATIONS: Table = {
         P,
         "write:blocks",
         "Relationship",
-        block="Block an account (ends a connection)",
-        unblock="Unblock an account",
+        block="Block an account (ends follows both ways and a connection)",
+        unblock="Unblock an account (follows stay ended)",
     ),
     **actions(
         ACC,

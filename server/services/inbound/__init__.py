@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from server.services.context import Services
-from server.services.inbound import endorsements, follows, notes, reactions, relations
+from server.services.inbound import blocks, endorsements, follows, notes, reactions, relations
 
 Handler = Callable[[Services, dict[str, Any], str], Awaitable[None]]
 
@@ -31,6 +31,7 @@ HANDLERS: dict[str, Handler] = {
     "Introduce": relations.on_introduce,
     "Endorse": endorsements.on_endorse,
     "Recommend": endorsements.on_recommend,
+    "Block": blocks.on_block,
 }
 
 

@@ -101,3 +101,15 @@ async def undo_introduction(
     if not _is(own, actor):
         raise Forbidden("an Undo may only undo the actor's own step of an introduction")
     return True
+
+
+async def undo_block(
+    conn: AsyncConnection, doc: dict[str, Any], actor: str, undone: str
+) -> bool | None:
+    """Only the blocker lifts a block (an Undo naming it by the Block's id)."""
+    block = await connections_q.get_block_by_uri(conn, undone)
+    if block is None:
+        return None
+    if await _uri_of(conn, block.account_id) != actor:
+        raise Forbidden("an Undo may only undo the actor's own Block")
+    return True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from federation import activities as ap
 from federation.vocab import get_id
 from server.services import connections
@@ -12,7 +14,9 @@ from server.services.inbound import endorsements
 from server.services.notify import notify_follow
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
+from server.store import connections as connections_q
 from server.store import graph as q
+from server.store.accounts import AccountRow
 from server.store.graph import ACCEPTED, PENDING
 
 
@@ -27,6 +31,9 @@ async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
     async with svc.db.transaction() as conn:
         target = await accounts_q.get_local_account(conn, username)
         if target is None or target.actor_type != "Person":
+            return
+        if await connections_q.blocked_either_way(conn, follower.id, target.id):
+            await _refuse(svc, conn, target, follower, follow_uri)
             return
         existing = await q.get_follow(conn, follower.id, target.id)
         if existing is None:
@@ -58,6 +65,16 @@ async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
             accept = ap.accept_follow(activity_id, svc.urls.actor(target.username), follow_doc)
             await send(svc, conn, target, accept, Recipients(accounts=[follower]))
     svc.wake.deliveries.set()
+
+
+async def _refuse(
+    svc: Services, conn: AsyncConnection, target: AccountRow, follower: AccountRow, follow_uri: str
+) -> None:
+    """A Follow across a block, either way: answered with Reject, nothing stored."""
+    follow_doc = ap.follow(follow_uri, follower.uri or "", svc.urls.actor(target.username))
+    activity_id = svc.urls.activity(target.username, "rejects", svc.db.new_id())
+    reject = ap.reject_follow(activity_id, svc.urls.actor(target.username), follow_doc)
+    await send(svc, conn, target, reject, Recipients(accounts=[follower]))
 
 
 def _as_dict(row: q.FollowRow) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from federation import relations as wl
 from federation.vocab import get_id
 from server.services import introductions as intros
 from server.services.context import Services
-from server.services.inbound import follows, reactions
+from server.services.inbound import blocks, follows, reactions
 from server.services.notify import notify
 from server.store import accounts as accounts_q
 from server.store import connections as connections_q
@@ -306,5 +306,7 @@ async def on_undo(svc: Services, doc: dict[str, Any], actor: str) -> None:
     if named and await _undo_connect(svc, named):
         return
     if named and await _undo_introduction(svc, named):
+        return
+    if await blocks.on_undo(svc, doc, actor):
         return
     await reactions.on_undo(svc, doc, actor)
