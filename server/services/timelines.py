@@ -8,6 +8,7 @@ from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.posts import can_see, visible_status
 from server.services.stream import NO_EXCLUSIONS, Exclusions
+from server.store import connections as connections_q
 from server.store import exclusions as exclusions_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
@@ -66,10 +67,13 @@ async def account_statuses(
     exclude_replies: bool = False,
     exclude_reblogs: bool = False,
 ) -> list[StatusRow]:
-    """An account's posts that ``viewer`` may see (no direct messages here)."""
+    """An account's posts that ``viewer`` may see (no direct messages here); none
+    when the account blocks the viewer, as Mastodon answers."""
     visibilities = ["public", "unlisted"]
     async with svc.db.read() as conn:
         if viewer is not None:
+            if await connections_q.get_block(conn, account.id, viewer.id) is not None:
+                return []
             follow = await graph_q.get_follow(conn, viewer.id, account.id)
             if viewer.id == account.id or (follow and follow.state == graph_q.ACCEPTED):
                 visibilities.append("private")

@@ -188,3 +188,17 @@ async def test_threads_leave_out_excluded_accounts_and_the_replies_below_them(
     # From below an excluded post, the thread above stops there.
     above = await ann.get(f"/api/v1/statuses/{under['id']}/context")
     assert above["ancestors"] == []
+
+
+async def test_an_account_that_blocks_the_viewer_shows_them_no_posts(
+    five: dict[str, Member],
+) -> None:
+    ann, bea, _, dan, _ = five.values()  # ann blocks bea; dan blocks ann
+    said = await _say(dan)
+    assert await _ids(ann, f"/api/v1/accounts/{dan.id}/statuses") == []
+    assert await _ids(bea, f"/api/v1/accounts/{dan.id}/statuses") == [said]
+    # Whom one blocks stays visible on their own page, as in Mastodon.
+    hers = await _say(bea)
+    assert await _ids(ann, f"/api/v1/accounts/{bea.id}/statuses") == [hers]
+    anonymous = await ann.client.get(f"/api/v1/accounts/{dan.id}/statuses")
+    assert [s["id"] for s in await anonymous.json()] == [said]
