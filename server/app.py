@@ -40,7 +40,7 @@ from server.services.members import create_member
 from server.services.runtime import open_services
 from server.store import Database
 from server.web import pages
-from server.workers.cleanup import SWEEP_SECONDS, MediaCleanup
+from server.workers.cleanup import SWEEP_SECONDS, CodePurge, MediaCleanup
 from server.workers.delivery import DeliveryWorker
 from server.workers.inbox import InboxWorker
 from server.workers.runner import Runner
@@ -75,14 +75,17 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _workers(app: web.Application) -> AsyncIterator[None]:
-    """The delivery, inbox and media cleanup workers run inside the web process."""
+    """The delivery, inbox and cleanup workers run inside the web process."""
     svc = app[SERVICES]
     delivery = Runner("delivery", DeliveryWorker(svc, svc.http).run_once, svc.wake.deliveries)
     inbox = Runner("inbox", InboxWorker(svc).run_once, svc.wake.inbox)
-    cleanup = Runner(  # nothing wakes it: it sweeps on its own schedule
+    cleanup = Runner(  # nothing wakes these: they sweep on their own schedule
         "media-cleanup", MediaCleanup(svc).run_once, asyncio.Event(), poll_seconds=SWEEP_SECONDS
     )
-    async with delivery.running(), inbox.running(), cleanup.running():
+    codes = Runner(
+        "oauth-codes", CodePurge(svc).run_once, asyncio.Event(), poll_seconds=SWEEP_SECONDS
+    )
+    async with delivery.running(), inbox.running(), cleanup.running(), codes.running():
         yield
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.tables import oauth_applications, oauth_codes
@@ -113,6 +113,17 @@ async def insert_code(
             expires_at=expires_at,
         )
     )
+
+
+async def purge_codes(conn: AsyncConnection, expired_before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` authorization codes that expired before
+    ``expired_before``; how many. Tokens bought with them keep working (their
+    ``code_id`` becomes NULL)."""
+    old = select(oauth_codes.c.id).where(oauth_codes.c.expires_at < expired_before).limit(limit)
+    result = await conn.execute(
+        delete(oauth_codes).where(oauth_codes.c.id.in_(old.scalar_subquery()))
+    )
+    return result.rowcount
 
 
 async def claim_code(conn: AsyncConnection, code_hash: str, now: datetime) -> CodeRow | None:

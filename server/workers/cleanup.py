@@ -1,10 +1,10 @@
-"""The media cleanup worker: uploads never put on a post are deleted once old enough.
+"""Cleanup workers: uploads never put on a post, and spent authorization codes.
 
 An upload waits ``[media] unattached_max_age_hours`` to be attached; after that
 its row is deleted, and then, once that commits, its files. A crash in between
 leaves files no row names (harmless, only disk), never a row naming a missing
-file. The worker sweeps at start-up and every ``SWEEP_SECONDS`` after, in
-batches until nothing is left to delete.
+file. Authorization codes go a day after they expired. Each worker sweeps at
+start-up and every ``SWEEP_SECONDS`` after, in batches until nothing is left.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import timedelta
 from server.services import media
 from server.services.context import Services
 from server.store import media as q
+from server.store import oauth as oauth_q
 
 log = logging.getLogger(__name__)
 
@@ -37,3 +38,21 @@ class MediaCleanup:
             await asyncio.to_thread(media.files(self.svc).remove, *names)
             log.info("deleted %d unattached upload(s) older than %s", len(deleted), max_age)
         return len(deleted)
+
+
+# A code is refused once expired; kept a day longer, a reuse still revokes the
+# tokens it bought (RFC 6749 4.1.2), then it goes.
+CODES_KEPT = timedelta(days=1)
+
+
+class CodePurge:
+    """Deletes OAuth authorization codes a day after they expired (one row per
+    sign-in would otherwise pile up for ever)."""
+
+    def __init__(self, svc: Services, *, batch: int = 500) -> None:
+        self.svc = svc
+        self.batch = batch
+
+    async def run_once(self) -> int:
+        async with self.svc.db.transaction() as conn:
+            return await oauth_q.purge_codes(conn, self.svc.now() - CODES_KEPT, self.batch)

@@ -10,11 +10,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp.test_utils import TestClient
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
-from server.appkeys import DB
+from server.appkeys import DB, SERVICES
 from server.services import members
 from server.store.tables import oauth_codes
+from server.workers.cleanup import CodePurge
 
 CB = "https://app.example/cb"
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -342,3 +343,25 @@ async def test_a_code_used_twice_is_refused_and_revokes_its_token(client: TestCl
     assert await me(token) == 401
     assert await me(other) == 200  # a token from another code is untouched
     assert (await exchange(code)).status == 400
+
+
+async def test_codes_are_purged_a_day_after_they_expire_and_their_tokens_stay(
+    client: TestClient,
+) -> None:
+    await _alice(client)
+    app = await _app(client)
+    spent = await _token(
+        client, app, grant_type="authorization_code", code=await _code(client, app)
+    )
+    token = (await spent.json())["access_token"]
+    await _code(client, app)  # never exchanged
+    svc = client.app[SERVICES]
+    purge = CodePurge(svc)
+    assert await purge.run_once() == 0  # fresh: kept
+    later = datetime.now(UTC) + timedelta(days=1, minutes=15)  # codes live minutes, kept a day
+    svc.clock = lambda: later
+    assert await purge.run_once() == 2
+    async with client.app[DB].read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(oauth_codes))).scalar() == 0
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/accounts/verify_credentials", headers=headers)).status == 200
