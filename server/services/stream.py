@@ -119,6 +119,14 @@ class Exclusions:
 
 
 NO_EXCLUSIONS = Exclusions()
+
+
+async def load_exclusions(conn: AsyncConnection, viewer_id: int, now: datetime) -> Exclusions:
+    """What ``viewer_id`` excludes as of ``now``, from the database."""
+    blocked, muted, quiet = await exclusions_q.load(conn, viewer_id, now)
+    return Exclusions(frozenset(blocked), muted, frozenset(quiet))
+
+
 _WAKE: Any = ((), None)  # put in a queue only to wake its reader; never sent
 
 
@@ -199,8 +207,7 @@ class Hub:
         have missed."""
         load = next(self._loads)
         async with db.read() as conn:
-            blocked, muted, quiet = await exclusions_q.load(conn, viewer_id, self.clock())
-        found = Exclusions(frozenset(blocked), muted, frozenset(quiet))
+            found = await load_exclusions(conn, viewer_id, self.clock())
         for sub in subs:
             if load > sub.loaded:
                 sub.exclusions, sub.loaded = found, load

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.posts import can_see, visible_status
-from server.services.stream import NO_EXCLUSIONS, Exclusions
+from server.services.stream import NO_EXCLUSIONS, load_exclusions
 from server.store import connections as connections_q
-from server.store import exclusions as exclusions_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
@@ -102,10 +101,7 @@ async def context(svc: Services, viewer: AccountRow | None, status_id: int) -> T
     descendants: list[StatusRow] = []
     now = svc.now()
     async with svc.db.read() as conn:
-        excluded = NO_EXCLUSIONS
-        if viewer is not None:
-            blocked, muted, _ = await exclusions_q.load(conn, viewer.id, now)
-            excluded = Exclusions(frozenset(blocked), muted)
+        excluded = await load_exclusions(conn, viewer.id, now) if viewer else NO_EXCLUSIONS
 
         async def shown(post: StatusRow) -> bool:
             hidden = excluded.hides((post.account_id,), now)
