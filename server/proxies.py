@@ -19,6 +19,7 @@ import ipaddress
 from collections.abc import Sequence
 
 from aiohttp import hdrs, web
+from aiohttp.typedefs import Middleware
 
 from server.appkeys import CLIENT_ADDRESS
 from server.config import IPNetwork
@@ -53,7 +54,7 @@ def client_address(
     return str(hops[0]) if hops else peer
 
 
-def make_middleware(proxies: Sequence[IPNetwork]) -> web.middleware:  # type: ignore[valid-type]
+def make_middleware(proxies: Sequence[IPNetwork]) -> Middleware:
     """``request.remote`` becomes the client's address for everything after."""
 
     @web.middleware
