@@ -320,11 +320,3 @@ async def update_profile(
     member = await get_member(db, username)
     async with db.transaction() as conn:
         return await apply_profile(conn, member, changes, now or datetime.now(UTC))
-
-
-async def check_password(db: Database, account_id: int, password: str) -> bool:
-    """Whether the account has this password (one argon2 verification, also when it
-    has none). Signing in goes through ``services.signin``."""
-    async with db.read() as conn:
-        stored = await q.get_password_hash(conn, account_id)
-    return await passwords.verify_password(stored, password)

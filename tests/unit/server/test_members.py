@@ -58,8 +58,8 @@ async def test_passwords_are_argon2_hashed_and_checked(db: Database) -> None:
     async with db.read() as conn:
         stored = await q.get_password_hash(conn, account.id)
     assert stored is not None and stored.startswith("$argon2id$") and "correct" not in stored
-    assert await members.check_password(db, account.id, "correct horse")
-    assert not await members.check_password(db, account.id, "wrong horse")
+    assert await passwords.verify_password(stored, "correct horse")
+    assert not await passwords.verify_password(stored, "wrong horse")
     with pytest.raises(ValidationError, match="at least 8"):
         await members.create_member(db, "carol", password="short")
 
