@@ -17,16 +17,19 @@ from server.services import members
 from server.services.actors import actor_document
 from server.store import accounts as q
 from server.urls import INSTANCE_ACTOR_USERNAME
-from server.web.pages import render_profile
+from server.web.profile import profile_page, remote_profile
 
 routes = web.RouteTableDef()
 
 
 async def _member_response(request: web.Request) -> web.StreamResponse:
-    account = await members.get_member(request.app[DB], request.match_info["username"])
+    name = request.match_info["username"]
     flavour = choose(request.headers.get("Accept"))
+    if flavour == "html" and "@" in name:  # someone elsewhere, shown here
+        return await remote_profile(request, name)
+    account = await members.get_member(request.app[DB], name)
     if flavour == "html":
-        return await render_profile(request, account)
+        return await profile_page(request, account)
     await authorize_fetch(request)
     return as2_response(await actor_document(request.app[SERVICES], account), flavour=flavour)
 
