@@ -11,7 +11,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from server.appkeys import SERVICES
-from server.services import endorsements, recommendations, search, timelines
+from server.services import endorsements, objects, recommendations, search, timelines
 from server.services.errors import NotFound
 from server.store.accounts import AccountRow
 from server.store.statuses import Page
@@ -53,6 +53,7 @@ async def profile_page(request: web.Request, account: AccountRow) -> web.Respons
         "profile.html",
         account=account,
         person=views.person(account),
+        actor_url=objects.account_uri(svc, account),
         # Stored summaries and field values are sanitised HTML (nh3) already.
         summary=Markup(account.summary),
         fields=[(f["name"], Markup(f["value"])) for f in account.fields],
