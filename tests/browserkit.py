@@ -156,6 +156,7 @@ class Pages:
         self._browser = browser
         self._contexts: list[BrowserContext] = []
         self.watches: list[PageWatch] = []
+        self.reported: set[str] = set()  # the problems already checked at the end of the test
 
     async def __call__(
         self,
@@ -182,13 +183,21 @@ class Pages:
         context = await self._browser.new_context(**(options | context_options))
         context.set_default_timeout(15_000)
         self._contexts.append(context)
+        patterns = [re.compile(pattern) for pattern in allow]
         page = await context.new_page()
-        watch = PageWatch(page, [re.compile(pattern) for pattern in allow])
-        watch.attach()
-        self.watches.append(watch)
+        self._watch(page, patterns)
+        # Pages the page opens (target=_blank, window.open) are watched too.
+        context.on("page", lambda opened: self._watch(opened, patterns))
         return page
 
+    def _watch(self, page: Page, allow: list[re.Pattern[str]]) -> None:
+        if all(watch.page is not page for watch in self.watches):
+            watch = PageWatch(page, allow)
+            watch.attach()
+            self.watches.append(watch)
+
     def problems(self) -> list[str]:
+        """What went wrong on any of the pages so far, each line starting with the page's URL."""
         return [f"{w.page.url}: {p}" for w in self.watches for p in w.problems()]
 
     async def save_screenshots(self, folder: Path) -> list[Path]:

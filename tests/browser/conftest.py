@@ -74,14 +74,20 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """A test that passed still fails if its pages logged errors or failed to load assets."""
     result = yield
     pages = getattr(item, "funcargs", {}).get("new_page")
-    checked = isinstance(pages, Pages) and not item.get_closest_marker("browser_errors_ok")
-    if checked and (problems := pages.problems()):
+    if isinstance(pages, Pages):
+        pages.reported = set(pages.problems())
+        _fail_on_problems(item, sorted(pages.reported))
+    return result
+
+
+def _fail_on_problems(item: pytest.Item, problems: list[str], when: str = "") -> None:
+    if problems and not item.get_closest_marker("browser_errors_ok"):
         pytest.fail(
-            "problems on the test's pages (allow expected ones with new_page(allow=[...])"
-            " or @pytest.mark.browser_errors_ok):\n  " + "\n  ".join(problems),
+            f"problems on the test's pages{when} (allow expected ones with"
+            " new_page(allow=[...]) or @pytest.mark.browser_errors_ok):\n  "
+            + "\n  ".join(problems),
             pytrace=False,
         )
-    return result
 
 
 @pytest.hookimpl(wrapper=True)
@@ -135,7 +141,10 @@ async def new_page(
     if call is not None and call.failed:
         for path in await pages.save_screenshots(tmp_path):
             print(f"screenshot of a page at the failure: {path}")
-    await pages.close()
+    await pages.close()  # a round trip: events still on their way arrive
+    if call is not None and call.passed:
+        late = [problem for problem in pages.problems() if problem not in pages.reported]
+        _fail_on_problems(request.node, late, " after the test's last step")
 
 
 @pytest_asyncio.fixture(loop_scope=LOOP)

@@ -13,7 +13,7 @@ ORIGIN = "http://127.0.0.1:9"  # nothing listens there: page.route answers inste
 
 BROKEN = """<!doctype html><html lang="en"><head><title>Broken</title>
 <link rel="stylesheet" href="/missing.css"></head>
-<body><main><h1>Broken</h1>
+<body><main><h1>Broken</h1><a href="/broken" target="_blank">Again</a>
 <script>console.error("boom"); throw new Error("kaboom");</script></main></body></html>"""
 
 NOT_FOUND = """<!doctype html><html lang="en"><head><title>Not found</title></head>
@@ -36,7 +36,7 @@ async def _serve(route: Route) -> None:
 @pytest.mark.browser_errors_ok  # this test looks at the problems itself
 async def test_problems_on_a_page_are_collected(new_page: Pages) -> None:
     page = await new_page()
-    await page.route(f"{ORIGIN}/**", _serve)
+    await page.context.route(f"{ORIGIN}/**", _serve)
 
     await page.goto(f"{ORIGIN}/gone")  # a 404 document is the test's business, not a problem
     assert new_page.problems() == []
@@ -49,10 +49,15 @@ async def test_problems_on_a_page_are_collected(new_page: Pages) -> None:
     assert f"HTTP 404 for GET {ORIGIN}/missing.css" in problems
     assert "Failed to load resource" not in problems  # the 404 is listed once, not twice
 
+    async with page.context.expect_page() as opened:  # pages it opens are watched too
+        await page.get_by_role("link", name="Again").click()
+    await (await opened.value).wait_for_load_state()
+    assert len(new_page.problems()) == 6
+
 
 async def test_expected_problems_can_be_allowed(new_page: Pages) -> None:
     page = await new_page("phone", allow=["boom", "kaboom", "missing.css"])
-    await page.route(f"{ORIGIN}/**", _serve)
+    await page.context.route(f"{ORIGIN}/**", _serve)
     await page.goto(f"{ORIGIN}/broken")
     assert new_page.problems() == []
 
