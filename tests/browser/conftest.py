@@ -75,8 +75,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     result = yield
     pages = getattr(item, "funcargs", {}).get("new_page")
     if isinstance(pages, Pages):
-        pages.reported = set(pages.problems())
-        _fail_on_problems(item, sorted(pages.reported))
+        problems = pages.problems()
+        pages.reported = set(problems)
+        _fail_on_problems(item, problems)
     return result
 
 
