@@ -90,5 +90,5 @@ async def test_a_member_profile_in_the_browser(
 
     await expect(page.get_by_role("heading", level=1, name="Bob Baker")).to_be_visible()
     await expect(page.get_by_text("Miller")).to_be_visible()
-    await expect(page).to_have_title(f"Bob Baker ({bob.handle})")
+    await expect(page).to_have_title(f"Bob Baker ({bob.handle}) · Warmline")
     await check_axe(page)
