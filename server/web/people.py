@@ -168,19 +168,24 @@ FORM_FIELDS = {"connect": ("note",), "recommend": ("text",), "introduce": ("reas
 
 def _form_name(action: str, form: Form) -> str:
     """Which of the box's forms an action came from (``Forms``)."""
-    if action in SKILL_ACTIONS:
-        return "skills"
     if action == "introduce":
         return f"intro-{form.text('via')}"
     return action if action in FORM_FIELDS else "relationship"
 
 
 def _refused(action: str, form: Form, exc: ServiceError) -> Forms:
-    """The form again, its message next to its own field or above it."""
+    """The form again with what was typed: a message about one of its fields next
+    to it, any other at the top of the part the action changes (the form it came
+    from may no longer be offered)."""
     own = FORM_FIELDS.get(action, ())
     field = exc.field if isinstance(exc, ValidationError) else None
-    state = FormState.of(form.fields).refused(exc, {field: field if field in own else GENERAL})
-    return Forms({_form_name(action, form): state})
+    name = _form_name(action, form)
+    if field in own:
+        return Forms({name: FormState.of(form.fields).refused(exc)})
+    top = "skills" if action in SKILL_ACTIONS else "relationship"
+    return Forms(
+        {top: FormState().refused(exc, {field or "": GENERAL}), name: FormState.of(form.fields)}
+    )
 
 
 def _account_id(request: web.Request) -> int:

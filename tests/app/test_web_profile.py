@@ -32,9 +32,14 @@ PROFILE = ProfileChanges(
     open_to=["mentoring", "speaking"],
     experience=[
         {"title": "Head baker", "organization": "Crumb & Co", "start": "2021-04"},
-        {"title": "Baker", "organization": "Le Four", "start": "2015-01", "end": "2021-03",
-         "description": "Sourdough, mostly."},
-    ],  # fmt: skip
+        {
+            "title": "Baker",
+            "organization": "Le Four",
+            "start": "2015-01",
+            "end": "2021-03",
+            "description": "Sourdough, mostly.",
+        },
+    ],
     education=[{"school": "École du Pain", "degree": "CAP", "field": "Boulangerie"}],
     skills=["Sourdough", "Teaching"],
     links=[{"name": "My bakery", "url": "https://crumb.example/"}],
