@@ -107,9 +107,7 @@ async def save_pictures(request: web.Request) -> web.StreamResponse:
     svc, form = request.app[SERVICES], form_of(request)
     files = {name: form.files[name] for name in PICTURES if name in form.files}
     removed = {
-        f"{name}_url": ""
-        for name in PICTURES
-        if form.flag(f"remove_{name}") and name not in files
+        f"{name}_url": "" for name in PICTURES if form.flag(f"remove_{name}") and name not in files
     }
     try:
         if not files and not removed:
