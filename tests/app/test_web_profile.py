@@ -4,6 +4,7 @@ sees connections (the actions on a person are in test_web_people.py)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import mf2py
 from aiohttp.test_utils import TestClient
@@ -159,3 +160,37 @@ async def test_unknown_people_get_a_page_that_says_so(client: TestClient) -> Non
     assert "no member called" in await browser.get("/@nobody/connections", status=404)
     page = await browser.get("/@someone@elsewhere.example", status=404)
     assert "sign in to look it up" in page
+
+
+async def test_a_remote_profile_is_fetched_for_a_member(
+    client: TestClient, in_process: Any
+) -> None:
+    other = await in_process("b")
+    svc = other.app[SERVICES]
+    await members.create_member(svc.db, "dora", display_name="Dora Dough")
+    await actors.change_profile(
+        svc, "dora", ProfileChanges(headline="Miller", skills=["Milling"], location="Arles")
+    )
+    acct = f"dora@{other.config.domain}"
+
+    anonymous = Browser(client)
+    page = await anonymous.get(f"/@{acct}", status=404)
+    assert "sign in to look it up" in page
+
+    await member_with_password(client, "bob")
+    browser = Browser(client)
+    await browser.sign_in("bob")
+    page = await browser.get(f"/@{acct}")
+    for text in ("Dora Dough", "Miller", "Arles", "Milling", "This profile is on another instance"):
+        assert text in page, text
+    assert f'href="{other.base_url}/@dora"' in page  # canonical: their own page
+    assert '<meta name="robots" content="noindex">' in page
+    assert "Connect" in page and "Follow" in page
+    # known now: anyone may see what is known, without a fetch
+    client.session.cookie_jar.clear()
+    assert "Dora Dough" in await Browser(client).get(f"/@{acct}")
+    listed = await Browser(client).get(f"/@{acct}/connections", status=404)
+    assert "listed on their own server" in listed
+    await browser.sign_in("bob")
+    missing = await browser.get(f"/@nobody@{other.config.domain}", status=404)
+    assert "No one called @nobody@" in missing
