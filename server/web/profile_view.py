@@ -15,7 +15,7 @@ from typing import Any
 from babel.dates import format_date
 from markupsafe import Markup
 
-from server.services import connections, endorsements, recommendations, timelines
+from server.services import connections, endorsements, objects, recommendations, timelines
 from server.services.context import Services
 from server.services.profiles import OPEN_TO
 from server.store.accounts import AccountRow
@@ -153,6 +153,7 @@ async def load(
         "person": views.person(account),
         "stats": views.loaded.stats.get(account.id, Stats()),
         "absolute_avatar": svc.urls.avatar(account.avatar_url),
+        "actor_uri": objects.account_uri(svc, account),
         # Stored summaries and field values are sanitised HTML (nh3) already.
         "summary": Markup(account.summary),
         "fields": [(f["name"], Markup(f["value"])) for f in account.fields],
