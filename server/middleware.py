@@ -41,7 +41,7 @@ def error_response(
     if _prefers_json(request):
         body = {"error": message, **extra}
         return web.json_response(body, status=status)
-    html = render_html(request.config_dict, "error.html", status=status, message=message)
+    html = render_html(request.config_dict, "error.html", http_status=status, message=message)
     return web.Response(text=html, status=status, content_type="text/html")
 
 

@@ -44,13 +44,17 @@ _REQUEST_FIELDS = (
 )  # fmt: skip
 
 
-def _page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-    html = render_html(request.config_dict, template, status=status, **context)
-    return web.Response(text=html, status=status, content_type="text/html", headers=PAGE_HEADERS)
+def _page(
+    request: web.Request, template: str, http_status: int = 200, **context: Any
+) -> web.Response:
+    html = render_html(request.config_dict, template, http_status=http_status, **context)
+    return web.Response(
+        text=html, status=http_status, content_type="text/html", headers=PAGE_HEADERS
+    )
 
 
 def _client_error(request: web.Request, exc: ServiceError) -> web.Response:
-    return _page(request, "error.html", status=exc.status, message=exc.message)
+    return _page(request, "error.html", http_status=exc.status, message=exc.message)
 
 
 def _back_to_client(auth: AuthRequest | None, redirect_uri: str, **values: str | None) -> None:
@@ -95,7 +99,7 @@ def _refusal(
 ) -> web.Response:
     if redirect_uri == OOB:
         return _page(
-            request, "oauth_code.html", status=400, app_name=app_name, code=None,
+            request, "oauth_code.html", http_status=400, app_name=app_name, code=None,
             error=error, description=text,
         )  # fmt: skip
     query = {"error": error, "error_description": text, "state": state}
@@ -108,7 +112,7 @@ def _consent_page(
     *,
     error: str = "",
     username: str = "",
-    status: int = 200,
+    http_status: int = 200,
 ) -> web.Response:
     csrf = request.cookies.get(CSRF_COOKIE, "")
     if len(csrf) != 43:
@@ -124,7 +128,7 @@ def _consent_page(
     if auth.code_challenge:
         hidden += [("code_challenge", auth.code_challenge), ("code_challenge_method", "S256")]
     response = _page(
-        request, "oauth_authorize.html", status=status, app_name=auth.app.name,
+        request, "oauth_authorize.html", http_status=http_status, app_name=auth.app.name,
         app_website=auth.app.website or "", scopes=auth.scopes, hidden=hidden,
         error=error, username=username,
     )  # fmt: skip
@@ -150,7 +154,7 @@ async def authorize(request: web.Request) -> web.Response:
     cookie, sent = request.cookies.get(CSRF_COOKIE, ""), str(form.get("csrf_token", ""))
     if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
         message = "The form expired or came from another site: please try again"
-        return _page(request, "error.html", status=403, message=message)
+        return _page(request, "error.html", http_status=403, message=message)
     auth, refusal = await _checked(request, form)
     if refusal is not None:
         return refusal
@@ -168,12 +172,12 @@ async def authorize(request: web.Request) -> web.Response:
             address=request.remote or "",
         )  # fmt: skip
     except SignInThrottled as exc:
-        page = _consent_page(request, auth, error=exc.message, username=username, status=429)
+        page = _consent_page(request, auth, error=exc.message, username=username, http_status=429)
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     if member is None:
         error = "Invalid username or password"
-        return _consent_page(request, auth, error=error, username=username, status=401)
+        return _consent_page(request, auth, error=error, username=username, http_status=401)
     code = await oauth.issue_code(svc.db, auth, member.id)
     if auth.redirect_uri == OOB:
         return _page(request, "oauth_code.html", app_name=auth.app.name, code=code)

@@ -33,25 +33,33 @@ def make_templates() -> jinja2.Environment:
     return env
 
 
-def render_html(app: web.Application | ChainMapProxy, template: str, **context: object) -> str:
-    """A page rendered with what every template may use (instance, domain).
+def render_html(
+    app: web.Application | ChainMapProxy,
+    template: str,
+    *,
+    http_status: int = 200,
+    **context: object,
+) -> str:
+    """A page rendered with what every template may use (instance, domain, and
+    ``http_status``, the answer's status code).
 
     ``app`` may be ``request.config_dict``, so sub-apps see the root app's keys.
+    The HTTP status is not called ``status``: in templates that name is a post.
     """
     config = app[CONFIG]
     return (
         app[TEMPLATES]
         .get_template(template)
-        .render(instance=config.instance, domain=config.domain, **context)
+        .render(instance=config.instance, domain=config.domain, http_status=http_status, **context)
     )
 
 
 def render(
-    request: web.Request, template: str, *, status: int = 200, **context: object
+    request: web.Request, template: str, *, http_status: int = 200, **context: object
 ) -> web.Response:
-    html = render_html(request.config_dict, template, **context)
+    html = render_html(request.config_dict, template, http_status=http_status, **context)
     return web.Response(
-        text=html, status=status, content_type="text/html", headers={"Vary": "Accept"}
+        text=html, status=http_status, content_type="text/html", headers={"Vary": "Accept"}
     )
 
 
