@@ -203,9 +203,12 @@ def cmd_token_create(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:
-    from server.serve import serve
+    from server.serve import ListenError, serve
 
-    serve(config, demo=args.demo)
+    try:
+        serve(config, demo=args.demo)
+    except ListenError as exc:
+        raise CliError(str(exc)) from None
     return 0
 
 

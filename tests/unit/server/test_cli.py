@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,7 @@ def test_password_from_stdin(
         (["token", "create", "ghost", "--scopes", "rule"], 1, "unknown scope"),
         (["member", "create", "x", "--domain", "https://bad"], 2, "without scheme"),
         (["member", "create", "x", "--listen", "nope"], 2, "HOST:PORT"),
+        (["member", "create", "x", "--listen", "127.0.0.1:99999"], 2, "between 1 and 65535"),
     ],
 )
 def test_refusals_are_one_clear_line(
@@ -136,3 +138,63 @@ def test_serve_with_an_unusable_database_fails_in_one_line(tmp_path: Path) -> No
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
     assert errors == [errors[0]] and errors[0].startswith("warmline: error: cannot open or migrate")
+
+
+def _serve(*flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--dev", "--domain", "x.test", *flags],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_serve_on_a_taken_port_fails_in_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = _serve("--listen", f"127.0.0.1:{port}", "--data", str(tmp_path / "data"))
+    assert done.returncode == 1
+    line = one_line(done.stderr)
+    assert line == f"warmline: error: cannot listen on 127.0.0.1:{port}: address already in use"
+    assert not (tmp_path / "data").exists()  # bound first: no database was made
+
+
+def test_serve_with_a_folder_as_config_fails_in_one_line(tmp_path: Path) -> None:
+    done = _serve("--config", str(tmp_path), "--data", str(tmp_path / "data"))
+    assert done.returncode == 2
+    assert (
+        one_line(done.stderr) == f"warmline: error: config file {tmp_path} is a folder, not a file"
+    )
+
+
+def test_serve_with_an_unmakeable_data_folder_fails_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    data = tmp_path / "file" / "data"
+    done = _serve("--listen", "127.0.0.1:0", "--data", str(data))
+    assert done.returncode == 1
+    line = one_line(done.stderr)
+    assert line.startswith(f"warmline: error: cannot create the data folder {data}: ")
+    assert "listening" not in done.stderr
+
+
+def test_serve_logs_listening_once_it_is(tmp_path: Path) -> None:
+    """The "listening" line comes once connections are accepted, naming the real port."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--dev", "--domain", "x.test",
+         "--listen", "127.0.0.1:0", "--data", str(tmp_path)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        lines = iter(process.stderr.readline, "")
+        line = next((line for line in lines if "listening" in line), "")
+        assert "listening on 127.0.0.1:" in line, line
+        port = int(line.split("listening on 127.0.0.1:")[1].split(",")[0])
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
