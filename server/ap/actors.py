@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from federation import activities as ap
 from server.ap.render import as2_response
 from server.ap.signatures import authorize_fetch
 from server.appkeys import DB, SERVICES
@@ -23,10 +24,19 @@ routes = web.RouteTableDef()
 
 
 async def _member_response(request: web.Request) -> web.StreamResponse:
-    account = await members.get_member(request.app[DB], request.match_info["username"])
+    """As Mastodon answers: a deleted member is 410 Gone (a Tombstone for peers);
+    a suspended one's page is 403, its actor a bare one marked ``suspended``."""
     flavour = choose(request.headers.get("Accept"))
+    try:
+        account = await members.get_member(request.app[DB], request.match_info["username"])
+    except members.MemberDeleted as gone:
+        if flavour == "html":
+            raise
+        actor_id = request.app[SERVICES].urls.actor(gone.account.username)
+        tombstone = ap.tombstone(actor_id, deleted=gone.account.suspended_at, former_type="Person")
+        return as2_response(tombstone, flavour=flavour, status=410)
     if flavour == "html":
-        return await render_profile(request, account)
+        return await render_profile(request, members.require_active(account))
     await authorize_fetch(request)
     return as2_response(await actor_document(request.app[SERVICES], account), flavour=flavour)
 

@@ -21,7 +21,9 @@ routes = web.RouteTableDef()
 
 
 async def _status(request: web.Request, *, activity: bool) -> tuple[StatusRow, AccountRow]:
-    author = await members.get_member(request.app[DB], request.match_info["username"])
+    author = members.require_active(
+        await members.get_member(request.app[DB], request.match_info["username"])
+    )
     try:
         status_id = int(request.match_info["status_id"])
     except ValueError:
