@@ -18,7 +18,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
+from server.appkeys import SERVICES
 from server.config import load_config
+from server.services import member_admin
 from tests.apiclient import member
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -54,6 +56,8 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/@ALICE", shows="Alice Archer"),
         Page("/@unknown", 404),
         Page("/@actor", 404),
+        Page("/@paused", 403, shows="suspended"),
+        Page("/@gone", 410, shows="deleted"),
     ),
     "/@{username}/{status_id}": (
         Page("/@alice/{post}", shows="Hello from the page test"),
@@ -62,10 +66,12 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/@alice/12345", 404),
         Page("/@bob/{post}", 404),
         Page("/@unknown/{post}", 404),
+        Page("/@paused/{paused_post}", 403),
     ),
     "/users/{username}": (
         Page("/users/alice", shows="Alice Archer"),
         Page("/users/unknown", 404),
+        Page("/users/gone", 410),
     ),
     "/users/{username}/statuses/{status_id}": (
         Page("/users/alice/statuses/{post}", shows="Hello from the page test"),
@@ -82,6 +88,8 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Document("/users/alice/followers"),
         Document("/users/alice/following"),
         Document("/users/unknown/followers", 404),
+        Document("/users/paused/outbox", 403),
+        Document("/users/gone/followers", 410),
     ),
     "/users/{username}/connections": (Document("/users/alice/connections"),),
     "/actor": (Document("/actor"),),
@@ -126,6 +134,11 @@ async def _samples(client: TestClient) -> dict[str, Any]:
     private = await alice.post("/api/v1/statuses", json={"status": "x", "visibility": "private"})
     boost = await alice.post(f"/api/v1/statuses/{post['id']}/reblog")
     await member(client, "bob")
+    paused = await member(client, "paused")
+    paused_post = await paused.post("/api/v1/statuses", json={"status": "before the pause"})
+    await member(client, "gone")
+    await member_admin.suspend(client.app[SERVICES], "paused")
+    await member_admin.delete_member(client.app[SERVICES], "gone")
     app = {"client_name": "Page Test", "redirect_uris": CB, "scopes": "read"}
     registered = await (await client.post("/api/v1/apps", json=app)).json()
     return {
@@ -134,6 +147,7 @@ async def _samples(client: TestClient) -> dict[str, Any]:
         "private": private["id"],
         "boost": boost["id"],
         "client_id": registered["client_id"],
+        "paused_post": paused_post["id"],
     }
 
 

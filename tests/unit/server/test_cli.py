@@ -198,3 +198,86 @@ def test_serve_logs_listening_once_it_is(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_member_administration(
+    flags: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (
+        run(["member", "create", "ann", "--display-name", "Ann Ames", "--admin", *flags], capsys)[0]
+        == 0
+    )
+    assert run(["member", "create", "ben", *flags], capsys)[0] == 0
+    code, out, err = run(
+        ["member", "password", "ben", *flags], capsys, "a new secret\n", monkeypatch
+    )
+    assert (code, out.strip(), err) == (0, "password changed for @ben@cli.test", "")
+    code, out, _ = run(["member", "role", "ben", "admin", *flags], capsys)
+    assert (code, out.strip()) == (0, "@ben@cli.test is now an admin")
+    code, out, _ = run(["member", "suspend", "ben", *flags], capsys)
+    assert (code, out.strip()) == (0, "suspended @ben@cli.test")
+    code, out, _ = run(["member", "list", *flags], capsys)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 3
+    assert lines[0].split() == ["USERNAME", "DISPLAY", "NAME", "ROLE", "STATE", "CREATED"]
+    assert lines[1].split()[:5] == ["ann", "Ann", "Ames", "admin", "active"]
+    assert lines[2].split()[:4] == ["ben", "-", "admin", "suspended"]
+    created = lines[0].index("CREATED")  # the columns line up
+    assert all(line[created : created + 4].isdigit() for line in lines[1:])
+    code, out, _ = run(["member", "unsuspend", "ben", *flags], capsys)
+    assert (code, out.strip()) == (0, "unsuspended @ben@cli.test")
+    code, out, _ = run(["member", "delete", "ben", "--yes", *flags], capsys)
+    assert (code, out.strip()) == (0, "deleted @ben@cli.test")
+    code, out, _ = run(["member", "list", *flags], capsys)
+    assert out.splitlines()[2].split()[:4] == ["ben", "-", "-", "deleted"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["member", "password", "ann"], "short\n", "at least 8"),
+        (["member", "password", "ann"], "", "no password arrived"),
+        (["member", "password", "ghost"], "long enough\n", "no member called 'ghost'"),
+        (["member", "suspend", "ghost"], None, "no member called 'ghost'"),
+        (["member", "unsuspend", "ann"], None, "is not suspended"),
+        (["member", "delete", "ann"], "", "cannot be undone: add --yes"),
+        (["member", "delete", "ghost", "--yes"], None, "no member called 'ghost'"),
+    ],
+)
+def test_member_administration_refusals_are_one_line(
+    flags: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    stdin: str | None,
+    message: str,
+) -> None:
+    run(["member", "create", "ann", *flags], capsys)
+    code, out, err = run([*argv, *flags], capsys, "" if stdin is None else stdin, monkeypatch)
+    assert code == 1 and out == ""
+    line = one_line(err)
+    assert line.startswith("warmline: error: ") and message in line
+
+
+def test_member_delete_asks_at_a_terminal(
+    flags: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    run(["member", "create", "ann", *flags], capsys)
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal("nope\n"))
+    code, _, err = run(["member", "delete", "ann", *flags], capsys)
+    assert code == 1 and "Type the username" in err and "was not deleted" in err
+    monkeypatch.setattr(sys, "stdin", Terminal("ann\n"))
+    code, out, _ = run(["member", "delete", "ann", *flags], capsys)
+    assert (code, out.strip()) == (0, "deleted @ann@cli.test")
+
+
+def test_role_must_be_admin_or_member(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["member", "role", "ann", "owner", *flags], capsys)
+    assert code == 2 and "invalid choice" in one_line(err)
