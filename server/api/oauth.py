@@ -190,6 +190,14 @@ def _oauth_error(exc: OAuthError) -> web.Response:
     return web.json_response(body, status=exc.status, headers={"Cache-Control": "no-store"})
 
 
+def _text(form: Any, name: str) -> str | None:
+    """A string parameter; another JSON type is an ``invalid_request`` naming it."""
+    try:
+        return params.optional_text(form, name)
+    except ServiceError as exc:
+        raise OAuthError("invalid_request", exc.message) from None
+
+
 def _client_credentials(request: web.Request, form: Any) -> tuple[str, str | None]:
     """RFC 6749 2.3.1: HTTP Basic, or ``client_id``/``client_secret`` in the body."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
@@ -200,8 +208,7 @@ def _client_credentials(request: web.Request, form: Any) -> tuple[str, str | Non
             raise OAuthError("invalid_client", "Malformed Basic credentials", status=401) from None
         client_id, _, secret = decoded.partition(":")
         return unquote(client_id), unquote(secret)
-    secret = form.get("client_secret")
-    return str(form.get("client_id") or ""), str(secret) if secret is not None else None
+    return _text(form, "client_id") or "", _text(form, "client_secret")
 
 
 async def _grant(request: web.Request) -> oauth.IssuedToken:
@@ -209,7 +216,7 @@ async def _grant(request: web.Request) -> oauth.IssuedToken:
         form = await params.body(request)
     except ServiceError as exc:
         raise OAuthError("invalid_request", exc.message) from None
-    grant_type = form.get("grant_type")
+    grant_type = _text(form, "grant_type")
     if grant_type not in ("authorization_code", "client_credentials"):
         if not grant_type:
             raise OAuthError("invalid_request", "grant_type is required")
@@ -217,13 +224,13 @@ async def _grant(request: web.Request) -> oauth.IssuedToken:
     db = request.app[SERVICES].db
     app = await oauth.authenticate_client(db, *_client_credentials(request, form))
     if grant_type == "client_credentials":
-        return await oauth.client_credentials(db, app, form.get("scope"))
+        return await oauth.client_credentials(db, app, _text(form, "scope"))
     return await oauth.exchange_code(
         db,
         app,
-        code=str(form.get("code") or ""),
-        redirect_uri=form.get("redirect_uri"),
-        code_verifier=form.get("code_verifier"),
+        code=_text(form, "code") or "",
+        redirect_uri=_text(form, "redirect_uri"),
+        code_verifier=_text(form, "code_verifier"),
     )
 
 
@@ -251,9 +258,10 @@ async def revoke(request: web.Request) -> web.Response:
             raise OAuthError("invalid_request", exc.message) from None
         db = request.app[SERVICES].db
         app = await oauth.authenticate_client(db, *_client_credentials(request, form))
-        if not form.get("token"):
+        token = _text(form, "token")
+        if not token:
             raise OAuthError("invalid_request", "token is required")
-        await oauth.revoke(db, app, str(form["token"]))
+        await oauth.revoke(db, app, token)
     except OAuthError as exc:
         return _oauth_error(exc)
     return web.json_response({})
