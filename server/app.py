@@ -32,7 +32,7 @@ from server.api import statuses as api_statuses
 from server.api import streaming as api_streaming
 from server.api import suggestions as api_suggestions
 from server.api import timelines as api_timelines
-from server.appkeys import CONFIG, DB, SERVICES, TEMPLATES
+from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
 from server.middleware import error_middleware, refuse_nul_middleware, request_id_middleware
 from server.services import member_admin
@@ -40,8 +40,8 @@ from server.services.errors import ServiceError
 from server.services.member_admin import DEMO_USERNAME
 from server.services.runtime import open_services
 from server.store import Database
-from server.web import pages
-from server.workers.cleanup import SWEEP_SECONDS, CodePurge, MediaCleanup
+from server.web import setup as web_pages
+from server.workers.cleanup import SWEEP_SECONDS, CodePurge, MediaCleanup, SessionPurge
 from server.workers.delivery import DeliveryWorker
 from server.workers.inbox import InboxWorker
 from server.workers.runner import Runner
@@ -95,7 +95,16 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     codes = Runner(
         "oauth-codes", CodePurge(svc).run_once, asyncio.Event(), poll_seconds=SWEEP_SECONDS
     )
-    async with delivery.running(), inbox.running(), cleanup.running(), codes.running():
+    sessions = Runner(
+        "idle-sessions", SessionPurge(svc).run_once, asyncio.Event(), poll_seconds=SWEEP_SECONDS
+    )
+    async with (
+        delivery.running(),
+        inbox.running(),
+        cleanup.running(),
+        codes.running(),
+        sessions.running(),
+    ):
         yield
 
 
@@ -118,7 +127,6 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config
-    app[TEMPLATES] = pages.make_templates()
     app.cleanup_ctx.extend([_database, _services])
     if workers:
         app.cleanup_ctx.append(_workers)
@@ -149,8 +157,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     app.add_routes(objects.routes)
     app.add_routes(collections.routes)
     app.add_routes(actors.routes)
-    app.add_routes(pages.routes)
-    app.router.add_static("/static", pages.STATIC_DIR, append_version=False)
+    web_pages.install(app)
     app.router.add_get("/healthz", _health)
     _trailing_slash_aliases(app)
     app.on_shutdown.append(_close_streams)

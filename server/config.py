@@ -20,6 +20,7 @@ from federation.delivery import DEFAULT_SCHEDULE
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+REGISTRATION_MODES = ("closed", "invite", "approval", "open")
 
 # host or host:port, as it appears in ids (no scheme, no path, no userinfo).
 _AUTHORITY = re.compile(
@@ -81,7 +82,21 @@ class InstanceSettings:
     contact_email: str = ""
     # The member the instance API names as its contact (none when empty or unknown).
     contact_username: str = ""
+    # Who may sign up from the web: closed | invite | approval | open. Admins can
+    # change it from the admin page (stored in the database, which then wins).
+    registrations: str = "approval"
+    # Older spelling: true means registrations = "open".
     open_registrations: bool = False
+    # The instance's rules, shown on the about and sign-up pages (admins can change them).
+    rules: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.registrations not in REGISTRATION_MODES:
+            raise ConfigError(
+                f"[instance] registrations must be one of {', '.join(REGISTRATION_MODES)}"
+            )
+        if self.open_registrations:
+            object.__setattr__(self, "registrations", "open")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +128,16 @@ class ApiSettings:
     sign_in_failures_per_address: int = 20
     sign_in_window_seconds: int = 900
     sign_in_lockout_seconds: int = 900
+    # Sign-ups (on the web page) one client address may make per window; 0 = no limit.
+    sign_ups_per_address: int = 10
+    sign_up_window_seconds: int = 3600
 
     def __post_init__(self) -> None:
         minimums = {
             "rate_limit_requests": 0, "rate_limit_window_seconds": 1,
             "sign_in_failures_per_account": 0, "sign_in_failures_per_address": 0,
             "sign_in_window_seconds": 1, "sign_in_lockout_seconds": 1,
+            "sign_ups_per_address": 0, "sign_up_window_seconds": 1,
         }  # fmt: skip
         for name, least in minimums.items():
             if getattr(self, name) < least:
@@ -258,6 +277,19 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
+def _tuple_setting(section: str, key: str, value: Any, *, texts: bool) -> tuple[Any, ...]:
+    """A list setting: of texts (``rules``) or of positive integers (delays)."""
+    if texts:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"[{section}] {key} must be a list of strings")
+        return tuple(v.strip() for v in value if v.strip())
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+    ):
+        raise ConfigError(f"[{section}] {key} must be a list of positive integers")
+    return tuple(value)
+
+
 def _section(cls: type, data: Any, name: str) -> Any:
     if data is None:
         return cls()
@@ -270,11 +302,7 @@ def _section(cls: type, data: Any, name: str) -> Any:
     for key, value in list(data.items()):
         expected = type(getattr(cls(), key))
         if expected is tuple:
-            if not isinstance(value, list) or not all(
-                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
-            ):
-                raise ConfigError(f"[{name}] {key} must be a list of positive integers")
-            data[key] = tuple(value)
+            data[key] = _tuple_setting(name, key, value, texts="str" in str(known[key].type))
             continue
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             continue

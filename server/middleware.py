@@ -19,7 +19,7 @@ from federation.errors import FederationError, SchemaError, SignatureError
 from server.appkeys import REQUEST_ID
 from server.negotiation import wants_json
 from server.services.errors import ServiceError, ValidationError
-from server.web.pages import render_html
+from server.web.responses import error_page
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +34,14 @@ def _prefers_json(request: web.Request) -> bool:
     return wants_json(request.headers.get("Accept"))
 
 
-def error_response(
+async def error_response(
     request: web.Request, status: int, message: str, **extra: object
 ) -> web.Response:
     """The one shape of every error answer."""
     if _prefers_json(request):
         body = {"error": message, **extra}
         return web.json_response(body, status=status)
-    html = render_html(request.config_dict, "error.html", http_status=status, message=message)
-    return web.Response(text=html, status=status, content_type="text/html")
+    return await error_page(request, status, message)
 
 
 _REASONS = {
@@ -99,25 +98,25 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         if exc.content_type == "application/json" and _prefers_json(request):
             raise
-        response = error_response(request, exc.status, _http_error_message(exc))
+        response = await error_response(request, exc.status, _http_error_message(exc))
         for name in ("Allow", "WWW-Authenticate", "Retry-After"):
             if name in exc.headers:
                 response.headers[name] = exc.headers[name]
         return response
     except ValidationError as exc:
         extra = {"field": exc.field} if exc.field else {}
-        return error_response(request, exc.status, exc.message, **extra)
+        return await error_response(request, exc.status, exc.message, **extra)
     except ServiceError as exc:
-        return error_response(request, exc.status, exc.message)
+        return await error_response(request, exc.status, exc.message)
     except SignatureError as exc:
-        return error_response(request, 401, f"signature refused: {exc}")
+        return await error_response(request, 401, f"signature refused: {exc}")
     except SchemaError as exc:
-        return error_response(request, 400, str(exc), details=exc.problems)
+        return await error_response(request, 400, str(exc), details=exc.problems)
     except FederationError as exc:
-        return error_response(request, 400, str(exc))
+        return await error_response(request, 400, str(exc))
     except Exception:
         request_id = request.get(REQUEST_ID, "-")
         log.exception(
             "unhandled error in %s %s (request %s)", request.method, request.path, request_id
         )
-        return error_response(request, 500, f"internal error (request id {request_id})")
+        return await error_response(request, 500, f"internal error (request id {request_id})")

@@ -18,7 +18,7 @@ from server.services import members
 from server.services.actors import actor_document
 from server.store import accounts as q
 from server.urls import INSTANCE_ACTOR_USERNAME
-from server.web.pages import render_profile
+from server.web.profile import profile_page, remote_profile
 
 routes = web.RouteTableDef()
 
@@ -26,9 +26,12 @@ routes = web.RouteTableDef()
 async def _member_response(request: web.Request) -> web.StreamResponse:
     """As Mastodon answers: a deleted member is 410 Gone (a Tombstone for peers);
     a suspended one's page is 403, its actor a bare one marked ``suspended``."""
+    name = request.match_info["username"]
     flavour = choose(request.headers.get("Accept"))
+    if flavour == "html" and "@" in name:  # someone elsewhere, shown here
+        return await remote_profile(request, name)
     try:
-        account = await members.get_member(request.app[DB], request.match_info["username"])
+        account = await members.get_member(request.app[DB], name)
     except members.MemberDeleted as gone:
         if flavour == "html":
             raise
@@ -36,7 +39,7 @@ async def _member_response(request: web.Request) -> web.StreamResponse:
         tombstone = ap.tombstone(actor_id, deleted=gone.account.suspended_at, former_type="Person")
         return as2_response(tombstone, flavour=flavour, status=410)
     if flavour == "html":
-        return await render_profile(request, members.require_active(account))
+        return await profile_page(request, members.require_active(account))
     await authorize_fetch(request)
     return as2_response(await actor_document(request.app[SERVICES], account), flavour=flavour)
 

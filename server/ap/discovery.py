@@ -138,6 +138,7 @@ async def _usage(request: web.Request) -> dict[str, object]:
 async def nodeinfo(request: web.Request) -> web.Response:
     version = request.match_info["version"]
     config = request.app[CONFIG]
+    site = await request.app[SERVICES].site.get()
     software: dict[str, str] = {"name": "warmline", "version": __version__}
     if version == "2.1":
         software["repository"] = "https://github.com/warmline/warmline"
@@ -147,11 +148,11 @@ async def nodeinfo(request: web.Request) -> web.Response:
         "software": software,
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
-        "openRegistrations": config.instance.open_registrations,
+        "openRegistrations": site.registrations in ("open", "approval"),
         "usage": await _usage(request),
         "metadata": {
             "nodeName": config.instance.name,
-            "nodeDescription": config.instance.description,
+            "nodeDescription": site.description,
             # Hints client libraries read to pick their Mastodon code path.
             "upstream": {"name": "mastodon", "version": "4.3.0"},
             "features": ["mastodon_api"],

@@ -15,7 +15,7 @@ from server.services import members, objects
 from server.store import statuses as q
 from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
-from server.web.pages import render
+from server.web.thread import post_page
 
 routes = web.RouteTableDef()
 
@@ -40,22 +40,14 @@ async def _status(request: web.Request, *, activity: bool) -> tuple[StatusRow, A
 
 
 async def _respond(request: web.Request, *, activity: bool) -> web.StreamResponse:
+    flavour = choose(request.headers.get("Accept"))
+    if flavour == "html" and not activity:
+        return await _page(request)
     status, author = await _status(request, activity=activity)
     svc = request.app[SERVICES]
-    flavour = choose(request.headers.get("Accept"))
     if status.deleted_at is not None:
         uri = objects.status_uri(svc, status, author)
-        if flavour == "html":
-            raise web.HTTPGone(text="This post was deleted")
         return as2_response(ap.tombstone(uri, deleted=status.deleted_at), status=410)
-    if flavour == "html" and not activity:
-        return render(
-            request,
-            "status.html",
-            status=status,
-            author=author,
-            url=objects.status_url(svc, status, author),
-        )
     await authorize_fetch(request)
     async with svc.db.read() as conn:
         if activity:
@@ -65,6 +57,21 @@ async def _respond(request: web.Request, *, activity: bool) -> web.StreamRespons
             return as2_response(doc)
         note = await objects.note_document(svc, conn, status, author)
     return as2_response(note, flavour="ld" if flavour == "ld" else "as2")
+
+
+async def _page(request: web.Request) -> web.StreamResponse:
+    """The post's page (server/web/thread.py): a signed-in viewer may see more
+    than the public posts served to peers; a deleted post is Gone."""
+    acct, value = request.match_info["username"], request.match_info["status_id"]
+    if not value.isdigit() or len(value) > 19:
+        raise web.HTTPNotFound()
+    async with request.app[DB].read() as conn:
+        status = await q.get_status(conn, int(value))
+    if status is not None and status.deleted_at is not None:
+        raise web.HTTPGone(text="This post was deleted")
+    if "@" not in acct:  # a local member's: withheld while they are suspended
+        members.require_active(await members.get_member(request.app[DB], acct))
+    return await post_page(request, acct, int(value))
 
 
 @routes.get(r"/users/{username}/statuses/{status_id}")

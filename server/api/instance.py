@@ -20,6 +20,7 @@ from server.config import Config
 from server.services import images, media, posts
 from server.services.errors import Gone, NotFound
 from server.services.members import get_member
+from server.services.site import Site
 from server.store import accounts as account_queries
 from server.store import instance as q
 
@@ -86,29 +87,35 @@ async def _stats(request: web.Request) -> dict[str, int]:
         }
 
 
+def _rules(site: Site) -> list[dict[str, str]]:
+    return [{"id": str(n), "text": text, "hint": ""} for n, text in enumerate(site.rules, 1)]
+
+
 @routes.get("/api/v1/instance")
 async def instance_v1(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     settings = config.instance
+    site = await request.app[SERVICES].site.get()
     configuration = _configuration(config)
     body = {
         "uri": config.domain,
         "title": settings.name,
-        "short_description": settings.description,
-        "description": settings.description,
+        "short_description": site.description,
+        "description": site.description,
         "email": settings.contact_email,
         "version": version(),
         "urls": {"streaming_api": config.base_url.replace("http", "ws", 1)},
         "stats": await _stats(request),
         "thumbnail": None,
         "languages": ["en"],
-        "registrations": False,  # no sign-up through the API: members are made by an admin
-        "approval_required": False,
-        "invites_enabled": False,
+        # Sign-up is on the web page (/signup), not through the API.
+        "registrations": site.registrations in ("open", "approval"),
+        "approval_required": site.registrations == "approval",
+        "invites_enabled": site.registrations != "closed",
         "configuration": {k: configuration[k] for k in ("statuses", "media_attachments", "polls")}
         | {"accounts": configuration["accounts"]},
         "contact_account": await _contact(request),
-        "rules": [],
+        "rules": _rules(site),
     }
     return ok(body, headers=CORS)
 
@@ -117,6 +124,7 @@ async def instance_v1(request: web.Request) -> web.Response:
 async def instance_v2(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     settings = config.instance
+    site = await request.app[SERVICES].site.get()
     async with request.app[SERVICES].db.read() as conn:
         since = datetime.now(UTC) - timedelta(days=30)
         active = await account_queries.count_active_members(conn, since=since)
@@ -140,20 +148,20 @@ async def instance_v2(request: web.Request) -> web.Response:
         "title": settings.name,
         "version": version(),
         "source_url": SOURCE_URL,
-        "description": settings.description,
+        "description": site.description,
         "usage": {"users": {"active_month": active}},
         "thumbnail": {"url": f"{config.base_url}/static/avatar.png"},
         "icon": [],
         "languages": ["en"],
         "configuration": configuration,
         "registrations": {
-            "enabled": False,
-            "approval_required": False,
+            "enabled": site.registrations in ("open", "approval"),
+            "approval_required": site.registrations == "approval",
             "message": None,
-            "url": None,
+            "url": f"{config.base_url}/signup",
         },
         "api_versions": {"mastodon": 1, "warmline": 1},
         "contact": {"email": settings.contact_email, "account": await _contact(request)},
-        "rules": [],
+        "rules": _rules(site),
     }
     return ok(body, headers=CORS)

@@ -28,7 +28,8 @@ from server.services import oauth, signin, tokens
 from server.services.errors import ServiceError
 from server.services.oauth import OOB, AuthRequest, ClientError, OAuthError
 from server.services.signin import SignInThrottled
-from server.web.pages import render_html
+from server.web.responses import BARE_CHROME
+from server.web.templating import render_html
 
 routes = web.RouteTableDef()
 CSRF_COOKIE = "warmline_csrf"
@@ -47,7 +48,8 @@ _REQUEST_FIELDS = (
 def _page(
     request: web.Request, template: str, http_status: int = 200, **context: Any
 ) -> web.Response:
-    html = render_html(request.config_dict, template, http_status=http_status, **context)
+    frame = {**BARE_CHROME, "csrf": ""}  # this page keeps its own CSRF cookie (/oauth)
+    html = render_html(request.config_dict, template, http_status=http_status, **frame, **context)
     return web.Response(
         text=html, status=http_status, content_type="text/html", headers=PAGE_HEADERS
     )

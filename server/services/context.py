@@ -17,6 +17,7 @@ from server.config import Config
 from server.services.keyring import Keyring
 from server.services.moderation import HostBlocks
 from server.services.remote import RemoteActors
+from server.services.site import SiteCache
 from server.services.stream import Hub
 from server.services.throttle import SignInThrottle
 from server.store import Database
@@ -56,6 +57,7 @@ class Services:
     blocks: HostBlocks
     inbox_writer: InboxWriter
     sign_ins: SignInThrottle  # failed sign-ins per username and address, in memory
+    site: SiteCache  # registration mode, description, rules (admins change them)
     wake: Wakeups = field(default_factory=Wakeups)
     door: DoorLoad = field(default_factory=DoorLoad)
     stream: Hub = field(default_factory=Hub)  # live events for streaming clients

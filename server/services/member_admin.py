@@ -2,7 +2,7 @@
 set a password or a role, suspend and unsuspend, delete; and the demo member.
 
 Suspending keeps everything and can be undone: the member cannot sign in, their
-tokens stop working (streams opened with them end at the next heartbeat, in
+web sessions end, their tokens stop working (streams opened with them end at the next heartbeat, in
 whichever process serves them), their pages and posts answer 403 and their actor
 is served bare, marked ``suspended``, as Mastodon does; followers' servers get
 that actor in an ``Update``. Deleting cannot be undone: posts become Tombstones,
@@ -27,6 +27,7 @@ from server.services.outbox import Recipients, send
 from server.store import Database
 from server.store import accounts as q
 from server.store import graph as graph_q
+from server.store import websessions as websessions_q
 from server.store.accounts import AccountRow, MemberListing
 
 ROLES = ("member", "admin")
@@ -56,11 +57,13 @@ async def list_members(db: Database) -> list[MemberListing]:
 
 
 async def set_password(db: Database, username: str, password: str) -> AccountRow:
+    """Set a member's password; their web sessions end (as when they change it)."""
     validate_password(password)
     member = await get_member(db, username)
     hashed = await passwords.hash_password(password)
     async with db.transaction() as conn:
         await q.set_password_hash(conn, member.id, hashed)
+        await websessions_q.delete_sessions(conn, member.id)
     return member
 
 
@@ -97,6 +100,8 @@ async def _suspension(svc: Services, member: AccountRow, *, suspended: bool) -> 
     await svc.keyring.for_account(member.id, member.username)  # loaded before the write lock
     async with svc.db.transaction() as conn:
         await q.update_account(conn, member.id, {"suspended_at": svc.now() if suspended else None})
+        if suspended:
+            await websessions_q.delete_sessions(conn, member.id)
         account = await q.get_account(conn, member.id)
         assert account is not None
         await send_update(svc, conn, account)

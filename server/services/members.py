@@ -6,6 +6,7 @@ import asyncio
 import html
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,6 +28,9 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 
 # Names that would let a member pass for the instance or its staff.
+# Work done in the transaction that creates a member.
+Also = Callable[[AsyncConnection], Awaitable[None]]
+
 RESERVED_USERNAMES = frozenset(
     {
         "abuse", "actor", "admin", "administrator", "api", "hostmaster", "inbox",
@@ -124,19 +128,24 @@ async def create_member(
     *,
     display_name: str = "",
     password: str | None = None,
+    password_hash: str | None = None,
     role: str = "member",
     now: datetime | None = None,
+    also: Also | None = None,
 ) -> AccountRow:
-    """Create a local member with an RSA-2048 and an Ed25519 key pair."""
+    """Create a local member with an RSA-2048 and an Ed25519 key pair.
+
+    ``password_hash`` is for a password checked and hashed earlier (a sign-up
+    that waited for approval); ``also`` runs inside the member's transaction
+    (using an invite, removing the sign-up), so both happen or neither."""
     validate_username(username)
     display_name = clean_display_name(display_name)
-    password_hash = None
     if password is not None:
         validate_password(password)
         password_hash = await passwords.hash_password(password)
     new_keys = await asyncio.to_thread(_generate_keys)
     return await _insert_local_account(
-        db, username, display_name, "Person", new_keys, password_hash, role, now
+        db, username, display_name, "Person", new_keys, password_hash, role, now, also
     )
 
 
@@ -149,10 +158,13 @@ async def _insert_local_account(
     password_hash: str | None,
     role: str | None,
     now: datetime | None,
+    also: Also | None = None,
 ) -> AccountRow:
     now = now or datetime.now(UTC)
     account_id = db.new_id()
     async with db.transaction() as conn:
+        if also is not None:
+            await also(conn)
         try:
             await q.insert_account(
                 conn,

@@ -13,6 +13,7 @@ from server.services.keyring import Keyring, signer_for
 from server.services.members import ensure_instance_actor
 from server.services.moderation import HostBlocks
 from server.services.remote import RemoteActors
+from server.services.site import SiteCache
 from server.services.throttle import SignInThrottle
 from server.store import Database
 from server.store.inbox_writer import InboxWriter
@@ -45,6 +46,7 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
             HostBlocks(db),
             InboxWriter(db),
             SignInThrottle(config.api),
+            SiteCache(db, config.instance),
         )
     finally:
         await session.close()

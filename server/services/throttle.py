@@ -23,6 +23,7 @@ the first one was counted.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -116,7 +117,23 @@ class SignInThrottle:
         self.addresses = AttemptCounter(
             settings.sign_in_failures_per_address, window, lockout, max_keys
         )
+        self.sign_ups = AttemptCounter(
+            settings.sign_ups_per_address,
+            settings.sign_up_window_seconds,
+            settings.sign_up_window_seconds,
+            max_keys,
+        )
         self._clock = clock
+
+    def sign_up_wait(self, address: str) -> int:
+        """Count a sign-up from ``address``: 0 if it may go ahead, else the minutes
+        to wait (then it is not counted)."""
+        now, key = self._clock(), address[:KEY_CHARS]
+        wait = self.sign_ups.locked(key, now)
+        if wait:
+            return max(math.ceil(wait / 60), 1)
+        self.sign_ups.attempt(key, now)
+        return 0
 
     def begin(self, username: str, address: str) -> tuple[float, float]:
         """Count an attempt to sign in as ``username`` from ``address``.

@@ -168,3 +168,21 @@ async def dismiss(svc: Services, account: AccountRow, notification_id: int | Non
         removed = await interactions_q.delete_notifications(conn, account.id, notification_id)
     if notification_id is not None and not removed:
         raise NotFound("Record not found")
+
+
+UNSEEN_CAP = 100
+
+
+async def unseen_notifications(svc: Services, account: AccountRow, seen_id: int) -> int:
+    """How many notifications arrived after ``seen_id`` (at most ``UNSEEN_CAP``),
+    leaving out those from accounts muted with their notifications."""
+    async with svc.db.read() as conn:
+        muted = await personal_q.muted_ids(conn, account.id, svc.now(), notifications_only=True)
+        return await interactions_q.count_unseen_notifications(
+            conn, account.id, seen_id, muted=muted, cap=UNSEEN_CAP
+        )
+
+
+async def mark_notifications_seen(svc: Services, account: AccountRow, up_to: int) -> None:
+    async with svc.db.transaction() as conn:
+        await interactions_q.set_notifications_seen(conn, account.id, up_to)

@@ -6,12 +6,12 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.statuses import Page, in_display_order, paged
-from server.store.tables import favourites, notifications, statuses
+from server.store.tables import favourites, notifications, statuses, users
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +156,25 @@ async def delete_notifications(
 
 async def delete_notifications_about(conn: AsyncConnection, *, status_id: int) -> None:
     await conn.execute(delete(notifications).where(notifications.c.status_id == status_id))
+
+
+async def count_unseen_notifications(
+    conn: AsyncConnection, account_id: int, seen_id: int, *, muted: Collection[int], cap: int
+) -> int:
+    """Notifications newer than ``seen_id`` (at most ``cap``: a badge says "99+")."""
+    newer = select(notifications.c.id).where(
+        notifications.c.account_id == account_id, notifications.c.id > seen_id
+    )
+    if muted:
+        newer = newer.where(notifications.c.from_account_id.not_in(list(muted)))
+    counted = newer.limit(cap).subquery()
+    return int((await conn.execute(select(func.count()).select_from(counted))).scalar_one())
+
+
+async def set_notifications_seen(conn: AsyncConnection, account_id: int, seen_id: int) -> None:
+    """Move the member's seen mark forward (never back)."""
+    await conn.execute(
+        update(users)
+        .where(users.c.account_id == account_id, users.c.notifications_seen_id < seen_id)
+        .values(notifications_seen_id=seen_id)
+    )

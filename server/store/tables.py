@@ -134,6 +134,8 @@ users = Table(
     Column("password_hash", Text, nullable=True),
     Column("role", String(16), nullable=False, server_default="member"),
     Column("created_at", UTCDateTime, nullable=False),
+    # The newest notification the member has seen (the web interface's unread count).
+    Column("notifications_seen_id", BigInteger, nullable=False, server_default="0"),
 )
 
 # Public keys of every account; private halves only for local accounts.
@@ -646,6 +648,62 @@ oauth_codes = Table(
     Index("ix_oauth_codes_account_id", "account_id"),
 )
 
+# Browser sessions of the web interface. Only a SHA-256 of the cookie's token is
+# kept; ``csrf_token`` is the session's anti-forgery token, put in every form.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id"),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("user_agent", String(300), nullable=False, server_default=""),
+    Column("ip", String(64), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_account_id", "account_id"),
+)
+
+# Invitations to sign up (registration modes ``invite`` and ``approval``): the
+# code is the secret in the invite link; admins list and copy them.
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("code", String(32), nullable=False, unique=True),
+    _fk("created_by_id", "accounts.id", nullable=True, ondelete="SET NULL"),
+    Column("max_uses", Integer, nullable=True),  # NULL: any number
+    Column("uses", Integer, nullable=False, server_default="0"),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+# Sign-ups waiting for an admin (registration mode ``approval``). The member,
+# keys and all, is only made when approved, so nothing unapproved federates.
+signups = Table(
+    "signups",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("username", String(64), nullable=False),
+    Column("username_key", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, server_default=""),
+    Column("password_hash", Text, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("ip", String(64), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# What admins change from the web interface (registration mode, description,
+# rules): each overrides the configuration file's value of the same name.
+instance_settings = Table(
+    "instance_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 __all__ = [
     "account_pins",
     "account_stats",
@@ -665,7 +723,9 @@ __all__ = [
     "hosts",
     "idempotency_keys",
     "inbox_items",
+    "instance_settings",
     "introductions",
+    "invites",
     "keys",
     "media_attachments",
     "mentions",
@@ -675,8 +735,10 @@ __all__ = [
     "oauth_applications",
     "oauth_codes",
     "recommendations",
+    "signups",
     "status_tags",
     "statuses",
     "tags",
     "users",
+    "web_sessions",
 ]

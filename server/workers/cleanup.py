@@ -1,4 +1,4 @@
-"""Cleanup workers: uploads never put on a post, and spent authorization codes.
+"""Cleanup workers: uploads never put on a post, spent authorization codes, idle sessions.
 
 An upload waits ``[media] unattached_max_age_hours`` to be attached; after that
 its row is deleted, and then, once that commits, its files. A crash in between
@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from server.services import media
+from server.services import media, websessions
 from server.services.context import Services
 from server.store import media as q
 from server.store import oauth as oauth_q
@@ -56,3 +56,14 @@ class CodePurge:
     async def run_once(self) -> int:
         async with self.svc.db.transaction() as conn:
             return await oauth_q.purge_codes(conn, self.svc.now() - CODES_KEPT, self.batch)
+
+
+class SessionPurge:
+    """Deletes browser sessions idle for longer than ``websessions.IDLE_DAYS`` (they
+    are refused already; this keeps the table to the sessions that can be used)."""
+
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+
+    async def run_once(self) -> int:
+        return await websessions.purge_idle(self.svc)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from webclient import Browser
 
 from server.app import create_app
 from server.appkeys import DB
@@ -39,3 +40,19 @@ async def client(start: ClientFactory) -> TestClient:
     db = test_client.app[DB]
     await members.create_member(db, "alice", display_name="Alice Archer")
     return test_client
+
+
+@pytest.fixture
+async def browsers(client: TestClient) -> AsyncIterator[Callable[[], Awaitable[Browser]]]:
+    """Browsers (each with its own cookies) on the ``client`` app (see tests/webclient.py)."""
+    opened: list[TestClient] = []
+
+    async def open_browser() -> Browser:
+        other = TestClient(client.server)
+        await other.start_server()
+        opened.append(other)
+        return Browser(other)
+
+    yield open_browser
+    for other in opened:
+        await other.session.close()  # not other.close(): the server is the fixture's

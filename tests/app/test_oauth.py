@@ -200,7 +200,7 @@ async def test_out_of_band_shows_the_code(client: TestClient) -> None:
     query = {"client_id": app["client_id"], "redirect_uri": OOB, "response_type": "code"}
     resp = await _consent(client, query)
     assert resp.status == 200
-    code = re.search(r'id="code" readonly size="50" value="([^"]+)"', await resp.text())
+    code = re.search(r'id="code" type="text" readonly value="([^"]+)"', await resp.text())
     assert code is not None
     token = await _token(
         client, app, grant_type="authorization_code", code=code.group(1), redirect_uri=OOB

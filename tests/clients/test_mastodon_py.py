@@ -35,7 +35,7 @@ def _sign_in(session: requests.Session, authorize_url: str) -> str:
     form = {**fields, "username": "alice", "password": PASSWORD, "decision": "approve"}
     answer = session.post(authorize_url.split("?")[0], data=form, timeout=10)
     assert answer.status_code == 200, answer.text
-    found = re.search(r'id="code" readonly size="50" value="([^"]+)"', answer.text)
+    found = re.search(r'id="code" type="text" readonly value="([^"]+)"', answer.text)
     assert found, answer.text
     return found.group(1)
 

@@ -1,0 +1,85 @@
+"""Route tables for pages: every POST reads its form and checks CSRF first.
+
+``PageRoutes.post`` wraps each handler so that no page can forget the check:
+the form (url-encoded, or multipart with files when the route names them) is
+read with caps, the CSRF token compared (``session.check_csrf``), and only
+then is the handler called; it finds the form with ``form_of(request)``. A
+test walks the router and fails for any page POST not wrapped so.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiDict
+
+from server.api import params, uploads
+from server.appkeys import CONFIG
+from server.web.session import CSRF_FIELD, check_csrf
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+CSRF_CHECKED = "__warmline_csrf_checked__"
+
+
+@dataclass(slots=True)
+class Form:
+    """A submitted form: its text fields and any files (bytes by field name)."""
+
+    fields: MultiDict[Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.fields.get(name, default)
+        return value if isinstance(value, str) else default
+
+    def texts(self, name: str) -> list[str]:
+        return [v for v in self.fields.getall(name, []) if isinstance(v, str)]
+
+    def flag(self, name: str) -> bool:
+        return self.text(name).lower() in params.TRUE - {""}
+
+
+_FORM = web.RequestKey("web_form", Form)
+
+
+def form_of(request: web.Request) -> Form:
+    return request[_FORM]
+
+
+async def read_form(request: web.Request, files: tuple[str, ...]) -> Form:
+    if files:
+        limit = request.app[CONFIG].media.max_image_bytes
+        fields, found = await uploads.read_form(request, files=files, max_file_bytes=limit)
+        # An <input type=file> left empty still sends an empty part.
+        return Form(MultiDict(fields), {k: v for k, v in found.items() if v})
+    data = await params.form(request) if request.can_read_body else MultiDict()
+    return Form(MultiDict(data))
+
+
+def csrf_protected(handler: Handler, files: tuple[str, ...] = ()) -> Handler:
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        form = await read_form(request, files)
+        await check_csrf(request, form.text(CSRF_FIELD))
+        request[_FORM] = form
+        return await handler(request)
+
+    setattr(checked, CSRF_CHECKED, True)
+    return checked
+
+
+class PageRoutes(web.RouteTableDef):
+    """A ``RouteTableDef`` whose POST routes are CSRF-checked (module docstring)."""
+
+    def post(self, path: str, *, files: tuple[str, ...] = (), **kwargs: Any) -> Any:  # type: ignore[override]
+        register = super().post(path, **kwargs)
+
+        def decorator(handler: Handler) -> Handler:
+            register(csrf_protected(handler, files))
+            return handler
+
+        return decorator

@@ -1,0 +1,142 @@
+"""Who is looking at a page: the browser session behind the cookie, and CSRF.
+
+The session cookie (``warmline_session``) is ``HttpOnly``, ``SameSite=Lax`` and
+``Secure`` unless the instance runs with ``--dev``. Every form sends a CSRF
+token back: a signed-in member's comes from their session (stored with it);
+before signing in, the token is a random value also kept in a cookie of its
+own (``warmline_csrf``, "double submit"). A POST whose token does not match,
+or whose ``Origin`` names another site, is refused before its handler runs
+(``server/web/routing.py`` makes that so for every page POST).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from yarl import URL
+
+from server.appkeys import CONFIG, SERVICES
+from server.services import websessions
+from server.services.errors import Forbidden
+from server.services.websessions import WebSession
+
+SESSION_COOKIE = "warmline_session"
+CSRF_COOKIE = "warmline_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+_VIEWER = web.RequestKey("web_viewer", object)
+_ANON_CSRF = web.RequestKey("web_anonymous_csrf", str)
+
+
+async def viewer(request: web.Request) -> WebSession | None:
+    """The signed-in member's session, or None; looked up once per request."""
+    if _VIEWER not in request:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        found = None
+        if token:
+            svc = request.app[SERVICES]
+            found = await websessions.resume(svc, token, ip=request.remote or "")
+        request[_VIEWER] = found
+    return request[_VIEWER]  # type: ignore[return-value]
+
+
+def go(request: web.Request, location: str) -> web.HTTPException:
+    """Send the browser to ``location``: a 303, or for an htmx request (whose
+    XMLHttpRequest would follow a redirect itself) a 200 with ``HX-Redirect``."""
+    if request.headers.get("HX-Request"):
+        return web.HTTPOk(headers={"HX-Redirect": location})
+    return web.HTTPSeeOther(location)
+
+
+def sign_in_first(request: web.Request) -> web.HTTPException:
+    """Off to the sign-in page, and back here afterwards."""
+    back = request.path_qs if request.method == "GET" else request.headers.get("Referer", "/")
+    return go(request, str(URL("/signin").with_query(next=safe_next(back))))
+
+
+async def member(request: web.Request) -> WebSession:
+    """The signed-in member's session; anyone else is sent to sign in first."""
+    found = await viewer(request)
+    if found is None:
+        raise sign_in_first(request)
+    return found
+
+
+async def admin(request: web.Request) -> WebSession:
+    found = await member(request)
+    if not found.is_admin:
+        raise Forbidden("This page is for the instance's admins")
+    return found
+
+
+def safe_next(value: str | None) -> str:
+    """A same-site path to go back to (never another site: ``//evil``, ``https://``)."""
+    if not value:
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:  # a full URL: keep only its path, if any
+        value = parts.path + (f"?{parts.query}" if parts.query else "")
+        parts = urlsplit(value)
+    if not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def cookie_flags(request: web.Request) -> dict[str, object]:
+    return {
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": not request.app[CONFIG].dev,
+        "path": "/",
+    }
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    max_age = websessions.IDLE_DAYS * 86_400
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, **cookie_flags(request))  # type: ignore[arg-type]
+
+
+def clear_session_cookie(request: web.Request, response: web.StreamResponse) -> None:
+    flags = cookie_flags(request)
+    response.del_cookie(SESSION_COOKIE, path="/", secure=bool(flags["secure"]), samesite="Lax")
+
+
+async def csrf_token(request: web.Request) -> str:
+    """The token a page's forms carry (see the module docstring)."""
+    session = await viewer(request)
+    if session is not None:
+        return session.csrf_token
+    if _ANON_CSRF not in request:
+        sent = request.cookies.get(CSRF_COOKIE, "")
+        request[_ANON_CSRF] = sent if len(sent) == 43 else secrets.token_urlsafe(32)
+    return request[_ANON_CSRF]
+
+
+def remember_anonymous_csrf(request: web.Request, response: web.StreamResponse) -> None:
+    """Set the pre-sign-in CSRF cookie if this page handed out a new token."""
+    token = request.get(_ANON_CSRF)
+    if token and request.cookies.get(CSRF_COOKIE) != token:
+        response.set_cookie(CSRF_COOKIE, token, **cookie_flags(request))  # type: ignore[arg-type]
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return origin is None  # "null": a sandboxed or privacy-redirected request
+    authority = urlsplit(origin).netloc.lower()
+    return authority in (request.app[CONFIG].domain, request.host.lower())
+
+
+async def check_csrf(request: web.Request, sent: str) -> None:
+    """Refuse (403) a POST that did not come from one of our own pages."""
+    session = await viewer(request)
+    expected = session.csrf_token if session else request.cookies.get(CSRF_COOKIE, "")
+    sent = sent or request.headers.get(CSRF_HEADER, "")
+    if not _same_origin(request):
+        raise Forbidden("This form was sent from another site, so it was refused")
+    if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):
+        raise Forbidden("This form has expired (or came from another site): please try again")

@@ -1,0 +1,24 @@
+"""Adding the web interface to the app: templates, hashed assets and page routes."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.appkeys import TEMPLATES
+from server.web import auth, events, explore, home, posts
+from server.web.assets import PREFIX, STATIC_DIR, Assets
+from server.web.templating import make_templates
+
+ASSETS = web.AppKey("assets", Assets)
+PAGE_MODULES = (auth, home, posts, explore, events)
+
+
+def install(app: web.Application) -> None:
+    assets = Assets()
+    app[ASSETS] = assets
+    app[TEMPLATES] = make_templates(assets)
+    for module in PAGE_MODULES:
+        app.add_routes(module.routes)
+    app.router.add_get(PREFIX + "{name:.+}", assets.serve)
+    # The default avatar keeps a stable URL: peers copy it into their own records.
+    app.router.add_static("/static", STATIC_DIR, append_version=False)

@@ -1,0 +1,184 @@
+"""What templates show of people and posts, shaped once per page.
+
+The loading is the client API's ``Presenter.load()`` (a few batched queries for
+a whole page of posts: authors, boosted posts, images, the viewer's likes and
+boosts); this module turns those rows into small view objects. Links to people
+and posts stay on this instance (``/@bob@other.example``), so a member can act
+on anyone from here; the canonical URL is kept for "view on their server".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from markupsafe import Markup
+
+from server.api.entities import Presenter
+from server.services import media, objects
+from server.services.context import Services
+from server.store.accounts import AccountRow
+from server.store.media import MediaRow
+from server.store.statuses import StatusRow
+
+
+@dataclass(frozen=True, slots=True)
+class PersonView:
+    id: int
+    username: str
+    name: str  # display name, else username
+    handle: str  # @user@domain, always with the domain
+    acct: str  # user (local) or user@domain: what follows "/@" in our URLs
+    path: str  # this instance's page for them
+    url: str  # their canonical page (ours for local members)
+    avatar: str
+    headline: str
+    location: str
+    is_local: bool
+    locked: bool
+    bot: bool
+
+
+def local_path(svc: Services, url: str) -> str:
+    """An absolute URL of ours as a path (pages link within the instance as it is
+    reached, e.g. through 127.0.0.1 in development); anything else unchanged."""
+    base = svc.urls.base
+    if url.startswith(base + "/"):
+        return url[len(base) :]
+    return url
+
+
+def person(svc: Services, account: AccountRow) -> PersonView:
+    acct = objects.acct(svc, account)
+    domain = account.domain or svc.config.domain
+    return PersonView(
+        id=account.id,
+        username=account.username,
+        name=account.display_name or account.username,
+        handle=f"@{account.username}@{domain}",
+        acct=acct,
+        path=f"/@{acct}",
+        url=objects.profile_url(svc, account),
+        avatar=local_path(svc, svc.urls.avatar(account.avatar_url)),
+        headline=account.headline,
+        location=account.location,
+        is_local=account.is_local,
+        locked=account.locked,
+        bot=account.actor_type in ("Service", "Application"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ImageView:
+    url: str
+    preview: str
+    description: str
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostView:
+    id: int
+    author: PersonView
+    content: Markup  # sanitised HTML, ours rendered or theirs cleaned (nh3)
+    spoiler: str
+    sensitive: bool
+    visibility: str
+    created_at: datetime
+    edited: bool
+    path: str  # this instance's page for the post and its thread
+    url: str  # its canonical page
+    images: tuple[ImageView, ...]
+    replies: int
+    boosts: int
+    likes: int
+    liked: bool
+    boosted: bool
+    bookmarked: bool
+    mine: bool
+    in_reply_to_id: int | None
+    boosted_by: PersonView | None = None  # shown as "Bob boosted" above the post
+    boost_id: int | None = None  # the boost's own id (timelines page by it)
+
+
+def _image(svc: Services, row: MediaRow) -> ImageView:
+    return ImageView(
+        url=local_path(svc, media.url(svc, row)),
+        preview=local_path(svc, media.preview_url(svc, row)),
+        description=row.description,
+        width=row.width,
+        height=row.height,
+    )
+
+
+class Views:
+    """Shapes people and posts for one viewer, after one batched load."""
+
+    def __init__(self, svc: Services, viewer: AccountRow | None) -> None:
+        self.svc = svc
+        self.viewer = viewer
+        self.loaded = Presenter(svc, viewer)
+
+    async def load(
+        self, statuses: Sequence[StatusRow] = (), account_ids: Sequence[int] = ()
+    ) -> Views:
+        await self.loaded.load(statuses, account_ids)
+        return self
+
+    def person(self, account: AccountRow) -> PersonView:
+        return person(self.svc, account)
+
+    def person_by_id(self, account_id: int) -> PersonView | None:
+        found = self.loaded.accounts.get(account_id)
+        return person(self.svc, found) if found else None
+
+    def post(self, status: StatusRow) -> PostView | None:
+        """A post as shown; a boost shows the boosted post, with who boosted it."""
+        loaded = self.loaded
+        if status.reblog_of_id is not None:
+            original = loaded.statuses.get(status.reblog_of_id)
+            booster = loaded.accounts.get(status.account_id)
+            if original is None or booster is None:
+                return None
+            shown = self._post(original)
+            if shown is None:
+                return None
+            return _with_booster(shown, person(self.svc, booster), status.id)
+        return self._post(status)
+
+    def posts(self, statuses: Sequence[StatusRow]) -> list[PostView]:
+        return [p for p in map(self.post, statuses) if p is not None]
+
+    def _post(self, status: StatusRow) -> PostView | None:
+        svc, loaded = self.svc, self.loaded
+        author = loaded.accounts.get(status.account_id)
+        if author is None or status.deleted_at is not None:
+            return None
+        shown = person(svc, author)
+        return PostView(
+            id=status.id,
+            author=shown,
+            content=Markup(status.content),
+            spoiler=status.spoiler_text,
+            sensitive=status.sensitive,
+            visibility=status.visibility,
+            created_at=status.created_at,
+            edited=status.edited_at is not None,
+            path=f"{shown.path}/{status.id}",
+            url=local_path(svc, objects.status_url(svc, status, author)),
+            images=tuple(_image(svc, m) for m in loaded.media.get(status.id, [])),
+            replies=status.replies_count,
+            boosts=status.reblogs_count,
+            likes=status.favourites_count,
+            liked=status.id in loaded.favourited,
+            boosted=status.id in loaded.reblogged,
+            bookmarked=status.id in loaded.bookmarked,
+            mine=self.viewer is not None and self.viewer.id == author.id,
+            in_reply_to_id=status.in_reply_to_id,
+        )
+
+
+def _with_booster(post: PostView, booster: PersonView, boost_id: int) -> PostView:
+    return replace(post, boosted_by=booster, boost_id=boost_id)
