@@ -113,6 +113,16 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Document("/users/gone/followers", 410),
     ),
     "/users/{username}/connections": (Document("/users/alice/connections"),),
+    "/@{username}/connections": (
+        Page("/@alice/connections", 403),  # connections are shown to connections by default
+        Page("/@alice/connections", signed_in=True),
+        Page("/@unknown/connections", 404),
+    ),
+    "/profile/edit": (
+        Page("/profile/edit", 303),
+        Page("/profile/edit", shows="Alice Archer", signed_in=True),
+        Page("/profile/edit?welcome=1", signed_in=True),
+    ),
     "/actor": (Document("/actor"),),
     "/actor/{collection}": (Document("/actor/outbox"),),
     "/tags/{name}": (
