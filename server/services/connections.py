@@ -264,6 +264,12 @@ async def visible_connections(
         return await q.list_connections(conn, owner.id, limit=limit, offset=offset)
 
 
+async def count(svc: Services, owner: AccountRow) -> int:
+    """How many connections ``owner`` has (the number is public, as on the actor)."""
+    async with svc.db.read() as conn:
+        return await q.count_connections(conn, owner.id)
+
+
 async def may_see_connections(
     conn: AsyncConnection, viewer: AccountRow | None, owner: AccountRow
 ) -> bool:
