@@ -52,7 +52,7 @@ class HtmlEvents:
         self.frame = frame  # the page frame's values, for the templates
 
     def _render(self, template: str, **context: object) -> str:
-        return render_html(self.request.config_dict, template, **self.frame, **context)
+        return render_html(self.request.config_dict, template, **{**self.frame, **context})
 
     async def render(self, event: Event) -> list[tuple[str, str]]:
         me = self.session.account
