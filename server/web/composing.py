@@ -43,6 +43,15 @@ FORM_KEY = re.compile(r"[0-9a-z-]{1,40}")
 FIELDS = {"media_ids": GENERAL, "text": "status", "language": GENERAL}
 
 
+def friendly(state: FormState, blank: str = "Write something first, or add an image") -> FormState:
+    """The services' messages as a page says them (the API's keep Mastodon's words)."""
+    for name, message in state.errors.items():
+        if "can't be blank" in message:
+            message = blank
+        state.errors[name] = message.removeprefix("Validation failed: ")
+    return state
+
+
 def composer_context(
     request: web.Request,
     *,
@@ -211,6 +220,11 @@ async def _posted(request: web.Request, form: Form, status: StatusRow) -> web.Re
         context = {"reset": "reply", **_reply_context(request, form, status.in_reply_to_id)}
     if shown is not None and mode in ("slot", "thread"):
         shown = replace(shown, depth=1)  # shown below the post it answers
+    if mode == "slot" and status.in_reply_to_id is not None:  # its reply count, in place
+        key = form.text("form_key")
+        parent = await reply_parent(request, status.in_reply_to_id)
+        if parent is not None and key.isdigit():
+            context |= {"parent": parent, "parent_key": int(key)}
     return await fragment(request, "parts/posted.html", post=shown, **context)
 
 
@@ -230,6 +244,7 @@ async def _refused(
 ) -> web.Response:
     """The form again, with each error next to its field and everything kept."""
     session = await member(request)
+    friendly(state)
     kept = await kept_images(request, session.account, state)
     htmx = bool(request.headers.get("HX-Request"))
     reply_to = form.text("in_reply_to_id")

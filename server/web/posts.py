@@ -17,7 +17,7 @@ from server.services.errors import NotFound, ServiceError
 from server.services.posts import Draft
 from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
-from server.web.composing import composer_context, post_id, shown_status
+from server.web.composing import composer_context, friendly, post_id, shown_status
 from server.web.forms import FormState
 from server.web.responses import back, fragment, page, redirect
 from server.web.routing import PageRoutes, form_of
@@ -133,6 +133,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
         edited = await posts.edit_status(svc, me, status.id, draft)
     except ServiceError as exc:
         state = FormState.of(form.fields).refused(exc, {"text": "status"})
+        friendly(state, blank="Write something first")
         context = {**composer_context(request, state=state), "post": shown}
         context["next"] = safe_next(form.text("next"))
         if _htmx(request):

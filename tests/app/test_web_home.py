@@ -280,7 +280,7 @@ async def test_posting_with_htmx_answers_the_post_and_a_fresh_composer(client: T
     fields = {"status": "", "reset": "composer"}
     resp = await bob.post("/posts", composer_form(bob, fields), status=422, headers=HTMX)
     assert resp.headers["HX-Retarget"] == "#composer"
-    assert "blank" in resp.body_text and "<html" not in resp.body_text
+    assert "Write something first" in resp.body_text and "<html" not in resp.body_text
 
 
 async def test_the_compose_page_and_signing_in_first(client: TestClient) -> None:

@@ -175,7 +175,9 @@ async def test_reply_in_place_with_htmx(client: TestClient, browsers: Browsers) 
     }
     resp = await bob.post("/posts", composer_form(bob, data), status=200, headers=HTMX)
     assert "Yes please" in resp.body_text and "depth-1" in resp.body_text
-    assert "hx-swap-oob" not in resp.body_text
+    # The post's action bar comes along out of band, with its new reply count.
+    assert 'id="actions-99" hx-swap-oob="true"' in resp.body_text
+    assert '<span>Reply</span><span class="count">1</span>' in resp.body_text
     # From the thread page's box: the reply, and a fresh box out of band.
     data |= {"status": "Thursday?", "mode": "thread", "form_key": "thread"}
     data["idempotency_key"] = "another"
@@ -241,7 +243,7 @@ async def test_edit_ones_own_post(client: TestClient, browsers: Browsers) -> Non
     page = await bob.get("/")
     assert "Hello world" in page and "edited" in page
     resp = await bob.post(f"/posts/{mine.id}/edit", {"status": ""}, status=422)
-    assert "blank" in resp.body_text
+    assert "Write something first" in resp.body_text
     resp = await bob.post(f"/posts/{mine.id}/edit", {"status": "Again"}, status=200, headers=HTMX)
     assert "Again" in resp.body_text and f'id="post-{mine.id}"' in resp.body_text
     await bob.get(f"/posts/{theirs.id}/edit", status=404)

@@ -5,6 +5,9 @@
 (function () {
   function byId(id) { return document.getElementById(id); }
 
+  // The CSP refuses style attributes, so htmx must not copy them while settling.
+  if (window.htmx) htmx.config.attributesToSettle = ["class", "width", "height"];
+
   // A refused htmx form comes back with a 4xx that names where it goes
   // (HX-Retarget): swap it in place, with its errors, instead of dropping it.
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -80,6 +83,13 @@
     cards[0].scrollIntoView({ block: "start", behavior: "smooth" });
   }
   document.addEventListener("htmx:sseMessage", pending);
+  // A deleted or edited post that is not on this page: nothing to do.
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    var name = event.detail.type;
+    if (name !== "gone" && name !== "edited") return;
+    var found = /id="([^"]+)"/.exec(event.detail.data || "");
+    if (!found || !byId(found[1])) event.preventDefault();
+  });
   document.addEventListener("click", function (event) {
     if (event.target.closest("#show-new")) reveal();
     var dismiss = event.target.closest("[data-dismiss]");
@@ -119,6 +129,12 @@
       if (!made.closest("#timeline")) made.focus({ preventScroll: true });
     }
     imageSlots(event.detail.elt || document);
+    // A form that came in place of a post (reply, edit): straight to its text.
+    var field = document.querySelector(".reply-slot [autofocus], .post.editing [autofocus]");
+    if (field && !field.dataset.focused) {
+      field.dataset.focused = "1";
+      field.focus();
+    }
   });
 
   // Image slots: one empty slot shown at a time; a file too large is refused
