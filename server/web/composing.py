@@ -258,6 +258,7 @@ async def _refused(
                 status_code,
             )
         parent = await reply_parent(request, post_id(reply_to))
+        context["mode"] = "page"  # without JavaScript, wherever it was sent from
         return await page(request, "reply.html", parent=parent, http_status=status_code, **context)
     context = composer_context(request, inline=htmx, state=state, kept=kept)
     if htmx:
