@@ -67,3 +67,12 @@ async def degree(
         )
         mutuals = await accounts_q.get_accounts(conn, ids)
     return Degree(found, [mutuals[i] for i in ids if i in mutuals])
+
+
+async def newest_members(svc: Services, member: AccountRow, *, limit: int = 5) -> list[AccountRow]:
+    """Members of this instance who joined last, for a newcomer with no network
+    yet (``people_you_may_know`` has nobody to walk through)."""
+    async with svc.db.read() as conn:
+        ids = await q.newest_members(conn, member.id, min(max(limit, 1), MAX_SUGGESTIONS))
+        found = await accounts_q.get_accounts(conn, ids)
+    return [found[i] for i in ids if i in found]

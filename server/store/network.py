@@ -26,7 +26,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.store.tables import accounts, blocks, connections
+from server.store.tables import accounts, blocks, connections, follows
 
 PEER_SAMPLE = 200
 HUB_DEGREE = 1000
@@ -165,3 +165,25 @@ async def count_mutual_connections(conn: AsyncConnection, viewer_id: int, other_
         .where(_c1.c.account_id == viewer_id)
     )
     return int((await conn.execute(query)).scalar_one())
+
+
+async def newest_members(conn: AsyncConnection, viewer_id: int, limit: int) -> list[int]:
+    """Local members who joined most recently (ids grow with time) and list
+    themselves in directories, whom the viewer neither follows nor is connected
+    with, nor blocks (either way): people for a newcomer to meet first."""
+    followed = exists().where(
+        follows.c.account_id == viewer_id, follows.c.target_account_id == accounts.c.id
+    )
+    query = (
+        select(accounts.c.id)
+        .where(
+            accounts.c.domain.is_(None),
+            accounts.c.actor_type == "Person",
+            accounts.c.discoverable.is_(True),
+            ~followed,
+            _suggestable(accounts.c.id, viewer_id),
+        )
+        .order_by(accounts.c.id.desc())
+        .limit(limit)
+    )
+    return [r[0] for r in (await conn.execute(query)).all()]

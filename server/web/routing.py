@@ -31,6 +31,7 @@ class Form:
 
     fields: MultiDict[Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    file_errors: dict[str, str] = field(default_factory=dict)  # a file refused as it was read
 
     def text(self, name: str, default: str = "") -> str:
         value = self.fields.get(name, default)
@@ -53,9 +54,14 @@ def form_of(request: web.Request) -> Form:
 async def read_form(request: web.Request, files: tuple[str, ...]) -> Form:
     if files:
         limit = request.app[CONFIG].media.max_image_bytes
-        fields, found = await uploads.read_form(request, files=files, max_file_bytes=limit)
+        too_large: list[str] = []
+        fields, found = await uploads.read_form(
+            request, files=files, max_file_bytes=limit, too_large=too_large
+        )
+        megabytes = f"{limit / 1_048_576:.3g} MB" if limit >= 1_048_576 else f"{limit} bytes"
+        errors = {name: f"This file is larger than {megabytes}" for name in too_large}
         # An <input type=file> left empty still sends an empty part.
-        return Form(MultiDict(fields), {k: v for k, v in found.items() if v})
+        return Form(MultiDict(fields), {k: v for k, v in found.items() if v}, errors)
     data = await params.form(request) if request.can_read_body else MultiDict()
     return Form(MultiDict(data))
 
