@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from server.appkeys import SERVICES
-from server.services import connections, network, timelines
+from server.services import connections, members, network, timelines
 from server.services.context import Services
-from server.store import accounts as accounts_q
 from server.store.accounts import AccountRow
 from server.store.statuses import Page, StatusRow
 from server.web.composing import composer_context
@@ -95,8 +94,7 @@ async def _member_home(
 
 async def landing(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
-    async with svc.db.read() as conn:
-        member_count = await accounts_q.count_local_members(conn)
+    member_count = await members.count_members(svc.db)
     found = await timelines.public(svc, None, Page(limit=5), local=True)
     views = await Views(svc, None).load(found)
     return await page(request, "landing.html", member_count=member_count, posts=views.posts(found))
@@ -105,6 +103,5 @@ async def landing(request: web.Request) -> web.Response:
 @routes.get("/about")
 async def about(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
-    async with svc.db.read() as conn:
-        member_count = await accounts_q.count_local_members(conn)
+    member_count = await members.count_members(svc.db)
     return await page(request, "about.html", member_count=member_count)

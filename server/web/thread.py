@@ -17,9 +17,8 @@ from aiohttp import web
 from markupsafe import Markup
 
 from server.appkeys import SERVICES
-from server.services import objects, timelines
+from server.services import graph, objects, timelines
 from server.services.errors import NotFound
-from server.store import accounts as accounts_q
 from server.web.composing import composer_context, reply_defaults, shown_status
 from server.web.responses import page
 from server.web.session import viewer
@@ -57,8 +56,10 @@ async def post_page(request: web.Request, acct: str, status_id: int) -> web.Resp
     me = session.account if session else None
     svc = request.app[SERVICES]
     status = await shown_status(svc, me, status_id)
-    async with svc.db.read() as conn:
-        author = await accounts_q.get_account(conn, status.account_id)
+    try:
+        author = await graph.get_account(svc, status.account_id)
+    except NotFound:
+        author = None
     if author is None or objects.acct(svc, author).lower() != acct.lower():
         raise NotFound("This post does not exist, or you may not see it")
     if status.reblog_of_id is not None:

@@ -69,7 +69,22 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/posts/{post}/reply", shows=SHOWN, signed_in=True),
         Page("/posts/12345/reply", 404, signed_in=True),
     ),
-    "/events": (Document("/events", 303),),
+    "/events": (Document("/events", 204),),  # nothing to stream to a visitor
+    "/posts/{post_id}": (
+        Page("/posts/{post}", 303),
+        Page("/posts/{post}", 303, signed_in=True),
+        Page("/posts/12345", 404, signed_in=True),
+    ),
+    "/posts/{post_id}/edit": (
+        Page("/posts/{post}/edit", 303),
+        Page("/posts/{post}/edit", shows=SHOWN, signed_in=True),
+        Page("/posts/12345/edit", 404, signed_in=True),
+    ),
+    "/posts/{post_id}/delete": (
+        Page("/posts/{post}/delete", 303),
+        Page("/posts/{post}/delete", shows=SHOWN, signed_in=True),
+        Page("/posts/nope/delete", 404, signed_in=True),
+    ),
     "/@{username}": (
         Page("/@alice", shows="Alice Archer"),
         Page("/@ALICE", shows="Alice Archer"),
