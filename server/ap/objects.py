@@ -21,7 +21,9 @@ routes = web.RouteTableDef()
 
 
 async def _status(request: web.Request, *, activity: bool) -> tuple[StatusRow, AccountRow]:
-    author = await members.get_member(request.app[DB], request.match_info["username"])
+    author = members.require_active(
+        await members.get_member(request.app[DB], request.match_info["username"])
+    )
     try:
         status_id = int(request.match_info["status_id"])
     except ValueError:
@@ -63,6 +65,8 @@ async def _page(request: web.Request) -> web.StreamResponse:
     acct, value = request.match_info["username"], request.match_info["status_id"]
     if not value.isdigit() or len(value) > 19:
         raise web.HTTPNotFound()
+    if "@" not in acct:  # a suspended member's posts are withheld (403), a deleted one's Gone
+        members.require_active(await members.get_member(request.app[DB], acct))
     async with request.app[DB].read() as conn:
         status = await q.get_status(conn, int(value))
     if status is not None and status.deleted_at is not None:
