@@ -29,18 +29,24 @@ _SYSTEMS = (
     ("macOS", re.compile(r"\bMac OS X\b|\bMacintosh\b")),
     ("Linux", re.compile(r"\bLinux\b|\bX11\b")),
 )
-_PHONES = {"iPhone", "Android"}
 
 
 @dataclass(frozen=True, slots=True)
 class Device:
     browser: str  # "" when not recognised
     system: str  # "" when not recognised
-    phone: bool
+    kind: str  # "phone", "tablet" or "computer"
+
+
+def _kind(system: str, user_agent: str) -> str:
+    if system == "iPhone" or (system == "Android" and "Mobile" in user_agent):
+        return "phone"
+    if system in ("iPad", "Android"):
+        return "tablet"
+    return "computer"
 
 
 def describe(user_agent: str) -> Device:
     browser = next((name for name, pattern in _BROWSERS if pattern.search(user_agent)), "")
     system = next((name for name, pattern in _SYSTEMS if pattern.search(user_agent)), "")
-    phone = (system in _PHONES and "Mobile" in user_agent) or system == "iPhone"
-    return Device(browser, system, phone)
+    return Device(browser, system, _kind(system, user_agent))
