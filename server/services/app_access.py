@@ -10,6 +10,7 @@ they are listed, and revoked, together.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from server.services.errors import NotFound
@@ -20,9 +21,19 @@ from server.store.accounts import AccountRow
 from server.store.tokens import AppAccess
 
 
+_ORDER = {"read": 0, "write": 1, "follow": 2, "push": 3, "profile": 4}
+
+
+def _scope_rank(scope: str) -> tuple[int, str]:
+    return _ORDER.get(scope.split(":", 1)[0], 5), scope
+
+
 async def listed(db: Database, member: AccountRow) -> list[AppAccess]:
+    """Each app with access, most recently authorised first; its scopes read, write,
+    follow, push first, as the consent page lists them."""
     async with db.read() as conn:
-        return await q.member_app_access(conn, member.id)
+        found = await q.member_app_access(conn, member.id)
+    return [replace(a, scopes=tuple(sorted(a.scopes, key=_scope_rank))) for a in found]
 
 
 async def revoke(db: Database, member: AccountRow, application_id: int | None) -> int:
