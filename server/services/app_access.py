@@ -20,7 +20,6 @@ from server.store import tokens as q
 from server.store.accounts import AccountRow
 from server.store.tokens import AppAccess
 
-
 _ORDER = {"read": 0, "write": 1, "follow": 2, "push": 3, "profile": 4}
 
 
