@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import pytest
 from aiohttp.test_utils import TestClient
 from webclient import PASSWORD, Browser, member_with_password
 
@@ -290,3 +291,22 @@ async def test_wrong_current_passwords_count_in_the_sign_in_throttle(client: Tes
         await other.post("/signin", {"username": "bob", "password": PASSWORD}, status=429)
     finally:
         await other.client.session.close()
+
+
+async def test_revoking_an_app_spends_its_unused_codes(client: TestClient) -> None:
+    browser = await _bob(client)
+    db = client.app[DB]
+    app_id, _ = await _app_token(client, "bob", "Phanpy")
+    app = await oauth.find_application(db, app_id)
+    assert app is not None
+    bob = await members.get_member(db, "bob")
+    request = oauth.check_request(
+        app, oauth.OOB, response_type="code", scope="read", state=None,
+        code_challenge=None, code_challenge_method=None,
+    )  # fmt: skip
+    code = await oauth.issue_code(db, request, bob.id)
+    await browser.post(f"/settings/apps/{app_id}/revoke")
+    with pytest.raises(oauth.OAuthError) as refused:
+        await oauth.exchange_code(db, app, code=code, redirect_uri=oauth.OOB, code_verifier=None)
+    assert refused.value.error == "invalid_grant"
+    assert "Phanpy" not in await browser.get("/settings/apps")
