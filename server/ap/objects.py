@@ -65,12 +65,12 @@ async def _page(request: web.Request) -> web.StreamResponse:
     acct, value = request.match_info["username"], request.match_info["status_id"]
     if not value.isdigit() or len(value) > 19:
         raise web.HTTPNotFound()
-    if "@" not in acct:  # a suspended member's posts are withheld (403), a deleted one's Gone
-        members.require_active(await members.get_member(request.app[DB], acct))
     async with request.app[DB].read() as conn:
         status = await q.get_status(conn, int(value))
     if status is not None and status.deleted_at is not None:
         raise web.HTTPGone(text="This post was deleted")
+    if "@" not in acct:  # a local member's: withheld while they are suspended
+        members.require_active(await members.get_member(request.app[DB], acct))
     return await post_page(request, acct, int(value))
 
 

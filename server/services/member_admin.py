@@ -2,7 +2,7 @@
 set a password or a role, suspend and unsuspend, delete; and the demo member.
 
 Suspending keeps everything and can be undone: the member cannot sign in, their
-browser sessions end, their tokens stop working (streams opened with them end at
+web sessions end, their tokens stop working (streams opened with them end at
 the next heartbeat, in whichever process serves them), their pages and posts
 answer 403 and their actor is served bare, marked ``suspended``, as Mastodon
 does; followers' servers get that actor in an ``Update``. Deleting cannot be
@@ -28,7 +28,7 @@ from server.services.outbox import Recipients, send
 from server.store import Database
 from server.store import accounts as q
 from server.store import graph as graph_q
-from server.store import websessions as sessions_q
+from server.store import websessions as websessions_q
 from server.store.accounts import AccountRow, MemberListing, MemberRow
 
 ROLES = ("member", "admin")
@@ -94,11 +94,13 @@ async def list_members(db: Database) -> list[MemberListing]:
 
 
 async def set_password(db: Database, username: str, password: str) -> AccountRow:
+    """Set a member's password; their web sessions end (as when they change it)."""
     validate_password(password)
     member = await get_member(db, username)
     hashed = await passwords.hash_password(password)
     async with db.transaction() as conn:
         await q.set_password_hash(conn, member.id, hashed)
+        await websessions_q.delete_sessions(conn, member.id)
     return member
 
 
@@ -139,8 +141,8 @@ async def _suspension(svc: Services, member: AccountRow, *, suspended: bool) -> 
     await svc.keyring.for_account(member.id, member.username)  # loaded before the write lock
     async with svc.db.transaction() as conn:
         await q.update_account(conn, member.id, {"suspended_at": svc.now() if suspended else None})
-        if suspended:  # signed out in every browser at once, not only at their next page
-            await sessions_q.delete_sessions(conn, member.id)
+        if suspended:
+            await websessions_q.delete_sessions(conn, member.id)
         account = await q.get_account(conn, member.id)
         assert account is not None
         await send_update(svc, conn, account)

@@ -291,8 +291,8 @@ FIELD_NAME_MAX = 255
 FIELD_VALUE_MAX = 2048
 
 
-def _plain(value: str, name: str, limit: int) -> str:
-    value, label = value.strip(), name.replace("_", " ")
+def _plain(value: str, name: str, limit: int, label: str = "") -> str:
+    value, label = value.strip(), label or name.replace("_", " ")
     if len(value) > limit:
         raise ValidationError(f"{label} must be at most {limit} characters", field=name)
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
@@ -315,10 +315,12 @@ def _profile_values(changes: ProfileChanges) -> dict[str, object]:
             raise ValidationError(f"at most {FIELDS_MAX} profile fields", field="fields")
         values["fields"] = [
             {
-                "name": _plain(name, "field_name", FIELD_NAME_MAX),
-                "value": html.escape(_plain(value, "field_value", FIELD_VALUE_MAX)),
+                "name": _plain(name, f"fields[{i}].name", FIELD_NAME_MAX, "field name"),
+                "value": html.escape(
+                    _plain(value, f"fields[{i}].value", FIELD_VALUE_MAX, "field value")
+                ),
             }
-            for name, value in changes.fields
+            for i, (name, value) in enumerate(changes.fields)
             if name.strip()
         ]
     for picture in ("avatar_url", "header_url"):

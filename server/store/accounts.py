@@ -358,6 +358,7 @@ async def remote_contacts(conn: AsyncConnection, account_id: int) -> list[Accoun
 _MEMBER_ROWS = (
     (users, ("account_id",)),
     (api_tokens, ("account_id",)),
+    (web_sessions, ("account_id",)),
     (oauth_codes, ("account_id",)),
     (connections, ("account_id", "peer_id")),
     (connection_requests, ("account_id", "target_account_id")),

@@ -5,12 +5,36 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.appkeys import TEMPLATES
-from server.web import admin, admin_members, auth, events, explore, home, posts, settings
+from server.web import (
+    admin,
+    admin_members,
+    auth,
+    events,
+    explore,
+    home,
+    people,
+    posts,
+    profile,
+    profile_edit,
+    settings,
+)
 from server.web.assets import PREFIX, STATIC_DIR, Assets
 from server.web.templating import make_templates
 
 ASSETS = web.AppKey("assets", Assets)
-PAGE_MODULES = (auth, home, posts, explore, events, settings, admin, admin_members)
+PAGE_MODULES = (
+    auth,
+    home,
+    posts,
+    explore,
+    events,
+    profile,
+    people,
+    profile_edit,
+    settings,
+    admin,
+    admin_members,
+)
 
 
 def install(app: web.Application) -> None:

@@ -265,3 +265,19 @@ async def test_an_existing_demo_member_without_a_password_gets_one(db: Any) -> N
         demo = await members.get_member(db, "demo")
         assert await accounts_q.get_role(conn, demo.id) == "admin"
         assert await accounts_q.get_password_hash(conn, demo.id)
+
+
+async def test_suspending_or_setting_a_password_ends_web_sessions(warmline: Warmline) -> None:
+    from webclient import Browser
+
+    from server.services import websessions
+
+    w, svc = warmline, warmline.svc
+    await member_admin.set_password(svc.db, "alice", PASSWORD)
+    await Browser(w.client).sign_in("alice", PASSWORD)
+    assert len(await websessions.listed(svc, w.alice)) == 1
+    await member_admin.set_password(svc.db, "alice", PASSWORD)  # even to the same one
+    assert await websessions.listed(svc, w.alice) == []
+    await Browser(w.client).sign_in("alice", PASSWORD)
+    await member_admin.suspend(svc, "alice")
+    assert await websessions.listed(svc, w.alice) == []
