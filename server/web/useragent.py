@@ -16,7 +16,7 @@ _BROWSERS = (
     ("Samsung Internet", re.compile(r"\bSamsungBrowser/")),
     ("Vivaldi", re.compile(r"\bVivaldi/")),
     ("Firefox", re.compile(r"\b(?:Firefox|FxiOS)/")),
-    ("Chrome", re.compile(r"\b(?:Chrome|CriOS)/")),
+    ("Chrome", re.compile(r"\b(?:HeadlessChrome|Chrome|CriOS)/")),
     ("Chromium", re.compile(r"\bChromium/")),
     ("Safari", re.compile(r"\bVersion/[\d.]+.*\bSafari/")),
 )
