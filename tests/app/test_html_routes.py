@@ -135,7 +135,7 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         for path, shows in (
             ("/settings", "Who can see your connections"),
             ("/settings/sessions", "This browser"),
-            ("/settings/apps", "No app has access"),
+            ("/settings/apps", "Apps with access to your account"),
             ("/settings/password", "Current password"),
         )
     },
