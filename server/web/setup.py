@@ -6,6 +6,8 @@ from aiohttp import web
 
 from server.appkeys import TEMPLATES
 from server.web import (
+    admin,
+    admin_members,
     auth,
     composing,
     events,
@@ -15,12 +17,26 @@ from server.web import (
     posts,
     profile,
     profile_edit,
+    settings,
 )
 from server.web.assets import PREFIX, STATIC_DIR, Assets
 from server.web.templating import make_templates
 
 ASSETS = web.AppKey("assets", Assets)
-PAGE_MODULES = (auth, home, composing, posts, explore, events, profile, people, profile_edit)
+PAGE_MODULES = (
+    auth,
+    home,
+    composing,
+    posts,
+    explore,
+    events,
+    profile,
+    people,
+    profile_edit,
+    settings,
+    admin,
+    admin_members,
+)
 
 
 def install(app: web.Application) -> None:

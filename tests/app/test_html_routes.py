@@ -145,6 +145,26 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/tags/nothing"),
         Page("/tags/PageTest", shows=SHOWN, signed_in=True),
     ),
+    **{
+        path: (Page(path, 303), Page(path, shows=shows, signed_in=True))
+        for path, shows in (
+            ("/settings", "Who can see your connections"),
+            ("/settings/sessions", "This browser"),
+            ("/settings/apps", "Apps with access to your account"),
+            ("/settings/password", "Current password"),
+        )
+    },
+    **{  # administration: alice is a member, not an admin
+        path: (Page(path, 303), Page(path, 403, shows="for the instance", signed_in=True))
+        for path in (
+            "/admin",
+            "/admin/joining",
+            "/admin/about",
+            "/admin/invites",
+            "/admin/signups",
+            "/admin/members",
+        )
+    },
     "/oauth/authorize": (
         Page(AUTHORIZE + "&client_id={client_id}", shows="Sign in to use"),
         Page(AUTHORIZE + "&client_id=nope", 400),
