@@ -159,6 +159,29 @@ async def write_answer(
         await send(svc, conn, target, doc, Recipients(accounts=[follower]))
 
 
+REQUESTS_BATCH = 500
+
+
+async def accept_waiting_requests(svc: Services, conn: AsyncConnection, target: AccountRow) -> int:
+    """Inside the caller's transaction: accept every follow request waiting for
+    ``target`` (a member who stops approving followers by hand, as Mastodon does);
+    how many."""
+    accepted = 0
+    while waiting := await q.list_related(
+        conn, target.id, Page(limit=REQUESTS_BATCH), direction="followers", state=PENDING
+    ):
+        before = accepted
+        for _, follower in waiting:
+            row = await q.get_follow(conn, follower.id, target.id)
+            if row is not None and row.state == PENDING:
+                await write_answer(svc, conn, target, follower, row, accept=True)
+                await notify(svc, conn, target.id, "follow", follower.id)
+                accepted += 1
+        if accepted == before:  # nothing moved: never loop on rows that stay pending
+            break
+    return accepted
+
+
 def answer_document(
     svc: Services, target: AccountRow, follower: AccountRow, row: FollowRow, *, accept: bool
 ) -> dict[str, Any]:
