@@ -4,13 +4,13 @@ Mastodon does), whichever door the change came through."""
 from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
+from webclient import Browser, member_with_password
 
 from server.appkeys import DB, SERVICES
 from server.services import graph, members, timelines
 from server.services.actors import change_profile
 from server.services.members import ProfileChanges
 from server.store.statuses import Page
-from webclient import Browser, member_with_password
 
 
 async def test_unlocking_accepts_waiting_follow_requests(client: TestClient) -> None:
