@@ -4,53 +4,22 @@ know, each action with and without htmx, refusals as pages that say why."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp.test_utils import TestClient
-from webclient import Browser, member_with_password
+from webclient import Browser
+from webpeople import (
+    HTMX,
+    People,
+    SignedIn,
+    connect,
+    people,
+    signed_in_fixture,  # noqa: F401  (the signed_in fixture)
+    text_of,
+)
 
 from server.appkeys import DB, SERVICES
 from server.services import connections, graph, introductions, members
-from server.services.context import Services
-from server.store.accounts import AccountRow
-
-HTMX = {"HX-Request": "true"}
-People = dict[str, AccountRow]
-
-
-async def people(client: TestClient, *names: str) -> People:
-    found = {}
-    for name in names:
-        await member_with_password(client, name)
-        found[name] = await members.get_member(client.app[DB], name)
-    return found
-
-
-async def connect(svc: Services, a: AccountRow, b: AccountRow, note: str = "") -> None:
-    row = await connections.request(svc, a, b, note)
-    await connections.answer(svc, b, row.id, accept=True)
-
-
-def text_of(html: str) -> str:
-    """The page's words, tags and extra spaces removed (for sentences across tags)."""
-    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-    return re.sub(r" ([.,;:’”])", r"\1", words).replace("“ ", "“")
-
-
-SignedIn = Callable[[str], Awaitable[Browser]]
-
-
-@pytest.fixture
-def signed_in(browsers: Callable[[], Awaitable[Browser]]) -> SignedIn:
-    """A browser of its own (its own cookies), signed in as the member named."""
-
-    async def open_as(name: str) -> Browser:
-        browser = await browsers()
-        await browser.sign_in(name)
-        return browser
-
-    return open_as
 
 
 @pytest.fixture
