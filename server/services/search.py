@@ -73,8 +73,15 @@ async def _resolve(svc: Services, handle: str) -> AccountRow | None:
         return None
 
 
+def _local_profile(svc: Services, url: str) -> str | None:
+    """The member a profile page URL of ours (``https://ours/@ann``) names, if it is one."""
+    prefix = f"{svc.urls.base}/@"
+    rest = url[len(prefix) :].split("?", 1)[0].split("#", 1)[0] if url.startswith(prefix) else ""
+    return rest if rest and "/" not in rest and "@" not in rest else None
+
+
 async def _account_by_url(svc: Services, url: str, *, resolve: bool) -> AccountRow | None:
-    username = svc.urls.local_username(url)
+    username = svc.urls.local_username(url) or _local_profile(svc, url)
     async with svc.db.read() as conn:
         if username:
             return await accounts_q.get_local_account(conn, username)

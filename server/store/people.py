@@ -12,9 +12,10 @@ local member's row; the partial unique index on local usernames lets the
 database walk just those, not the remote accounts it knows. Measured with
 5,000 members (``bench/people_search.py``): about 10 ms on SQLite and on PostgreSQL.
 
-Ranking: a name that is the query, then a name that starts with it (or has a
-word that does), then a name containing it, then a skill that is the query,
-then anything else; ties by name. Members who asked not to be discoverable are
+Ranking: a name (display name or username) that is the query, then one that
+starts with it, one with a word that does, one containing it, then a skill that
+is the query, then anything else; then by how many of the words are in the name;
+ties by name. Members who asked not to be discoverable are
 found only by their exact username.
 """
 
@@ -69,14 +70,32 @@ def _rank(dialect: str, query: str) -> Any:
             or_(
                 accounts.c.username_key.like(f"{whole.lower()}%", ESCAPE),
                 name.ilike(f"{whole}%", ESCAPE),
-                name.ilike(f"% {whole}%", ESCAPE),
             ),
             1,
         ),
-        (name.ilike(f"%{whole}%", ESCAPE), 2),
-        (_skill_like(dialect, query.lower(), exact=True), 3),
-        else_=4,
+        (name.ilike(f"% {whole}%", ESCAPE), 2),
+        (name.ilike(f"%{whole}%", ESCAPE), 3),
+        (_skill_like(dialect, query.lower(), exact=True), 4),
+        else_=5,
     )
+
+
+def _name_misses(terms: Sequence[str]) -> Any:
+    """How many of the words are not in the name (for a query of several words)."""
+    misses = [
+        case(
+            (
+                or_(
+                    accounts.c.display_name.ilike(f"%{like_escape(t)}%", ESCAPE),
+                    accounts.c.username_key.like(f"%{like_escape(t.lower())}%", ESCAPE),
+                ),
+                0,
+            ),
+            else_=1,
+        )
+        for t in terms
+    ]
+    return sum(misses[1:], misses[0])
 
 
 async def search_local_members(
@@ -97,7 +116,7 @@ async def search_local_members(
             or_(accounts.c.discoverable, accounts.c.username_key == query.lower()),
             and_(*(_term_matches(dialect, t) for t in terms)),
         )
-        .order_by(rank, func.lower(accounts.c.display_name), accounts.c.id)
+        .order_by(rank, _name_misses(terms), func.lower(accounts.c.display_name), accounts.c.id)
         .limit(limit)
         .offset(offset)
     )

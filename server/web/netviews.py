@@ -26,6 +26,7 @@ class PersonCard:
     mutual: int = 0
     faces: tuple[PersonView, ...] = ()
     is_me: bool = False
+    skills: tuple[str, ...] = ()  # the first few they list
     error: str = ""
     done: str = ""  # what just happened, said in the card ("sent", ...)
 
@@ -123,6 +124,10 @@ async def intro_views(
     return [v for v in shaped if v is not None]
 
 
+def _skills(account: AccountRow, shown: int = 4) -> tuple[str, ...]:
+    return tuple(s for s in account.skills[:shown] if isinstance(s, str))
+
+
 async def person_cards(
     svc: Services,
     me: AccountRow | None,
@@ -133,7 +138,7 @@ async def person_cards(
 ) -> list[PersonCard]:
     """Cards for people, with where the viewer stands with each (signed in)."""
     if me is None:
-        return [PersonCard(person(svc, a)) for a in accounts]
+        return [PersonCard(person(svc, a), skills=_skills(a)) for a in accounts]
     ids = [a.id for a in accounts]
     states = await connections.states(svc, me, ids)
     shown = await network.mutual_faces(svc, me, ids) if faces else {}
@@ -145,6 +150,7 @@ async def person_cards(
             mutual=(mutual or {}).get(a.id, 0),
             faces=tuple(person(svc, f) for f in shown.get(a.id, [])),
             is_me=a.id == me.id,
+            skills=_skills(a),
         )
         for a in accounts
     ]

@@ -5,13 +5,28 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.appkeys import TEMPLATES
-from server.web import auth, events, explore, home, network, network_actions, notifications, posts
+from server.web import (
+    auth,
+    events,
+    explore,
+    home,
+    network,
+    network_actions,
+    notifications,
+    posts,
+    search,
+)
 from server.web.assets import PREFIX, STATIC_DIR, Assets
 from server.web.templating import make_templates
 
 ASSETS = web.AppKey("assets", Assets)
 PAGE_MODULES = (auth, home, posts, explore, events)
-PAGE_MODULES += (network, network_actions, notifications)  # My network, notifications, search
+PAGE_MODULES += (
+    network,
+    network_actions,
+    notifications,
+    search,
+)  # My network, notifications, search
 
 
 def install(app: web.Application) -> None:
