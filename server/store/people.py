@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Text, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.accounts import AccountRow
@@ -38,26 +38,43 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _like(dialect: str, column: Any, pattern: str) -> ColumnElement[bool]:
+    """``column`` matches ``pattern`` whatever the case: SQLite's LIKE already ignores
+    the case of ASCII letters (SQLAlchemy's ILIKE would add two ``lower()`` calls
+    a row for the same answer); PostgreSQL needs ILIKE."""
+    if dialect == "postgresql":
+        return column.ilike(pattern, ESCAPE)  # type: ignore[no-any-return]
+    return column.like(pattern, ESCAPE)  # type: ignore[no-any-return]
+
+
 def _skills(dialect: str) -> Any:
     """The member's skills as a table of one ``value`` column (correlated)."""
     each = "json_array_elements_text" if dialect == "postgresql" else "json_each"
     return getattr(func, each)(accounts.c.skills).table_valued("value").alias("skill")
 
 
-def _skill_like(dialect: str, pattern: str, *, exact: bool = False) -> ColumnElement[bool]:
+def _skill_like(dialect: str, term: str, *, exact: bool = False) -> ColumnElement[bool]:
+    """One of the member's skills contains ``term`` (or, ``exact``, is it)."""
     skill = _skills(dialect)
-    test = func.lower(skill.c.value) == pattern if exact else skill.c.value.ilike(pattern, ESCAPE)
-    return exists(select(literal(1)).select_from(skill).where(test))
+    pattern = f"%{like_escape(term)}%"
+    value = func.lower(skill.c.value)
+    test = value == term.lower() if exact else _like(dialect, skill.c.value, pattern)
+    found = exists(select(literal(1)).select_from(skill).where(test))
+    if not term.isascii():
+        return found
+    # The JSON text holds every skill, so it holds an ASCII term whenever a skill
+    # does: a cheap test first, which spares most rows the walk through the list.
+    return and_(_like(dialect, cast(accounts.c.skills, Text), pattern), found)
 
 
 def _term_matches(dialect: str, term: str) -> ColumnElement[bool]:
     pattern = f"%{like_escape(term)}%"
     return or_(
-        accounts.c.display_name.ilike(pattern, ESCAPE),
+        _like(dialect, accounts.c.display_name, pattern),
         accounts.c.username_key.like(pattern.lower(), ESCAPE),
-        accounts.c.headline.ilike(pattern, ESCAPE),
-        accounts.c.location.ilike(pattern, ESCAPE),
-        _skill_like(dialect, pattern),
+        _like(dialect, accounts.c.headline, pattern),
+        _like(dialect, accounts.c.location, pattern),
+        _skill_like(dialect, term),
     )
 
 
@@ -69,24 +86,24 @@ def _rank(dialect: str, query: str) -> Any:
         (
             or_(
                 accounts.c.username_key.like(f"{whole.lower()}%", ESCAPE),
-                name.ilike(f"{whole}%", ESCAPE),
+                _like(dialect, name, f"{whole}%"),
             ),
             1,
         ),
-        (name.ilike(f"% {whole}%", ESCAPE), 2),
-        (name.ilike(f"%{whole}%", ESCAPE), 3),
-        (_skill_like(dialect, query.lower(), exact=True), 4),
+        (_like(dialect, name, f"% {whole}%"), 2),
+        (_like(dialect, name, f"%{whole}%"), 3),
+        (_skill_like(dialect, query, exact=True), 4),
         else_=5,
     )
 
 
-def _name_misses(terms: Sequence[str]) -> Any:
+def _name_misses(dialect: str, terms: Sequence[str]) -> Any:
     """How many of the words are not in the name (for a query of several words)."""
     misses = [
         case(
             (
                 or_(
-                    accounts.c.display_name.ilike(f"%{like_escape(t)}%", ESCAPE),
+                    _like(dialect, accounts.c.display_name, f"%{like_escape(t)}%"),
                     accounts.c.username_key.like(f"%{like_escape(t.lower())}%", ESCAPE),
                 ),
                 0,
@@ -116,7 +133,9 @@ async def search_local_members(
             or_(accounts.c.discoverable, accounts.c.username_key == query.lower()),
             and_(*(_term_matches(dialect, t) for t in terms)),
         )
-        .order_by(rank, _name_misses(terms), func.lower(accounts.c.display_name), accounts.c.id)
+        .order_by(
+            rank, _name_misses(dialect, terms), func.lower(accounts.c.display_name), accounts.c.id
+        )
         .limit(limit)
         .offset(offset)
     )
