@@ -4,8 +4,9 @@ shaped once per page (the words for each state are in the templates:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from server.services import connections, introductions, network
 from server.services.context import Services
@@ -74,6 +75,12 @@ class IntroView:
     conversation: str  # the path of the three-way conversation, once opened
     form: FormState = field(default_factory=FormState)
     error: str = ""
+
+    @property
+    def days_left(self) -> int:
+        """Whole days (at least 1) until an open introduction lapses."""
+        left = self.expires_at - datetime.now(UTC)
+        return max(1, math.ceil(left / timedelta(days=1)))
 
     @property
     def waiting_for_me(self) -> bool:

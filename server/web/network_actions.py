@@ -74,12 +74,13 @@ async def refused_inline(request: web.Request, exc: ServiceError) -> web.Respons
 async def connect(request: web.Request) -> web.StreamResponse:
     session = await member(request)
     svc, form, me = request.app[SERVICES], form_of(request), session.account
+    target: AccountRow | None = None
     try:
         target = await graph.get_account(svc, path_id(request, "account_id", "Person"))
         row = await connections.request(svc, me, target, form.text("note"))
     except ServiceError as exc:
         if is_htmx(request):
-            return await refused_inline(request, exc)
+            return await _card_refused(request, exc, target)
         state = FormState.of(form.fields).refused(exc, {"account_id": ""})
         return await connect_page(request, state, http_status=exc.status)
     connected = row.state == "accepted"
@@ -89,13 +90,24 @@ async def connect(request: web.Request) -> web.StreamResponse:
         else f"Your request to connect was sent to {name_of(target)}."
     )
 
-    async def card() -> dict[str, Any]:
+    async def card() -> dict[str, Any]:  # the card's actions, in their new state
         [shown] = await netviews.person_cards(svc, me, [target])
         return {"kind": "card", "item": replace(shown, done=shown.state)}
 
     if form.text("next") and not is_htmx(request):
         raise redirect(request, safe_next(form.text("next")), flash=message)
     return await done(request, message, card, "/network/suggestions")
+
+
+async def _card_refused(
+    request: web.Request, exc: ServiceError, target: AccountRow | None
+) -> web.Response:
+    """With htmx: a person card's actions again, saying why (or the sentence alone)."""
+    if target is None or form_of(request).text("view") == "inline":
+        return await fragment(request, "parts/network_done.html", message=said(exc), failed=True)
+    session = await member(request)
+    [card] = await netviews.person_cards(request.app[SERVICES], session.account, [target])
+    return await fragment(request, ROW, kind="card", item=replace(card, error=said(exc)))
 
 
 # --- connection requests ------------------------------------------------------------------
