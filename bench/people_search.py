@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 
 from bench._common import machine, spread, table
 
@@ -31,6 +31,7 @@ TITLES = ["Data engineer", "Product designer", "Founder", "Recruiter", "Backend 
 PLACES = ["Berlin", "Lisbon", "Paris", "Nairobi", "Toronto", "Tokyo", "São Paulo", "Oslo"]
 SKILLS = ["Python", "SQL", "Figma", "Go", "Hiring", "Sales", "Kubernetes", "Copywriting",
           "Research", "Machine learning", "Rust", "Accounting", "Public speaking"]  # fmt: skip
+FIRST_ID = 10_000_000
 QUERIES = {
     "name prefix": "ada",
     "skill": "kubernetes",
@@ -50,7 +51,7 @@ def _rows(members: int, remote: int, seed: int) -> list[dict[str, object]]:
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         rows.append(
             {
-                "id": 10_000_000 + n,
+                "id": FIRST_ID + n,
                 "username": f"u{n}",
                 "username_key": f"u{n}",
                 "domain": None if local else f"peer{n % 500}.example",
@@ -91,7 +92,8 @@ async def run(args: argparse.Namespace) -> None:
         await db.migrate()
         rows = _rows(args.members, args.remote, args.seed)
         started = time.perf_counter()
-        async with db.transaction() as conn:
+        async with db.transaction() as conn:  # a database used before: its rows replaced
+            await conn.execute(delete(accounts).where(accounts.c.id >= FIRST_ID))
             for chunk in range(0, len(rows), 5000):
                 await conn.execute(insert(accounts), rows[chunk : chunk + 5000])
         print(f"loaded {len(rows):,} accounts in {time.perf_counter() - started:.1f} s")
