@@ -114,3 +114,18 @@ async def test_notices_load_what_each_notification_is_about(client: TestClient) 
     assert {bea.id, cal.id} <= loaded.account_ids()
     # Another member's notifications are not theirs to load.
     assert (await notices.load(svc, cal, rows)).rows == []
+
+
+async def test_skills_are_read_as_skills_not_as_json(client: TestClient) -> None:
+    db, svc = client.app[DB], client.app[SERVICES]
+    await people(client, "ann", "bob")
+    await members.update_profile(db, "ann", ProfileChanges(skills=["Café owner", 'Say "hi"']))
+    await members.update_profile(db, "bob", ProfileChanges(skills=["Go", "Rust"]))
+    assert [a.username for a in await search.people(svc, "café")] == ["ann"]
+    assert [a.username for a in await search.people(svc, "caf")] == ["ann"]
+    assert [a.username for a in await search.people(svc, '"hi"')] == ["ann"]
+    for json_text in ("u00e9", "e9", '", "', "[", "]", '"go"', "go,"):
+        assert await search.people(svc, json_text) == [], json_text
+    # A skill that is the query ranks before one that only contains it.
+    await members.update_profile(db, "ann", ProfileChanges(skills=["Go-to-market"]))
+    assert [a.username for a in await search.people(svc, "go")] == ["bob", "ann"]
