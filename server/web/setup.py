@@ -13,20 +13,18 @@ from server.web import (
     network,
     network_actions,
     notifications,
+    people,
     posts,
+    profile,
+    profile_edit,
     search,
 )
 from server.web.assets import PREFIX, STATIC_DIR, Assets
 from server.web.templating import make_templates
 
 ASSETS = web.AppKey("assets", Assets)
-PAGE_MODULES = (auth, home, posts, explore, events)
-PAGE_MODULES += (
-    network,
-    network_actions,
-    notifications,
-    search,
-)  # My network, notifications, search
+PAGE_MODULES = (auth, home, posts, explore, events, profile, people, profile_edit)
+PAGE_MODULES += (network, network_actions, notifications, search)  # people and their ties
 
 
 def install(app: web.Application) -> None:

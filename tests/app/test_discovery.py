@@ -118,7 +118,7 @@ async def test_nodeinfo_follows_the_official_schema(client: TestClient, version:
     jsonschema.validate(body, official_nodeinfo_schema(version))
     assert body["software"]["name"] == "warmline"
     assert body["protocols"] == ["activitypub"]
-    assert body["openRegistrations"] is False
+    assert body["openRegistrations"] is True  # the default mode, approval, takes requests
     assert body["usage"]["users"] == {"total": 1, "activeMonth": 1, "activeHalfyear": 1}
 
 

@@ -19,14 +19,15 @@ async def test_instance_v1_and_v2(start, tmp_path) -> None:  # type: ignore[no-u
     for path in ("/api/v1/instance", "/api/v1/instance/"):
         v1 = await (await client.get(path)).json()
         assert v1["version"] == expected and v1["uri"] == "a.test"
-        assert v1["registrations"] is False
+        assert v1["registrations"] is True and v1["approval_required"] is True  # the default
         assert v1["configuration"]["statuses"]["max_characters"] == posts.MAX_CHARS
         assert v1["stats"] == {"user_count": 1, "status_count": 1, "domain_count": 0}
         assert v1["contact_account"]["username"] == "alice"
     v2 = await (await client.get("/api/v2/instance/")).json()
     assert v2["version"] == expected and v2["domain"] == "a.test"
     assert v2["api_versions"] == {"mastodon": 1, "warmline": 1}
-    assert v2["registrations"]["enabled"] is False
+    assert v2["registrations"]["enabled"] is True and v2["registrations"]["approval_required"]
+    assert v2["registrations"]["url"] == "http://a.test/signup"
     assert v2["configuration"]["statuses"]["max_characters"] == posts.MAX_CHARS
     assert v2["contact"]["account"]["username"] == "alice"
 

@@ -32,7 +32,11 @@ def test_every_data_file_kind_is_shipped() -> None:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"
     ]
-    assert "templates/*.html" in data["server.web"] and "static/*" in data["server.web"]
+    web = ROOT / "server" / "web"
+    shipped = {path for pattern in data["server.web"] for path in web.glob(pattern)}
+    wanted = {p for folder in ("templates", "static") for p in (web / folder).rglob("*")}
+    missing = {p for p in wanted if p.is_file()} - shipped
+    assert not missing, f"not in the wheel: {sorted(str(p.relative_to(web)) for p in missing)}"
     assert "*.jsonld" in data["federation.contexts"]
     assert "*.json" in data["federation.schemas"]
     assert (ROOT / "server/store/migrations/script.py.mako").exists()
