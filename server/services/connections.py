@@ -254,6 +254,27 @@ async def requests(svc: Services, me: AccountRow, page: Page, *, incoming: bool)
     return Listed(found, others)
 
 
+@dataclass(frozen=True, slots=True)
+class States:
+    """Where a member stands with each of a list of accounts."""
+
+    connected: set[int]
+    sent: set[int]  # the member's request to them is pending
+    received: dict[int, int]  # their pending request to the member, by its id
+
+    def of(self, account_id: int) -> str:
+        if account_id in self.connected:
+            return "connected"
+        if account_id in self.received:
+            return "received"
+        return "sent" if account_id in self.sent else ""
+
+
+async def states(svc: Services, me: AccountRow, ids: list[int]) -> States:
+    async with svc.db.read() as conn:
+        return States(*await q.connection_states(conn, me.id, ids))
+
+
 async def visible_connections(
     svc: Services, viewer: AccountRow | None, owner: AccountRow, *, limit: int, offset: int
 ) -> list[q.ConnectionRow]:

@@ -145,7 +145,9 @@ async def get_accounts(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, A
     return {r["id"]: AccountRow.from_row(r) for r in rows}
 
 
-async def search_accounts(conn: AsyncConnection, prefix: str, limit: int) -> list[AccountRow]:
+async def search_accounts(
+    conn: AsyncConnection, prefix: str, limit: int, *, remote_only: bool = False
+) -> list[AccountRow]:
     """Accounts whose username starts with ``prefix`` (local ones first)."""
     pattern = prefix.lower().replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
     query = (
@@ -158,6 +160,8 @@ async def search_accounts(conn: AsyncConnection, prefix: str, limit: int) -> lis
         .order_by(accounts.c.domain.is_not(None), accounts.c.username_key)
         .limit(limit)
     )
+    if remote_only:
+        query = query.where(accounts.c.domain.is_not(None))
     return [AccountRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
 
 

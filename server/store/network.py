@@ -187,3 +187,42 @@ async def newest_members(conn: AsyncConnection, viewer_id: int, limit: int) -> l
         .limit(limit)
     )
     return [r[0] for r in (await conn.execute(query)).all()]
+
+
+async def mutual_connections_of(
+    conn: AsyncConnection, viewer_id: int, other_ids: list[int], per_account: int
+) -> dict[int, list[int]]:
+    """For each of ``other_ids``: a few accounts connected to both it and the viewer
+    (newest connection ids first), as ``mutual_connections`` would list them
+    without ``include_private``, read for the whole list at once.
+
+    It walks the viewer's ``PEER_SAMPLE`` most recent connections (as people
+    you may know does) and probes each other account's by primary key."""
+    wanted = sorted(set(other_ids) - {viewer_id})
+    if not wanted:
+        return {}
+    sample = (
+        select(_c1.c.peer_id)
+        .where(_c1.c.account_id == viewer_id)
+        .order_by(_c1.c.created_at.desc(), _c1.c.peer_id.desc())
+        .limit(PEER_SAMPLE)
+        .subquery("sample")
+    )
+    query = (
+        select(_c2.c.account_id, _c2.c.peer_id)
+        .join(sample, sample.c.peer_id == _c2.c.peer_id)
+        .join(accounts, accounts.c.id == _c2.c.peer_id)
+        .where(
+            _c2.c.account_id.in_(wanted),
+            accounts.c.suspended_at.is_(None),
+            accounts.c.actor_type != "Application",
+            accounts.c.connections_visibility != "private",
+        )
+        .order_by(_c2.c.account_id, _c2.c.peer_id.desc())
+    )
+    found: dict[int, list[int]] = {}
+    for other, mutual in (await conn.execute(query)).all():
+        shown = found.setdefault(other, [])
+        if len(shown) < per_account:
+            shown.append(mutual)
+    return found

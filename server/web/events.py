@@ -32,6 +32,7 @@ from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.stream import USER, Event, NotificationEvent, Stream
 from server.services.websessions import WebSession
+from server.web import notifications
 from server.web.responses import chrome
 from server.web.routing import PageRoutes
 from server.web.session import SESSION_COOKIE, viewer
@@ -81,7 +82,9 @@ class HtmlEvents:
             self.svc, me, self.session.notifications_seen_id
         )
         badge = self._render("parts/unread.html", unread=unread)
-        return [("unread", badge)]
+        shown = await notifications.shape(self.svc, me, [event.notification], seen_id=0)
+        item = [self._render("parts/notification.html", item=n) for n in shown]
+        return [("unread", badge), *(("notification", html) for html in item)]
 
 
 def _data(html: str) -> str:

@@ -13,16 +13,21 @@ from server.web import (
     events,
     explore,
     home,
+    network,
+    network_actions,
+    notifications,
     people,
     posts,
     profile,
     profile_edit,
+    search,
     settings,
 )
 from server.web.assets import PREFIX, STATIC_DIR, Assets
 from server.web.templating import make_templates
 
 ASSETS = web.AppKey("assets", Assets)
+# One per line: each area of the interface adds its own.
 PAGE_MODULES = (
     auth,
     home,
@@ -33,6 +38,10 @@ PAGE_MODULES = (
     profile,
     people,
     profile_edit,
+    network,
+    network_actions,
+    notifications,
+    search,
     settings,
     admin,
     admin_members,
