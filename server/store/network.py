@@ -38,7 +38,8 @@ _hub = connections.alias("hub")
 
 def _suggestable(candidate, viewer_id: int):  # type: ignore[no-untyped-def]
     """Conditions on a candidate account id: not the viewer, not connected yet,
-    no block either way, not suspended, not an instance actor."""
+    no block either way, not suspended, not an instance actor, and willing to be
+    suggested (``discoverable``, as Mastodon's suggestions respect it)."""
     connected = exists().where(
         connections.c.account_id == viewer_id, connections.c.peer_id == candidate
     )
@@ -52,6 +53,7 @@ def _suggestable(candidate, viewer_id: int):  # type: ignore[no-untyped-def]
         accounts.c.id == candidate,
         accounts.c.suspended_at.is_(None),
         accounts.c.actor_type != "Application",
+        accounts.c.discoverable.is_(True),
     )
     return and_(candidate != viewer_id, ~connected, ~blocked, person)
 
