@@ -23,7 +23,7 @@ from server.store.accounts import AccountRow
 from server.store.registrations import InviteRow
 from server.web.forms import FormState
 from server.web.responses import fragment, page, redirect
-from server.web.routing import Form, PageRoutes, form_of
+from server.web.routing import Form, PageRoutes, form_of, is_htmx, path_id
 from server.web.session import admin
 from server.web.templating import LOCALE
 
@@ -39,17 +39,6 @@ class InviteView:
 
 
 EXPIRY_CHOICES = ("1", "7", "30", "90", "")  # days; "" never
-
-
-def numeric_id(request: web.Request, name: str) -> int:
-    value = request.match_info[name]
-    if not value.isdigit() or len(value) > 19:
-        raise NotFound("Nothing is here")
-    return int(value)
-
-
-def is_htmx(request: web.Request) -> bool:
-    return bool(request.headers.get("HX-Request"))
 
 
 # Overview
@@ -204,7 +193,7 @@ async def invite_create(request: web.Request) -> web.StreamResponse:
 async def invite_revoke(request: web.Request) -> web.StreamResponse:
     await admin(request)
     try:
-        await registrations.revoke_invite(request.app[SERVICES], numeric_id(request, "invite_id"))
+        await registrations.revoke_invite(request.app[SERVICES], path_id(request, "invite_id"))
     except NotFound:
         if not is_htmx(request):
             raise
@@ -226,7 +215,7 @@ async def signups_page(request: web.Request) -> web.Response:
 @routes.post(r"/admin/signups/{signup_id}/{action:approve|reject}")
 async def signup_decide(request: web.Request) -> web.StreamResponse:
     await admin(request)
-    svc, signup_id = request.app[SERVICES], numeric_id(request, "signup_id")
+    svc, signup_id = request.app[SERVICES], path_id(request, "signup_id")
     if request.match_info["action"] == "approve":
         member = await registrations.approve(svc, signup_id)
         done, message = "approved", f"@{member.username} is now a member and can sign in."

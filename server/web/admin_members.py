@@ -15,9 +15,8 @@ from server.appkeys import SERVICES
 from server.services import member_admin
 from server.services.errors import Conflict
 from server.store.accounts import MemberRow
-from server.web.admin import is_htmx
 from server.web.responses import back, fragment, page, redirect
-from server.web.routing import PageRoutes
+from server.web.routing import PageRoutes, is_htmx
 from server.web.session import admin
 from server.web.views import person
 

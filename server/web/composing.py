@@ -31,7 +31,7 @@ from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
 from server.web.forms import GENERAL, FormState
 from server.web.responses import back, fragment, page, redirect
-from server.web.routing import Form, PageRoutes, form_of
+from server.web.routing import Form, PageRoutes, form_of, is_htmx
 from server.web.session import member
 from server.web.views import ImageView, PostView, Views, image_view
 
@@ -186,7 +186,7 @@ async def create(request: web.Request) -> web.StreamResponse:
             status_code = exc.status if 400 <= exc.status < 500 else 422
     if status is None:
         return await _refused(request, form, state, status_code)
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return await _posted(request, form, status)
     if status.in_reply_to_id is not None:
         raise redirect(request, _after_reply(request, form), flash="Your reply is posted.")
@@ -246,7 +246,7 @@ async def _refused(
     session = await member(request)
     friendly(state)
     kept = await kept_images(request, session.account, state)
-    htmx = bool(request.headers.get("HX-Request"))
+    htmx = is_htmx(request)
     reply_to = form.text("in_reply_to_id")
     if reply_to:
         context = _reply_context(request, form, post_id(reply_to))
@@ -313,7 +313,7 @@ async def reply_form(request: web.Request) -> web.Response:
         raise NotFound("This post does not exist, or you may not see it")
     context = composer_context(request, state=reply_defaults(parent))
     context |= {"parent_id": parent.id, "form_key": str(parent.id)}
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         key = request.query.get("key", "")
         context["form_key"] = key if FORM_KEY.fullmatch(key) else str(parent.id)
         return await fragment(request, "parts/reply_form.html", mode="slot", **context)

@@ -20,7 +20,7 @@ from server.store.accounts import AccountRow
 from server.store.statuses import Page, StatusRow
 from server.web.composing import composer_context
 from server.web.responses import fragment, page
-from server.web.routing import PageRoutes
+from server.web.routing import PageRoutes, is_htmx, query_id
 from server.web.session import viewer
 from server.web.views import PersonView, Views
 
@@ -28,11 +28,6 @@ routes = PageRoutes()
 PAGE_SIZE = 20
 SUGGESTIONS = 3
 NEWCOMERS = 5
-
-
-def older_than(request: web.Request) -> int | None:
-    value = request.query.get("max_id", "")
-    return int(value) if value.isdigit() and len(value) < 20 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +43,10 @@ async def home(request: web.Request) -> web.Response:
     if session is None:
         return await landing(request)
     svc, me = request.app[SERVICES], session.account
-    max_id = older_than(request)
+    max_id = query_id(request)
     found = await timelines.home(svc, me, Page(limit=PAGE_SIZE, max_id=max_id))
     older = found[-1].id if len(found) == PAGE_SIZE else None
-    if request.headers.get("HX-Request") and max_id is not None:
+    if is_htmx(request) and max_id is not None:
         views = await Views(svc, me).load(found)
         return await fragment(
             request, "parts/timeline_page.html", posts=views.posts(found), older=older

@@ -24,29 +24,15 @@ from server.store.statuses import Page
 from server.web import netviews
 from server.web.forms import FormState
 from server.web.responses import page
-from server.web.routing import PageRoutes
+from server.web.routing import PageRoutes, path_id, query_id
 from server.web.session import member
 from server.web.views import person
 
 routes = PageRoutes()
 PAGE_SIZE = 24
 SECTION_SIZE = 10  # each list of a tab with several, before "Show more"
-MAX_ID = 2**63 - 1
 INTRO_ROLES = ("introducer", "target", "requester")  # the order of the sections
 REQUEST_LISTS = ("received", "follows", "sent")
-
-
-def path_id(request: web.Request, name: str, what: str) -> int:
-    """A numeric id from the path; one that cannot exist is "not found"."""
-    value = request.match_info.get(name, "")
-    if not value.isdigit() or len(value) > 19 or int(value) > MAX_ID:
-        raise NotFound(f"{what} not found")
-    return int(value)
-
-
-def query_id(request: web.Request, name: str = "max_id") -> int | None:
-    value = request.query.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 def page_number(request: web.Request) -> int:
@@ -183,7 +169,7 @@ async def introduction_detail(
     """One introduction, as the member's role in it sees it (where notifications link)."""
     session = await member(request)
     svc, me = request.app[SERVICES], session.account
-    intro_id = path_id(request, "intro_id", "Introduction")
+    intro_id = path_id(request, "intro_id", "Introduction not found")
     intro, role = await introductions.get_mine(svc, me, intro_id)
     [shown] = await netviews.intro_views(svc, me, [(intro, role)])
     if form is not None:
@@ -247,7 +233,7 @@ async def tab_page(
 async def remove_confirmation(request: web.Request) -> web.Response:
     session = await member(request)
     svc = request.app[SERVICES]
-    peer = await graph.get_account(svc, path_id(request, "account_id", "Connection"))
+    peer = await graph.get_account(svc, path_id(request, "account_id", "Connection not found"))
     states = await connections.states(svc, session.account, [peer.id])
     if states.of(peer.id) != "connected":
         raise NotFound("You are not connected to this person")
@@ -265,7 +251,7 @@ async def connect_page(
     """Asking someone to connect, with a note (and the page a refused request comes back to)."""
     session = await member(request)
     svc = request.app[SERVICES]
-    target = await graph.get_account(svc, path_id(request, "account_id", "Person"))
+    target = await graph.get_account(svc, path_id(request, "account_id", "Person not found"))
     [card] = await netviews.person_cards(svc, session.account, [target])
     degree = await network.degree(svc, session.account, target)
     return await page(

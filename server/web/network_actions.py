@@ -24,18 +24,14 @@ from server.services.errors import ServiceError
 from server.store.accounts import AccountRow
 from server.web import netviews
 from server.web.forms import FormState
-from server.web.network import connect_page, introduction_detail, path_id, tab_page
+from server.web.network import connect_page, introduction_detail, tab_page
 from server.web.responses import back, fragment, redirect
-from server.web.routing import PageRoutes, form_of
+from server.web.routing import PageRoutes, form_of, is_htmx, path_id
 from server.web.session import member, safe_next
 from server.web.views import person
 
 routes = PageRoutes()
 ROW = "parts/network_row.html"
-
-
-def is_htmx(request: web.Request) -> bool:
-    return bool(request.headers.get("HX-Request"))
 
 
 def said(exc: ServiceError) -> str:
@@ -76,7 +72,7 @@ async def connect(request: web.Request) -> web.StreamResponse:
     svc, form, me = request.app[SERVICES], form_of(request), session.account
     target: AccountRow | None = None
     try:
-        target = await graph.get_account(svc, path_id(request, "account_id", "Person"))
+        target = await graph.get_account(svc, path_id(request, "account_id", "Person not found"))
         row = await connections.request(svc, me, target, form.text("note"))
     except ServiceError as exc:
         if is_htmx(request):
@@ -118,7 +114,7 @@ async def answer_request(request: web.Request) -> web.StreamResponse:
     session = await member(request)
     svc, me, action = request.app[SERVICES], session.account, request.match_info["action"]
     try:
-        request_id = path_id(request, "request_id", "Connection request")
+        request_id = path_id(request, "request_id", "Connection request not found")
         if action == "withdraw":
             row = await connections.withdraw(svc, me, request_id)
         else:
@@ -147,7 +143,9 @@ async def answer_follow_request(request: web.Request) -> web.StreamResponse:
     session = await member(request)
     svc, me, action = request.app[SERVICES], session.account, request.match_info["action"]
     try:
-        follower = await graph.get_account(svc, path_id(request, "account_id", "Follow request"))
+        follower = await graph.get_account(
+            svc, path_id(request, "account_id", "Follow request not found")
+        )
         await graph.answer_request(svc, me, follower.id, accept=action == "approve")
     except ServiceError as exc:
         if is_htmx(request):
@@ -174,7 +172,7 @@ async def remove_connection(request: web.Request) -> web.StreamResponse:
     session = await member(request)
     svc, me = request.app[SERVICES], session.account
     try:
-        peer = await graph.get_account(svc, path_id(request, "account_id", "Connection"))
+        peer = await graph.get_account(svc, path_id(request, "account_id", "Connection not found"))
         if not form_of(request).flag("confirm"):  # not confirmed yet: ask first
             raise redirect(request, f"/network/connections/{peer.id}/remove")
         await connections.remove(svc, me, peer)
@@ -229,7 +227,7 @@ async def introduction_step(request: web.Request) -> web.StreamResponse:
     svc, me, action = request.app[SERVICES], session.account, request.match_info["action"]
     form = form_of(request)
     try:
-        intro_id = path_id(request, "intro_id", "Introduction")
+        intro_id = path_id(request, "intro_id", "Introduction not found")
         intro = await _take_step(request, intro_id, action)
     except ServiceError as exc:
         return await _step_refused(request, exc)
@@ -252,7 +250,7 @@ async def _step_refused(request: web.Request, exc: ServiceError) -> web.Response
         return await refused_inline(request, exc)
     try:
         intro, role = await introductions.get_mine(
-            svc, session.account, path_id(request, "intro_id", "Introduction")
+            svc, session.account, path_id(request, "intro_id", "Introduction not found")
         )
     except ServiceError:
         if is_htmx(request):

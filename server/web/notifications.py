@@ -23,10 +23,9 @@ from server.store.accounts import AccountRow
 from server.store.interactions import NotificationRow
 from server.store.statuses import Page
 from server.web import netviews
-from server.web.network import path_id, query_id
-from server.web.network_actions import is_htmx, name_of, refused_inline
+from server.web.network_actions import name_of, refused_inline
 from server.web.responses import back, fragment, page, redirect
-from server.web.routing import PageRoutes
+from server.web.routing import PageRoutes, is_htmx, path_id, query_id
 from server.web.session import member, saw_notifications
 from server.web.views import PersonView, PostView, Views
 
@@ -143,7 +142,7 @@ async def answer_recommendation(request: web.Request) -> web.StreamResponse:
     session = await member(request)
     svc, me, action = request.app[SERVICES], session.account, request.match_info["action"]
     try:
-        rec_id = path_id(request, "rec_id", "Recommendation")
+        rec_id = path_id(request, "rec_id", "Recommendation not found")
         rec = await recommendations.answer(svc, me, rec_id, approve=action == "approve")
         author = await graph.get_account(svc, rec.account_id)
     except ServiceError as exc:

@@ -20,7 +20,7 @@ from server.store.statuses import StatusRow
 from server.web.composing import composer_context, friendly, post_id, shown_status
 from server.web.forms import FormState
 from server.web.responses import back, fragment, page, redirect
-from server.web.routing import PageRoutes, form_of
+from server.web.routing import PageRoutes, form_of, is_htmx
 from server.web.session import member, safe_next, viewer
 from server.web.views import PostView, Views
 
@@ -57,17 +57,13 @@ async def _view(request: web.Request, status: StatusRow) -> PostView:
     return (await _views(request, status))[1]
 
 
-def _htmx(request: web.Request) -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
 @routes.get(r"/posts/{post_id}")
 async def card(request: web.Request) -> web.Response:
     """A post by id: with htmx, its card (edit's Cancel); otherwise off to its page."""
     session = await viewer(request)
     me = session.account if session else None
     shown = await _view(request, await shown_status(request.app[SERVICES], me, _id(request)))
-    if _htmx(request):
+    if is_htmx(request):
         return await fragment(request, "parts/post.html", post=shown)
     raise web.HTTPSeeOther(shown.path)
 
@@ -81,7 +77,7 @@ async def act(request: web.Request) -> web.StreamResponse:
         await ACTIONS[action](svc, me, status_id)
     except NotFound:
         raise NotFound("This post does not exist, or you may not see it") from None
-    if not _htmx(request):
+    if not is_htmx(request):
         raise redirect(request, back(request), flash=DONE[action])
     shown = await _view(request, await shown_status(svc, me, status_id))
     key = form_of(request).text("key")  # the card's: a boost's id, or the post's
@@ -110,7 +106,7 @@ async def edit_page(request: web.Request) -> web.Response:
         "post": shown,
         "next": back(request, shown.path),
     }
-    if _htmx(request):
+    if is_htmx(request):
         return await fragment(request, "parts/edit_form.html", **context)
     return await page(request, "edit.html", **context)
 
@@ -136,14 +132,14 @@ async def edit(request: web.Request) -> web.StreamResponse:
         friendly(state, blank="Write something first")
         context = {**composer_context(request, state=state), "post": shown}
         context["next"] = safe_next(form.text("next"))
-        if _htmx(request):
+        if is_htmx(request):
             response = await fragment(request, "parts/edit_form.html", **context)
             response.set_status(exc.status if 400 <= exc.status < 500 else 422)
             response.headers["HX-Retarget"] = f"#edit-{shown.id}"
             response.headers["HX-Reswap"] = "outerHTML"
             return response
         return await page(request, "edit.html", http_status=422, **context)
-    if _htmx(request):
+    if is_htmx(request):
         return await fragment(request, "parts/post.html", post=await _view(request, edited))
     to = safe_next(form.text("next") or shown.path)
     raise redirect(request, to, flash="Your post is updated.")
@@ -167,7 +163,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     status = await _own(request, session.account)
     shown = await _view(request, status)
     await posts.delete_status(request.app[SERVICES], session.account, status.id)
-    htmx = _htmx(request)
+    htmx = is_htmx(request)
     came_from = back(request) if htmx else safe_next(form_of(request).text("next"))
     on_its_page = came_from.partition("?")[0] == shown.path or came_from.startswith("/posts/")
     if htmx and not on_its_page:

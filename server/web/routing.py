@@ -17,8 +17,10 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDict
 
+from server import ids
 from server.api import params, uploads
 from server.appkeys import CONFIG
+from server.services.errors import NotFound
 from server.web.session import CSRF_FIELD, check_csrf
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -45,6 +47,24 @@ class Form:
 
 
 _FORM = web.RequestKey("web_form", Form)
+
+
+def is_htmx(request: web.Request) -> bool:
+    """Whether htmx sent the request (it then wants a fragment, not a page)."""
+    return bool(request.headers.get("HX-Request"))
+
+
+def path_id(request: web.Request, name: str, missing: str = "Nothing is here") -> int:
+    """A numeric id from the path; one that cannot exist is a 404 saying ``missing``."""
+    found = ids.parse(request.match_info.get(name, ""))
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
+def query_id(request: web.Request, name: str = "max_id") -> int | None:
+    """A numeric id from the query string (paging), or None."""
+    return ids.parse(request.query.get(name, ""))
 
 
 def form_of(request: web.Request) -> Form:

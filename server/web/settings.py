@@ -18,7 +18,7 @@ from server.services.signin import SignInThrottled
 from server.store.accounts import AccountRow
 from server.web.forms import FormState
 from server.web.responses import fragment, page, redirect
-from server.web.routing import PageRoutes, form_of
+from server.web.routing import PageRoutes, form_of, is_htmx, path_id
 from server.web.session import clear_session_cookie, member
 from server.web.useragent import describe
 
@@ -30,17 +30,6 @@ PRIVACY_FIELDS = {
     "warmline.connections_visibility": "connections_visibility",
     "warmline.accepts_introductions": "accepts_introductions",
 }
-
-
-def _numeric(request: web.Request, name: str) -> int:
-    value = request.match_info[name]
-    if not value.isdigit() or len(value) > 19:
-        raise NotFound("Nothing is here")
-    return int(value)
-
-
-def _is_htmx(request: web.Request) -> bool:
-    return bool(request.headers.get("HX-Request"))
 
 
 # Privacy
@@ -76,7 +65,7 @@ async def privacy_save(request: web.Request) -> web.StreamResponse:
         return await page(
             request, "settings/privacy.html", tab="privacy", form=form, http_status=exc.status
         )
-    if _is_htmx(request):
+    if is_htmx(request):
         return await fragment(
             request, "settings/parts/privacy_form.html", form=_privacy_form(account), saved=True
         )
@@ -103,18 +92,18 @@ async def _sessions(request: web.Request) -> dict[str, object]:
 @routes.post(r"/settings/sessions/{session_id}/end")
 async def end_session(request: web.Request) -> web.StreamResponse:
     session = await member(request)
-    ending = _numeric(request, "session_id")
+    ending = path_id(request, "session_id")
     svc = request.app[SERVICES]
     try:
         await websessions.end(svc, session.account, ending)
     except NotFound:
-        if not _is_htmx(request):
+        if not is_htmx(request):
             raise
     if ending == session.id:  # ending this browser's session is signing out
         response = redirect(request, "/signin", flash="This browser is signed out.")
         clear_session_cookie(request, response)
         raise response
-    if _is_htmx(request):
+    if is_htmx(request):
         return web.Response(text="", content_type="text/html")
     raise redirect(request, "/settings/sessions", flash="That session has ended.")
 
@@ -123,7 +112,7 @@ async def end_session(request: web.Request) -> web.StreamResponse:
 async def end_other_sessions(request: web.Request) -> web.StreamResponse:
     session = await member(request)
     ended = await websessions.end_all(request.app[SERVICES], session.account, keep=session.id)
-    if _is_htmx(request):
+    if is_htmx(request):
         return await fragment(
             request, "settings/parts/sessions_list.html", ended=ended, **await _sessions(request)
         )
@@ -145,13 +134,13 @@ async def apps_page(request: web.Request) -> web.Response:
 async def revoke_app(request: web.Request) -> web.StreamResponse:
     session = await member(request)
     raw = request.match_info["app_id"]
-    app_id = None if raw == "cli" else _numeric(request, "app_id")
+    app_id = None if raw == "cli" else path_id(request, "app_id")
     try:
         await app_access.revoke(request.app[SERVICES].db, session.account, app_id)
     except NotFound:
-        if not _is_htmx(request):
+        if not is_htmx(request):
             raise
-    if _is_htmx(request):
+    if is_htmx(request):
         return web.Response(text="", content_type="text/html")
     raise redirect(request, "/settings/apps", flash="The app no longer has access to your account.")
 

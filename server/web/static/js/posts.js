@@ -41,24 +41,6 @@
     if (heading) toast(heading.textContent.trim());
   });
 
-  // Characters left under a textarea[data-limit] (app.js does it for the page and
-  // for htmx's main swaps; this covers forms that arrive out of band).
-  function counters(root) {
-    root.querySelectorAll("textarea[data-limit]").forEach(function (area) {
-      var out = byId(area.id + "-left");
-      if (!out || area.dataset.counted) return;
-      area.dataset.counted = "1";
-      var limit = parseInt(area.dataset.limit, 10);
-      var update = function () {
-        var left = limit - area.value.length;
-        out.textContent = String(left);
-        out.classList.toggle("over", left < 0);
-      };
-      area.addEventListener("input", update);
-      update();
-    });
-  }
-
   // New posts (server-sent) wait in #incoming behind a button, so nothing moves
   // under a reader's eyes; the button says how many, politely announced.
   function pending() {
@@ -110,8 +92,7 @@
     }
   });
   document.addEventListener("htmx:oobAfterSwap", function (event) {
-    counters(event.detail.target);
-    imageSlots(event.detail.target);
+    imageSlots(event.detail.target);  // app.js counts characters (htmx:load)
   });
 
   // After "Older posts", focus the first post that came in; after a reply or an
