@@ -94,12 +94,21 @@ def _ts(moment: datetime) -> str:
 
 
 def schema_hash(path: Path) -> str:
+    """A short hash of the schema the migrations built (part of the cache's name).
+
+    Each statement's lines are sorted: the migrations do not always write a
+    table's constraints in the same order (it changes from one process to the
+    next), and that order does not matter here.
+    """
     with contextlib.closing(sqlite3.connect(path)) as conn:
         rows = conn.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
         ).fetchall()
         version = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-    return hashlib.sha256(repr((rows, version)).encode()).hexdigest()[:12]
+    shape = [
+        (kind, name, sorted(x.strip(" \t,") for x in sql.splitlines())) for kind, name, sql in rows
+    ]
+    return hashlib.sha256(repr((shape, version)).encode()).hexdigest()[:12]
 
 
 def cache_path(args: argparse.Namespace, schema: str) -> Path:
@@ -355,7 +364,7 @@ def _store(db: Path, cached: Path, info: dict) -> None:
     tmp = cached.with_suffix(".partial")
     shutil.copyfile(db, tmp)
     tmp.replace(cached)
-    saved = {k: v for k, v in info.items() if k not in ("copied_s", "cache")}
+    saved = {k: v for k, v in info.items() if k not in ("copied_s", "cache", "built_now")}
     cached.with_suffix(".json").write_text(json.dumps(saved))
 
 
@@ -389,6 +398,7 @@ def prepare_database(
         info["layer_s"] = time.perf_counter() - started
         info["size"] = db.stat().st_size
         _store(db, target, info)
+    info["built_now"] = True
     info["cache"] = str(target)
     return info
 
@@ -399,8 +409,8 @@ def describe(info: dict) -> str:
     how = f"generated in {info['generated_s']:.1f}s"
     if "layer_s" in info:
         how += f", layer added in {info['layer_s']:.1f}s"
-    if "copied_s" in info:
-        how = f"copied from the cache in {info['copied_s']:.1f}s ({how})"
+    if not info.get("built_now"):
+        how = f"copied from the cache in {info['copied_s']:.1f}s ({how} when built)"
     return (
         f"database {how} ({info['size'] / 2**20:,.0f} MiB; {info['cache']}): "
         f"{counts['statuses']:,} statuses, {counts['accounts']:,} accounts, "
