@@ -194,6 +194,12 @@ def delete(
     return activity("Delete", activity_id, actor, obj, to=to, cc=cc)
 
 
+def delete_actor(actor: str) -> dict[str, Any]:
+    """An account deleting itself, as Mastodon sends it: the object is the
+    actor's own id, the activity public (a server may send it to every inbox it knows)."""
+    return activity("Delete", f"{actor}#delete", actor, actor, to=[AS_PUBLIC])
+
+
 def update(
     activity_id: str, actor: str, obj: dict[str, Any], *, to: Sequence[str], cc: Sequence[str]
 ) -> dict[str, Any]:

@@ -35,8 +35,9 @@ from server.api import timelines as api_timelines
 from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
 from server.middleware import error_middleware, refuse_nul_middleware, request_id_middleware
-from server.services.errors import Conflict
-from server.services.members import create_member
+from server.services import member_admin
+from server.services.errors import ServiceError
+from server.services.member_admin import DEMO_USERNAME
 from server.services.runtime import open_services
 from server.store import Database
 from server.web import setup as web_pages
@@ -46,7 +47,6 @@ from server.workers.inbox import InboxWorker
 from server.workers.runner import Runner
 
 log = logging.getLogger("warmline")
-DEMO_USERNAME = "demo"
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -60,11 +60,21 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _demo_member(app: web.Application) -> AsyncIterator[None]:
+    """Make sure the demo member exists and can sign in, and say how (one line)."""
+    config = app[CONFIG]
     try:
-        await create_member(app[DB], DEMO_USERNAME, display_name="Demo Member")
-        log.info("created the demo member @%s@%s", DEMO_USERNAME, app[CONFIG].domain)
-    except Conflict:
-        pass
+        demo = await member_admin.ensure_demo_member(app[DB], dev=config.dev)
+    except ServiceError as exc:  # it was deleted: its username stays taken
+        log.warning("no demo member: %s", exc.message)
+    else:
+        if demo.created:
+            log.info("created the demo member @%s@%s", DEMO_USERNAME, config.domain)
+        where = f'demo member: sign in at {config.base_url}/ as "{DEMO_USERNAME}"'
+        if demo.password is not None:
+            log.info('%s with password "%s"', where, demo.password)
+        else:
+            reset = f"warmline member password {DEMO_USERNAME}"
+            log.info('%s with the password set before ("%s" resets it)', where, reset)
     yield
 
 
@@ -101,7 +111,8 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
 def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> web.Application:
     """Build the app for ``config``; resources open when it starts.
 
-    ``demo`` creates the member ``demo`` at start-up when it does not exist;
+    ``demo`` creates the member ``demo`` at start-up when it does not exist, and
+    gives it a password (and with ``--dev`` the admin role) if it has none;
     ``workers=False`` leaves the queues alone (tests drive them by hand).
     """
     behind_proxies = [proxies.make_middleware(config.trusted_proxies)]

@@ -221,8 +221,12 @@ def parse_networks(what: str, value: Any) -> tuple[IPNetwork, ...]:
 def parse_listen(value: str) -> tuple[str, int]:
     """Parse ``HOST:PORT`` (``[v6]:PORT`` for IPv6)."""
     host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+    if not sep or not host or not port.isdigit():
         raise ConfigError(f"listen address must be HOST:PORT, got {value!r}")
+    if not 0 <= int(port) <= 65535:
+        raise ConfigError(
+            f"listen port must be between 1 and 65535 (or 0 for any free port), got {value!r}"
+        )
     host = host.strip("[]")
     try:
         ipaddress.ip_address(host)
@@ -265,7 +269,11 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a folder, not a file") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
@@ -353,6 +361,11 @@ def load_config(
             raise ConfigError(
                 "no domain set: pass --domain example.org (or WARMLINE_DOMAIN); "
                 "for local development use --dev, which defaults to localhost:PORT"
+            )
+        if listen_port == 0:
+            raise ConfigError(
+                "listening on port 0 (any free port) needs --domain: the domain cannot "
+                "default to localhost:PORT"
             )
         domain_value = f"localhost:{listen_port}"
     data_value = pick(data, "WARMLINE_DATA", "data") or "data"

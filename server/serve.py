@@ -6,7 +6,9 @@ import contextlib
 import gc
 import logging
 import logging.handlers
+import os
 import queue
+import socket
 from collections.abc import Iterator
 
 from aiohttp import web
@@ -23,11 +25,51 @@ log = logging.getLogger("warmline")
 GC_YOUNG_THRESHOLD = 20_000
 
 
+class ListenError(OSError):
+    """The listening address cannot be bound; the message says which and why."""
+
+
 def serve(config: Config, *, demo: bool = False) -> None:
-    """Listen until stopped (SIGINT/SIGTERM). Start-up migrates the database first;
-    a database that cannot be opened stops the start with a DatabaseError."""
-    with _logging_off_the_event_loop():
-        _serve(config, demo=demo)
+    """Listen until stopped (SIGINT/SIGTERM).
+
+    The address is bound first, so a port in use stops the start before
+    anything is created (ListenError); then the database is migrated (a
+    database that cannot be opened stops the start with a DatabaseError); only
+    then are connections accepted and "listening" logged.
+    """
+    sockets = bind(config.listen_host, config.listen_port)
+    try:
+        with _logging_off_the_event_loop():
+            _serve(config, sockets, demo=demo)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def bind(host: str, port: int) -> list[socket.socket]:
+    """Sockets bound to every address ``host`` names, as asyncio's
+    ``create_server`` would bind them, but not yet listening: connections are
+    refused until the app has started and serves them."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ListenError(f"cannot listen on {host}:{port}: {str(exc.strerror).lower()}") from None
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            if os.name == "posix":  # elsewhere it would let two servers share a port
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+    except OSError as exc:
+        for sock in sockets:
+            sock.close()
+        reason = (exc.strerror or str(exc)).lower()
+        raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
+    return sockets
 
 
 @contextlib.contextmanager
@@ -59,25 +101,27 @@ class _InProcessQueueHandler(logging.handlers.QueueHandler):
         return record
 
 
-def _serve(config: Config, *, demo: bool) -> None:
+def _serve(config: Config, sockets: list[socket.socket], *, demo: bool) -> None:
     mode = "development (http ids, private peers allowed)" if config.dev else "production"
-    log.info(
-        "Warmline %s at %s, listening on %s:%s, %s mode",
-        __version__,
-        config.base_url,
-        config.listen_host,
-        config.listen_port,
-        mode,
-    )
+    addresses = ", ".join(_address(sock) for sock in sockets)
+
+    def listening(_banner: str) -> None:  # run_app calls it once its sites accept connections
+        log.info(
+            "Warmline %s at %s, listening on %s, %s mode",
+            __version__,
+            config.base_url,
+            addresses,
+            mode,
+        )
+
     app = create_app(config, demo=demo)
     app.on_startup.append(_settle_memory)
-    web.run_app(
-        app,
-        host=config.listen_host,
-        port=config.listen_port,
-        print=None,
-        access_log_class=AccessLog,
-    )
+    web.run_app(app, sock=sockets, print=listening, access_log_class=AccessLog)
+
+
+def _address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 async def _settle_memory(app: web.Application) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from federation import activities as ap
 from server.ap.render import as2_response
 from server.ap.signatures import authorize_fetch
 from server.appkeys import DB, SERVICES
@@ -23,13 +24,22 @@ routes = web.RouteTableDef()
 
 
 async def _member_response(request: web.Request) -> web.StreamResponse:
+    """As Mastodon answers: a deleted member is 410 Gone (a Tombstone for peers);
+    a suspended one's page is 403, its actor a bare one marked ``suspended``."""
     name = request.match_info["username"]
     flavour = choose(request.headers.get("Accept"))
     if flavour == "html" and "@" in name:  # someone elsewhere, shown here
         return await remote_profile(request, name)
-    account = await members.get_member(request.app[DB], name)
+    try:
+        account = await members.get_member(request.app[DB], name)
+    except members.MemberDeleted as gone:
+        if flavour == "html":
+            raise
+        actor_id = request.app[SERVICES].urls.actor(gone.account.username)
+        tombstone = ap.tombstone(actor_id, deleted=gone.account.suspended_at, former_type="Person")
+        return as2_response(tombstone, flavour=flavour, status=410)
     if flavour == "html":
-        return await profile_page(request, account)
+        return await profile_page(request, members.require_active(account))
     await authorize_fetch(request)
     return as2_response(await actor_document(request.app[SERVICES], account), flavour=flavour)
 

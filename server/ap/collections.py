@@ -79,6 +79,7 @@ async def _total(request: web.Request, account: AccountRow, kind: str) -> int:
 @routes.get("/users/{username}/{collection:outbox|followers|following}")
 async def collection(request: web.Request) -> web.Response:
     account = await members.get_member(request.app[DB], request.match_info["username"])
+    members.require_active(account)
     await authorize_fetch(request)
     kind = request.match_info["collection"]
     svc = request.app[SERVICES]
@@ -103,6 +104,7 @@ async def connections_collection(request: web.Request) -> web.Response:
     """``wl:connections``: everyone sees how many; the list itself only when the
     member made it public (a signed fetch does not tell us enough to show more)."""
     account = await members.get_member(request.app[DB], request.match_info["username"])
+    members.require_active(account)
     await authorize_fetch(request)
     svc = request.app[SERVICES]
     collection_id = svc.urls.connections(account.username)

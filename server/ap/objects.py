@@ -21,7 +21,9 @@ routes = web.RouteTableDef()
 
 
 async def _status(request: web.Request, *, activity: bool) -> tuple[StatusRow, AccountRow]:
-    author = await members.get_member(request.app[DB], request.match_info["username"])
+    author = members.require_active(
+        await members.get_member(request.app[DB], request.match_info["username"])
+    )
     try:
         status_id = int(request.match_info["status_id"])
     except ValueError:
@@ -67,6 +69,8 @@ async def _page(request: web.Request) -> web.StreamResponse:
         status = await q.get_status(conn, int(value))
     if status is not None and status.deleted_at is not None:
         raise web.HTTPGone(text="This post was deleted")
+    if "@" not in acct:  # a local member's: withheld while they are suspended
+        members.require_active(await members.get_member(request.app[DB], acct))
     return await post_page(request, acct, int(value))
 
 

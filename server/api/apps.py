@@ -35,13 +35,13 @@ def application(app: ApplicationRow, *, secret: str | None = None) -> dict[str, 
 @routes.post("/api/v1/apps")
 async def create(request: web.Request) -> web.Response:
     form = await params.body(request)
-    uris = form.get("redirect_uris") or " ".join(params.strings(form, "redirect_uris"))
+    uris = params.text(form, "redirect_uris") if "redirect_uris" in form else None
     app, secret = await oauth.register_app(
         request.app[SERVICES].db,
-        name=str(form.get("client_name") or ""),
-        redirect_uris=str(uris or ""),
-        scopes=str(form.get("scopes") or ""),
-        website=str(form.get("website") or "") or None,
+        name=params.text(form, "client_name"),
+        redirect_uris=uris or " ".join(params.strings(form, "redirect_uris")),
+        scopes=params.text(form, "scopes"),
+        website=params.text(form, "website") or None,
     )
     return ok(application(app, secret=secret))
 

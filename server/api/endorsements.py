@@ -6,7 +6,6 @@ from typing import Any
 
 from aiohttp import web
 
-from server import ids
 from server.api import auth, params
 from server.api.entities import Presenter, date
 from server.api.responses import ok, paged
@@ -24,12 +23,9 @@ BASE = "/api/v1/warmline"
 
 
 async def _target(svc: Services, body: Any) -> AccountRow:
-    value = str(body.get("account_id", "")).strip()
-    if not value:
-        raise ValidationError("account_id is required", field="account_id")
-    found = ids.parse(value)
+    found = params.identifier(body, "account_id")
     if found is None:
-        raise ValidationError("account_id must be an account id", field="account_id")
+        raise ValidationError("account_id is required", field="account_id")
     return await graph.get_account(svc, found)
 
 
@@ -72,7 +68,7 @@ async def endorse(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
     body = await params.body(request)
     target = await _target(svc, body)
-    row = await endorsements.endorse(svc, me.account, target, str(body.get("skill", "")))
+    row = await endorsements.endorse(svc, me.account, target, params.text(body, "skill"))
     return ok(_endorsement(await _presenter(svc, me.account, [row]), row))
 
 
@@ -113,7 +109,7 @@ async def recommend(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
     body = await params.body(request)
     target = await _target(svc, body)
-    row = await recommendations.recommend(svc, me.account, target, str(body.get("text", "")))
+    row = await recommendations.recommend(svc, me.account, target, params.text(body, "text"))
     return ok(_recommendation(await _presenter(svc, me.account, [row]), row))
 
 

@@ -18,7 +18,7 @@ from server.api.responses import ok
 from server.appkeys import CONFIG, SERVICES
 from server.config import Config
 from server.services import images, media, posts
-from server.services.errors import NotFound
+from server.services.errors import Gone, NotFound
 from server.services.members import get_member
 from server.services.site import Site
 from server.store import accounts as account_queries
@@ -72,7 +72,7 @@ async def _contact(request: web.Request) -> dict[str, Any] | None:
         return None
     try:
         member = await get_member(svc.db, username)
-    except NotFound:
+    except (NotFound, Gone):
         return None
     presenter = await Presenter(svc, None).load(account_ids=[member.id])
     return presenter.account(member)

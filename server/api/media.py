@@ -54,13 +54,6 @@ def attachment(svc: Services, row: MediaRow) -> dict[str, Any]:
     }
 
 
-def _text(form: Any, name: str) -> str | None:
-    value = form.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ValidationError(f"{name} must be text", field=name)
-    return value
-
-
 @routes.post("/api/v1/media")
 @routes.post("/api/v2/media")
 async def upload(request: web.Request) -> web.Response:
@@ -75,8 +68,8 @@ async def upload(request: web.Request) -> web.Response:
         svc,
         me.account,
         found["file"],
-        description=_text(form, "description"),
-        focus=_text(form, "focus"),
+        description=params.optional_text(form, "description"),
+        focus=params.optional_text(form, "focus"),
     )
     return ok(attachment(svc, row))
 
@@ -97,8 +90,8 @@ async def describe(request: web.Request) -> web.Response:
         svc,
         me.account,
         params.path_id(request),
-        description=_text(form, "description"),
-        focus=_text(form, "focus"),
+        description=params.optional_text(form, "description"),
+        focus=params.optional_text(form, "focus"),
     )
     return ok(attachment(svc, row))
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from aiohttp import web
 
-from server import ids
 from server.api import auth, params
 from server.api.entities import Presenter, date, relationship
 from server.api.responses import ok, paged
@@ -23,7 +22,7 @@ ID = r"{id:\d+}"
 
 
 def _account_id(data: Any, name: str) -> int:
-    found = ids.parse(str(data.get(name, "")).strip())
+    found = params.identifier(data, name)
     if found is None:
         raise ValidationError(f"{name} is required (an account id)", field=name)
     return found
@@ -55,7 +54,7 @@ async def request_connection(request: web.Request) -> web.Response:
     data = await params.body(request)
     target = await _account_from(request, data, "account_id")
     svc = request.app[SERVICES]
-    row = await connections.request(svc, me.account, target, data.get("note", ""))
+    row = await connections.request(svc, me.account, target, params.text(data, "note"))
     incoming = row.target_account_id == me.account.id
     presenter = await Presenter(svc, me.account).load(
         account_ids=[row.account_id, row.target_account_id]
@@ -176,7 +175,8 @@ async def request_introduction(request: web.Request) -> web.Response:
     target = await _account_from(request, data, "target_account_id")
     via = await _account_from(request, data, "via_account_id")
     svc = request.app[SERVICES]
-    intro = await introductions.request(svc, me.account, target, via, data.get("reason", ""))
+    reason = params.text(data, "reason")
+    intro = await introductions.request(svc, me.account, target, via, reason)
     return await _show(request, me.account, intro, "requester")
 
 
@@ -209,7 +209,8 @@ async def introduction_step(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     if action == "forward":
         data = await params.body(request)
-        intro = await introductions.forward(svc, me.account, intro_id, data.get("note", ""))
+        note = params.text(data, "note")
+        intro = await introductions.forward(svc, me.account, intro_id, note)
     elif action == "decline":
         intro = await introductions.decline(svc, me.account, intro_id)
     elif action == "accept":

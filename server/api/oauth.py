@@ -45,14 +45,18 @@ _REQUEST_FIELDS = (
 )  # fmt: skip
 
 
-def _page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+def _page(
+    request: web.Request, template: str, http_status: int = 200, **context: Any
+) -> web.Response:
     frame = {**BARE_CHROME, "csrf": ""}  # this page keeps its own CSRF cookie (/oauth)
-    html = render_html(request.config_dict, template, http_status=status, **frame, **context)
-    return web.Response(text=html, status=status, content_type="text/html", headers=PAGE_HEADERS)
+    html = render_html(request.config_dict, template, http_status=http_status, **frame, **context)
+    return web.Response(
+        text=html, status=http_status, content_type="text/html", headers=PAGE_HEADERS
+    )
 
 
 def _client_error(request: web.Request, exc: ServiceError) -> web.Response:
-    return _page(request, "error.html", status=exc.status, message=exc.message)
+    return _page(request, "error.html", http_status=exc.status, message=exc.message)
 
 
 def _back_to_client(auth: AuthRequest | None, redirect_uri: str, **values: str | None) -> None:
@@ -97,7 +101,7 @@ def _refusal(
 ) -> web.Response:
     if redirect_uri == OOB:
         return _page(
-            request, "oauth_code.html", status=400, app_name=app_name, code=None,
+            request, "oauth_code.html", http_status=400, app_name=app_name, code=None,
             error=error, description=text,
         )  # fmt: skip
     query = {"error": error, "error_description": text, "state": state}
@@ -110,7 +114,7 @@ def _consent_page(
     *,
     error: str = "",
     username: str = "",
-    status: int = 200,
+    http_status: int = 200,
 ) -> web.Response:
     csrf = request.cookies.get(CSRF_COOKIE, "")
     if len(csrf) != 43:
@@ -126,7 +130,7 @@ def _consent_page(
     if auth.code_challenge:
         hidden += [("code_challenge", auth.code_challenge), ("code_challenge_method", "S256")]
     response = _page(
-        request, "oauth_authorize.html", status=status, app_name=auth.app.name,
+        request, "oauth_authorize.html", http_status=http_status, app_name=auth.app.name,
         app_website=auth.app.website or "", scopes=auth.scopes, hidden=hidden,
         error=error, username=username,
     )  # fmt: skip
@@ -152,7 +156,7 @@ async def authorize(request: web.Request) -> web.Response:
     cookie, sent = request.cookies.get(CSRF_COOKIE, ""), str(form.get("csrf_token", ""))
     if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
         message = "The form expired or came from another site: please try again"
-        return _page(request, "error.html", status=403, message=message)
+        return _page(request, "error.html", http_status=403, message=message)
     auth, refusal = await _checked(request, form)
     if refusal is not None:
         return refusal
@@ -170,12 +174,12 @@ async def authorize(request: web.Request) -> web.Response:
             address=request.remote or "",
         )  # fmt: skip
     except SignInThrottled as exc:
-        page = _consent_page(request, auth, error=exc.message, username=username, status=429)
+        page = _consent_page(request, auth, error=exc.message, username=username, http_status=429)
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     if member is None:
         error = "Invalid username or password"
-        return _consent_page(request, auth, error=error, username=username, status=401)
+        return _consent_page(request, auth, error=error, username=username, http_status=401)
     code = await oauth.issue_code(svc.db, auth, member.id)
     if auth.redirect_uri == OOB:
         return _page(request, "oauth_code.html", app_name=auth.app.name, code=code)
@@ -188,6 +192,14 @@ def _oauth_error(exc: OAuthError) -> web.Response:
     return web.json_response(body, status=exc.status, headers={"Cache-Control": "no-store"})
 
 
+def _text(form: Any, name: str) -> str | None:
+    """A string parameter; another JSON type is an ``invalid_request`` naming it."""
+    try:
+        return params.optional_text(form, name)
+    except ServiceError as exc:
+        raise OAuthError("invalid_request", exc.message) from None
+
+
 def _client_credentials(request: web.Request, form: Any) -> tuple[str, str | None]:
     """RFC 6749 2.3.1: HTTP Basic, or ``client_id``/``client_secret`` in the body."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
@@ -198,8 +210,7 @@ def _client_credentials(request: web.Request, form: Any) -> tuple[str, str | Non
             raise OAuthError("invalid_client", "Malformed Basic credentials", status=401) from None
         client_id, _, secret = decoded.partition(":")
         return unquote(client_id), unquote(secret)
-    secret = form.get("client_secret")
-    return str(form.get("client_id") or ""), str(secret) if secret is not None else None
+    return _text(form, "client_id") or "", _text(form, "client_secret")
 
 
 async def _grant(request: web.Request) -> oauth.IssuedToken:
@@ -207,7 +218,7 @@ async def _grant(request: web.Request) -> oauth.IssuedToken:
         form = await params.body(request)
     except ServiceError as exc:
         raise OAuthError("invalid_request", exc.message) from None
-    grant_type = form.get("grant_type")
+    grant_type = _text(form, "grant_type")
     if grant_type not in ("authorization_code", "client_credentials"):
         if not grant_type:
             raise OAuthError("invalid_request", "grant_type is required")
@@ -215,13 +226,13 @@ async def _grant(request: web.Request) -> oauth.IssuedToken:
     db = request.app[SERVICES].db
     app = await oauth.authenticate_client(db, *_client_credentials(request, form))
     if grant_type == "client_credentials":
-        return await oauth.client_credentials(db, app, form.get("scope"))
+        return await oauth.client_credentials(db, app, _text(form, "scope"))
     return await oauth.exchange_code(
         db,
         app,
-        code=str(form.get("code") or ""),
-        redirect_uri=form.get("redirect_uri"),
-        code_verifier=form.get("code_verifier"),
+        code=_text(form, "code") or "",
+        redirect_uri=_text(form, "redirect_uri"),
+        code_verifier=_text(form, "code_verifier"),
     )
 
 
@@ -249,9 +260,10 @@ async def revoke(request: web.Request) -> web.Response:
             raise OAuthError("invalid_request", exc.message) from None
         db = request.app[SERVICES].db
         app = await oauth.authenticate_client(db, *_client_credentials(request, form))
-        if not form.get("token"):
+        token = _text(form, "token")
+        if not token:
             raise OAuthError("invalid_request", "token is required")
-        await oauth.revoke(db, app, str(form["token"]))
+        await oauth.revoke(db, app, token)
     except OAuthError as exc:
         return _oauth_error(exc)
     return web.json_response({})

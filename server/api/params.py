@@ -2,6 +2,11 @@
 
 Bodies arrive as JSON, form-encoded or multipart; arrays as ``key[]``;
 booleans as ``true``/``1``/``on``. Everything is read into one multidict.
+Values from a JSON body keep their JSON type, and a handler reads each
+parameter through the reader of the type it wants (``text``, ``boolean``,
+``integer``, ``identifier``, ``strings``): a value of another type is a 422
+that names the parameter, never silently turned into text. Form values are
+always text, so forms read exactly as before.
 """
 
 from __future__ import annotations
@@ -21,19 +26,68 @@ TRUE = {"1", "true", "on", "yes", "t"}
 FALSE = {"0", "false", "off", "no", "f", ""}
 
 
+Params = MultiDict[Any] | MultiDictProxy[Any]
+
+
 def _flatten(data: dict[str, Any]) -> MultiDict[Any]:
+    """A JSON object as parameters: lists become ``key[]``, null is left out, and
+    every other value keeps its type for the readers below to check."""
     out: MultiDict[Any] = MultiDict()
     for key, value in data.items():
         if isinstance(value, list):
             for item in value:
                 out.add(f"{key}[]", item)
-        elif isinstance(value, bool):
-            out.add(key, "true" if value else "false")
-        elif value is None:
-            continue
-        else:
-            out.add(key, value if isinstance(value, dict) else str(value))
+        elif value is not None:
+            out.add(key, value)
     return out
+
+
+def _kind(value: Any) -> str:
+    """What a value of the wrong type is, in words."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "a file" if hasattr(value, "file") else type(value).__name__
+
+
+def _single(params: Params, name: str) -> Any:
+    """The one value of ``name``; a list (``name[]``) where one value is expected is a 422."""
+    value = params.get(name)
+    if value is None and f"{name}[]" in params:
+        raise ValidationError(f"{name} must be a single value, not a list", field=name)
+    return value
+
+
+def text(params: Params, name: str, default: str = "") -> str:
+    """A string parameter (``default`` when absent); any other type is a 422."""
+    value = optional_text(params, name)
+    return default if value is None else value
+
+
+def optional_text(params: Params, name: str) -> str | None:
+    """A string parameter, or None when absent; any other type is a 422."""
+    value = _single(params, name)
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string, not {_kind(value)}", field=name)
+    return value
+
+
+def identifier(params: Params, name: str) -> int | None:
+    """An id, as a string (as Mastodon sends ids) or a JSON integer; None when absent."""
+    value = _single(params, name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    found = ids.parse(value.strip()) if isinstance(value, str) else None
+    if found is None:
+        raise ValidationError(f"{name} must be an id", field=name)
+    return found
 
 
 def refuse_nul(value: Any, name: str = "") -> None:
@@ -81,26 +135,31 @@ async def body(request: web.Request) -> MultiDictProxy[Any] | MultiDict[Any]:
     return merged
 
 
-def boolean(params: MultiDict[Any] | MultiDictProxy[Any], name: str, default: bool = False) -> bool:
-    value = params.get(name)
+def boolean(params: Params, name: str, default: bool = False) -> bool:
+    """JSON true/false (or 0/1), or a form's ``true``/``1``/``on``/``false``/``0``/``off``..."""
+    value = _single(params, name)
     if value is None:
         return default
-    lowered = str(value).strip().lower()
-    if lowered in TRUE:
-        return True
-    if lowered in FALSE:
-        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in TRUE or lowered in FALSE:
+            return lowered in TRUE
+    elif isinstance(value, int) and value in (0, 1):
+        return value == 1
     raise ValidationError(f"{name} must be true or false", field=name)
 
 
-def integer(
-    params: MultiDict[Any] | MultiDictProxy[Any], name: str, default: int | None = None
-) -> int | None:
-    value = params.get(name)
+def integer(params: Params, name: str, default: int | None = None) -> int | None:
+    """A whole number, as text or a JSON integer."""
+    value = _single(params, name)
     if value in (None, ""):
         return default
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ValidationError(f"{name} must be a number, not {_kind(value)}", field=name)
     try:
-        number = int(str(value))
+        number = int(value)
     except ValueError:
         raise ValidationError(f"{name} must be a number", field=name) from None
     if not -ids.MAX_ID - 1 <= number <= ids.MAX_ID:  # what a 64-bit column holds
@@ -108,21 +167,22 @@ def integer(
     return number
 
 
-def strings(params: MultiDict[Any] | MultiDictProxy[Any], name: str) -> list[str]:
-    """An array parameter: ``name[]`` repeated (or ``name`` repeated)."""
-    return [str(v) for v in params.getall(f"{name}[]", [])] or [
-        str(v) for v in params.getall(name, [])
-    ]
+def strings(params: Params, name: str) -> list[str]:
+    """An array parameter: ``name[]`` repeated (or ``name`` repeated) of strings
+    (JSON integers read as their digits: some clients send ids as numbers)."""
+    values = params.getall(f"{name}[]", []) or params.getall(name, [])
+    for value in values:
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValidationError(f"{name} must be a list of strings", field=name)
+    return [str(value) for value in values]
 
 
-def limit(params: MultiDict[Any] | MultiDictProxy[Any], *, default: int, maximum: int) -> int:
+def limit(params: Params, *, default: int, maximum: int) -> int:
     """``limit``, kept between 1 and ``maximum`` (Mastodon clamps rather than refuses)."""
     return min(max(integer(params, "limit", default) or default, 1), maximum)
 
 
-def page(
-    params: MultiDict[Any] | MultiDictProxy[Any], *, default: int = 20, maximum: int = 40
-) -> Page:
+def page(params: Params, *, default: int = 20, maximum: int = 40) -> Page:
     return Page(
         limit=limit(params, default=default, maximum=maximum),
         max_id=integer(params, "max_id"),
@@ -138,6 +198,6 @@ def path_id(request: web.Request, name: str = "id") -> int:
     return found
 
 
-def id_list(params: MultiDict[Any] | MultiDictProxy[Any], name: str) -> list[int]:
+def id_list(params: Params, name: str) -> list[int]:
     """An array of ids (``name[]``); what is not an id is left out."""
     return [i for i in map(ids.parse, strings(params, name)) if i is not None]

@@ -16,6 +16,7 @@ from aiohttp import web
 from server.api import auth, params
 from server.api.entities import date
 from server.api.responses import ok
+from server.services.errors import ValidationError
 
 routes = web.RouteTableDef()
 PUBLIC = {"Access-Control-Allow-Origin": "*"}
@@ -78,6 +79,9 @@ async def save_markers(request: web.Request) -> web.Response:
         nested = form.get(timeline)
         if last is None and isinstance(nested, dict):
             last = nested.get("last_read_id")
+        if isinstance(last, bool) or not isinstance(last, str | int | None):
+            name = f"{timeline}[last_read_id]"
+            raise ValidationError(f"{name} must be an id", field=name)
         if last is not None:
             answer[timeline] = {"last_read_id": str(last), "version": 1, "updated_at": now}
     return ok(answer)

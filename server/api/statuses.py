@@ -31,12 +31,12 @@ async def _draft(request: web.Request, *, for_edit: bool = False) -> Draft:
     form = await params.body(request)
     reply_to = params.integer(form, "in_reply_to_id")
     return Draft(
-        text=str(form.get("status", "")),
-        visibility=str(form.get("visibility") or "public"),
+        text=params.text(form, "status"),
+        visibility=params.text(form, "visibility") or "public",
         in_reply_to_id=None if for_edit else reply_to,
-        spoiler_text=str(form.get("spoiler_text", "")),
+        spoiler_text=params.text(form, "spoiler_text"),
         sensitive=params.boolean(form, "sensitive"),
-        language=str(form["language"]) if form.get("language") else None,
+        language=params.text(form, "language") or None,
         media_ids=_media_ids(form),
     )
 
@@ -111,9 +111,8 @@ async def _act(request: web.Request, action: str) -> web.Response:
         status = await interactions.unfavourite(svc, me.account, status_id)
     elif action == "reblog":
         form = await params.body(request)
-        status = await interactions.reblog(
-            svc, me.account, status_id, str(form.get("visibility") or "public")
-        )
+        visibility = params.text(form, "visibility") or "public"
+        status = await interactions.reblog(svc, me.account, status_id, visibility)
     else:
         status = await interactions.unreblog(svc, me.account, status_id)
     return await _one(request, me.account, await interactions.require_status(svc, status.id))

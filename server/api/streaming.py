@@ -73,7 +73,7 @@ async def _authenticate(request: web.Request) -> Authenticated | None:
 
 def parse_stream(name: Any, tag: Any, auth: Authenticated | None) -> Stream:
     """A stream as a client named it, checked against the caller's token."""
-    if name not in STREAMS:
+    if not isinstance(name, str) or name not in STREAMS:
         raise ServiceError("Unknown stream type")
     if name in (USER, NOTIFICATIONS):
         if auth is None:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from federation import activities as ap
 from federation import keys as fkeys
 from federation.builders import ActorInfo, ActorKeys
@@ -90,7 +92,27 @@ async def actor_document(svc: Services, account: AccountRow) -> dict[str, Any]:
         ),
         updated=account.updated_at,
     )
+    if account.suspended_at is not None:
+        info = _suspended(info)
     return build_actor(info)
+
+
+def _suspended(info: ActorInfo) -> ActorInfo:
+    """A suspended member's actor as Mastodon serves one: the endpoints and keys
+    (peers still verify what was signed), no profile, and ``suspended: true``."""
+    return replace(
+        info,
+        name="",
+        summary_html="",
+        manually_approves_followers=False,
+        discoverable=False,
+        icon_url=None,
+        image_url=None,
+        location="",
+        fields=(),
+        profile=None,
+        extra={"suspended": True},
+    )
 
 
 def _media_type(url: str) -> str:
@@ -124,11 +146,17 @@ async def _change(svc: Services, member: AccountRow, changes: ProfileChanges) ->
         if account is before:
             return before  # nothing changed, nothing to tell
         pictures.drop_replaced(svc, conn, before, account)
-        doc = await actor_document(svc, account)
-        stamp = int(svc.now().timestamp() * 1000)
-        update = ap.update(
-            f"{doc['id']}#updates/{stamp}", doc["id"], doc, to=[AS_PUBLIC], cc=[doc["followers"]]
-        )
-        await send(svc, conn, account, update, Recipients(followers=True))
+        await send_update(svc, conn, account)
     svc.wake.deliveries.set()
     return account
+
+
+async def send_update(svc: Services, conn: AsyncConnection, account: AccountRow) -> None:
+    """Queue ``Update`` of the member's actor, as now stored, to their followers
+    (inside the caller's transaction; the member's keys must be loaded before it)."""
+    doc = await actor_document(svc, account)
+    stamp = int(svc.now().timestamp() * 1000)
+    update = ap.update(
+        f"{doc['id']}#updates/{stamp}", doc["id"], doc, to=[AS_PUBLIC], cc=[doc["followers"]]
+    )
+    await send(svc, conn, account, update, Recipients(followers=True))

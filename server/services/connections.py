@@ -230,3 +230,39 @@ async def may_see_connections(
     if owner.connections_visibility == "connections" and viewer is not None:
         return await q.are_connected(conn, viewer.id, owner.id)
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    """Where ``me`` stands with another account: connected, or a request either way."""
+
+    connected: bool
+    sent: RequestRow | None  # my pending request to them
+    received: RequestRow | None  # their pending request to me
+
+
+async def between(svc: Services, me: AccountRow, other: AccountRow) -> Between:
+    async with svc.db.read() as conn:
+        return Between(
+            connected=await q.are_connected(conn, me.id, other.id),
+            sent=await q.pending_request(conn, me.id, other.id),
+            received=await q.pending_request(conn, other.id, me.id),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    count: int
+    few: list[AccountRow]  # the most recent
+
+
+async def preview(
+    svc: Services, viewer: AccountRow | None, owner: AccountRow, *, few: int = 6
+) -> Preview | None:
+    """How many connections ``owner`` has and a few of them, or None when
+    ``viewer`` may not see them."""
+    async with svc.db.read() as conn:
+        if not await may_see_connections(conn, viewer, owner):
+            return None
+        found = await q.list_connections(conn, owner.id, limit=few) if few else []
+        return Preview(await q.count_connections(conn, owner.id), [c.peer for c in found])

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from federation import relations
 from server.services import objects
 from server.services.context import Services
-from server.services.errors import Forbidden, NotFound, ValidationError
+from server.services.errors import Forbidden, NotFound, ServiceError, ValidationError
 from server.services.notify import notify
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
@@ -44,6 +44,17 @@ async def check_pair(
         )
     if not await connections_q.are_connected(conn, me.id, other.id):
         raise ValidationError(f"you can only {what} your connections", field="account_id")
+
+
+async def refusal(svc: Services, me: AccountRow, other: AccountRow, what: str) -> str | None:
+    """Why ``me`` may not endorse or recommend (``what``) ``other``, in
+    ``check_pair``'s words; None when they may."""
+    async with svc.db.read() as conn:
+        try:
+            await check_pair(svc, conn, me, other, what)
+        except ServiceError as exc:
+            return exc.message
+    return None
 
 
 def listed_skill(skills: Sequence[str], wanted: str) -> str | None:
@@ -139,6 +150,15 @@ async def summary(
         endorsers = [people[r.account_id] for r in rows[:few] if r.account_id in people]
         result.append(SkillEndorsements(skill, len(rows), endorsers))
     return result
+
+
+async def given(
+    svc: Services, endorser: AccountRow, target: AccountRow
+) -> dict[str, EndorsementRow]:
+    """What ``endorser`` endorsed ``target`` for, by skill (casefolded)."""
+    async with svc.db.read() as conn:
+        found = await q.endorsements_between(conn, endorser.id, target.id)
+    return {row.skill.casefold(): row for row in found}
 
 
 async def counts(svc: Services, target: AccountRow) -> dict[str, int]:

@@ -35,6 +35,12 @@ class Forbidden(ServiceError):
     status = 403
 
 
+class Gone(ServiceError):
+    """It was here and was deleted for good (answered 410)."""
+
+    status = 410
+
+
 class Unauthorized(ServiceError):
     status = 401
 

@@ -22,7 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from federation import relations as wl
 from server.services import objects, posts
 from server.services.context import Services
-from server.services.errors import Conflict, Forbidden, NotFound, TooMany, ValidationError
+from server.services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    TooMany,
+    ValidationError,
+)
 from server.services.notify import notify
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
@@ -117,30 +124,62 @@ async def _check_request(
 ) -> None:
     if len({me.id, target.id, via.id}) < 3:
         raise ValidationError("the requester, the introducer and the target must be three people")
-    for other, field in ((via, "via_account_id"), (target, "target_account_id")):
-        if not other.speaks_warmline:
-            raise ValidationError(
-                f"{objects.acct(svc, other)}'s server does not support introductions", field=field
-            )
-    if not target.accepts_introductions:
+    if not via.speaks_warmline:
         raise ValidationError(
-            "this member does not accept introductions", field="target_account_id"
+            f"{objects.acct(svc, via)}'s server does not support introductions",
+            field="via_account_id",
         )
+    await check_target(svc, conn, me, target, now)
     if not await connections_q.are_connected(conn, me.id, via.id):
         raise ValidationError("you can only ask one of your connections", field="via_account_id")
     if via.is_local and not await connections_q.are_connected(conn, via.id, target.id):
         raise ValidationError(
             "the introducer can only introduce you to their connections", field="via_account_id"
         )
-    if await connections_q.are_connected(conn, me.id, target.id):
-        raise Conflict("you are already connected")
-    for a, b in ((me, via), (me, target), (via, target)):
+    for a, b in ((me, via), (via, target)):
         if await connections_q.blocked_either_way(conn, a.id, b.id):
             raise Forbidden("this introduction is not possible")
+
+
+async def check_target(
+    svc: Services, conn: AsyncConnection, me: AccountRow, target: AccountRow, now: datetime
+) -> None:
+    """May ``me`` ask to be introduced to ``target`` at all (whoever would introduce)?
+    Raises when not: pages ask it before they offer the request."""
+    if not target.speaks_warmline:
+        raise ValidationError(
+            f"{objects.acct(svc, target)}'s server does not support introductions",
+            field="target_account_id",
+        )
+    if not target.accepts_introductions:
+        raise ValidationError(
+            "this member does not accept introductions", field="target_account_id"
+        )
+    if await connections_q.are_connected(conn, me.id, target.id):
+        raise Conflict("you are already connected")
+    if await connections_q.blocked_either_way(conn, me.id, target.id):
+        raise Forbidden("this introduction is not possible")
     since = now - timedelta(days=1)
     limit = svc.config.network.introduction_daily_limit
     if await q.count_requested_since(conn, me.id, since) >= limit:
         raise TooMany(f"you can ask for {limit} introductions a day; try again tomorrow")
+
+
+async def target_refusal(svc: Services, me: AccountRow, target: AccountRow) -> ServiceError | None:
+    """Why ``me`` may not ask to be introduced to ``target`` now (``check_target``), or None."""
+    async with svc.db.read() as conn:
+        try:
+            await check_target(svc, conn, me, target, svc.now())
+        except ServiceError as exc:
+            return exc
+    return None
+
+
+async def open_requests(svc: Services, me: AccountRow, target: AccountRow) -> list[IntroductionRow]:
+    """``me``'s introductions to ``target`` still waiting for an answer."""
+    async with svc.db.read() as conn:
+        found = await q.requested_towards(conn, me.id, target.id)
+    return [intro for intro in found if intro.is_open(svc.now())]
 
 
 async def after_request(

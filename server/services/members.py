@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import keys as fkeys
 from server.services import passwords, profiles
-from server.services.errors import Conflict, NotFound, ValidationError
+from server.services.errors import Conflict, Forbidden, Gone, NotFound, ValidationError
 from server.services.html import text_to_html
 from server.store import Database
 from server.store import accounts as q
@@ -214,15 +214,37 @@ async def ensure_instance_actor(db: Database) -> AccountRow:
         return made
 
 
+class MemberDeleted(Gone):
+    """The member was deleted; ``account`` is what stays of them (a tombstone)."""
+
+    def __init__(self, account: AccountRow) -> None:
+        super().__init__(f"member {account.username!r} was deleted")
+        self.account = account
+
+
 async def get_member(db: Database, username: str) -> AccountRow:
-    """A local member (not the instance actor) by username, any case."""
+    """A local member (not the instance actor) by username, any case; a deleted
+    one raises :class:`MemberDeleted`. A suspended one is returned: see
+    :func:`require_active`."""
     if username.lower() == INSTANCE_ACTOR_USERNAME:
         raise NotFound(f"no member called {username!r}")
     async with db.read() as conn:
         row = await q.get_local_account(conn, username)
-    if row is None or row.actor_type != "Person":
-        raise NotFound(f"no member called {username!r}")
+        if row is None or row.actor_type != "Person":
+            raise NotFound(f"no member called {username!r}")
+        # Deleting a member keeps the account (the username stays taken) without its
+        # member row; only a suspended account can be one, so only those cost a query.
+        if row.suspended_at is not None and await q.get_role(conn, row.id) is None:
+            raise MemberDeleted(row)
     return row
+
+
+def require_active(member: AccountRow) -> AccountRow:
+    """Refuse what a suspended member's pages, posts and collections would show
+    (403, as Mastodon answers for a suspended account)."""
+    if member.suspended_at is not None:
+        raise Forbidden("This account is suspended")
+    return member
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +291,8 @@ FIELD_NAME_MAX = 255
 FIELD_VALUE_MAX = 2048
 
 
-def _plain(value: str, name: str, limit: int) -> str:
-    value, label = value.strip(), name.replace("_", " ")
+def _plain(value: str, name: str, limit: int, label: str = "") -> str:
+    value, label = value.strip(), label or name.replace("_", " ")
     if len(value) > limit:
         raise ValidationError(f"{label} must be at most {limit} characters", field=name)
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
@@ -293,10 +315,12 @@ def _profile_values(changes: ProfileChanges) -> dict[str, object]:
             raise ValidationError(f"at most {FIELDS_MAX} profile fields", field="fields")
         values["fields"] = [
             {
-                "name": _plain(name, "field_name", FIELD_NAME_MAX),
-                "value": html.escape(_plain(value, "field_value", FIELD_VALUE_MAX)),
+                "name": _plain(name, f"fields[{i}].name", FIELD_NAME_MAX, "field name"),
+                "value": html.escape(
+                    _plain(value, f"fields[{i}].value", FIELD_VALUE_MAX, "field value")
+                ),
             }
-            for name, value in changes.fields
+            for i, (name, value) in enumerate(changes.fields)
             if name.strip()
         ]
     for picture in ("avatar_url", "header_url"):

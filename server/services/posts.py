@@ -320,6 +320,16 @@ async def delete_status(svc: Services, author: AccountRow, status_id: int) -> St
     return status
 
 
+async def delete_all_of(svc: Services, conn: AsyncConnection, account_id: int) -> None:
+    """Mark every live post and boost of a deleted account deleted (no activity is
+    sent: the Delete of the account stands for them all)."""
+    found = await q.live_statuses_of(conn, account_id)
+    # Boosts first: deleting a post also deletes its boosts, and a row read before
+    # that would still look live, so its counts would be taken down twice.
+    for status in sorted(found, key=lambda s: s.reblog_of_id is None):
+        await mark_deleted(svc, conn, status)
+
+
 async def mark_deleted(svc: Services, conn: AsyncConnection, status: StatusRow) -> None:
     """The local side of a deletion, shared by our own deletes and incoming ones."""
     await status_changed(svc.stream, conn, "delete", status)  # before the feed rows go

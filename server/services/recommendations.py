@@ -171,6 +171,14 @@ async def shown_on_profile(
         )
 
 
+async def open_for(
+    svc: Services, author: AccountRow, target: AccountRow
+) -> RecommendationRow | None:
+    """``author``'s recommendation of ``target`` that is waiting or shown, if any."""
+    async with svc.db.read() as conn:
+        return await q.open_recommendation(conn, author.id, target.id)
+
+
 async def approved_count(svc: Services, account: AccountRow) -> int:
     async with svc.db.read() as conn:
         return await q.count_approved(conn, account.id)

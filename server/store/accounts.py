@@ -12,7 +12,27 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.store.tables import accounts, api_tokens, keys, users
+from server.store.tables import (
+    account_pins,
+    accounts,
+    api_tokens,
+    blocks,
+    bookmarks,
+    connection_requests,
+    connections,
+    conversation_marks,
+    endorsements,
+    follows,
+    home_feed,
+    idempotency_keys,
+    keys,
+    mutes,
+    notifications,
+    oauth_codes,
+    recommendations,
+    users,
+    web_sessions,
+)
 
 
 class DuplicateError(Exception):
@@ -281,3 +301,82 @@ async def get_remote_key(conn: AsyncConnection, key_uri: str) -> tuple[KeyRow, A
         return None
     key = KeyRow(row["id"], row["account_id"], row["kind"], row["key_uri"], row["public_pem"], None)
     return key, account
+
+
+@dataclass(frozen=True, slots=True)
+class MemberListing:
+    """A local member as ``warmline member list`` shows it; ``role`` None once deleted."""
+
+    username: str
+    display_name: str
+    role: str | None
+    suspended_at: datetime | None
+    created_at: datetime
+
+
+async def list_local_members(conn: AsyncConnection) -> list[MemberListing]:
+    """Every local member, deleted ones included (their usernames stay taken)."""
+    query = (
+        select(
+            accounts.c.username,
+            accounts.c.display_name,
+            users.c.role,
+            accounts.c.suspended_at,
+            accounts.c.created_at,
+        )
+        .outerjoin(users, users.c.account_id == accounts.c.id)
+        .where(accounts.c.domain.is_(None), accounts.c.actor_type == "Person")
+        .order_by(accounts.c.username_key)
+    )
+    return [MemberListing(*row) for row in (await conn.execute(query)).all()]
+
+
+async def get_role(conn: AsyncConnection, account_id: int) -> str | None:
+    """A member's role; None for an account without a member row (deleted, instance actor)."""
+    query = select(users.c.role).where(users.c.account_id == account_id)
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def set_role(conn: AsyncConnection, account_id: int, role: str) -> None:
+    await conn.execute(update(users).where(users.c.account_id == account_id).values(role=role))
+
+
+async def remote_contacts(conn: AsyncConnection, account_id: int) -> list[AccountRow]:
+    """Remote accounts a member follows (or asked to follow) or is connected to."""
+    followed = select(follows.c.target_account_id).where(follows.c.account_id == account_id)
+    peers = select(connections.c.peer_id).where(connections.c.account_id == account_id)
+    query = select(accounts).where(
+        accounts.c.domain.is_not(None), accounts.c.id.in_(followed.union(peers))
+    )
+    return [AccountRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
+
+
+# What names a member besides their posts and follows, removed when the member is
+# deleted: credentials, tokens, their ties to others and what others keep about them.
+# The accounts row and its keys stay: the username stays taken, and the key signs
+# the Delete that tells other servers.
+_MEMBER_ROWS = (
+    (users, ("account_id",)),
+    (api_tokens, ("account_id",)),
+    (web_sessions, ("account_id",)),
+    (oauth_codes, ("account_id",)),
+    (connections, ("account_id", "peer_id")),
+    (connection_requests, ("account_id", "target_account_id")),
+    (blocks, ("account_id", "target_account_id")),
+    (mutes, ("account_id", "target_account_id")),
+    (account_pins, ("account_id", "target_account_id")),
+    (endorsements, ("account_id", "target_account_id")),
+    (recommendations, ("account_id", "target_account_id")),
+    (notifications, ("account_id", "from_account_id")),
+    (bookmarks, ("account_id",)),
+    (conversation_marks, ("account_id",)),
+    (idempotency_keys, ("account_id",)),
+    (home_feed, ("account_id",)),
+)
+
+
+async def purge_member(conn: AsyncConnection, account_id: int) -> None:
+    """Remove the member rows above (inside the deletion's transaction)."""
+    for table, columns in _MEMBER_ROWS:
+        named = or_(*(table.c[column] == account_id for column in columns))
+        await conn.execute(delete(table).where(named))

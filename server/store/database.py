@@ -72,12 +72,24 @@ def _sqlite_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (NotADirectoryError, FileExistsError):
+        raise DatabaseError(
+            f"cannot create the data folder {folder}: part of that path is a file, not a folder"
+        ) from None
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise DatabaseError(f"cannot create the data folder {folder}: {reason}") from None
+
+
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for ``url``; SQLite files get their folder and pragmas."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(Path(parsed.database).parent)
         # No overflow: each SQLite connection has its own thread in aiosqlite, and
         # opening one per request beyond the pool costs more than waiting. Four
         # are plenty with one writer at a time, and each holds a page cache.

@@ -182,3 +182,13 @@ async def open_recommendation(
     )
     row = (await conn.execute(query)).mappings().first()
     return RecommendationRow.from_row(row) if row else None
+
+
+async def endorsements_between(
+    conn: AsyncConnection, account_id: int, target_id: int
+) -> list[EndorsementRow]:
+    """What ``account_id`` endorsed ``target_id`` for."""
+    query = select(endorsements).where(
+        endorsements.c.account_id == account_id, endorsements.c.target_account_id == target_id
+    )
+    return [EndorsementRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]

@@ -101,3 +101,21 @@ async def count_requested_since(conn: AsyncConnection, requester_id: int, since:
         introductions.c.requester_id == requester_id, introductions.c.created_at >= since
     )
     return int((await conn.execute(query)).scalar_one())
+
+
+async def requested_towards(
+    conn: AsyncConnection, requester_id: int, target_id: int
+) -> list[IntroductionRow]:
+    """The requester's introductions to the target still in an open state
+    (whether each has expired is the caller's to tell), newest first."""
+    query = (
+        select(introductions)
+        .where(
+            introductions.c.requester_id == requester_id,
+            introductions.c.target_id == target_id,
+            introductions.c.state.in_(OPEN),
+        )
+        .order_by(introductions.c.id.desc())
+        .limit(20)
+    )
+    return [IntroductionRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]

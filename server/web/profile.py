@@ -1,74 +1,56 @@
 """Profile pages: a member of this instance at ``/@alice``, anyone elsewhere at
-``/@bob@their.example`` (looked up by WebFinger and fetched when first asked for).
+``/@bob@their.example`` (looked up by WebFinger and fetched when a signed-in
+member first asks for it), and a member's connections at ``/@alice/connections``.
 
-Public profile pages carry h-card microformats, ``rel="me"`` links and Open
-Graph tags, so a link to one previews well anywhere.
+Public profile pages carry h-card microformats, ``rel="me"`` links, Open Graph
+tags and a canonical link, so a link to one previews well anywhere.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
-from markupsafe import Markup
 
 from server.appkeys import SERVICES
-from server.services import endorsements, objects, recommendations, search, timelines
+from server.services import connections, members, search
 from server.services.errors import NotFound
 from server.store.accounts import AccountRow
-from server.store.statuses import Page
+from server.web import profile_view, relationship
+from server.web.home import older_than
+from server.web.relationship import Forms
 from server.web.responses import page
+from server.web.routing import PageRoutes
 from server.web.session import viewer
-from server.web.views import Views, local_path
+from server.web.views import Views
 
-POSTS_SHOWN = 20
-
-OPEN_TO_LABELS = {
-    "hiring": "Hiring",
-    "new_role": "A new role",
-    "mentoring": "Mentoring",
-    "investing": "Investing",
-    "partnering": "Partnering",
-    "speaking": "Speaking",
-}
+routes = PageRoutes()
+CONNECTIONS_PAGE = 40
 
 
-def _links(account: AccountRow) -> list[tuple[str, str]]:
-    return [
-        (link.get("name") or link["url"], link["url"])
-        for link in account.links
-        if str(link.get("url", "")).startswith(("https://", "http://"))
-    ]
-
-
-async def profile_page(request: web.Request, account: AccountRow) -> web.Response:
+async def profile_page(
+    request: web.Request,
+    account: AccountRow,
+    *,
+    forms: Forms | None = None,
+    http_status: int = 200,
+) -> web.Response:
+    """The profile as ``request``'s viewer may see it; ``forms`` brings back a
+    refused action's form (what was typed and why it was refused)."""
     session = await viewer(request)
     me = session.account if session else None
     svc = request.app[SERVICES]
-    skills = await endorsements.summary(svc, account)
-    recs = await recommendations.shown_on_profile(svc, account, Page(limit=10))
-    found = await timelines.account_statuses(svc, me, account, Page(limit=POSTS_SHOWN))
-    people = {r.account_id for r in recs} | {p.id for s in skills for p in s.endorsers}
-    views = await Views(svc, me).load(found, [account.id, *people])
-    return await page(
-        request,
-        "profile.html",
-        account=account,
-        person=views.person(account),
-        actor_url=objects.account_uri(svc, account),
-        # Stored summaries and field values are sanitised HTML (nh3) already.
-        summary=Markup(account.summary),
-        fields=[(f["name"], Markup(f["value"])) for f in account.fields],
-        header=local_path(svc, svc.urls.local(account.header_url)),
-        open_to=[OPEN_TO_LABELS.get(item, item) for item in account.open_to],
-        skills=skills,
-        recommendations=[(r, views.person_by_id(r.account_id)) for r in recs],
-        links=_links(account),
-        posts=views.posts(found),
-    )
+    box = await relationship.context(svc, me, account, forms)
+    given = box["standing"].given if box["standing"] else {}
+    shown = await profile_view.load(svc, me, account, max_id=older_than(request), given=given)
+    return await page(request, "profile.html", http_status=http_status, **shown, **box)
 
 
 async def remote_profile(request: web.Request, acct: str) -> web.Response:
     """Someone on another instance, by ``user@domain``: from our copy, else found
     by WebFinger and fetched (once; ``search.lookup`` keeps what it fetched)."""
+    return await profile_page(request, await remote_account(request, acct))
+
+
+async def remote_account(request: web.Request, acct: str) -> AccountRow:
     svc = request.app[SERVICES]
     username, _, domain = acct.partition("@")
     if not username or not domain:
@@ -83,4 +65,37 @@ async def remote_profile(request: web.Request, acct: str) -> web.Response:
         raise NotFound(f"No one called @{acct} could be found")
     if account.is_local:
         raise web.HTTPMovedPermanently(f"/@{account.username}")
-    return await profile_page(request, account)
+    return account
+
+
+@routes.get("/@{username}/connections")
+async def connections_page(request: web.Request) -> web.Response:
+    """A member's connections, if their owner lets the viewer see them."""
+    name = request.match_info["username"]
+    if "@" in name:
+        await remote_account(request, name)  # 404s that say why, if unknown
+        raise NotFound(f"@{name}'s connections are listed on their own server")
+    svc = request.app[SERVICES]
+    account = await members.get_member(svc.db, name)
+    session = await viewer(request)
+    me = session.account if session else None
+    offset = _offset(request)
+    found = await connections.visible_connections(
+        svc, me, account, limit=CONNECTIONS_PAGE + 1, offset=offset
+    )
+    views = await Views(svc, me).load(account_ids=[c.peer.id for c in found])
+    shown = [(views.person(c.peer), c) for c in found[:CONNECTIONS_PAGE]]
+    return await page(
+        request,
+        "connections.html",
+        person=views.person(account),
+        account=account,
+        connections=shown,
+        older=offset + CONNECTIONS_PAGE if len(found) > CONNECTIONS_PAGE else None,
+        newer=max(offset - CONNECTIONS_PAGE, 0) if offset else None,
+    )
+
+
+def _offset(request: web.Request) -> int:
+    value = request.query.get("offset", "")
+    return min(int(value), 100_000) if value.isdigit() and len(value) < 7 else 0

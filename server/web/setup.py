@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.appkeys import TEMPLATES
-from server.web import auth, events, explore, home, posts
+from server.web import auth, events, explore, home, people, posts, profile, profile_edit
 from server.web.assets import PREFIX, STATIC_DIR, Assets
 from server.web.templating import make_templates
 
 ASSETS = web.AppKey("assets", Assets)
-PAGE_MODULES = (auth, home, posts, explore, events)
+PAGE_MODULES = (auth, home, posts, explore, events, profile, people, profile_edit)
 
 
 def install(app: web.Application) -> None:

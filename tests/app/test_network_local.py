@@ -344,13 +344,13 @@ async def test_the_profile_page_shows_the_professional_profile(
     for shown in (
         "Builds &lt;teams&gt;",
         "Software",
-        "Open to: Hiring, Mentoring",
+        "<strong>Open to</strong> Hiring, Mentoring",
         "CTO",
         "Example &amp; Co",
         "INSA Lyon",
-        "MSc in CS",
+        "MSc, CS",
         "Python",
-        "endorsed by 1",
+        "Endorsed by 1",
         'href="https://ann.example/blog"',
         "Kind &lt;b&gt;and&lt;/b&gt; sharp",
     ):

@@ -14,7 +14,7 @@ from server.services import media
 from server.services.context import Services
 from server.services.html import sanitize_html, strip_html
 from server.services.notify import notify
-from server.services.posts import mark_deleted
+from server.services.posts import delete_all_of, mark_deleted
 from server.services.stream import status_changed
 from server.store import accounts as accounts_q
 from server.store import feeds as feeds_q
@@ -238,5 +238,4 @@ async def _delete_account(svc: Services, conn: AsyncConnection, actor: str) -> N
     await accounts_q.update_account(conn, account.id, {"suspended_at": svc.now()})
     svc.remote.forget(actor)
     await graph_q.delete_follows_of(conn, account.id)
-    for status in await q.live_statuses_of(conn, account.id):
-        await mark_deleted(svc, conn, status)
+    await delete_all_of(svc, conn, account.id)

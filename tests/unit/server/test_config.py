@@ -79,6 +79,8 @@ def test_sqlite_database_lives_in_the_data_folder(tmp_path: Path) -> None:
         ({"domain": "example.org:99999"}, "invalid port"),
         ({"domain": "a.example", "listen": "nonsense"}, "HOST:PORT"),
         ({"domain": "a.example", "listen": "127.0.0.1:http"}, "HOST:PORT"),
+        ({"domain": "a.example", "listen": "127.0.0.1:99999"}, "between 1 and 65535"),
+        ({"dev": True, "listen": "127.0.0.1:0"}, "needs --domain"),
     ],
 )
 def test_bad_values_are_refused_with_a_clear_message(kwargs: dict, message: str) -> None:
@@ -146,6 +148,15 @@ def test_file_sections_are_typed_and_checked(tmp_path: Path) -> None:
 def test_missing_config_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(config_file=str(tmp_path / "missing.toml"), environ={})
+
+
+def test_a_folder_or_binary_file_as_config_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a folder, not a file"):
+        load_config(config_file=str(tmp_path), environ={})
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(config_file=str(binary), environ={})
 
 
 def test_the_sample_config_loads_and_names_every_setting() -> None:

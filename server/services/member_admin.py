@@ -1,0 +1,168 @@
+"""What an operator does to local members (``warmline member ...``): list them,
+set a password or a role, suspend and unsuspend, delete; and the demo member.
+
+Suspending keeps everything and can be undone: the member cannot sign in, their
+web sessions end, their tokens stop working (streams opened with them end at the next heartbeat, in
+whichever process serves them), their pages and posts answer 403 and their actor
+is served bare, marked ``suspended``, as Mastodon does; followers' servers get
+that actor in an ``Update``. Deleting cannot be undone: posts become Tombstones,
+everything that ties the member to others goes, and a ``Delete`` of the actor
+goes to the servers of their followers, of whom they follow and of their
+connections. The account row stays (suspended, without its member row) so the
+username is never given to someone else, and its key signs that ``Delete``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from federation import activities as ap
+from server.services import passwords, pictures, posts
+from server.services.actors import send_update
+from server.services.context import Services
+from server.services.errors import Conflict, ValidationError
+from server.services.members import create_member, get_member, validate_password
+from server.services.outbox import Recipients, send
+from server.store import Database
+from server.store import accounts as q
+from server.store import graph as graph_q
+from server.store import websessions as websessions_q
+from server.store.accounts import AccountRow, MemberListing
+
+ROLES = ("member", "admin")
+DEMO_USERNAME = "demo"
+# The demo member's password with --dev: fixed and documented, for local trials only.
+DEMO_DEV_PASSWORD = "warmline-demo"
+
+# A deleted member's profile: nothing of it is kept.
+_BLANK_PROFILE = {
+    "display_name": "", "headline": "", "summary": "", "location": "", "fields": [],
+    "avatar_url": None, "header_url": None, "industry": "", "open_to": [], "experience": [],
+    "education": [], "skills": [], "links": [], "locked": False, "discoverable": False,
+    "accepts_introductions": False,
+}  # fmt: skip
+
+
+def state(member: MemberListing) -> str:
+    """``active``, ``suspended`` or ``deleted``."""
+    if member.role is None:
+        return "deleted"
+    return "active" if member.suspended_at is None else "suspended"
+
+
+async def list_members(db: Database) -> list[MemberListing]:
+    async with db.read() as conn:
+        return await q.list_local_members(conn)
+
+
+async def set_password(db: Database, username: str, password: str) -> AccountRow:
+    """Set a member's password; their web sessions end (as when they change it)."""
+    validate_password(password)
+    member = await get_member(db, username)
+    hashed = await passwords.hash_password(password)
+    async with db.transaction() as conn:
+        await q.set_password_hash(conn, member.id, hashed)
+        await websessions_q.delete_sessions(conn, member.id)
+    return member
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationError(f"role must be one of {', '.join(ROLES)}, not {role!r}", field="role")
+    return role
+
+
+async def set_role(db: Database, username: str, role: str) -> AccountRow:
+    check_role(role)
+    member = await get_member(db, username)
+    async with db.transaction() as conn:
+        await q.set_role(conn, member.id, role)
+    return member
+
+
+async def suspend(svc: Services, username: str) -> AccountRow:
+    member = await get_member(svc.db, username)
+    if member.suspended_at is not None:
+        raise Conflict(f"@{member.username} is already suspended")
+    return await _suspension(svc, member, suspended=True)
+
+
+async def unsuspend(svc: Services, username: str) -> AccountRow:
+    member = await get_member(svc.db, username)
+    if member.suspended_at is None:
+        raise Conflict(f"@{member.username} is not suspended")
+    return await _suspension(svc, member, suspended=False)
+
+
+async def _suspension(svc: Services, member: AccountRow, *, suspended: bool) -> AccountRow:
+    """Set or clear ``suspended_at`` and send followers the actor as it now reads."""
+    await svc.keyring.for_account(member.id, member.username)  # loaded before the write lock
+    async with svc.db.transaction() as conn:
+        await q.update_account(conn, member.id, {"suspended_at": svc.now() if suspended else None})
+        if suspended:
+            await websessions_q.delete_sessions(conn, member.id)
+        account = await q.get_account(conn, member.id)
+        assert account is not None
+        await send_update(svc, conn, account)
+    svc.wake.deliveries.set()
+    return account
+
+
+async def delete_member(svc: Services, username: str) -> AccountRow:
+    """Delete a member for good (see the module's notes); the tombstone that stays."""
+    member = await get_member(svc.db, username)
+    await svc.keyring.for_account(member.id, member.username)  # loaded before the write lock
+    now = svc.now()
+    async with svc.db.transaction() as conn:
+        # Queued first: the delivery targets are read from the follows about to go.
+        contacts = await q.remote_contacts(conn, member.id)
+        doc = ap.delete_actor(svc.urls.actor(member.username))
+        await send(svc, conn, member, doc, Recipients(followers=True, accounts=contacts))
+        await posts.delete_all_of(svc, conn, member.id)
+        await graph_q.delete_follows_of(conn, member.id)
+        await q.purge_member(conn, member.id)
+        changes = {**_BLANK_PROFILE, "suspended_at": now, "updated_at": now}
+        await q.update_account(conn, member.id, changes)
+        tombstone = await q.get_account(conn, member.id)
+        assert tombstone is not None
+        pictures.drop_replaced(svc, conn, member, tombstone)
+    svc.wake.deliveries.set()
+    return tombstone
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSignIn:
+    """How to sign in as the demo member: ``password`` is None when it was set
+    before and is not the documented one (it is never stored in clear)."""
+
+    created: bool
+    password: str | None
+
+
+async def ensure_demo_member(db: Database, *, dev: bool) -> DemoSignIn:
+    """The demo member, made if missing, with a password: with ``dev`` the
+    documented one and the admin role, else a random one made when it is set."""
+    new_password = DEMO_DEV_PASSWORD if dev else secrets.token_urlsafe(12)
+    async with db.read() as conn:
+        existing = await q.get_local_account(conn, DEMO_USERNAME)
+    if existing is None:
+        role = "admin" if dev else "member"
+        try:
+            await create_member(
+                db, DEMO_USERNAME, display_name="Demo Member", password=new_password, role=role
+            )
+            return DemoSignIn(created=True, password=new_password)
+        except Conflict:  # another process made it first
+            pass
+    member = await get_member(db, DEMO_USERNAME)
+    if dev:
+        await set_role(db, DEMO_USERNAME, "admin")
+    async with db.read() as conn:
+        stored = await q.get_password_hash(conn, member.id)
+    if stored is None:
+        await set_password(db, DEMO_USERNAME, new_password)
+        return DemoSignIn(created=False, password=new_password)
+    if dev and await passwords.verify_password(stored, DEMO_DEV_PASSWORD):
+        return DemoSignIn(created=False, password=DEMO_DEV_PASSWORD)
+    return DemoSignIn(created=False, password=None)
