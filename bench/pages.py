@@ -74,6 +74,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("home, ?max_id= deep pages", "/?max_id={max_id}", (ALICE,)),
     PageSpec("landing (/ signed out)", "/", (ANONYMOUS,)),
     PageSpec("own profile", "/@alice"),
+    PageSpec("own connections", "/@alice/connections"),
+    PageSpec("edit profile", "/profile/edit", (ALICE,)),
     PageSpec("busy remote profile", "/@{busy}"),
     PageSpec("remote thread", "/@{remote_thread}"),
     PageSpec("local thread", "/@alice/{local_thread}"),
