@@ -245,7 +245,8 @@ class Bench:
                 if self.args.only and not any(o in spec.name for o in self.args.only):
                     continue
                 for viewer in spec.viewers:
-                    await self.page(session, spec, viewer)
+                    if viewer in self.args.viewers:
+                        await self.page(session, spec, viewer)
 
     async def page(self, session: aiohttp.ClientSession, spec: PageSpec, viewer: str) -> None:
         args = self.args
@@ -400,6 +401,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only", nargs="+", default=[], help="pages whose name contains one of these"
+    )
+    parser.add_argument(
+        "--viewers",
+        nargs="+",
+        choices=BOTH,
+        default=list(BOTH),
+        help="measure as these viewers only (default: both, where the page allows)",
     )
     parser.add_argument(
         "--profile",
