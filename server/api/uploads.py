@@ -31,10 +31,28 @@ async def _read(part: BodyPartReader, limit: int, name: str, error: type[Validat
     return b"".join(chunks)
 
 
+async def _skip(part: BodyPartReader, limit: int) -> bool:
+    """Read the rest of a part and throw it away; False past ``limit`` bytes."""
+    size = 0
+    while chunk := await part.read_chunk(65_536):
+        size += len(chunk)
+        if size > limit:
+            return False
+    return True
+
+
 async def read_form(
-    request: web.Request, *, files: tuple[str, ...], max_file_bytes: int
+    request: web.Request,
+    *,
+    files: tuple[str, ...],
+    max_file_bytes: int,
+    too_large: list[str] | None = None,
 ) -> tuple[MultiDict[Any], dict[str, bytes]]:
-    """The parameters (query string, then body) and the named files' bytes."""
+    """The parameters (query string, then body) and the named files' bytes.
+
+    With ``too_large`` (web pages: the error is shown next to the file, the rest
+    of the form kept), a file past the cap is skipped and its name listed there
+    instead of refusing the whole form."""
     if request.content_type != "multipart/form-data":
         return MultiDict(await params.body(request)), {}
     declared = request.content_length
@@ -53,7 +71,12 @@ async def read_form(
             if name in files:
                 if name in found:
                     raise ValidationError(f"{name} is given twice", field=name)
-                found[name] = await _read(part, max_file_bytes, name, TooLarge)
+                try:
+                    found[name] = await _read(part, max_file_bytes, name, TooLarge)
+                except TooLarge:
+                    if too_large is None or not await _skip(part, max_file_bytes * len(files)):
+                        raise
+                    too_large.append(name)
             else:
                 raw = await _read(part, FIELD_MAX, name, ValidationError)
                 fields.add(name, raw.decode("utf-8"))

@@ -14,7 +14,7 @@ from federation.builders import ActorInfo, ActorKeys
 from federation.builders import actor_document as build_actor
 from federation.profiles import Profile
 from federation.vocab import AS_PUBLIC
-from server.services import pictures
+from server.services import graph, pictures
 from server.services.context import Services
 from server.services.errors import ServiceError
 from server.services.images import CONTENT_TYPES
@@ -146,6 +146,8 @@ async def _change(svc: Services, member: AccountRow, changes: ProfileChanges) ->
         if account is before:
             return before  # nothing changed, nothing to tell
         pictures.drop_replaced(svc, conn, before, account)
+        if before.locked and not account.locked:
+            await graph.accept_waiting_requests(svc, conn, account)
         await send_update(svc, conn, account)
     svc.wake.deliveries.set()
     return account

@@ -5,6 +5,16 @@ Between Warmline members a request is a ``Connect`` activity answered with
 connection with ``Disconnect``. Towards a plain ActivityPub account (Mastodon
 and the rest) the request degrades to a Follow plus a direct message carrying
 the note; it becomes a connection when that account follows back.
+
+Connecting means following each other, as on LinkedIn: when a connection is
+made (here or on the other side's instance), each local party follows the
+other, in the connection's transaction (a Follow goes out to a remote party).
+The connection is the consent: such a follow is accepted even when its target
+approves followers by hand, and a follow request either had sent the other is
+accepted with it. Ending a connection ends the follows both ways: each
+instance undoes its own members' follows (a plain ActivityPub account that
+followed back to connect hears Reject of its follow, as Mastodon's "remove
+follower" says it).
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from server.services.notify import notify
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
 from server.store import connections as q
+from server.store import graph as graph_q
 from server.store.accounts import AccountRow
 from server.store.connections import ACCEPTED, DECLINED, PENDING, WITHDRAWN, RequestRow
 from server.store.statuses import Page
@@ -115,10 +126,41 @@ async def followed_back(
     if row is None or not row.fallback:
         return
     await q.set_request_state(conn, row.id, ACCEPTED, svc.now())
-    await q.insert_connection(conn, member.id, follower.id, row.note, svc.now())
+    await connect(svc, conn, member, follower, row.note)
     await notify(
         svc, conn, member.id, "warmline.connection_accepted", follower.id, subject_id=row.id
     )
+
+
+async def connect(
+    svc: Services, conn: AsyncConnection, a: AccountRow, b: AccountRow, note: str
+) -> bool:
+    """Inside the caller's transaction: connect ``a`` and ``b``, and make each
+    local party follow the other (module docstring); False when they already were."""
+    if not await q.insert_connection(conn, a.id, b.id, note, svc.now()):
+        return False
+    for follower, target in ((a, b), (b, a)):
+        if follower.is_local:
+            await graph.write_follow(svc, conn, follower, target, consented=True)
+        if target.is_local:  # a request still waiting: the connection says yes
+            row = await graph_q.get_follow(conn, follower.id, target.id)
+            if row is not None and row.state == graph_q.PENDING:
+                await graph.write_answer(svc, conn, target, follower, row, accept=True)
+    return True
+
+
+async def unfollow_each_other(
+    svc: Services, conn: AsyncConnection, me: AccountRow, peer: AccountRow
+) -> None:
+    """Inside the caller's transaction, once a connection ended: the follows
+    between a local ``me`` and ``peer`` end both ways (module docstring)."""
+    await graph.write_unfollow(svc, conn, me, peer)
+    if peer.is_local:
+        await graph.write_unfollow(svc, conn, peer, me)
+        return
+    theirs = await graph_q.get_follow(conn, peer.id, me.id)
+    if theirs is not None and not peer.speaks_warmline:  # a Warmline peer undoes its own
+        await graph.write_answer(svc, conn, me, peer, theirs, accept=False)
 
 
 async def answer(svc: Services, me: AccountRow, request_id: int, *, accept: bool) -> RequestRow:
@@ -133,7 +175,7 @@ async def answer(svc: Services, me: AccountRow, request_id: int, *, accept: bool
         assert requester is not None
         await q.set_request_state(conn, row.id, ACCEPTED if accept else DECLINED, svc.now())
         if accept:
-            await q.insert_connection(conn, requester.id, me.id, row.note, svc.now())
+            await connect(svc, conn, requester, me, row.note)
         if requester.is_local and accept:
             await notify(
                 svc, conn, requester.id, "warmline.connection_accepted", me.id, subject_id=row.id
@@ -174,10 +216,12 @@ async def withdraw(svc: Services, me: AccountRow, request_id: int) -> RequestRow
 
 
 async def remove(svc: Services, me: AccountRow, peer: AccountRow) -> None:
-    """End a connection; the other side's instance hears ``Disconnect``."""
+    """End a connection, and the follows between the two (module docstring);
+    the other side's instance hears ``Disconnect``."""
     async with svc.db.transaction() as conn:
         if not await end_connection(svc, conn, me, peer, tell=True):
             raise NotFound("you are not connected to this account")
+        await unfollow_each_other(svc, conn, me, peer)
     svc.wake.deliveries.set()
 
 
@@ -210,6 +254,27 @@ async def requests(svc: Services, me: AccountRow, page: Page, *, incoming: bool)
     return Listed(found, others)
 
 
+@dataclass(frozen=True, slots=True)
+class States:
+    """Where a member stands with each of a list of accounts."""
+
+    connected: set[int]
+    sent: set[int]  # the member's request to them is pending
+    received: dict[int, int]  # their pending request to the member, by its id
+
+    def of(self, account_id: int) -> str:
+        if account_id in self.connected:
+            return "connected"
+        if account_id in self.received:
+            return "received"
+        return "sent" if account_id in self.sent else ""
+
+
+async def states(svc: Services, me: AccountRow, ids: list[int]) -> States:
+    async with svc.db.read() as conn:
+        return States(*await q.connection_states(conn, me.id, ids))
+
+
 async def visible_connections(
     svc: Services, viewer: AccountRow | None, owner: AccountRow, *, limit: int, offset: int
 ) -> list[q.ConnectionRow]:
@@ -218,6 +283,12 @@ async def visible_connections(
         if not await may_see_connections(conn, viewer, owner):
             raise Forbidden("this member's connections are not visible to you")
         return await q.list_connections(conn, owner.id, limit=limit, offset=offset)
+
+
+async def count(svc: Services, owner: AccountRow) -> int:
+    """How many connections ``owner`` has (the number is public, as on the actor)."""
+    async with svc.db.read() as conn:
+        return await q.count_connections(conn, owner.id)
 
 
 async def may_see_connections(

@@ -53,14 +53,24 @@ async def follow(svc: Services, follower: AccountRow, target: AccountRow) -> Fol
 
 
 async def write_follow(
-    svc: Services, conn: AsyncConnection, follower: AccountRow, target: AccountRow
+    svc: Services,
+    conn: AsyncConnection,
+    follower: AccountRow,
+    target: AccountRow,
+    *,
+    consented: bool = False,
 ) -> FollowRow:
-    """``follow`` inside the caller's transaction (an existing follow is kept as it is)."""
+    """``follow`` inside the caller's transaction (an existing follow is kept as it is).
+
+    ``consented``: a local target already said yes to this follower (they just
+    connected), so the follow is accepted even when the target approves
+    followers by hand, and the target is not notified of it: the connection's
+    own notification tells them."""
     existing = await q.get_follow(conn, follower.id, target.id)
     if existing is not None:
         return existing
     follow_id = svc.db.new_id()
-    state = ACCEPTED if target.is_local and not target.locked else PENDING
+    state = ACCEPTED if target.is_local and (consented or not target.locked) else PENDING
     await q.insert_follow(
         conn,
         {
@@ -75,7 +85,8 @@ async def write_follow(
     row = await q.get_follow(conn, follower.id, target.id)
     assert row is not None
     if target.is_local:
-        await notify_follow(svc, conn, target.id, follower.id, accepted=state == ACCEPTED)
+        if not consented:
+            await notify_follow(svc, conn, target.id, follower.id, accepted=state == ACCEPTED)
     else:
         doc = follow_document(svc, follower, target, row)
         await send(svc, conn, follower, doc, Recipients(accounts=[target]))
@@ -122,15 +133,53 @@ async def answer_request(
         row = await _pending_request(conn, target, follower_id)
         follower = await accounts_q.get_account(conn, follower_id)
         assert follower is not None
+        await write_answer(svc, conn, target, follower, row, accept=accept)
         if accept:
-            await q.set_follow_state(conn, row.id, ACCEPTED)
             await notify(svc, conn, target.id, "follow", follower.id)
-        else:
-            await q.delete_follow(conn, row.id)
-        if not follower.is_local:
-            doc = answer_document(svc, target, follower, row, accept=accept)
-            await send(svc, conn, target, doc, Recipients(accounts=[follower]))
     svc.wake.deliveries.set()
+
+
+async def write_answer(
+    svc: Services,
+    conn: AsyncConnection,
+    target: AccountRow,
+    follower: AccountRow,
+    row: FollowRow,
+    *,
+    accept: bool,
+) -> None:
+    """Inside the caller's transaction: a local ``target`` accepts or rejects the
+    pending follow ``row``; a remote follower hears Accept or Reject."""
+    if accept:
+        await q.set_follow_state(conn, row.id, ACCEPTED)
+    else:
+        await q.delete_follow(conn, row.id)
+    if not follower.is_local:
+        doc = answer_document(svc, target, follower, row, accept=accept)
+        await send(svc, conn, target, doc, Recipients(accounts=[follower]))
+
+
+REQUESTS_BATCH = 500
+
+
+async def accept_waiting_requests(svc: Services, conn: AsyncConnection, target: AccountRow) -> int:
+    """Inside the caller's transaction: accept every follow request waiting for
+    ``target`` (a member who stops approving followers by hand, as Mastodon does);
+    how many."""
+    accepted = 0
+    while waiting := await q.list_related(
+        conn, target.id, Page(limit=REQUESTS_BATCH), direction="followers", state=PENDING
+    ):
+        before = accepted
+        for _, follower in waiting:
+            row = await q.get_follow(conn, follower.id, target.id)
+            if row is not None and row.state == PENDING:
+                await write_answer(svc, conn, target, follower, row, accept=True)
+                await notify(svc, conn, target.id, "follow", follower.id)
+                accepted += 1
+        if accepted == before:  # nothing moved: never loop on rows that stay pending
+            break
+    return accepted
 
 
 def answer_document(

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import relations as wl
-from server.services import objects, posts
+from server.services import connections, objects, posts
 from server.services.context import Services
 from server.services.errors import (
     Conflict,
@@ -268,7 +268,7 @@ async def after_accept(
     svc: Services, conn: AsyncConnection, intro: IntroductionRow, p: Parties
 ) -> None:
     note = f"Introduced by {p.introducer.display_name or p.introducer.username}"
-    await connections_q.insert_connection(conn, p.requester.id, p.target.id, note, svc.now())
+    await connections.connect(svc, conn, p.requester, p.target, note)
     for party in (p.requester, p.introducer):
         if party.is_local:
             await _notify(svc, conn, party, "introduction_accepted", p.target, intro)

@@ -2,14 +2,15 @@
 set a password or a role, suspend and unsuspend, delete; and the demo member.
 
 Suspending keeps everything and can be undone: the member cannot sign in, their
-web sessions end, their tokens stop working (streams opened with them end at the next heartbeat, in
-whichever process serves them), their pages and posts answer 403 and their actor
-is served bare, marked ``suspended``, as Mastodon does; followers' servers get
-that actor in an ``Update``. Deleting cannot be undone: posts become Tombstones,
-everything that ties the member to others goes, and a ``Delete`` of the actor
-goes to the servers of their followers, of whom they follow and of their
-connections. The account row stays (suspended, without its member row) so the
-username is never given to someone else, and its key signs that ``Delete``.
+web sessions end, their tokens stop working (streams opened with them end at
+the next heartbeat, in whichever process serves them), their pages and posts
+answer 403 and their actor is served bare, marked ``suspended``, as Mastodon
+does; followers' servers get that actor in an ``Update``. Deleting cannot be
+undone: posts become Tombstones, everything that ties the member to others goes,
+and a ``Delete`` of the actor goes to the servers of their followers, of whom
+they follow and of their connections. The account row stays (suspended, without
+its member row) so the username is never given to someone else, and its key
+signs that ``Delete``.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from federation import activities as ap
 from server.services import passwords, pictures, posts
 from server.services.actors import send_update
 from server.services.context import Services
-from server.services.errors import Conflict, ValidationError
+from server.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from server.services.members import create_member, get_member, validate_password
 from server.services.outbox import Recipients, send
 from server.store import Database
 from server.store import accounts as q
 from server.store import graph as graph_q
 from server.store import websessions as websessions_q
-from server.store.accounts import AccountRow, MemberListing
+from server.store.accounts import AccountRow, MemberListing, MemberRow
 
 ROLES = ("member", "admin")
 DEMO_USERNAME = "demo"
@@ -49,6 +50,42 @@ def state(member: MemberListing) -> str:
     if member.role is None:
         return "deleted"
     return "active" if member.suspended_at is None else "suspended"
+
+
+@dataclass(frozen=True, slots=True)
+class FoundMembers:
+    members: list[MemberRow]
+    total: int  # how many match, on every page
+    page: int
+    pages: int
+
+
+def state_of(member: MemberRow) -> str:
+    """``active``, ``suspended`` or ``deleted`` (as :func:`state`)."""
+    if member.role is None:
+        return "deleted"
+    return "active" if member.account.suspended_at is None else "suspended"
+
+
+async def find_members(db: Database, text: str, *, page: int, per_page: int) -> FoundMembers:
+    """Members whose username or name contains ``text`` (any case), a page of them
+    by username (``page`` from 1; past the last, the last)."""
+    text = text.strip().lstrip("@")[:100]
+    async with db.read() as conn:
+        total = await q.count_local_members_matching(conn, text)
+        pages = max((total + per_page - 1) // per_page, 1)
+        page = min(max(page, 1), pages)
+        found = await q.find_local_members(conn, text, offset=(page - 1) * per_page, limit=per_page)
+    return FoundMembers(found, total, page, pages)
+
+
+async def member_row(db: Database, username: str) -> MemberRow:
+    """One member as the admin's list shows them (deleted ones too)."""
+    async with db.read() as conn:
+        found = await q.get_local_member(conn, username)
+    if found is None:
+        raise NotFound(f"no member called {username!r}")
+    return found
 
 
 async def list_members(db: Database) -> list[MemberListing]:
@@ -81,8 +118,12 @@ async def set_role(db: Database, username: str, role: str) -> AccountRow:
     return member
 
 
-async def suspend(svc: Services, username: str) -> AccountRow:
+async def suspend(svc: Services, username: str, *, by: AccountRow | None = None) -> AccountRow:
+    """Suspend a member (module docstring); ``by``, the admin doing it on the web,
+    may not suspend themselves (they could not undo it there)."""
     member = await get_member(svc.db, username)
+    if by is not None and by.id == member.id:
+        raise Forbidden("You cannot suspend yourself")
     if member.suspended_at is not None:
         raise Conflict(f"@{member.username} is already suspended")
     return await _suspension(svc, member, suspended=True)

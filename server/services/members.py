@@ -356,3 +356,9 @@ async def update_profile(
     member = await get_member(db, username)
     async with db.transaction() as conn:
         return await apply_profile(conn, member, changes, now or datetime.now(UTC))
+
+
+async def count_members(db: Database) -> int:
+    """Local members (people, not the instance actor), for the about pages."""
+    async with db.read() as conn:
+        return await q.count_local_members(conn)

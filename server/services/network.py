@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from server.services.context import Services
 from server.store import accounts as accounts_q
+from server.store import connections as connections_q
+from server.store import graph as graph_q
+from server.store import introductions as introductions_q
 from server.store import network as q
 from server.store.accounts import AccountRow
 
@@ -67,3 +70,52 @@ async def degree(
         )
         mutuals = await accounts_q.get_accounts(conn, ids)
     return Degree(found, [mutuals[i] for i in ids if i in mutuals])
+
+
+async def newest_members(svc: Services, member: AccountRow, *, limit: int = 5) -> list[AccountRow]:
+    """Members of this instance who joined last, for a newcomer with no network
+    yet (``people_you_may_know`` has nobody to walk through)."""
+    async with svc.db.read() as conn:
+        ids = await q.newest_members(conn, member.id, min(max(limit, 1), MAX_SUGGESTIONS))
+        found = await accounts_q.get_accounts(conn, ids)
+    return [found[i] for i in ids if i in found]
+
+
+async def mutual_faces(
+    svc: Services, viewer: AccountRow, ids: list[int], *, shown: int = MUTUALS_SHOWN
+) -> dict[int, list[AccountRow]]:
+    """A few connections the viewer shares with each of ``ids`` (to show their faces
+    next to "3 mutual connections"), in one go for a list of people. Members who
+    keep their connections private are left out, as ``degree`` leaves them out
+    for someone who is not connected to the viewer."""
+    async with svc.db.read() as conn:
+        found = await q.mutual_connections_of(conn, viewer.id, ids, shown)
+        people = await accounts_q.get_accounts(conn, {i for f in found.values() for i in f})
+    return {other: [people[i] for i in f if i in people] for other, f in found.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """What waits for a member's answer in their network."""
+
+    connection_requests: int
+    follow_requests: int
+    introductions: int
+
+    @property
+    def requests(self) -> int:
+        return self.connection_requests + self.follow_requests
+
+
+async def waiting(svc: Services, member: AccountRow) -> Waiting:
+    async with svc.db.read() as conn:
+        return Waiting(
+            await connections_q.count_requests(conn, member.id, incoming=True),
+            await graph_q.count_follow_requests(conn, member.id),
+            await introductions_q.count_waiting_for(conn, member.id, svc.now()),
+        )
+
+
+async def connection_count(svc: Services, member: AccountRow) -> int:
+    async with svc.db.read() as conn:
+        return await connections_q.count_connections(conn, member.id)

@@ -79,6 +79,20 @@ async def revoke_invite(svc: Services, invite_id: int) -> None:
             raise NotFound("No such invite, or it was revoked already")
 
 
+async def count_usable_invites(svc: Services) -> int:
+    async with svc.db.read() as conn:
+        return await q.count_invites(conn, svc.now())
+
+
+async def revoke_invite_code(svc: Services, code: str) -> InviteRow:
+    """Revoke an invite by its code (what the command line knows it by)."""
+    async with svc.db.transaction() as conn:
+        invite = await q.get_invite_by_code(conn, code.strip()) if code.strip() else None
+        if invite is None or not await q.revoke_invite(conn, invite.id, svc.now()):
+            raise NotFound("No such invite, or it was revoked already")
+    return invite
+
+
 async def find_invite(svc: Services, code: str) -> InviteRow:
     """A usable invite by its code; a ValidationError (on ``invite``) says what is wrong."""
     async with svc.db.read() as conn:

@@ -15,12 +15,16 @@ from server.services.context import Services
 from server.services.inbound.notes import NOTE_TYPES, store_note
 from server.store import accounts as accounts_q
 from server.store import feeds as feeds_q
+from server.store import people as people_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
 
 log = logging.getLogger(__name__)
 
+MAX_TERMS = 6
+MAX_TERM = 100
+MAX_PEOPLE = 80
 HANDLE = re.compile(r"^@?([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+(?::\d+)?)$")
 
 
@@ -69,8 +73,15 @@ async def _resolve(svc: Services, handle: str) -> AccountRow | None:
         return None
 
 
+def _local_profile(svc: Services, url: str) -> str | None:
+    """The member a profile page URL of ours (``https://ours/@ann``) names, if it is one."""
+    prefix = f"{svc.urls.base}/@"
+    rest = url[len(prefix) :].split("?", 1)[0].split("#", 1)[0] if url.startswith(prefix) else ""
+    return rest if rest and "/" not in rest and "@" not in rest else None
+
+
 async def _account_by_url(svc: Services, url: str, *, resolve: bool) -> AccountRow | None:
-    username = svc.urls.local_username(url)
+    username = svc.urls.local_username(url) or _local_profile(svc, url)
     async with svc.db.read() as conn:
         if username:
             return await accounts_q.get_local_account(conn, username)
@@ -119,3 +130,30 @@ async def hashtags(svc: Services, q: str, *, limit: int) -> list[str]:
         return []
     async with svc.db.read() as conn:
         return await feeds_q.search_tags(conn, name, limit)
+
+
+def terms(query: str) -> list[str]:
+    """The words of a people search (at most ``MAX_TERMS``, each cut to ``MAX_TERM``)."""
+    return [word[:MAX_TERM] for word in query.split()[:MAX_TERMS]]
+
+
+async def people(
+    svc: Services, query: str, *, limit: int = 20, offset: int = 0
+) -> list[AccountRow]:
+    """Local members by name, skill, headline or location, best match first
+    (``store/people``); every word of ``query`` must match."""
+    words = terms(query.strip().lstrip("@"))
+    if not words:
+        return []
+    limit, offset = min(max(limit, 1), MAX_PEOPLE), max(offset, 0)
+    async with svc.db.read() as conn:
+        return await people_q.search_local_members(conn, words, limit=limit, offset=offset)
+
+
+async def remote_people(svc: Services, query: str, *, limit: int = 10) -> list[AccountRow]:
+    """Accounts on other instances already known here whose username starts with ``query``."""
+    prefix = query.strip().lstrip("@")
+    if not prefix or " " in prefix:
+        return []
+    async with svc.db.read() as conn:
+        return await accounts_q.search_accounts(conn, prefix, limit, remote_only=True)

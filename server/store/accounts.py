@@ -145,7 +145,9 @@ async def get_accounts(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, A
     return {r["id"]: AccountRow.from_row(r) for r in rows}
 
 
-async def search_accounts(conn: AsyncConnection, prefix: str, limit: int) -> list[AccountRow]:
+async def search_accounts(
+    conn: AsyncConnection, prefix: str, limit: int, *, remote_only: bool = False
+) -> list[AccountRow]:
     """Accounts whose username starts with ``prefix`` (local ones first)."""
     pattern = prefix.lower().replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
     query = (
@@ -158,6 +160,8 @@ async def search_accounts(conn: AsyncConnection, prefix: str, limit: int) -> lis
         .order_by(accounts.c.domain.is_not(None), accounts.c.username_key)
         .limit(limit)
     )
+    if remote_only:
+        query = query.where(accounts.c.domain.is_not(None))
     return [AccountRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
 
 
@@ -372,6 +376,7 @@ _MEMBER_ROWS = (
     (conversation_marks, ("account_id",)),
     (idempotency_keys, ("account_id",)),
     (home_feed, ("account_id",)),
+    (web_sessions, ("account_id",)),
 )
 
 
@@ -380,3 +385,62 @@ async def purge_member(conn: AsyncConnection, account_id: int) -> None:
     for table, columns in _MEMBER_ROWS:
         named = or_(*(table.c[column] == account_id for column in columns))
         await conn.execute(delete(table).where(named))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A local member and their role (None once deleted), for the admin's list."""
+
+    account: AccountRow
+    role: str | None
+
+
+def _members_matching(text: str) -> Any:
+    """Local members (deleted ones too) whose username or name contains ``text``."""
+    where = [accounts.c.domain.is_(None), accounts.c.actor_type == "Person"]
+    if text:
+        pattern = (
+            "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        where.append(
+            or_(
+                accounts.c.username_key.like(pattern, escape="\\"),
+                func.lower(accounts.c.display_name).like(pattern, escape="\\"),
+            )
+        )
+    return where
+
+
+async def find_local_members(
+    conn: AsyncConnection, text: str, *, offset: int, limit: int
+) -> list[MemberRow]:
+    """A page of local members matching ``text``, by username."""
+    query = (
+        select(accounts, users.c.role)
+        .select_from(accounts.outerjoin(users, users.c.account_id == accounts.c.id))
+        .where(*_members_matching(text))
+        .order_by(accounts.c.username_key)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = (await conn.execute(query)).mappings().all()
+    return [MemberRow(AccountRow.from_row(r), r["role"]) for r in rows]
+
+
+async def count_local_members_matching(conn: AsyncConnection, text: str) -> int:
+    query = select(func.count()).select_from(accounts).where(*_members_matching(text))
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def get_local_member(conn: AsyncConnection, username: str) -> MemberRow | None:
+    query = (
+        select(accounts, users.c.role)
+        .select_from(accounts.outerjoin(users, users.c.account_id == accounts.c.id))
+        .where(
+            accounts.c.domain.is_(None),
+            accounts.c.actor_type == "Person",
+            accounts.c.username_key == username_key(username),
+        )
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return MemberRow(AccountRow.from_row(row), row["role"]) if row else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -113,6 +114,14 @@ async def get_request(conn: AsyncConnection, request_id: int) -> RequestRow | No
     return RequestRow.from_row(row) if row else None
 
 
+async def get_requests(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, RequestRow]:
+    if not ids:
+        return {}
+    query = select(connection_requests).where(connection_requests.c.id.in_(sorted(set(ids))))
+    rows = (await conn.execute(query)).mappings().all()
+    return {r["id"]: RequestRow.from_row(r) for r in rows}
+
+
 async def get_request_by_uri(conn: AsyncConnection, uri: str) -> RequestRow | None:
     query = select(connection_requests).where(connection_requests.c.uri == uri)
     row = (await conn.execute(query)).mappings().first()
@@ -153,6 +162,42 @@ async def list_requests(
     rows = (await conn.execute(paged(query, connection_requests.c.id, page))).mappings().all()
     found = [RequestRow.from_row(r) for r in rows]
     return in_display_order(found, page, key=lambda r: r.id)
+
+
+async def count_requests(conn: AsyncConnection, account_id: int, *, incoming: bool) -> int:
+    """How many pending requests were sent to (``incoming``) or by the account."""
+    mine = connection_requests.c.target_account_id if incoming else connection_requests.c.account_id
+    query = select(func.count()).where(mine == account_id, connection_requests.c.state == PENDING)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def connection_states(
+    conn: AsyncConnection, viewer_id: int, ids: Sequence[int]
+) -> tuple[set[int], set[int], dict[int, int]]:
+    """Of ``ids``: who is connected to the viewer, to whom the viewer's request is
+    pending, and who asked the viewer (with their pending request's id)."""
+    wanted = sorted(set(ids) - {viewer_id})
+    if not wanted:
+        return set(), set(), {}
+    connected = select(connections.c.peer_id).where(
+        connections.c.account_id == viewer_id, connections.c.peer_id.in_(wanted)
+    )
+    pending = connection_requests.c.state == PENDING
+    sent = select(connection_requests.c.target_account_id).where(
+        connection_requests.c.account_id == viewer_id,
+        connection_requests.c.target_account_id.in_(wanted),
+        pending,
+    )
+    received = select(connection_requests.c.account_id, connection_requests.c.id).where(
+        connection_requests.c.target_account_id == viewer_id,
+        connection_requests.c.account_id.in_(wanted),
+        pending,
+    )
+    return (
+        set((await conn.execute(connected)).scalars()),
+        set((await conn.execute(sent)).scalars()),
+        {r[0]: r[1] for r in (await conn.execute(received)).all()},
+    )
 
 
 # --- blocks ----------------------------------------------------------------------------

@@ -73,6 +73,14 @@ async def get_endorsement(conn: AsyncConnection, endorsement_id: int) -> Endorse
     return EndorsementRow.from_row(row) if row else None
 
 
+async def get_endorsements(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, EndorsementRow]:
+    if not ids:
+        return {}
+    query = select(endorsements).where(endorsements.c.id.in_(sorted(set(ids))))
+    rows = (await conn.execute(query)).mappings().all()
+    return {r["id"]: EndorsementRow.from_row(r) for r in rows}
+
+
 async def get_endorsement_by_uri(conn: AsyncConnection, uri: str) -> EndorsementRow | None:
     query = select(endorsements).where(endorsements.c.uri == uri)
     row = (await conn.execute(query)).mappings().first()
@@ -128,6 +136,16 @@ async def get_recommendation(conn: AsyncConnection, rec_id: int) -> Recommendati
     query = select(recommendations).where(recommendations.c.id == rec_id)
     row = (await conn.execute(query)).mappings().first()
     return RecommendationRow.from_row(row) if row else None
+
+
+async def get_recommendations(
+    conn: AsyncConnection, ids: Sequence[int]
+) -> dict[int, RecommendationRow]:
+    if not ids:
+        return {}
+    query = select(recommendations).where(recommendations.c.id.in_(sorted(set(ids))))
+    rows = (await conn.execute(query)).mappings().all()
+    return {r["id"]: RecommendationRow.from_row(r) for r in rows}
 
 
 async def get_recommendation_by_uri(conn: AsyncConnection, uri: str) -> RecommendationRow | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -156,6 +156,14 @@ async def list_related(
     rows = (await conn.execute(paged(query, follows.c.id, page))).mappings().all()
     found = [(r["follow_id"], AccountRow.from_row(r)) for r in rows]
     return in_display_order(found, page, key=lambda pair: pair[0])
+
+
+async def count_follow_requests(conn: AsyncConnection, account_id: int) -> int:
+    """Follow requests waiting for the account's answer."""
+    query = select(func.count()).where(
+        follows.c.target_account_id == account_id, follows.c.state == PENDING
+    )
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def familiar_followers(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,16 @@ async def get_introduction(conn: AsyncConnection, intro_id: int) -> Introduction
     return IntroductionRow.from_row(row) if row else None
 
 
+async def get_introductions(
+    conn: AsyncConnection, ids: Sequence[int]
+) -> dict[int, IntroductionRow]:
+    if not ids:
+        return {}
+    query = select(introductions).where(introductions.c.id.in_(sorted(set(ids))))
+    rows = (await conn.execute(query)).mappings().all()
+    return {r["id"]: IntroductionRow.from_row(r) for r in rows}
+
+
 async def get_by_uri(conn: AsyncConnection, uri: str) -> IntroductionRow | None:
     """The introduction whose id (the request's) or whose forward's id is ``uri``."""
     query = select(introductions).where(
@@ -94,6 +105,19 @@ async def list_for(
     rows = (await conn.execute(paged(query, introductions.c.id, page))).mappings().all()
     found = [IntroductionRow.from_row(r) for r in rows]
     return in_display_order(found, page, key=lambda r: r.id)
+
+
+async def count_waiting_for(conn: AsyncConnection, account_id: int, now: datetime) -> int:
+    """Open introductions waiting for the account: to introduce (asked of them) or
+    to answer (forwarded to them)."""
+    query = select(func.count()).where(
+        or_(
+            (introductions.c.introducer_id == account_id) & (introductions.c.state == REQUESTED),
+            (introductions.c.target_id == account_id) & (introductions.c.state == FORWARDED),
+        ),
+        introductions.c.expires_at > now,
+    )
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def count_requested_since(conn: AsyncConnection, requester_id: int, since: datetime) -> int:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.store.tables import accounts, blocks, connections
+from server.store.tables import accounts, blocks, connections, follows
 
 PEER_SAMPLE = 200
 HUB_DEGREE = 1000
@@ -38,7 +38,8 @@ _hub = connections.alias("hub")
 
 def _suggestable(candidate, viewer_id: int):  # type: ignore[no-untyped-def]
     """Conditions on a candidate account id: not the viewer, not connected yet,
-    no block either way, not suspended, not an instance actor."""
+    no block either way, not suspended, not an instance actor, and willing to be
+    suggested (``discoverable``, as Mastodon's suggestions respect it)."""
     connected = exists().where(
         connections.c.account_id == viewer_id, connections.c.peer_id == candidate
     )
@@ -52,6 +53,7 @@ def _suggestable(candidate, viewer_id: int):  # type: ignore[no-untyped-def]
         accounts.c.id == candidate,
         accounts.c.suspended_at.is_(None),
         accounts.c.actor_type != "Application",
+        accounts.c.discoverable.is_(True),
     )
     return and_(candidate != viewer_id, ~connected, ~blocked, person)
 
@@ -165,3 +167,64 @@ async def count_mutual_connections(conn: AsyncConnection, viewer_id: int, other_
         .where(_c1.c.account_id == viewer_id)
     )
     return int((await conn.execute(query)).scalar_one())
+
+
+async def newest_members(conn: AsyncConnection, viewer_id: int, limit: int) -> list[int]:
+    """Local members who joined most recently (ids grow with time) and list
+    themselves in directories, whom the viewer neither follows nor is connected
+    with, nor blocks (either way): people for a newcomer to meet first."""
+    followed = exists().where(
+        follows.c.account_id == viewer_id, follows.c.target_account_id == accounts.c.id
+    )
+    query = (
+        select(accounts.c.id)
+        .where(
+            accounts.c.domain.is_(None),
+            accounts.c.actor_type == "Person",
+            accounts.c.discoverable.is_(True),
+            ~followed,
+            _suggestable(accounts.c.id, viewer_id),
+        )
+        .order_by(accounts.c.id.desc())
+        .limit(limit)
+    )
+    return [r[0] for r in (await conn.execute(query)).all()]
+
+
+async def mutual_connections_of(
+    conn: AsyncConnection, viewer_id: int, other_ids: list[int], per_account: int
+) -> dict[int, list[int]]:
+    """For each of ``other_ids``: a few accounts connected to both it and the viewer
+    (newest connection ids first), as ``mutual_connections`` would list them
+    without ``include_private``, read for the whole list at once.
+
+    It walks the viewer's ``PEER_SAMPLE`` most recent connections (as people
+    you may know does) and probes each other account's by primary key."""
+    wanted = sorted(set(other_ids) - {viewer_id})
+    if not wanted:
+        return {}
+    sample = (
+        select(_c1.c.peer_id)
+        .where(_c1.c.account_id == viewer_id)
+        .order_by(_c1.c.created_at.desc(), _c1.c.peer_id.desc())
+        .limit(PEER_SAMPLE)
+        .subquery("sample")
+    )
+    query = (
+        select(_c2.c.account_id, _c2.c.peer_id)
+        .join(sample, sample.c.peer_id == _c2.c.peer_id)
+        .join(accounts, accounts.c.id == _c2.c.peer_id)
+        .where(
+            _c2.c.account_id.in_(wanted),
+            accounts.c.suspended_at.is_(None),
+            accounts.c.actor_type != "Application",
+            accounts.c.connections_visibility != "private",
+        )
+        .order_by(_c2.c.account_id, _c2.c.peer_id.desc())
+    )
+    found: dict[int, list[int]] = {}
+    for other, mutual in (await conn.execute(query)).all():
+        shown = found.setdefault(other, [])
+        if len(shown) < per_account:
+            shown.append(mutual)
+    return found

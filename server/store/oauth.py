@@ -155,3 +155,19 @@ async def claim_code(conn: AsyncConnection, code_hash: str, now: datetime) -> Co
         m["expires_at"],
         used_at,
     )
+
+
+async def spend_member_codes(
+    conn: AsyncConnection, account_id: int, application_id: int, now: datetime
+) -> None:
+    """Mark the member's unused codes for the application used: none of them can buy
+    a token any more (one presented later counts as used twice)."""
+    await conn.execute(
+        update(oauth_codes)
+        .where(
+            oauth_codes.c.account_id == account_id,
+            oauth_codes.c.application_id == application_id,
+            oauth_codes.c.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )

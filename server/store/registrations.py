@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -60,19 +60,24 @@ async def get_invite_by_code(conn: AsyncConnection, code: str) -> InviteRow | No
     return _invite(row) if row else None
 
 
+def _usable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        invites.c.revoked_at.is_(None),
+        or_(invites.c.expires_at.is_(None), invites.c.expires_at > now),
+        or_(invites.c.max_uses.is_(None), invites.c.uses < invites.c.max_uses),
+    )
+
+
 async def list_invites(conn: AsyncConnection, now: datetime, *, limit: int) -> list[InviteRow]:
     """Invites that can still be used, newest first."""
-    query = (
-        select(invites)
-        .where(
-            invites.c.revoked_at.is_(None),
-            or_(invites.c.expires_at.is_(None), invites.c.expires_at > now),
-            or_(invites.c.max_uses.is_(None), invites.c.uses < invites.c.max_uses),
-        )
-        .order_by(invites.c.id.desc())
-        .limit(limit)
-    )
+    query = select(invites).where(*_usable(now)).order_by(invites.c.id.desc()).limit(limit)
     return [_invite(r) for r in (await conn.execute(query)).mappings().all()]
+
+
+async def count_invites(conn: AsyncConnection, now: datetime) -> int:
+    """How many invites can still be used."""
+    query = select(func.count()).select_from(invites).where(*_usable(now))
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def use_invite(conn: AsyncConnection, invite_id: int, now: datetime) -> bool:
@@ -80,12 +85,7 @@ async def use_invite(conn: AsyncConnection, invite_id: int, now: datetime) -> bo
     so two sign-ups at once cannot both take an invite's last use)."""
     result = await conn.execute(
         update(invites)
-        .where(
-            invites.c.id == invite_id,
-            invites.c.revoked_at.is_(None),
-            or_(invites.c.expires_at.is_(None), invites.c.expires_at > now),
-            or_(invites.c.max_uses.is_(None), invites.c.uses < invites.c.max_uses),
-        )
+        .where(invites.c.id == invite_id, *_usable(now))
         .values(uses=invites.c.uses + 1)
     )
     return bool(result.rowcount)

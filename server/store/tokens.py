@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.store.tables import api_tokens
+from server.store.tables import api_tokens, oauth_applications
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +99,77 @@ async def revoke_for_code(conn: AsyncConnection, code_id: int, now: datetime) ->
         .values(revoked_at=now)
     )
     return result.rowcount
+
+
+@dataclass(frozen=True, slots=True)
+class AppAccess:
+    """The live tokens one application (``application_id`` None: tokens made on the
+    command line) holds for one member, taken together."""
+
+    application_id: int | None
+    name: str
+    website: str | None
+    scopes: tuple[str, ...]
+    authorized_at: datetime  # the oldest live token
+    last_used_at: datetime | None
+    tokens: int
+
+
+async def member_app_access(conn: AsyncConnection, account_id: int) -> list[AppAccess]:
+    """Every application holding a live token of the member, most recently authorised first."""
+    live = (api_tokens.c.account_id == account_id) & api_tokens.c.revoked_at.is_(None)
+    totals = (
+        select(
+            api_tokens.c.application_id,
+            oauth_applications.c.name,
+            oauth_applications.c.website,
+            func.min(api_tokens.c.created_at).label("authorized_at"),
+            func.max(api_tokens.c.created_at).label("newest"),
+            func.max(api_tokens.c.last_used_at).label("last_used_at"),
+            func.count().label("tokens"),
+        )
+        .select_from(api_tokens.outerjoin(oauth_applications))
+        .where(live)
+        .group_by(
+            api_tokens.c.application_id, oauth_applications.c.name, oauth_applications.c.website
+        )
+    )
+    scopes: dict[int | None, set[str]] = {}
+    found = select(api_tokens.c.application_id, api_tokens.c.scopes).where(live).distinct()
+    for app_id, granted in (await conn.execute(found)).all():
+        scopes.setdefault(app_id, set()).update(granted.split())
+    rows = sorted((await conn.execute(totals)).mappings().all(), key=lambda r: r["newest"])
+    return [
+        AppAccess(
+            r["application_id"],
+            r["name"] or "",
+            r["website"],
+            tuple(sorted(scopes.get(r["application_id"], ()))),
+            r["authorized_at"],
+            r["last_used_at"],
+            int(r["tokens"]),
+        )
+        for r in reversed(rows)
+    ]
+
+
+async def revoke_member_tokens(
+    conn: AsyncConnection,
+    account_id: int,
+    now: datetime,
+    *,
+    application_id: int | None = None,
+    every_app: bool = False,
+) -> int:
+    """Revoke the member's live tokens held by one application (None: those made on
+    the command line), or by every one; how many."""
+    query = update(api_tokens).where(
+        api_tokens.c.account_id == account_id, api_tokens.c.revoked_at.is_(None)
+    )
+    if not every_app:
+        query = query.where(
+            api_tokens.c.application_id.is_(None)
+            if application_id is None
+            else api_tokens.c.application_id == application_id
+        )
+    return int((await conn.execute(query.values(revoked_at=now))).rowcount or 0)

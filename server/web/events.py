@@ -6,13 +6,17 @@ from the same hub the client API streams from; each event is rendered here as
 the HTML a page swaps in:
 
 * ``post``: a new post for the home timeline (the viewer's own posts are not
-  sent: the page that posted them already shows them);
+  sent: the page that posted them already shows them); the home page holds
+  them back behind a "Show new posts" button (``parts/live.html``);
 * ``unread``: the notification badge with its new count;
-* ``notification``: the notification, for the notifications page's list;
-* ``gone``: an out-of-band delete of a post that was deleted.
+* ``gone``: an out-of-band delete of a post that was deleted;
+* ``edited``: an out-of-band replacement of a post that was edited;
+* ``signedout``: the session ended; the page closes its stream (``sse-close``
+  on ``<body>``) instead of reconnecting.
 
 The stream ends when the session does (checked once per heartbeat), when the
-client falls behind, or when the server stops.
+client falls behind, or when the server stops; the browser then reconnects
+(``retry``), and a visitor who is not signed in gets 204, which tells it to stop.
 """
 
 from __future__ import annotations
@@ -28,13 +32,15 @@ from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.stream import USER, Event, NotificationEvent, Stream
 from server.services.websessions import WebSession
+from server.web import notifications
 from server.web.responses import chrome
 from server.web.routing import PageRoutes
-from server.web.session import SESSION_COOKIE, member
+from server.web.session import SESSION_COOKIE, viewer
 from server.web.templating import render_html
 from server.web.views import Views
 
 routes = PageRoutes()
+RETRY_MS = 5000  # how long a browser waits before reconnecting a dropped stream
 
 
 class HtmlEvents:
@@ -47,7 +53,7 @@ class HtmlEvents:
         self.frame = frame  # the page frame's values, for the templates
 
     def _render(self, template: str, **context: object) -> str:
-        return render_html(self.request.config_dict, template, **self.frame, **context)
+        return render_html(self.request.config_dict, template, **{**self.frame, **context})
 
     async def render(self, event: Event) -> list[tuple[str, str]]:
         me = self.session.account
@@ -56,8 +62,8 @@ class HtmlEvents:
         if event.event == "delete":
             oob = f'<div id="post-{event.status_id}" hx-swap-oob="delete"></div>'
             return [("gone", oob)]
-        if event.event != "update" or me.id in event.authors:
-            return []
+        if event.event == "update" and me.id in event.authors:
+            return []  # one's own post (or a boost of it): its page shows it already
         try:
             status = await posts.visible_status(self.svc, me, event.status_id)
         except NotFound:
@@ -66,6 +72,8 @@ class HtmlEvents:
         shown = views.post(status)
         if shown is None:
             return []
+        if event.event == "status.update":
+            return [("edited", self._render("parts/post_body.html", post=shown))]
         return [("post", self._render("parts/post.html", post=shown, extra_class="new-post"))]
 
     async def _notification(self, event: NotificationEvent) -> list[tuple[str, str]]:
@@ -74,7 +82,9 @@ class HtmlEvents:
             self.svc, me, self.session.notifications_seen_id
         )
         badge = self._render("parts/unread.html", unread=unread)
-        return [("unread", badge)]
+        shown = await notifications.shape(self.svc, me, [event.notification], seen_id=0)
+        item = [self._render("parts/notification.html", item=n) for n in shown]
+        return [("unread", badge), *(("notification", html) for html in item)]
 
 
 def _data(html: str) -> str:
@@ -84,7 +94,9 @@ def _data(html: str) -> str:
 
 @routes.get("/events")
 async def events(request: web.Request) -> web.StreamResponse:
-    session = await member(request)
+    session = await viewer(request)
+    if session is None:  # signed out meanwhile: 204 tells EventSource not to reconnect
+        return web.Response(status=204, headers={"Cache-Control": "no-store"})
     svc = request.app[SERVICES]
     frame = await chrome(request)
     renderer = HtmlEvents(request, session, frame)
@@ -119,7 +131,8 @@ async def events(request: web.Request) -> web.StreamResponse:
         await svc.stream.load_exclusions(svc.db, session.account.id, [sub])
         sub.streams.add((USER,))  # the member's home feed and their notifications
         await response.prepare(request)
-        await response.write(b": connected\n\n")
+        await response.write(f"retry: {RETRY_MS}\n: connected\n\n".encode())
         with contextlib.suppress(ConnectionError, TimeoutError):
-            await pump(svc.stream, sub, Rendered(), send, keepalive, still_signed_in)  # type: ignore[arg-type]
+            if not await pump(svc.stream, sub, Rendered(), send, keepalive, still_signed_in):  # type: ignore[arg-type]
+                await response.write(b"event: signedout\ndata: \n\n")
     return response

@@ -1,30 +1,40 @@
 """The home page: for visitors, what this community is; for members, their timeline
-(posts of the people they follow and are connected with) under the composer."""
+(posts of the people they follow and are connected with) under the composer.
+
+"Older posts" is a link (``/?max_id=``); with htmx it fetches the next page as a
+fragment that replaces the link in place. A newcomer's empty home says what
+fills it and offers people to start with: people they may know, else the
+members who joined last.
+"""
 
 from __future__ import annotations
 
-import secrets
+from dataclasses import dataclass
 
 from aiohttp import web
 
 from server.appkeys import SERVICES
-from server.services import network, timelines
-from server.store import accounts as accounts_q
-from server.store.statuses import Page
-from server.web.forms import FormState
-from server.web.responses import page
-from server.web.routing import PageRoutes
+from server.services import connections, members, network, timelines
+from server.services.context import Services
+from server.store.accounts import AccountRow
+from server.store.statuses import Page, StatusRow
+from server.web.composing import composer_context
+from server.web.responses import fragment, page
+from server.web.routing import PageRoutes, is_htmx, query_id
 from server.web.session import viewer
-from server.web.views import Views
+from server.web.views import PersonView, Views
 
 routes = PageRoutes()
 PAGE_SIZE = 20
 SUGGESTIONS = 3
+NEWCOMERS = 5
 
 
-def older_than(request: web.Request) -> int | None:
-    value = request.query.get("max_id", "")
-    return int(value) if value.isdigit() and len(value) < 20 else None
+@dataclass(frozen=True, slots=True)
+class MyStats:
+    connections: int
+    followers: int
+    posts: int
 
 
 @routes.get("/")
@@ -33,24 +43,53 @@ async def home(request: web.Request) -> web.Response:
     if session is None:
         return await landing(request)
     svc, me = request.app[SERVICES], session.account
-    found = await timelines.home(svc, me, Page(limit=PAGE_SIZE, max_id=older_than(request)))
+    max_id = query_id(request)
+    found = await timelines.home(svc, me, Page(limit=PAGE_SIZE, max_id=max_id))
+    older = found[-1].id if len(found) == PAGE_SIZE else None
+    if is_htmx(request) and max_id is not None:
+        views = await Views(svc, me).load(found)
+        return await fragment(
+            request, "parts/timeline_page.html", posts=views.posts(found), older=older
+        )
+    return await _member_home(request, svc, me, found, max_id, older)
+
+
+async def _member_home(
+    request: web.Request,
+    svc: Services,
+    me: AccountRow,
+    found: list[StatusRow],
+    max_id: int | None,
+    older: int | None,
+) -> web.Response:
     suggestions = await network.people_you_may_know(svc, me, limit=SUGGESTIONS)
-    views = await Views(svc, me).load(found, [s.account.id for s in suggestions])
+    newcomers = [] if suggestions else await network.newest_members(svc, me, limit=NEWCOMERS)
+    people = [s.account.id for s in suggestions] + [a.id for a in newcomers] + [me.id]
+    views = await Views(svc, me).load(found, people)
+    stats = views.loaded.stats.get(me.id)
+    suggested = [(views.person(s.account), s.mutual_connections) for s in suggestions]
+    newcomer_views: list[PersonView] = [views.person(a) for a in newcomers]
     return await page(
         request,
         "home.html",
         posts=views.posts(found),
-        older=found[-1].id if len(found) == PAGE_SIZE else None,
-        suggestions=[(views.person(s.account), s.mutual_connections) for s in suggestions],
-        composer=FormState.of({"visibility": "public"}),
-        idempotency_key=secrets.token_urlsafe(16),
+        older=older,
+        older_than=max_id,
+        suggestions=suggested,
+        newcomers=newcomer_views,
+        starters=[p for p, _ in suggested] or newcomer_views,
+        stats=MyStats(
+            connections=await connections.count(svc, me),
+            followers=stats.followers if stats else 0,
+            posts=stats.statuses if stats else 0,
+        ),
+        **composer_context(request, inline=True),
     )
 
 
 async def landing(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
-    async with svc.db.read() as conn:
-        member_count = await accounts_q.count_local_members(conn)
+    member_count = await members.count_members(svc.db)
     found = await timelines.public(svc, None, Page(limit=5), local=True)
     views = await Views(svc, None).load(found)
     return await page(request, "landing.html", member_count=member_count, posts=views.posts(found))
@@ -59,6 +98,5 @@ async def landing(request: web.Request) -> web.Response:
 @routes.get("/about")
 async def about(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
-    async with svc.db.read() as conn:
-        member_count = await accounts_q.count_local_members(conn)
+    member_count = await members.count_members(svc.db)
     return await page(request, "about.html", member_count=member_count)

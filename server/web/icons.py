@@ -18,6 +18,8 @@ ICONS = [
     "log-out", "mail", "map-pin", "menu", "message-circle", "pencil", "plus", "quote",
     "repeat-2", "search", "send", "settings", "shield", "sparkles", "star", "thumbs-up",
     "trash-2", "upload", "user", "user-check", "user-minus", "user-plus", "users", "x",
+    # settings and administration
+    "app-window", "copy", "key-round", "monitor", "smartphone", "tablet", "user-x",
 ]  # fmt: skip
 OUT = Path(__file__).resolve().parent / "static" / "icons.svg"
 

@@ -29,7 +29,7 @@ from server.web.forms import GENERAL, FormState
 from server.web.profile import profile_page
 from server.web.relationship import Forms
 from server.web.responses import back, fragment, redirect
-from server.web.routing import Form, PageRoutes, form_of
+from server.web.routing import Form, PageRoutes, form_of, is_htmx, path_id
 from server.web.session import member
 from server.web.views import person
 
@@ -188,13 +188,6 @@ def _refused(action: str, form: Form, exc: ServiceError) -> Forms:
     )
 
 
-def _account_id(request: web.Request) -> int:
-    found = ids.parse(request.match_info["account_id"])
-    if found is None:
-        raise NotFound("Nothing is here")
-    return found
-
-
 @routes.post(r"/people/{account_id:\d+}/{action}")
 async def act(request: web.Request) -> web.StreamResponse:
     session = await member(request)
@@ -203,15 +196,15 @@ async def act(request: web.Request) -> web.StreamResponse:
     if handler is None:
         raise NotFound("Nothing is here")
     svc, form = request.app[SERVICES], form_of(request)
-    other = await graph.get_account(svc, _account_id(request))
+    other = await graph.get_account(svc, path_id(request, "account_id"))
     try:
         done = await handler(Act(svc, session.account, other, form))
     except ServiceError as exc:
         forms = _refused(action, form, exc)
-        if request.headers.get("HX-Request"):
+        if is_htmx(request):
             return await _part(request, action, other, forms)
         return await profile_page(request, other, forms=forms, http_status=exc.status)
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return await _part(request, action, other, done=done)
     raise redirect(request, back(request, person(svc, other).path), flash=done)
 
@@ -246,7 +239,7 @@ async def answer_recommendation(request: web.Request) -> web.StreamResponse:
     approve = request.match_info["action"] == "approve"
     row = await recommendations.answer(svc, me, rec_id, approve=approve)
     done = "It now shows on your profile." if approve else "It will not show on your profile."
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         box = await relationship.context(svc, me, me)
         shown = await profile_view.load_recommendations(svc, me, me)
         return await fragment(

@@ -1,161 +1,171 @@
-"""Posting and acting on posts from a page: write (with images), reply, like,
-boost, delete. Each calls the same service as the client API does.
+"""Acting on posts from a page: like, boost (and undo them), edit and delete one's
+own. Each calls the same service as the client API does.
 
 Without JavaScript each form posts and comes back to the page it was sent
-from; with htmx the answer is the post itself, swapped in place.
+from (deleting asks first, on a page of its own); with htmx the answer is
+swapped in place: the action bar, the edited post, or nothing for a deleted one.
+A post the viewer may not see, or that is not there, is a 404 that says so.
 """
 
 from __future__ import annotations
 
-import secrets
-
 from aiohttp import web
 
 from server.appkeys import SERVICES
-from server.services import interactions, media, personal, posts
-from server.services.errors import ServiceError
+from server.services import interactions, posts
+from server.services.errors import NotFound, ServiceError
 from server.services.posts import Draft
+from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
+from server.web.composing import composer_context, friendly, post_id, shown_status
 from server.web.forms import FormState
 from server.web.responses import back, fragment, page, redirect
-from server.web.routing import Form, PageRoutes, form_of
-from server.web.session import member
-from server.web.views import Views
+from server.web.routing import PageRoutes, form_of, is_htmx
+from server.web.session import member, safe_next, viewer
+from server.web.views import PostView, Views
 
 routes = PageRoutes()
-IMAGE_FIELDS = tuple(f"image_{n}" for n in range(1, media.MAX_PER_POST + 1))
+ACTIONS = {
+    "like": interactions.favourite,
+    "unlike": interactions.unfavourite,
+    "boost": interactions.reblog,
+    "unboost": interactions.unreblog,
+}
+DONE = {
+    "like": "You liked this post.",
+    "unlike": "You no longer like this post.",
+    "boost": "Boosted to your followers.",
+    "unboost": "Boost undone.",
+}
 
 
-def _post_id(request: web.Request) -> int:
-    value = request.match_info["post_id"]
-    if not value.isdigit() or len(value) > 19:
-        raise web.HTTPNotFound(text="No such post")
-    return int(value)
+def _id(request: web.Request) -> int:
+    return post_id(request.match_info["post_id"])
 
 
-async def _upload_images(request: web.Request, form: Form) -> tuple[int, ...]:
-    """Store the attached images (each with its description); their ids, in order."""
-    session = await member(request)
-    svc = request.app[SERVICES]
-    ids = []
-    for n, name in enumerate(IMAGE_FIELDS, 1):
-        data = form.files.get(name)
-        if not data:
-            continue
-        description = form.text(f"image_description_{n}")
-        try:
-            row = await media.upload(svc, session.account, data, description=description)
-        except ServiceError as exc:
-            exc.field = name  # type: ignore[attr-defined]  # shown next to its file
-            raise
-        ids.append(row.id)
-    return tuple(ids)
-
-
-def _draft(form: Form, media_ids: tuple[int, ...]) -> Draft:
-    reply_to = form.text("in_reply_to_id")
-    return Draft(
-        text=form.text("status"),
-        visibility=form.text("visibility") or "public",
-        in_reply_to_id=int(reply_to) if reply_to.isdigit() and len(reply_to) < 20 else None,
-        spoiler_text=form.text("spoiler_text").strip(),
-        sensitive=bool(form.text("spoiler_text").strip()),
-        media_ids=media_ids,
-    )
-
-
-@routes.post("/posts", files=IMAGE_FIELDS)
-async def create(request: web.Request) -> web.StreamResponse:
-    session = await member(request)
-    svc, form = request.app[SERVICES], form_of(request)
-    try:
-        draft = _draft(form, await _upload_images(request, form))
-        status = await personal.post_once(
-            svc, session.account, draft, form.text("idempotency_key") or None
-        )
-    except ServiceError as exc:
-        return await _refused(request, form, exc)
-    if request.headers.get("HX-Request"):
-        return await _post_fragment(request, status)
-    raise redirect(request, back(request), flash="Posted.")
-
-
-async def _refused(request: web.Request, form: Form, exc: ServiceError) -> web.Response:
-    """The composer again, with the error next to its field and the text kept."""
-    state = FormState.of(form.fields).refused(exc)
-    if form.text("in_reply_to_id"):
-        return await page(
-            request, "reply.html", composer=state, http_status=exc.status,
-            parent_id=form.text("in_reply_to_id"), idempotency_key=secrets.token_urlsafe(16),
-        )  # fmt: skip
-    return await page(
-        request, "compose.html", composer=state, http_status=exc.status,
-        idempotency_key=secrets.token_urlsafe(16),
-    )  # fmt: skip
-
-
-async def _post_fragment(request: web.Request, status: StatusRow) -> web.Response:
-    session = await member(request)
-    svc = request.app[SERVICES]
-    views = await Views(svc, session.account).load([status])
+async def _views(request: web.Request, status: StatusRow) -> tuple[Views, PostView]:
+    session = await viewer(request)
+    me = session.account if session else None
+    views = await Views(request.app[SERVICES], me).load([status])
     shown = views.post(status)
-    if shown is None:  # deleted meanwhile
-        return web.Response(text="", content_type="text/html")
-    return await fragment(request, "parts/post.html", post=shown)
+    if shown is None:
+        raise NotFound("This post does not exist, or you may not see it")
+    return views, shown
 
 
-@routes.get(r"/posts/{post_id}/reply")
-async def reply_form(request: web.Request) -> web.Response:
-    session = await member(request)
-    svc = request.app[SERVICES]
-    parent = await posts.visible_status(svc, session.account, _post_id(request))
-    views = await Views(svc, session.account).load([parent])
-    shown = views.post(parent)
-    mention = f"{shown.author.handle} " if shown and not shown.mine else ""
-    composer = FormState.of({"status": mention, "visibility": _reply_visibility(parent)})
-    template = "parts/reply_form.html" if request.headers.get("HX-Request") else "reply.html"
-    render = fragment if template.startswith("parts/") else page
-    return await render(
-        request, template, composer=composer, parent_id=parent.id, parent=shown,
-        idempotency_key=secrets.token_urlsafe(16),
-    )  # fmt: skip
+async def _view(request: web.Request, status: StatusRow) -> PostView:
+    return (await _views(request, status))[1]
 
 
-def _reply_visibility(parent: StatusRow) -> str:
-    return parent.visibility if parent.visibility in ("private", "direct", "unlisted") else "public"
+@routes.get(r"/posts/{post_id}")
+async def card(request: web.Request) -> web.Response:
+    """A post by id: with htmx, its card (edit's Cancel); otherwise off to its page."""
+    session = await viewer(request)
+    me = session.account if session else None
+    shown = await _view(request, await shown_status(request.app[SERVICES], me, _id(request)))
+    if is_htmx(request):
+        return await fragment(request, "parts/post.html", post=shown)
+    raise web.HTTPSeeOther(shown.path)
 
 
-async def _act(request: web.Request, action: str) -> web.StreamResponse:
-    session = await member(request)
-    svc, me, post_id = request.app[SERVICES], session.account, _post_id(request)
-    if action == "like":
-        status = await interactions.favourite(svc, me, post_id)
-    elif action == "unlike":
-        status = await interactions.unfavourite(svc, me, post_id)
-    elif action == "boost":
-        await interactions.reblog(svc, me, post_id)
-        status = await posts.visible_status(svc, me, post_id)
-    elif action == "unboost":
-        status = await interactions.unreblog(svc, me, post_id)
-    else:
-        await posts.delete_status(svc, me, post_id)
-        if request.headers.get("HX-Request"):
-            return web.Response(text="", content_type="text/html")
-        raise redirect(request, back(request), flash="Your post was deleted.")
-    if request.headers.get("HX-Request"):
-        return await _post_fragment(request, status)
-    raise redirect(request, back(request))
-
-
-@routes.post(r"/posts/{post_id}/{action:like|unlike|boost|unboost|delete}")
+@routes.post(r"/posts/{post_id}/{action:like|unlike|boost|unboost}")
 async def act(request: web.Request) -> web.StreamResponse:
-    return await _act(request, request.match_info["action"])
+    session = await member(request)
+    svc, me, action = request.app[SERVICES], session.account, request.match_info["action"]
+    status_id = _id(request)
+    try:
+        await ACTIONS[action](svc, me, status_id)
+    except NotFound:
+        raise NotFound("This post does not exist, or you may not see it") from None
+    if not is_htmx(request):
+        raise redirect(request, back(request), flash=DONE[action])
+    shown = await _view(request, await shown_status(svc, me, status_id))
+    key = form_of(request).text("key")  # the card's: a boost's id, or the post's
+    card_key = int(key) if key.isdigit() and len(key) < 20 else shown.id
+    return await fragment(request, "parts/actions.html", post=shown, key=card_key)
 
 
-@routes.get("/compose")
-async def compose_page(request: web.Request) -> web.Response:
-    await member(request)
-    return await page(
-        request, "compose.html", composer=FormState.of({"visibility": "public"}),
-        idempotency_key=secrets.token_urlsafe(16),
-    )  # fmt: skip
+# --- edit ------------------------------------------------------------------------------------
+
+
+async def _own(request: web.Request, me: AccountRow) -> StatusRow:
+    """The viewer's own post (not a boost); anyone else's is not theirs to change."""
+    status = await shown_status(request.app[SERVICES], me, _id(request))
+    if status.account_id != me.id or status.reblog_of_id is not None:
+        raise NotFound("This is not one of your posts")
+    return status
+
+
+@routes.get(r"/posts/{post_id}/edit")
+async def edit_page(request: web.Request) -> web.Response:
+    session = await member(request)
+    shown = await _view(request, await _own(request, session.account))
+    state = FormState.of({"status": shown.source_text, "spoiler_text": shown.spoiler})
+    context = {
+        **composer_context(request, state=state),
+        "post": shown,
+        "next": back(request, shown.path),
+    }
+    if is_htmx(request):
+        return await fragment(request, "parts/edit_form.html", **context)
+    return await page(request, "edit.html", **context)
+
+
+@routes.post(r"/posts/{post_id}/edit")
+async def edit(request: web.Request) -> web.StreamResponse:
+    session = await member(request)
+    svc, me, form = request.app[SERVICES], session.account, form_of(request)
+    status = await _own(request, me)
+    views, shown = await _views(request, status)
+    spoiler = form.text("spoiler_text").strip()
+    draft = Draft(
+        text=form.text("status"),
+        spoiler_text=spoiler,
+        sensitive=bool(spoiler),
+        # An edit here changes the words, not the images: they stay as they are.
+        media_ids=tuple(row.id for row in views.loaded.media.get(status.id, [])),
+    )
+    try:
+        edited = await posts.edit_status(svc, me, status.id, draft)
+    except ServiceError as exc:
+        state = FormState.of(form.fields).refused(exc, {"text": "status"})
+        friendly(state, blank="Write something first")
+        context = {**composer_context(request, state=state), "post": shown}
+        context["next"] = safe_next(form.text("next"))
+        if is_htmx(request):
+            response = await fragment(request, "parts/edit_form.html", **context)
+            response.set_status(exc.status if 400 <= exc.status < 500 else 422)
+            response.headers["HX-Retarget"] = f"#edit-{shown.id}"
+            response.headers["HX-Reswap"] = "outerHTML"
+            return response
+        return await page(request, "edit.html", http_status=422, **context)
+    if is_htmx(request):
+        return await fragment(request, "parts/post.html", post=await _view(request, edited))
+    to = safe_next(form.text("next") or shown.path)
+    raise redirect(request, to, flash="Your post is updated.")
+
+
+# --- delete ----------------------------------------------------------------------------------
+
+
+@routes.get(r"/posts/{post_id}/delete")
+async def delete_page(request: web.Request) -> web.Response:
+    """Without JavaScript, deleting asks first, on this page."""
+    session = await member(request)
+    shown = await _view(request, await _own(request, session.account))
+    came_from = back(request, "/")
+    return await page(request, "delete.html", post=shown, next=came_from)
+
+
+@routes.post(r"/posts/{post_id}/delete")
+async def delete(request: web.Request) -> web.StreamResponse:
+    session = await member(request)
+    status = await _own(request, session.account)
+    shown = await _view(request, status)
+    await posts.delete_status(request.app[SERVICES], session.account, status.id)
+    htmx = is_htmx(request)
+    came_from = back(request) if htmx else safe_next(form_of(request).text("next"))
+    on_its_page = came_from.partition("?")[0] == shown.path or came_from.startswith("/posts/")
+    if htmx and not on_its_page:
+        return web.Response(text="", content_type="text/html")  # the card goes
+    raise redirect(request, "/" if on_its_page else came_from, flash="Your post was deleted.")

@@ -15,10 +15,9 @@ from server.services import connections, members, search
 from server.services.errors import NotFound
 from server.store.accounts import AccountRow
 from server.web import profile_view, relationship
-from server.web.home import older_than
 from server.web.relationship import Forms
 from server.web.responses import page
-from server.web.routing import PageRoutes
+from server.web.routing import PageRoutes, query_id
 from server.web.session import viewer
 from server.web.views import Views
 
@@ -40,7 +39,7 @@ async def profile_page(
     svc = request.app[SERVICES]
     box = await relationship.context(svc, me, account, forms)
     given = box["standing"].given if box["standing"] else {}
-    shown = await profile_view.load(svc, me, account, max_id=older_than(request), given=given)
+    shown = await profile_view.load(svc, me, account, max_id=query_id(request), given=given)
     return await page(request, "profile.html", http_status=http_status, **shown, **box)
 
 

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 from aiohttp import web
 
 from server.appkeys import CONFIG, SERVICES
-from server.services import timelines
+from server.services import registrations, timelines
 from server.web.session import csrf_token, go, remember_anonymous_csrf, safe_next, viewer
 from server.web.templating import render_html
 from server.web.views import person
@@ -44,11 +44,13 @@ async def chrome(request: web.Request) -> dict[str, Any]:
     """What the frame of every page shows."""
     session = await viewer(request)
     svc = request.app[SERVICES]
-    unread = 0
+    unread = waiting = 0
     if session is not None:
         unread = await timelines.unseen_notifications(
             svc, session.account, session.notifications_seen_id
         )
+        if session.is_admin:  # one COUNT, for admins only: the badge on "Administration"
+            waiting = await registrations.count_waiting(svc)
     return {
         "viewer": session,
         "me": person(svc, session.account) if session else None,
@@ -57,13 +59,14 @@ async def chrome(request: web.Request) -> dict[str, Any]:
         "flash": _flash(request),
         "path": request.path,
         "unread": unread,
+        "admin_waiting": waiting,
         "is_htmx": bool(request.headers.get("HX-Request")),
     }
 
 
 BARE_CHROME = {
     "viewer": None, "me": None, "csrf": "", "site": None, "flash": "", "path": "/",
-    "unread": 0, "is_htmx": False,
+    "unread": 0, "admin_waiting": 0, "is_htmx": False,
 }  # fmt: skip
 
 

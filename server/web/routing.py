@@ -17,8 +17,10 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDict
 
+from server import ids
 from server.api import params, uploads
 from server.appkeys import CONFIG
+from server.services.errors import NotFound
 from server.web.session import CSRF_FIELD, check_csrf
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -31,6 +33,7 @@ class Form:
 
     fields: MultiDict[Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    file_errors: dict[str, str] = field(default_factory=dict)  # a file refused as it was read
 
     def text(self, name: str, default: str = "") -> str:
         value = self.fields.get(name, default)
@@ -46,6 +49,24 @@ class Form:
 _FORM = web.RequestKey("web_form", Form)
 
 
+def is_htmx(request: web.Request) -> bool:
+    """Whether htmx sent the request (it then wants a fragment, not a page)."""
+    return bool(request.headers.get("HX-Request"))
+
+
+def path_id(request: web.Request, name: str, missing: str = "Nothing is here") -> int:
+    """A numeric id from the path; one that cannot exist is a 404 saying ``missing``."""
+    found = ids.parse(request.match_info.get(name, ""))
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
+def query_id(request: web.Request, name: str = "max_id") -> int | None:
+    """A numeric id from the query string (paging), or None."""
+    return ids.parse(request.query.get(name, ""))
+
+
 def form_of(request: web.Request) -> Form:
     return request[_FORM]
 
@@ -53,9 +74,14 @@ def form_of(request: web.Request) -> Form:
 async def read_form(request: web.Request, files: tuple[str, ...]) -> Form:
     if files:
         limit = request.app[CONFIG].media.max_image_bytes
-        fields, found = await uploads.read_form(request, files=files, max_file_bytes=limit)
+        too_large: list[str] = []
+        fields, found = await uploads.read_form(
+            request, files=files, max_file_bytes=limit, too_large=too_large
+        )
+        megabytes = f"{limit / 1_048_576:.3g} MB" if limit >= 1_048_576 else f"{limit} bytes"
+        errors = {name: f"This file is larger than {megabytes}" for name in too_large}
         # An <input type=file> left empty still sends an empty part.
-        return Form(MultiDict(fields), {k: v for k, v in found.items() if v})
+        return Form(MultiDict(fields), {k: v for k, v in found.items() if v}, errors)
     data = await params.form(request) if request.can_read_body else MultiDict()
     return Form(MultiDict(data))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -42,6 +43,14 @@ async def viewer(request: web.Request) -> WebSession | None:
             found = await websessions.resume(svc, token, ip=request.remote or "")
         request[_VIEWER] = found
     return request[_VIEWER]  # type: ignore[return-value]
+
+
+def saw_notifications(request: web.Request, seen_id: int) -> None:
+    """The member has just seen their notifications up to ``seen_id``: the rest of
+    this request (the frame's unread badge) counts from there."""
+    found = request.get(_VIEWER)
+    if isinstance(found, WebSession) and seen_id > found.notifications_seen_id:
+        request[_VIEWER] = replace(found, notifications_seen_id=seen_id)
 
 
 def go(request: web.Request, location: str) -> web.HTTPException:

@@ -5,12 +5,47 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.appkeys import TEMPLATES
-from server.web import auth, events, explore, home, people, posts, profile, profile_edit
+from server.web import (
+    admin,
+    admin_members,
+    auth,
+    composing,
+    events,
+    explore,
+    home,
+    network,
+    network_actions,
+    notifications,
+    people,
+    posts,
+    profile,
+    profile_edit,
+    search,
+    settings,
+)
 from server.web.assets import PREFIX, STATIC_DIR, Assets
 from server.web.templating import make_templates
 
 ASSETS = web.AppKey("assets", Assets)
-PAGE_MODULES = (auth, home, posts, explore, events, profile, people, profile_edit)
+# One per line: each area of the interface adds its own.
+PAGE_MODULES = (
+    auth,
+    home,
+    composing,
+    posts,
+    explore,
+    events,
+    profile,
+    people,
+    profile_edit,
+    network,
+    network_actions,
+    notifications,
+    search,
+    settings,
+    admin,
+    admin_members,
+)
 
 
 def install(app: web.Application) -> None:

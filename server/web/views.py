@@ -101,9 +101,12 @@ class PostView:
     in_reply_to_id: int | None
     boosted_by: PersonView | None = None  # shown as "Bob boosted" above the post
     boost_id: int | None = None  # the boost's own id (timelines page by it)
+    reply_to: PersonView | None = None  # shown as "Replying to Bob"
+    source_text: str = ""  # what the author typed (ours only: the edit form starts from it)
+    depth: int = 0  # in a thread: how far below the post in focus
 
 
-def _image(svc: Services, row: MediaRow) -> ImageView:
+def image_view(svc: Services, row: MediaRow) -> ImageView:
     return ImageView(
         url=local_path(svc, media.url(svc, row)),
         preview=local_path(svc, media.preview_url(svc, row)),
@@ -124,7 +127,8 @@ class Views:
     async def load(
         self, statuses: Sequence[StatusRow] = (), account_ids: Sequence[int] = ()
     ) -> Views:
-        await self.loaded.load(statuses, account_ids)
+        replied = [s.in_reply_to_account_id for s in statuses if s.in_reply_to_account_id]
+        await self.loaded.load(statuses, [*account_ids, *replied])
         return self
 
     def person(self, account: AccountRow) -> PersonView:
@@ -157,6 +161,7 @@ class Views:
         if author is None or status.deleted_at is not None:
             return None
         shown = person(svc, author)
+        replied = loaded.accounts.get(status.in_reply_to_account_id or 0)
         return PostView(
             id=status.id,
             author=shown,
@@ -168,7 +173,7 @@ class Views:
             edited=status.edited_at is not None,
             path=f"{shown.path}/{status.id}",
             url=local_path(svc, objects.status_url(svc, status, author)),
-            images=tuple(_image(svc, m) for m in loaded.media.get(status.id, [])),
+            images=tuple(image_view(svc, m) for m in loaded.media.get(status.id, [])),
             replies=status.replies_count,
             boosts=status.reblogs_count,
             likes=status.favourites_count,
@@ -177,6 +182,8 @@ class Views:
             bookmarked=status.id in loaded.bookmarked,
             mine=self.viewer is not None and self.viewer.id == author.id,
             in_reply_to_id=status.in_reply_to_id,
+            reply_to=person(svc, replied) if replied and replied.id != author.id else None,
+            source_text=(status.source_text or "") if status.local else "",
         )
 
 

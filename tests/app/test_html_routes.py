@@ -69,7 +69,22 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/posts/{post}/reply", shows=SHOWN, signed_in=True),
         Page("/posts/12345/reply", 404, signed_in=True),
     ),
-    "/events": (Document("/events", 303),),
+    "/events": (Document("/events", 204),),  # nothing to stream to a visitor
+    "/posts/{post_id}": (
+        Page("/posts/{post}", 303),
+        Page("/posts/{post}", 303, signed_in=True),
+        Page("/posts/12345", 404, signed_in=True),
+    ),
+    "/posts/{post_id}/edit": (
+        Page("/posts/{post}/edit", 303),
+        Page("/posts/{post}/edit", shows=SHOWN, signed_in=True),
+        Page("/posts/12345/edit", 404, signed_in=True),
+    ),
+    "/posts/{post_id}/delete": (
+        Page("/posts/{post}/delete", 303),
+        Page("/posts/{post}/delete", shows=SHOWN, signed_in=True),
+        Page("/posts/nope/delete", 404, signed_in=True),
+    ),
     "/@{username}": (
         Page("/@alice", shows="Alice Archer"),
         Page("/@ALICE", shows="Alice Archer"),
@@ -123,6 +138,54 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/profile/edit", shows="Alice Archer", signed_in=True),
         Page("/profile/edit?welcome=1", signed_in=True),
     ),
+    "/network": (
+        Page("/network", 303),
+        Page("/network", shows="My network", signed_in=True),
+        Page("/network?page=nonsense", signed_in=True),
+        Page("/network?page=9999", shows="No more connections", signed_in=True),
+    ),
+    "/network/requests": (
+        Page("/network/requests", 303),
+        Page("/network/requests", shows="Received", signed_in=True),
+        Page("/network/requests?show=sent&max_id=x", signed_in=True),
+    ),
+    "/network/introductions": (
+        Page("/network/introductions", 303),
+        Page("/network/introductions", shows="Asked of you", signed_in=True),
+        Page("/network/introductions?role=target&max_id=12", signed_in=True),
+    ),
+    "/network/introductions/{intro_id}": (
+        Page("/network/introductions/12345", 303),
+        Page("/network/introductions/12345", 404, signed_in=True),
+        Page("/network/introductions/x", 404, signed_in=True),
+        Page("/network/introductions/99999999999999999999", 404, signed_in=True),
+    ),
+    "/network/suggestions": (
+        Page("/network/suggestions", 303),
+        Page("/network/suggestions", shows="People you may know", signed_in=True),
+        Page("/network/suggestions?page=-1", signed_in=True),
+    ),
+    "/network/connect/{account_id}": (
+        Page("/network/connect/12345", 303),
+        Page("/network/connect/12345", 404, signed_in=True),
+    ),
+    "/network/connections/{account_id}/remove": (
+        Page("/network/connections/12345/remove", 303),
+        Page("/network/connections/12345/remove", 404, signed_in=True),
+    ),
+    "/notifications": (
+        Page("/notifications", 303),
+        Page("/notifications", shows="Notifications", signed_in=True),
+        Page("/notifications?filter=mentions&max_id=nope", signed_in=True),
+    ),
+    "/search": (
+        Page("/search", shows="Finding people"),
+        Page("/search?q=alice", shows="Alice Archer"),
+        Page("/search?q=%23pagetest", shows="#pagetest"),
+        Page("/search?q=@nobody@a.test", shows="No one by that name"),
+        Page("/search?q=" + "x" * 201, 422, shows="at most 200 characters"),
+        Page("/search?q=alice&page=0", shows="Alice Archer", signed_in=True),
+    ),
     "/actor": (Document("/actor"),),
     "/actor/{collection}": (Document("/actor/outbox"),),
     "/tags/{name}": (
@@ -130,6 +193,26 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/tags/nothing"),
         Page("/tags/PageTest", shows=SHOWN, signed_in=True),
     ),
+    **{
+        path: (Page(path, 303), Page(path, shows=shows, signed_in=True))
+        for path, shows in (
+            ("/settings", "Who can see your connections"),
+            ("/settings/sessions", "This browser"),
+            ("/settings/apps", "Apps with access to your account"),
+            ("/settings/password", "Current password"),
+        )
+    },
+    **{  # administration: alice is a member, not an admin
+        path: (Page(path, 303), Page(path, 403, shows="for the instance", signed_in=True))
+        for path in (
+            "/admin",
+            "/admin/joining",
+            "/admin/about",
+            "/admin/invites",
+            "/admin/signups",
+            "/admin/members",
+        )
+    },
     "/oauth/authorize": (
         Page(AUTHORIZE + "&client_id={client_id}", shows="Sign in to use"),
         Page(AUTHORIZE + "&client_id=nope", 400),

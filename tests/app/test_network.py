@@ -76,8 +76,9 @@ async def graph(client: TestClient) -> Graph:
     for name in ("b1", "b2", "b3", "c1", "c2", "c3", "c4", "blocked", "blocker", "far"):
         await g.person(name)
     await g.person("gone", suspended_at=T0)
+    await g.person("shy", discoverable=False)  # asked not to be suggested
     await g.connect("alice", "b1", "b2", "b3")
-    await g.connect("b1", "b2", "c1", "c2", "c3", "blocked", "blocker", "gone", "instance")
+    await g.connect("b1", "b2", "c1", "c2", "c3", "blocked", "blocker", "gone", "instance", "shy")
     await g.connect("b2", "c1", "c2", "c4", "blocked", "blocker", "gone")
     await g.connect("b3", "c1", "blocked")
     await g.connect("c1", "far")
@@ -95,7 +96,8 @@ async def test_people_you_may_know_ranks_by_mutual_connections_and_excludes(
         rest = await q.people_you_may_know(conn, graph.ids["alice"], limit=2, offset=2)
     # Ties (c3, c4: one each) go to the newer account first. Never: alice
     # herself, her connections (b2 is reached through b1), blocks either way,
-    # suspended accounts, the instance actor; nor c1's contact "far" (third degree).
+    # suspended accounts, the instance actor, those not discoverable; nor c1's
+    # contact "far" (third degree).
     assert graph.names(found) == [("c1", 3), ("c2", 2), ("c4", 1), ("c3", 1)]
     assert graph.names(first) + graph.names(rest) == graph.names(found)
 

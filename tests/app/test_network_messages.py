@@ -144,7 +144,9 @@ async def test_an_acceptance_from_the_targets_instance_opens_it_the_same_way(
     (message,) = await direct_messages(w, w.alice)
     assert "Erin, meet Bob" in message[0] and message[1] == {w.bob.id, erin.id}
     await w.run_deliveries()
-    assert [kind for _, kind in peer.posted()] == ["Create"]
-    note = peer.received[0].doc["object"]
+    # The message, and bob following erin: connecting means following each other.
+    assert sorted(kind for _, kind in peer.posted()) == ["Create", "Follow"]
+    (create,) = [r.doc for r in peer.received if r.doc["type"] == "Create"]
+    note = create["object"]
     assert sorted(note["to"]) == sorted(["http://a.test/users/bob", erin_actor.id])
     assert not note.get("cc")

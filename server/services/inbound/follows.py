@@ -22,7 +22,9 @@ from server.store.graph import ACCEPTED, PENDING
 
 async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
     """Someone follows a member: accepted at once, or pending when the member
-    approves followers by hand."""
+    approves followers by hand, unless they are connected (or the member asked
+    to connect with them): the connection is the consent, and its own
+    notifications say it (server/services/connections.py)."""
     username = svc.urls.local_username(get_id(doc.get("object")) or "")
     follow_uri = get_id(doc.get("id"))
     if username is None or follow_uri is None:
@@ -36,8 +38,9 @@ async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
             await _refuse(svc, conn, target, follower, follow_uri)
             return
         existing = await q.get_follow(conn, follower.id, target.id)
+        consented = await _connected_or_asked(conn, target, follower)
         if existing is None:
-            state = PENDING if target.locked else ACCEPTED
+            state = PENDING if target.locked and not consented else ACCEPTED
             await q.insert_follow(
                 conn,
                 {
@@ -49,7 +52,8 @@ async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
                     "created_at": svc.now(),
                 },
             )
-            await notify_follow(svc, conn, target.id, follower.id, accepted=state == ACCEPTED)
+            if not consented:
+                await notify_follow(svc, conn, target.id, follower.id, accepted=state == ACCEPTED)
         elif existing.uri != follow_uri:
             await q.delete_follow(conn, existing.id)  # a fresh Follow replaces a stale one
             await q.insert_follow(
@@ -65,6 +69,14 @@ async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
             accept = ap.accept_follow(activity_id, svc.urls.actor(target.username), follow_doc)
             await send(svc, conn, target, accept, Recipients(accounts=[follower]))
     svc.wake.deliveries.set()
+
+
+async def _connected_or_asked(
+    conn: AsyncConnection, member: AccountRow, follower: AccountRow
+) -> bool:
+    if await connections_q.are_connected(conn, member.id, follower.id):
+        return True
+    return await connections_q.pending_request(conn, member.id, follower.id) is not None
 
 
 async def _refuse(

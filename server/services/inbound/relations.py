@@ -11,8 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from federation import relations as wl
 from federation.vocab import get_id
+from server.services import connections
 from server.services import introductions as intros
 from server.services.context import Services
 from server.services.inbound import blocks, follows, reactions
@@ -21,7 +24,7 @@ from server.store import accounts as accounts_q
 from server.store import connections as connections_q
 from server.store import introductions as intro_q
 from server.store.accounts import AccountRow
-from server.store.connections import ACCEPTED, DECLINED, PENDING, WITHDRAWN
+from server.store.connections import ACCEPTED, DECLINED, PENDING, WITHDRAWN, RequestRow
 from server.store.introductions import DECLINED as INTRO_DECLINED
 from server.store.introductions import FORWARDED, REQUESTED
 
@@ -89,8 +92,9 @@ async def on_disconnect(svc: Services, doc: dict[str, Any], actor: str) -> None:
         return
     async with svc.db.transaction() as conn:
         them = await accounts_q.get_account_by_uri(conn, actor)
-        if them is not None:
-            await connections_q.delete_connection(conn, them.id, peer.id)
+        if them is not None and await connections_q.delete_connection(conn, them.id, peer.id):
+            await connections.unfollow_each_other(svc, conn, peer, them)
+    svc.wake.deliveries.set()
 
 
 async def _answer_connect(svc: Services, doc: dict[str, Any], named: str) -> bool:
@@ -104,9 +108,7 @@ async def _answer_connect(svc: Services, doc: dict[str, Any], named: str) -> boo
                 conn, request.id, ACCEPTED if accepted else DECLINED, svc.now()
             )
             if accepted:
-                await connections_q.insert_connection(
-                    conn, request.account_id, request.target_account_id, request.note, svc.now()
-                )
+                await _connect(svc, conn, request)
                 await notify(
                     svc,
                     conn,
@@ -115,7 +117,14 @@ async def _answer_connect(svc: Services, doc: dict[str, Any], named: str) -> boo
                     request.target_account_id,
                     subject_id=request.id,
                 )
+    svc.wake.deliveries.set()  # the follows the connection made
     return True
+
+
+async def _connect(svc: Services, conn: AsyncConnection, request: RequestRow) -> None:
+    found = await accounts_q.get_accounts(conn, [request.account_id, request.target_account_id])
+    requester, target = found[request.account_id], found[request.target_account_id]
+    await connections.connect(svc, conn, requester, target, request.note)
 
 
 async def _undo_connect(svc: Services, named: str) -> bool:

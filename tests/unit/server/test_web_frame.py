@@ -74,7 +74,7 @@ def test_assets_have_hashed_names_and_a_small_budget() -> None:
     assets = Assets()
     css = assets.url("app.css")
     assert re.fullmatch(r"/assets/app\.[0-9a-f]{12}\.css", css)
-    loaded = ("app.css", "vendor/htmx.min.js", "vendor/htmx-sse.min.js", "js/app.js")
+    loaded = ("app.css", "vendor/htmx.min.js", "vendor/htmx-sse.min.js", "js/app.js", "js/posts.js")
     assert assets.weight(*loaded) < PAGE_WEIGHT_BUDGET
 
 

@@ -60,8 +60,11 @@
     focusErrors();
     counters(document);
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // Every element htmx adds (swapped, out of band, or server-sent) gets its counters.
+  document.addEventListener("htmx:load", function (event) {
     counters(event.detail.elt);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
     var field = event.detail.elt.querySelector("[autofocus]");
     if (field) field.focus();
   });
