@@ -83,10 +83,12 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("about", "/about"),
     PageSpec("sign in", "/signin", (ANONYMOUS,)),
     PageSpec("network", "/network", (ALICE,)),
+    PageSpec("network: people you may know", "/network/suggestions", (ALICE,)),
     PageSpec("notifications", "/notifications", (ALICE,)),
     PageSpec("search", "/search?q={query}"),
     PageSpec("settings", "/settings", (ALICE,)),
     PageSpec("admin", "/admin", (ALICE,)),
+    PageSpec("admin: members", "/admin/members", (ALICE,)),
 )
 
 
