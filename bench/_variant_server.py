@@ -24,7 +24,7 @@ the server code. Used by ``bench.inbox --variant``.
 ``--time-pages``  per route and viewer (signed in or not), the event loop thread's CPU time
                   for each request (one request at a time: the handler's Python work, not
                   the aiosqlite threads') and, within it, the CPU time of rendering its
-                  templates; medians to the log at exit.
+                  templates, and its number of SQL statements; medians to the log at exit.
 ``--time-begin``  time every ``BEGIN IMMEDIATE`` (waiting for SQLite's write lock, as seen
                   from the event loop) and every write transaction (BEGIN IMMEDIATE to the
                   end of COMMIT); percentiles go to the log ("bench-variant:") at exit.
@@ -141,14 +141,27 @@ def _patch_time_pages() -> None:
     from collections import defaultdict
 
     from aiohttp import web
+    from sqlalchemy import event
 
     import server.serve
+    from server.store import database
     from server.web import responses
 
     handled: defaultdict[str, list[float]] = defaultdict(list)  # route -> main-thread CPU s
     rendered: defaultdict[str, list[float]] = defaultdict(list)  # route -> render CPU s
+    statements: defaultdict[str, list[float]] = defaultdict(list)  # route -> SQL statements
     current: dict[str, float] = {}
     real_render = responses.render_html
+    real_engine = database.create_engine
+
+    def create_engine(url):
+        engine = real_engine(url)
+
+        def count(*_args, **_kw):
+            current["sql"] = current.get("sql", 0.0) + 1
+
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        return engine
 
     def render_html(app, template, **context):
         started = time.thread_time()
@@ -169,6 +182,7 @@ def _patch_time_pages() -> None:
             route += " (signed in)" if "warmline_session" in request.cookies else ""
             handled[route].append(time.thread_time() - started)
             rendered[route].append(current.get("render", 0.0))
+            statements[route].append(current.get("sql", 0.0))
 
     real_create = server.serve.create_app
 
@@ -179,13 +193,15 @@ def _patch_time_pages() -> None:
 
     responses.render_html = render_html
     server.serve.create_app = create_app
+    database.create_engine = create_engine
 
     def report() -> None:
         for route, values in sorted(handled.items()):
             print(
                 f"bench-variant: page {route}: n={len(values)} event-loop CPU "
                 f"median={statistics.median(values) * 1e3:.2f}ms, of which rendering "
-                f"median={statistics.median(rendered[route]) * 1e3:.2f}ms",
+                f"median={statistics.median(rendered[route]) * 1e3:.2f}ms; SQL statements "
+                f"median={statistics.median(statements[route]):.0f}",
                 file=sys.stderr,
                 flush=True,
             )

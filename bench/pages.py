@@ -425,7 +425,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=["time-sql", "count-sql", "time-pages"],
         help="run the server through bench/_variant_server.py (time-sql: the statements "
         "with the most total time; count-sql: statements and aiosqlite round trips; "
-        "time-pages: per route, the event loop's CPU per request and its rendering part)",
+        "time-pages: per route, the event loop's CPU per request, its rendering part and "
+        "its SQL statements)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the data dir (and server.log)")
     args = parser.parse_args(argv)
