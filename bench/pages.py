@@ -12,7 +12,8 @@ session cookie kept). Then for each page of ``PAGES`` and each viewer it is
 meant for (alice, and anonymous where the page is public):
 
 1. one request at a time: ``--warmup`` requests, then ``--requests``:
-   p50/p90/p99/max against the 50 ms p99 target;
+   p50/p90/p99/max against the 50 ms p99 target, and the server process's
+   CPU time per request (the steadiest figure on a shared machine);
 2. ``--concurrency`` at a time (16): requests per second, p50/p99;
 3. its weight (``bench/_pageweight.py``): the HTML, and the CSS and
    JavaScript it references, in bytes on the wire with ``Accept-Encoding:
@@ -20,9 +21,15 @@ meant for (alice, and anonymous where the page is public):
    name and ``Cache-Control`` checked.
 
 A page that answers 404 is not built yet and is skipped with a note, as is one
-that sends the viewer elsewhere (a members' page seen anonymously). The
-server's RSS is sampled during the runs. ``--profile DIR`` records the server
-with py-spy while the pages that miss the target are requested again.
+that sends the viewer elsewhere (a members' page seen anonymously) or refuses
+them. Pages are requested in the table's order, as a browser would: viewing
+``/notifications`` marks alice's notifications seen, so the pages after it
+count none unread. The server's RSS is sampled during the runs.
+
+``--only`` and ``--viewers`` narrow the run; ``--profile DIR`` records the
+server with py-spy while the pages that miss the target are requested again
+and prints where their time goes by phase; ``--variant time-pages`` (or
+``time-sql``, ``count-sql``) runs the server through ``bench._variant_server``.
 
     .venv/bin/python -m bench.pages [--requests 200] [--only profile] [--profile /tmp/prof]
 """
