@@ -502,7 +502,7 @@ def main(argv: list[str] | None = None) -> None:
     for path in profiles:
         print(f"\n## profile {path} (py-spy --gil: Python holding the GIL)")
         print(_pyspy.phases(path, PHASES))
-        print(_pyspy.layers(path))
+        print("\n".join(_pyspy.layers(path).splitlines()[:13]))  # the 12 biggest
     print(f"\n# bench.pages took {time.perf_counter() - started:.0f} s")
 
 
