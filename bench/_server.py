@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -14,12 +15,33 @@ from pathlib import Path
 
 from bench._common import proc_status
 
-WARMLINE = str(Path(sys.executable).with_name("warmline"))
 REPO = Path(__file__).resolve().parents[1]
+# ``python -m server`` is the ``warmline`` command. Not the ``warmline`` script: an
+# editable install maps ``server`` to the checkout it was installed from, which
+# is not this one when the benchmarks run in another git worktree.
+WARMLINE = [sys.executable, "-m", "server"]
 
 
 class ServerError(RuntimeError):
     """The server did not start; the message carries its output."""
+
+
+def repo_env() -> dict[str, str]:
+    """The environment for child processes: this checkout's packages come first."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_warmline(*args: str, stdin: str | None = None, timeout: float = 120) -> str:
+    """Run a ``warmline`` command of this checkout; its stdout (ServerError if it fails)."""
+    cmd = [*WARMLINE, *args]
+    done = subprocess.run(
+        cmd, input=stdin, capture_output=True, text=True, timeout=timeout, env=repo_env(), cwd=REPO
+    )
+    if done.returncode != 0:
+        raise ServerError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr.strip()}")
+    return done.stdout
 
 
 def free_port() -> int:
@@ -30,20 +52,16 @@ def free_port() -> int:
 
 def create_member(data: Path, authority: str, username: str = "alice") -> None:
     """``warmline member create`` (runs the migrations on a fresh data dir)."""
-    cmd = [
-        WARMLINE,
-        "member",
-        "create",
-        username,
-        "--dev",
-        "--domain",
-        authority,
-        "--data",
-        str(data),
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        raise ServerError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr.strip()}")
+    run_warmline("member", "create", username, "--dev", "--domain", authority, "--data", str(data))
+
+
+def make_token(data: Path, authority: str, scopes: str = "read", username: str = "alice") -> str:
+    """A bearer token from ``warmline token create``."""
+    out = run_warmline(
+        "token", "create", username, "--scopes", scopes, "--dev", "--domain", authority,
+        "--data", str(data),
+    )  # fmt: skip
+    return out.strip().splitlines()[-1]
 
 
 class Server:
@@ -52,7 +70,7 @@ class Server:
     def __init__(self, data: Path, port: int, command: list[str] | None = None) -> None:
         """``command`` replaces the ``warmline`` executable (e.g. ``bench._variant_server``)."""
         self.data, self.port = data, port
-        self.command = command or [WARMLINE]
+        self.command = command or WARMLINE
         self.authority = f"127.0.0.1:{port}"
         self.base = f"http://{self.authority}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -79,7 +97,9 @@ class Server:
         ]
         with open(self.log_path, "ab") as log:
             started = time.perf_counter()
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+            self.proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=repo_env()
+            )
         deadline = started + timeout
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:

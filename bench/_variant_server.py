@@ -21,6 +21,10 @@ the server code. Used by ``bench.inbox --variant``.
                   the most a maintained per-account counter could save the API's presenter.
 ``--time-sql``    time every SQL statement (cursor execute to fetched, as SQLAlchemy sees
                   it); the statements with the most total time go to the log at exit.
+``--time-pages``  per route and viewer (signed in or not), the event loop thread's CPU time
+                  for each request (one request at a time: the handler's Python work, not
+                  the aiosqlite threads') and, within it, the CPU time of rendering its
+                  templates, and its number of SQL statements; medians to the log at exit.
 ``--time-begin``  time every ``BEGIN IMMEDIATE`` (waiting for SQLite's write lock, as seen
                   from the event loop) and every write transaction (BEGIN IMMEDIATE to the
                   end of COMMIT); percentiles go to the log ("bench-variant:") at exit.
@@ -124,6 +128,80 @@ def _patch_time_begin() -> None:
                 f"bench-variant: {name}: n={len(values)} p50={pct[50]:.2f}ms "
                 f"p90={pct[90]:.2f}ms p99={pct[99]:.2f}ms p99.9={pct[99.9]:.2f}ms "
                 f"max={values[-1] * 1e3:.1f}ms total={sum(values):.2f}s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    atexit.register(report)
+
+
+def _patch_time_pages() -> None:
+    import atexit
+    import statistics
+    from collections import defaultdict
+
+    from aiohttp import web
+    from sqlalchemy import event
+
+    import server.serve
+    from server.store import database
+    from server.web import responses
+
+    handled: defaultdict[str, list[float]] = defaultdict(list)  # route -> main-thread CPU s
+    rendered: defaultdict[str, list[float]] = defaultdict(list)  # route -> render CPU s
+    statements: defaultdict[str, list[float]] = defaultdict(list)  # route -> SQL statements
+    current: dict[str, float] = {}
+    real_render = responses.render_html
+    real_engine = database.create_engine
+
+    def create_engine(url):
+        engine = real_engine(url)
+
+        def count(*_args, **_kw):
+            current["sql"] = current.get("sql", 0.0) + 1
+
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        return engine
+
+    def render_html(app, template, **context):
+        started = time.thread_time()
+        try:
+            return real_render(app, template, **context)
+        finally:
+            current["render"] = current.get("render", 0.0) + time.thread_time() - started
+
+    @web.middleware
+    async def timing(request, handler):
+        current.clear()
+        started = time.thread_time()
+        try:
+            return await handler(request)
+        finally:
+            info = request.match_info.route.resource
+            route = info.canonical if info is not None else request.path
+            route += " (signed in)" if "warmline_session" in request.cookies else ""
+            handled[route].append(time.thread_time() - started)
+            rendered[route].append(current.get("render", 0.0))
+            statements[route].append(current.get("sql", 0.0))
+
+    real_create = server.serve.create_app
+
+    def create_app(config, **kwargs):
+        app = real_create(config, **kwargs)
+        app.middlewares.insert(0, timing)
+        return app
+
+    responses.render_html = render_html
+    server.serve.create_app = create_app
+    database.create_engine = create_engine
+
+    def report() -> None:
+        for route, values in sorted(handled.items()):
+            print(
+                f"bench-variant: page {route}: n={len(values)} event-loop CPU "
+                f"median={statistics.median(values) * 1e3:.2f}ms, of which rendering "
+                f"median={statistics.median(rendered[route]) * 1e3:.2f}ms; SQL statements "
+                f"median={statistics.median(statements[route]):.0f}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -243,6 +321,7 @@ def main() -> int:
         "--count-sql",
         "--time-sql",
         "--no-status-counts",
+        "--time-pages",
     }
     chosen = {a for a in argv if a in flags}
     rest = [a for a in argv if a not in flags]
@@ -260,6 +339,8 @@ def main() -> int:
         _patch_write_lock()
     if "--time-begin" in chosen:
         _patch_time_begin()
+    if "--time-pages" in chosen:
+        _patch_time_pages()
     if "--no-workers" in chosen:
         import server.app
         import server.serve

@@ -45,7 +45,7 @@ from aiohttp import web
 
 from bench import _pyspy
 from bench._common import cpu_seconds, machine, spread, table
-from bench._server import REPO, WARMLINE, Server, ServerError, create_member, free_port
+from bench._server import REPO, Server, ServerError, create_member, free_port, make_token
 
 AP_TYPE = "application/activity+json"
 
@@ -214,26 +214,6 @@ async def seed(data: Path, authority: str, ports: list[int], per_host: int) -> t
     finally:
         await db.close()
     return len(follows), time.perf_counter() - started
-
-
-def make_token(data: Path, authority: str) -> str:
-    cmd = [
-        WARMLINE,
-        "token",
-        "create",
-        "alice",
-        "--scopes",
-        "read write",
-        "--dev",
-        "--domain",
-        authority,
-        "--data",
-        str(data),
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        raise ServerError(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
-    return done.stdout.strip().splitlines()[-1]
 
 
 # --- one post, measured ---------------------------------------------------------------
@@ -473,7 +453,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         create_member(data, server.authority)
         follows, seed_s = asyncio.run(seed(data, server.authority, peers.ports, args.per_host))
-        token = make_token(data, server.authority)
+        token = make_token(data, server.authority, "read write")
         print(f"# {follows:,} remote followers of alice inserted in {seed_s:.1f}s", flush=True)
         with server:
             server.start()

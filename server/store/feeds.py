@@ -98,7 +98,10 @@ async def tag_timeline(
     if local is not None:
         query = query.where(statuses.c.local.is_(local))
     query = hide_excluded(query, excluding)
-    rows = (await conn.execute(paged(query, statuses.c.id, page))).mappings().all()
+    # Paged by status_tags.status_id (the same id): SQLite then walks the
+    # (tag_id, status_id) index newest first and stops at the page's end,
+    # instead of sorting every post with the tag (~120 ms for 10,000 posts).
+    rows = (await conn.execute(paged(query, status_tags.c.status_id, page))).mappings().all()
     return in_display_order([StatusRow.from_row(r) for r in rows], page, key=lambda s: s.id)
 
 
