@@ -47,6 +47,8 @@ from server.store.introductions import (
 from server.store.statuses import Page
 
 MAX_TEXT = 1000
+MAX_INTRODUCERS = 50  # connections offered to ask, when none is known to know the target
+INTRODUCERS_SCANNED = 500  # of the newest connections
 ROLES = ("requester", "introducer", "target")
 
 
@@ -173,6 +175,23 @@ async def target_refusal(svc: Services, me: AccountRow, target: AccountRow) -> S
         except ServiceError as exc:
             return exc
     return None
+
+
+async def possible_introducers(
+    svc: Services, me: AccountRow, target: AccountRow, *, limit: int = MAX_INTRODUCERS
+) -> list[AccountRow]:
+    """Who ``me`` might ask to be introduced to ``target`` when no shared connection
+    is known here: ``target`` is elsewhere, and its instance does not tell ours who
+    they know. ``me``'s connections on other Warmline instances, newest first; the
+    one asked has their own instance check that they know ``target`` (it declines
+    for them when not, and ``me`` hears only "not now"). None for a local ``target``:
+    every connection of theirs is known here."""
+    if target.is_local:
+        return []
+    async with svc.db.read() as conn:
+        found = await connections_q.list_connections(conn, me.id, limit=INTRODUCERS_SCANNED)
+    peers = [c.peer for c in found if c.peer.id != target.id and c.peer.suspended_at is None]
+    return [p for p in peers if not p.is_local and p.speaks_warmline][:limit]
 
 
 async def open_requests(svc: Services, me: AccountRow, target: AccountRow) -> list[IntroductionRow]:

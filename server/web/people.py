@@ -168,8 +168,8 @@ FORM_FIELDS = {"connect": ("note",), "recommend": ("text",), "introduce": ("reas
 
 def _form_name(action: str, form: Form) -> str:
     """Which of the box's forms an action came from (``Forms``)."""
-    if action == "introduce":
-        return f"intro-{form.text('via')}"
+    if action == "introduce":  # from a shared connection's form, or the one with a choice
+        return "intro-any" if form.flag("any") else f"intro-{form.text('via')}"
     return action if action in FORM_FIELDS else "relationship"
 
 

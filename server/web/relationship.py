@@ -44,6 +44,8 @@ class Standing:
     intro_cap_reached: bool
     asked: list[tuple[IntroductionRow, PersonView | None]]  # open requests, with via whom
     given: Mapping[str, EndorsementRow] = field(default_factory=dict)  # by skill, casefolded
+    # Connections the viewer may ask when no shared one is known (someone elsewhere).
+    introducers: list[PersonView] = field(default_factory=list)
 
     @property
     def blocked(self) -> bool:
@@ -71,6 +73,8 @@ async def standing(svc: Services, me: AccountRow, other: AccountRow) -> Standing
     asked = await introductions.open_requests(svc, me, other)
     views = await Views(svc, me).load(account_ids=[i.introducer_id for i in asked])
     refused = await introductions.target_refusal(svc, me, other)
+    unknown = degree.degree is None and not between.connected and refused is None
+    introducers = await introductions.possible_introducers(svc, me, other) if unknown else []
     return Standing(
         follow=follow,
         between=between,
@@ -83,6 +87,7 @@ async def standing(svc: Services, me: AccountRow, other: AccountRow) -> Standing
         intro_cap_reached=isinstance(refused, TooMany),
         asked=[(i, views.person_by_id(i.introducer_id)) for i in asked],
         given=await endorsements.given(svc, me, other) if between.connected else {},
+        introducers=[views.person(p) for p in introducers],
     )
 
 

@@ -37,13 +37,19 @@ class Form:
 
     def text(self, name: str, default: str = "") -> str:
         value = self.fields.get(name, default)
-        return value if isinstance(value, str) else default
+        return _lines(value) if isinstance(value, str) else default
 
     def texts(self, name: str) -> list[str]:
-        return [v for v in self.fields.getall(name, []) if isinstance(v, str)]
+        return [_lines(v) for v in self.fields.getall(name, []) if isinstance(v, str)]
 
     def flag(self, name: str) -> bool:
         return self.text(name).lower() in params.TRUE - {""}
+
+
+def _lines(value: str) -> str:
+    """Browsers send a textarea's line breaks as CRLF (as HTML says they must); the
+    services take "\n" and refuse a lone "\r" as a control character."""
+    return value.replace("\r\n", "\n")
 
 
 _FORM = web.RequestKey("web_form", Form)

@@ -16,7 +16,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from server.api.entities import Presenter
-from server.services import media, objects
+from server.services import images, media, objects
 from server.services.context import Services
 from server.store.accounts import AccountRow
 from server.store.media import MediaRow
@@ -76,6 +76,17 @@ class ImageView:
     description: str
     width: int | None
     height: int | None
+
+    @property
+    def srcset(self) -> str:
+        """The preview (at most ``THUMBNAIL_SIDE`` px a side) and the image itself by
+        width, so a post's column wider than the preview is not filled with a blur;
+        "" when there is only one (a remote image, or its size unknown)."""
+        if not self.width or not self.height or self.url == self.preview:
+            return ""
+        side = max(self.width, self.height)
+        small = min(self.width, round(self.width * images.THUMBNAIL_SIDE / side))
+        return f"{self.preview} {small}w, {self.url} {self.width}w"
 
 
 @dataclass(frozen=True, slots=True)

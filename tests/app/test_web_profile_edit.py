@@ -105,6 +105,18 @@ async def test_editing_every_field(client: TestClient) -> None:
     assert 'name="experience_rows" value="3"' in again  # two entries and an empty row
 
 
+async def test_line_breaks_as_browsers_send_them(client: TestClient) -> None:
+    """A textarea's line breaks arrive as CRLF (HTML says so): saved as paragraphs."""
+    browser = await bob(client)
+    crlf = {"summary": "I bake.\r\n\r\nAnd I teach.", "skills": "Sourdough\r\nTeaching\r\n",
+            "experience-0-description": "Ovens.\r\nAnd more ovens."}  # fmt: skip
+    await send(browser, dict(FULL, **crlf))
+    saved = await member(client, "bob")
+    assert saved.summary == "<p>I bake.</p><p>And I teach.</p>"
+    assert saved.skills == ["Sourdough", "Teaching"]
+    assert saved.experience[0]["description"] == "Ovens.\nAnd more ovens."
+
+
 async def test_removing_and_adding_entries_without_javascript(client: TestClient) -> None:
     svc = client.app[SERVICES]
     browser = await bob(client)
