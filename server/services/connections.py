@@ -32,6 +32,7 @@ from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
 from server.store import connections as q
 from server.store import graph as graph_q
+from server.store import interactions as interactions_q
 from server.store.accounts import AccountRow
 from server.store.connections import ACCEPTED, DECLINED, PENDING, WITHDRAWN, RequestRow
 from server.store.statuses import Page
@@ -146,6 +147,11 @@ async def connect(
             row = await graph_q.get_follow(conn, follower.id, target.id)
             if row is not None and row.state == graph_q.PENDING:
                 await graph.write_answer(svc, conn, target, follower, row, accept=True)
+            # A follow that came ahead of the connection (a peer's Follow can
+            # overtake the Accept it follows) is said by the connection's notice.
+            await interactions_q.delete_notifications_from(
+                conn, target.id, follower.id, ("follow", "follow_request")
+            )
     return True
 
 

@@ -178,3 +178,16 @@ async def set_notifications_seen(conn: AsyncConnection, account_id: int, seen_id
         .where(users.c.account_id == account_id, users.c.notifications_seen_id < seen_id)
         .values(notifications_seen_id=seen_id)
     )
+
+
+async def delete_notifications_from(
+    conn: AsyncConnection, account_id: int, from_account_id: int, types: Sequence[str]
+) -> None:
+    """Drop the account's notifications of these kinds caused by ``from_account_id``."""
+    await conn.execute(
+        delete(notifications).where(
+            notifications.c.account_id == account_id,
+            notifications.c.from_account_id == from_account_id,
+            notifications.c.type.in_(list(types)),
+        )
+    )

@@ -89,6 +89,22 @@ async def test_a_waiting_follow_request_is_accepted_by_connecting(warmline: Warm
     await connections.request(w.svc, w.alice, bob, "")
     assert await follow_state(w, w.alice, bob) == "accepted"
     assert await follow_state(w, bob, w.alice) == "accepted"
+    # The follow request came first; the connection's notice now says it all.
+    assert "follow_request" not in await kinds(w, bob)
+    assert "follow" not in await kinds(w, bob)
+
+
+async def test_a_follow_that_overtook_the_connection_is_not_notified_twice(
+    warmline: Warmline,
+) -> None:
+    """A peer's Follow can arrive before the Accept that made the connection (both
+    travel through queues): its "followed you" goes once they are connected."""
+    w = warmline
+    await graph.follow(w.svc, w.bob, w.alice)
+    assert await kinds(w, w.alice) == ["follow"]
+    sent = await connections.request(w.svc, w.alice, w.bob, "")
+    await connections.answer(w.svc, w.bob, sent.id, accept=True)
+    assert await kinds(w, w.alice) == ["warmline.connection_accepted"]
 
 
 async def test_follows_made_before_connecting_end_with_the_connection(

@@ -36,7 +36,7 @@ from server.services import (
 async def busy(client: TestClient) -> People:
     """ann, with something of every kind waiting in her notifications."""
     svc, db = client.app[SERVICES], client.app[DB]
-    found = await people(client, "ann", "bea", "cal", "dan", "eve")
+    found = await people(client, "ann", "bea", "cal", "dan", "eve", "fay")
     await members.update_profile(db, "ann", members.ProfileChanges(skills=["Python", "Go"]))
     ann = found["ann"] = await members.get_member(db, "ann")
     bea, cal, dan, eve = found["bea"], found["cal"], found["dan"], found["eve"]
@@ -46,7 +46,8 @@ async def busy(client: TestClient) -> People:
     await interactions.favourite(svc, bea, own.id)
     await interactions.reblog(svc, bea, own.id)
     await posts.create_status(svc, bea, posts.Draft("@ann have you met Dan?"))
-    await graph.follow(svc, cal, ann)
+    await graph.follow(svc, cal, ann)  # said by the connection's notice, below
+    await graph.follow(svc, found["fay"], ann)
     await connections.request(svc, eve, ann, "we met at the meetup")
     sent = await connections.request(svc, ann, cal, "")
     await connections.answer(svc, cal, sent.id, accept=True)
@@ -68,7 +69,7 @@ async def test_every_kind_in_words(client: TestClient, busy: People, signed_in: 
         "Bea liked your post",
         "Bea boosted your post",
         "Bea mentioned you",
-        "Cal followed you",
+        "Fay followed you",
         "Eve would like to connect with you",
         "we met at the meetup",
         "Cal accepted your request: you are now connected",
@@ -80,6 +81,7 @@ async def test_every_kind_in_words(client: TestClient, busy: People, signed_in: 
         "to learn Go",
     ):
         assert sentence in words, sentence
+    assert "Cal followed you" not in words  # they connected since: one notice says it
     assert "Hiring a data engineer" in words  # the post liked, linked
     assert re.search(r'href="/@ann/\d+"', page)
     assert 'href="/network/introductions/' in page and "Answer" in words
@@ -112,7 +114,7 @@ async def test_filters(client: TestClient, busy: People, signed_in: SignedIn) ->
     mentions = text_of(await ann.get("/notifications?filter=mentions"))
     assert "Bea mentioned you" in mentions and "liked your post" not in mentions
     network = text_of(await ann.get("/notifications?filter=network"))
-    assert "Eve would like to connect with you" in network and "Cal followed you" in network
+    assert "Eve would like to connect with you" in network and "Fay followed you" in network
     assert "mentioned you" not in network and "liked your post" not in network
     assert "Bea mentioned you" in text_of(await ann.get("/notifications?filter=nonsense"))
 
