@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.appkeys import TEMPLATES
+from server.appkeys import CONFIG, TEMPLATES
 from server.web import (
     admin,
     admin_members,
@@ -51,7 +51,7 @@ PAGE_MODULES = (
 def install(app: web.Application) -> None:
     assets = Assets()
     app[ASSETS] = assets
-    app[TEMPLATES] = make_templates(assets)
+    app[TEMPLATES] = make_templates(assets, auto_reload=app[CONFIG].dev)
     for module in PAGE_MODULES:
         app.add_routes(module.routes)
     app.router.add_get(PREFIX + "{name:.+}", assets.serve)

@@ -116,6 +116,12 @@ class PostView:
     source_text: str = ""  # what the author typed (ours only: the edit form starts from it)
     depth: int = 0  # in a thread: how far below the post in focus
 
+    @property
+    def key(self) -> int:
+        """What a card's element ids are made from: the boost's id for a boost (a
+        post and a boost of it can both be on a page), else the post's."""
+        return self.boost_id or self.id
+
 
 def image_view(svc: Services, row: MediaRow) -> ImageView:
     return ImageView(
