@@ -16,7 +16,14 @@ from aiohttp import web
 
 from server.appkeys import CONFIG, SERVICES
 from server.services import registrations, timelines
-from server.web.session import csrf_token, go, remember_anonymous_csrf, safe_next, viewer
+from server.web.session import (
+    csrf_token,
+    go,
+    masked_csrf,
+    remember_anonymous_csrf,
+    safe_next,
+    viewer,
+)
 from server.web.templating import render_html
 from server.web.views import person
 
@@ -54,7 +61,7 @@ async def chrome(request: web.Request) -> dict[str, Any]:
     return {
         "viewer": session,
         "me": person(svc, session.account) if session else None,
-        "csrf": await csrf_token(request),
+        "csrf": masked_csrf(await csrf_token(request)),
         "site": await svc.site.get(),
         "flash": _flash(request),
         "path": request.path,

@@ -7,10 +7,16 @@ before signing in, the token is a random value also kept in a cookie of its
 own (``warmline_csrf``, "double submit"). A POST whose token does not match,
 or whose ``Origin`` names another site, is refused before its handler runs
 (``server/web/routing.py`` makes that so for every page POST).
+
+Pages carry the token masked: XORed with a fresh random pad, so no two pages
+hold the same bytes and a compressed page (a proxy's gzip) cannot be used to
+guess it a character at a time (BREACH).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import secrets
 from dataclasses import replace
@@ -28,6 +34,7 @@ SESSION_COOKIE = "warmline_session"
 CSRF_COOKIE = "warmline_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+TOKEN_LENGTH = 43  # secrets.token_urlsafe(32), as sessions and the cookie hold it
 
 _VIEWER = web.RequestKey("web_viewer", object)
 _ANON_CSRF = web.RequestKey("web_anonymous_csrf", str)
@@ -121,8 +128,32 @@ async def csrf_token(request: web.Request) -> str:
         return session.csrf_token
     if _ANON_CSRF not in request:
         sent = request.cookies.get(CSRF_COOKIE, "")
-        request[_ANON_CSRF] = sent if len(sent) == 43 else secrets.token_urlsafe(32)
+        request[_ANON_CSRF] = sent if len(sent) == TOKEN_LENGTH else secrets.token_urlsafe(32)
     return request[_ANON_CSRF]
+
+
+def masked_csrf(token: str) -> str:
+    """The token as one page carries it (module docstring)."""
+    raw = token.encode()
+    pad = secrets.token_bytes(len(raw))
+    masked = pad + bytes(a ^ b for a, b in zip(pad, raw, strict=True))
+    return base64.urlsafe_b64encode(masked).decode().rstrip("=")
+
+
+def unmasked_csrf(sent: str) -> str:
+    """The token behind what a form sent ("" if it is not one); a bare token (as the
+    pre-sign-in cookie holds it) stands for itself."""
+    if len(sent) == TOKEN_LENGTH:
+        return sent
+    try:
+        both = base64.urlsafe_b64decode(sent + "=" * (-len(sent) % 4))
+    except (binascii.Error, ValueError):
+        return ""
+    half = len(both) // 2
+    if half == 0 or len(both) != 2 * half:
+        return ""
+    token = bytes(a ^ b for a, b in zip(both[:half], both[half:], strict=True))
+    return token.decode("ascii", errors="replace")
 
 
 def remember_anonymous_csrf(request: web.Request, response: web.StreamResponse) -> None:
@@ -144,7 +175,7 @@ async def check_csrf(request: web.Request, sent: str) -> None:
     """Refuse (403) a POST that did not come from one of our own pages."""
     session = await viewer(request)
     expected = session.csrf_token if session else request.cookies.get(CSRF_COOKIE, "")
-    sent = sent or request.headers.get(CSRF_HEADER, "")
+    sent = unmasked_csrf(sent or request.headers.get(CSRF_HEADER, ""))
     if not _same_origin(request):
         raise Forbidden("This form was sent from another site, so it was refused")
     if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):

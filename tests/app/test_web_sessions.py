@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from webclient import PASSWORD, Browser, member_with_password
 from server.appkeys import DB, SERVICES
 from server.services import members, websessions
 from server.store import accounts as accounts_q
+from server.web.session import unmasked_csrf
 
 
 async def test_sign_in_starts_a_session_with_a_safe_cookie(client: TestClient) -> None:
@@ -126,3 +128,28 @@ async def test_members_only_pages_send_visitors_to_sign_in(client: TestClient) -
     resp = await client.get("/compose", allow_redirects=False, headers={"HX-Request": "true"})
     assert resp.status == 200 and resp.headers["HX-Redirect"] == "/signin?next=/compose"
     assert "Sign in" in await browser.get("/signin?next=/compose")
+
+
+async def test_every_page_carries_the_token_masked_anew(client: TestClient) -> None:
+    """No two pages hold the same token bytes, so a compressed page cannot be used
+    to guess it (BREACH); each masked copy, and the bare token, still works."""
+    await member_with_password(client, "bob")
+    browser = Browser(client)
+    await browser.sign_in("bob")
+    first = re.findall(r'name="csrf_token" value="([^"]+)"', await browser.get("/"))
+    second = re.findall(r'name="csrf_token" value="([^"]+)"', await browser.get("/"))
+    assert first and second and set(first).isdisjoint(second)
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/"))["warmline_session"]
+    session = await websessions.resume(client.app[SERVICES], cookie.value, ip="127.0.0.1")
+    assert session is not None
+    token = session.csrf_token
+    assert token not in first + second
+    assert unmasked_csrf(first[0]) == unmasked_csrf(second[0]) == token
+    browser.csrf = first[0]
+    await browser.post("/posts", {"status": "with an older page's token"})
+    browser.csrf = token
+    await browser.post("/posts", {"status": "with the bare token"})
+    browser.csrf = first[0][:-4] + ("AAAA" if not first[0].endswith("AAAA") else "BBBB")
+    await browser.post("/posts", {"status": "forged"}, status=403)
+    for nonsense in ("", "!", "A", "AAAA", "%" * 86, "é" * 10):
+        assert unmasked_csrf(nonsense) != token
