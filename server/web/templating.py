@@ -2,9 +2,9 @@
 filters for times and numbers, icons, and the hashed asset URLs.
 
 Text in templates is marked for translation (``{{ _("...") }}``, ``{% trans %}``);
-``pybabel extract -F server/web/babel.cfg`` collects it (docs/translating.md). English ships;
-catalogs placed in ``server/web/locales/<lang>/LC_MESSAGES/messages.mo`` are used
-when present.
+``pybabel extract -F server/web/babel.cfg`` collects it (docs/web.md, "Translating").
+English ships; catalogs placed in ``server/web/locales/<lang>/LC_MESSAGES/messages.mo``
+are used when present.
 
 Pages are rendered on the event loop, so the small things done dozens of times a
 page are kept cheap: ``_("a literal")`` is translated once, when the template
