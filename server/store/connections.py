@@ -256,21 +256,6 @@ async def blocked_either_way(
     return bool((await conn.execute(query)).scalar())
 
 
-async def block_states(
-    conn: AsyncConnection, viewer_id: int, ids: list[int]
-) -> tuple[set[int], set[int]]:
-    """Of ``ids``: whom the viewer blocks, and who blocks the viewer."""
-    if not ids:
-        return set(), set()
-    mine = select(blocks.c.target_account_id).where(
-        blocks.c.account_id == viewer_id, blocks.c.target_account_id.in_(ids)
-    )
-    theirs = select(blocks.c.account_id).where(
-        blocks.c.target_account_id == viewer_id, blocks.c.account_id.in_(ids)
-    )
-    return set((await conn.execute(mine)).scalars()), set((await conn.execute(theirs)).scalars())
-
-
 async def list_blocked(
     conn: AsyncConnection, account_id: int, page: Page
 ) -> list[tuple[int, AccountRow]]:

@@ -46,9 +46,11 @@ async def chrome(request: web.Request) -> dict[str, Any]:
     svc = request.app[SERVICES]
     unread = waiting = 0
     if session is not None:
-        unread = await timelines.unseen_notifications(
-            svc, session.account, session.notifications_seen_id
-        )
+        unread = session.unseen  # counted with the session's lookup
+        if unread is None:  # this page moved the seen mark: count from there
+            unread = await timelines.unseen_notifications(
+                svc, session.account, session.notifications_seen_id
+            )
         if session.is_admin:  # one COUNT, for admins only: the badge on "Administration"
             waiting = await registrations.count_waiting(svc)
     return {
