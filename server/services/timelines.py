@@ -12,7 +12,6 @@ from server.store import connections as connections_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
-from server.store import personal as personal_q
 from server.store import statuses as q
 from server.store import threads as threads_q
 from server.store.accounts import AccountRow
@@ -154,7 +153,6 @@ async def notifications(
     would not know what to show."""
     asked = warmline or any(t.startswith("warmline.") for t in types or ())
     async with svc.db.read() as conn:
-        muted = await personal_q.muted_ids(conn, account.id, svc.now(), notifications_only=True)
         return await interactions_q.list_notifications(
             conn,
             account.id,
@@ -162,7 +160,7 @@ async def notifications(
             types=types,
             exclude_types=exclude_types or [],
             include_warmline=asked,
-            muted=muted,
+            muted_at=svc.now(),
         )
 
 

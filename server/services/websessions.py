@@ -26,6 +26,7 @@ IDLE = timedelta(days=IDLE_DAYS)
 # How often a session in use is written back (last seen, address): not on every page.
 TOUCH_EVERY = timedelta(minutes=5)
 USER_AGENT_MAX = 300
+ADMIN = "admin"  # the role that sees the instance's administration (and its badge)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,8 @@ class WebSession:
     # Notifications since then, counted with the session's lookup (at most
     # ``timelines.UNSEEN_CAP``); None once the seen mark has moved since.
     unseen: int | None = None
+    # Sign-ups awaiting approval, counted with the lookup for an admin (else None).
+    admin_waiting: int | None = None
 
     @property
     def id(self) -> int:
@@ -50,7 +53,7 @@ class WebSession:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == ADMIN
 
 
 def _hash(token: str) -> str:
@@ -85,7 +88,9 @@ async def resume(svc: Services, token: str, *, ip: str) -> WebSession | None:
         return None
     now = svc.now()
     async with svc.db.read() as conn:
-        found = await q.find_session(conn, _hash(token), now=now, unseen_cap=UNSEEN_CAP)
+        found = await q.find_session(
+            conn, _hash(token), now=now, unseen_cap=UNSEEN_CAP, waiting_role=ADMIN
+        )
     if found is None:
         return None
     row, account = found.session, found.account
@@ -96,7 +101,9 @@ async def resume(svc: Services, token: str, *, ip: str) -> WebSession | None:
     if now - row.last_seen_at > TOUCH_EVERY or row.ip != ip[:64]:
         async with svc.db.transaction() as conn:
             await q.touch_session(conn, row.id, now, ip[:64])
-    return WebSession(row, account, found.role, found.notifications_seen_id, found.unseen)
+    return WebSession(
+        row, account, found.role, found.notifications_seen_id, found.unseen, found.waiting
+    )
 
 
 async def listed(svc: Services, account: AccountRow) -> list[SessionRow]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -155,8 +155,10 @@ async def list_notifications(
     types: Sequence[str] | None = None,
     exclude_types: Sequence[str] = (),
     include_warmline: bool = True,
-    muted: Collection[int] = (),
+    muted_at: datetime | None = None,
 ) -> list[NotificationRow]:
+    """The member's notifications; with ``muted_at``, without those from accounts
+    muted with their notifications at that time."""
     query = select(notifications).where(notifications.c.account_id == account_id)
     if types:
         query = query.where(notifications.c.type.in_(list(types)))
@@ -164,8 +166,9 @@ async def list_notifications(
         query = query.where(notifications.c.type.not_in(list(exclude_types)))
     if not include_warmline:
         query = query.where(notifications.c.type.not_like("warmline.%"))
-    if muted:
-        query = query.where(notifications.c.from_account_id.not_in(list(muted)))
+    if muted_at is not None:
+        muted = muting(account_id, muted_at, notifications_only=True)
+        query = query.where(notifications.c.from_account_id.not_in(muted.scalar_subquery()))
     rows = (await conn.execute(paged(query, notifications.c.id, page))).mappings().all()
     return in_display_order([NotificationRow.from_row(r) for r in rows], page, key=lambda n: n.id)
 

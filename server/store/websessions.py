@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.accounts import AccountRow
 from server.store.interactions import unseen_count
-from server.store.tables import accounts, users, web_sessions
+from server.store.tables import accounts, signups, users, web_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,7 @@ class FoundSession:
     role: str
     notifications_seen_id: int
     unseen: int  # notifications since then (at most the cap asked for)
+    waiting: int | None  # sign-ups awaiting approval, for the role asked about (else None)
 
 
 def _find_session_query():  # type: ignore[no-untyped-def]
@@ -48,12 +49,14 @@ def _find_session_query():  # type: ignore[no-untyped-def]
         now=bindparam("now", type_=web_sessions.c.last_seen_at.type),
         cap=bindparam("cap"),
     )
+    waiting = select(func.count()).select_from(signups).scalar_subquery()
     return (
         select(
             accounts,
             users.c.role,
             users.c.notifications_seen_id,
             unseen.label("unseen"),
+            case((users.c.role == bindparam("waiting_role"), waiting)).label("waiting"),
             *(web_sessions.c[name].label(f"s_{name}") for name in SessionRow.__slots__),
         )
         .select_from(
@@ -70,12 +73,13 @@ _FIND_SESSION = _find_session_query()
 
 
 async def find_session(
-    conn: AsyncConnection, token_hash: str, *, now: datetime, unseen_cap: int
+    conn: AsyncConnection, token_hash: str, *, now: datetime, unseen_cap: int, waiting_role: str
 ) -> FoundSession | None:
     """The session with this token, its member, the member's role, how far they
-    have seen their notifications and how many came since: one statement for
-    what every signed-in page's frame needs."""
-    params = {"token_hash": token_hash, "now": now, "cap": unseen_cap}
+    have seen their notifications and how many came since, and for a member of
+    ``waiting_role`` how many sign-ups wait: one statement for what every
+    signed-in page's frame needs."""
+    params = {"token_hash": token_hash, "now": now, "cap": unseen_cap, "waiting_role": waiting_role}
     row = (await conn.execute(_FIND_SESSION, params)).mappings().first()
     if row is None:
         return None
@@ -86,6 +90,7 @@ async def find_session(
         str(row["role"]),
         int(row["notifications_seen_id"]),
         int(row["unseen"]),
+        None if row["waiting"] is None else int(row["waiting"]),
     )
 
 
