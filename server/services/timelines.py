@@ -70,11 +70,13 @@ async def account_statuses(
     when the account blocks the viewer, as Mastodon answers."""
     visibilities = ["public", "unlisted"]
     async with svc.db.read() as conn:
-        if viewer is not None:
+        if viewer is not None and viewer.id == account.id:
+            visibilities.append("private")  # one's own posts: no block or follow to read
+        elif viewer is not None:
             if await connections_q.get_block(conn, account.id, viewer.id) is not None:
                 return []
             follow = await graph_q.get_follow(conn, viewer.id, account.id)
-            if viewer.id == account.id or (follow and follow.state == graph_q.ACCEPTED):
+            if follow and follow.state == graph_q.ACCEPTED:
                 visibilities.append("private")
         return await q.account_statuses(
             conn,
