@@ -17,8 +17,6 @@ the server code. Used by ``bench.inbox --variant``.
                   between retries) never runs inside this process.
 ``--count-sql``   count SQL statements and aiosqlite thread round trips (each one a
                   hand-off to the connection's thread and back); totals to the log at exit.
-``--no-status-counts``  server.store.statuses.status_counts answers zeros without a query:
-                  the most a maintained per-account counter could save the API's presenter.
 ``--time-sql``    time every SQL statement (cursor execute to fetched, as SQLAlchemy sees
                   it); the statements with the most total time go to the log at exit.
 ``--time-pages``  per route and viewer (signed in or not), the event loop thread's CPU time
@@ -301,15 +299,6 @@ def _patch_time_sql() -> None:
     atexit.register(report)
 
 
-def _patch_no_status_counts() -> None:
-    from server.store import statuses
-
-    async def status_counts(conn, account_ids):
-        return {a: (0, None) for a in set(account_ids)}
-
-    statuses.status_counts = status_counts
-
-
 def main() -> int:
     argv = sys.argv[1:]
     flags = {
@@ -320,7 +309,6 @@ def main() -> int:
         "--write-lock",
         "--count-sql",
         "--time-sql",
-        "--no-status-counts",
         "--time-pages",
     }
     chosen = {a for a in argv if a in flags}
@@ -329,8 +317,6 @@ def main() -> int:
         _patch_key_cache()
     if "--host-cache" in chosen:
         _patch_host_cache()
-    if "--no-status-counts" in chosen:
-        _patch_no_status_counts()
     if "--time-sql" in chosen:
         _patch_time_sql()
     if "--count-sql" in chosen:

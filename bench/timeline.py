@@ -133,64 +133,9 @@ async def in_process(
                     raw.execute(sql, values).fetchall()
                     times.append(time.perf_counter() - t0)
                 rows.append(["same SQL via sqlite3 (floor)", label, len(ids), 20.0, *_ms(times)])
-        rows += await _author_counts(svc, alice, data / DB_NAME, pages, args.count_pages)
     finally:
         await runner.cleanup()
     return rows, plans
-
-
-COVERING = "CREATE INDEX bench_statuses_counts ON statuses (account_id, visibility, deleted_at, id)"
-
-
-async def _author_counts(svc, alice, db: Path, pages: dict, n: int) -> list[list[object]]:
-    """What the API's presenter adds per page: ``status_counts`` of the page's authors.
-
-    Timed as it is, then (an experiment, on this copy only) with a covering index
-    that lets SQLite count without visiting the table; the index is dropped after.
-    """
-    from server.services import timelines
-    from server.store import statuses as statuses_q
-    from server.store.statuses import Page
-
-    if n <= 0:
-        return []
-    authors: dict[str, list[list[int]]] = {}
-    for label, ids in pages.items():
-        authors[label] = []
-        for max_id in ids[:n]:
-            found = await timelines.home(svc, alice, Page(limit=20, max_id=max_id))
-            boosted = await _boosted_authors(svc, [s.reblog_of_id for s in found if s.reblog_of_id])
-            authors[label].append(sorted({s.account_id for s in found} | boosted))
-    rows: list[list[object]] = []
-    for variant in (
-        "store.statuses.status_counts (presenter)",
-        "same, covering index [experiment]",
-    ):
-        if variant.endswith("[experiment]"):
-            with contextlib.closing(sqlite3.connect(db)) as raw:
-                raw.execute(COVERING)
-        for label, groups in authors.items():
-            times = []
-            for group in groups:
-                async with svc.db.read() as conn:
-                    t0 = time.perf_counter()
-                    await statuses_q.status_counts(conn, group)
-                    times.append(time.perf_counter() - t0)
-            mean_authors = sum(map(len, groups)) / len(groups)
-            rows.append([variant, label, len(groups), mean_authors, *_ms(times)])
-    with contextlib.closing(sqlite3.connect(db)) as raw:
-        raw.execute("DROP INDEX IF EXISTS bench_statuses_counts")
-    return rows
-
-
-async def _boosted_authors(svc, ids: list[int]) -> set[int]:
-    from server.store import statuses as statuses_q
-
-    if not ids:
-        return set()
-    async with svc.db.read() as conn:
-        found = await statuses_q.get_statuses(conn, ids)
-    return {s.account_id for s in found.values()}
 
 
 def _get_json(url: str, headers: dict[str, str]) -> list:
@@ -282,17 +227,10 @@ def main(argv: list[str] | None = None) -> None:
         help="HTTP requests per page kind and concurrency; 0 skips HTTP (default 200)",
     )
     parser.add_argument(
-        "--count-pages",
-        type=int,
-        default=30,
-        help="pages per kind for the presenter's per-author status count, as is and with a "
-        "covering index (default 30; 0 skips)",
-    )
-    parser.add_argument(
         "--variant",
         nargs="+",
         default=[],
-        choices=["time-sql", "count-sql", "no-status-counts"],
+        choices=["time-sql", "count-sql"],
         help="experiment: run the HTTP server through bench/_variant_server.py "
         "(time-sql: the statements with the most total time, from its log)",
     )

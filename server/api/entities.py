@@ -20,7 +20,6 @@ from server.services.html import strip_html
 from server.store import accounts as accounts_q
 from server.store import interactions as interactions_q
 from server.store import media as media_q
-from server.store import personal as personal_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
@@ -75,10 +74,10 @@ class Presenter:
             people = list(self.accounts)
             self.stats.update(await stats_q.get_stats(conn, people))
             if self.viewer is not None:
-                faved, boosted_ids = await interactions_q.viewer_flags(conn, self.viewer.id, ids)
-                self.favourited |= faved
-                self.bookmarked |= await personal_q.bookmarked(conn, self.viewer.id, ids)
-                self.reblogged |= boosted_ids
+                marks = await interactions_q.viewer_marks(conn, self.viewer.id, ids)
+                self.favourited |= marks.favourited
+                self.bookmarked |= marks.bookmarked
+                self.reblogged |= marks.reblogged
         return self
 
     def account(

@@ -34,16 +34,31 @@ async def check_pair(
     """May ``me`` endorse/recommend (``what``) ``other``? Raises when not."""
     if me.id == other.id:
         raise ValidationError(f"you cannot {what} yourself", field="account_id")
-    if await connections_q.blocked_either_way(conn, me.id, other.id):
-        raise Forbidden(f"you cannot {what} this account: one of you has blocked the other")
+    blocked = await connections_q.blocked_either_way(conn, me.id, other.id)
+    connected = not blocked and await connections_q.are_connected(conn, me.id, other.id)
+    refused = pair_refusal(svc, me, other, what, blocked=blocked, connected=connected)
+    if refused is not None:
+        raise refused
+
+
+def pair_refusal(
+    svc: Services, me: AccountRow, other: AccountRow, what: str, *, blocked: bool, connected: bool
+) -> ServiceError | None:
+    """``check_pair``'s rule on what is known of the two already (a block either
+    way, a connection): the error it would raise, or None."""
+    if me.id == other.id:
+        return ValidationError(f"you cannot {what} yourself", field="account_id")
+    if blocked:
+        return Forbidden(f"you cannot {what} this account: one of you has blocked the other")
     if not other.speaks_warmline:
-        raise ValidationError(
+        return ValidationError(
             f"{objects.acct(svc, other)} is on a server that does not support "
             f"endorsements and recommendations (it is not a Warmline server)",
             field="account_id",
         )
-    if not await connections_q.are_connected(conn, me.id, other.id):
-        raise ValidationError(f"you can only {what} your connections", field="account_id")
+    if not connected:
+        return ValidationError(f"you can only {what} your connections", field="account_id")
+    return None
 
 
 async def refusal(svc: Services, me: AccountRow, other: AccountRow, what: str) -> str | None:

@@ -17,7 +17,7 @@ from server.store import accounts as accounts_q
 from server.store import connections as connections_q
 from server.store import feeds as feeds_q
 from server.store import graph as q
-from server.store import personal as personal_q
+from server.store import relations as relations_q
 from server.store.accounts import AccountRow
 from server.store.graph import ACCEPTED, PENDING, FollowRow
 from server.store.statuses import Page
@@ -209,13 +209,8 @@ class Relationship:
 
 async def relationships(svc: Services, viewer: AccountRow, ids: list[int]) -> list[Relationship]:
     async with svc.db.read() as conn:
-        outgoing, incoming = await q.follow_states(conn, viewer.id, ids)
-        blocking, blocked_by = await connections_q.block_states(conn, viewer.id, ids)
-        muted = await personal_q.muted_ids(conn, viewer.id, svc.now())
-        muted_notes = await personal_q.muted_ids(
-            conn, viewer.id, svc.now(), notifications_only=True
-        )
-        pinned = await personal_q.pinned_ids(conn, viewer.id, ids)
+        found = await relations_q.relations(conn, viewer.id, ids, svc.now())
+    outgoing, incoming = found[relations_q.FOLLOWING], found[relations_q.FOLLOWED_BY]
     return [
         Relationship(
             id=i,
@@ -223,11 +218,11 @@ async def relationships(svc: Services, viewer: AccountRow, ids: list[int]) -> li
             requested=outgoing.get(i) == PENDING,
             followed_by=incoming.get(i) == ACCEPTED,
             requested_by=incoming.get(i) == PENDING,
-            blocking=i in blocking,
-            blocked_by=i in blocked_by,
-            muting=i in muted,
-            muting_notifications=i in muted_notes,
-            endorsed=i in pinned,
+            blocking=i in found[relations_q.BLOCKING],
+            blocked_by=i in found[relations_q.BLOCKED_BY],
+            muting=i in found[relations_q.MUTING],
+            muting_notifications=i in found[relations_q.MUTING_NOTIFICATIONS],
+            endorsed=i in found[relations_q.ENDORSED],
         )
         for i in ids
     ]

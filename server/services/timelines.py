@@ -12,8 +12,8 @@ from server.store import connections as connections_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
-from server.store import personal as personal_q
 from server.store import statuses as q
+from server.store import threads as threads_q
 from server.store.accounts import AccountRow
 from server.store.exclusions import Excluding
 from server.store.interactions import NotificationRow
@@ -70,11 +70,13 @@ async def account_statuses(
     when the account blocks the viewer, as Mastodon answers."""
     visibilities = ["public", "unlisted"]
     async with svc.db.read() as conn:
-        if viewer is not None:
+        if viewer is not None and viewer.id == account.id:
+            visibilities.append("private")  # one's own posts: no block or follow to read
+        elif viewer is not None:
             if await connections_q.get_block(conn, account.id, viewer.id) is not None:
                 return []
             follow = await graph_q.get_follow(conn, viewer.id, account.id)
-            if viewer.id == account.id or (follow and follow.state == graph_q.ACCEPTED):
+            if follow and follow.state == graph_q.ACCEPTED:
                 visibilities.append("private")
         return await q.account_statuses(
             conn,
@@ -96,9 +98,11 @@ async def context(svc: Services, viewer: AccountRow | None, status_id: int) -> T
     """The posts above and below a status, as far as ``viewer`` may see them;
     for a signed-in viewer, without the accounts they exclude (and the replies
     below those), as timelines do."""
-    status = await visible_status(svc, viewer, status_id)
-    ancestors: list[StatusRow] = []
-    descendants: list[StatusRow] = []
+    return await context_of(svc, viewer, await visible_status(svc, viewer, status_id))
+
+
+async def context_of(svc: Services, viewer: AccountRow | None, status: StatusRow) -> Thread:
+    """``context`` of a status the viewer may see (``visible_status``)."""
     now = svc.now()
     async with svc.db.read() as conn:
         excluded = await load_exclusions(conn, viewer.id, now) if viewer else NO_EXCLUSIONS
@@ -107,19 +111,28 @@ async def context(svc: Services, viewer: AccountRow | None, status_id: int) -> T
             hidden = excluded.hides((post.account_id,), now)
             return not hidden and await can_see(conn, viewer, post)
 
+        ancestors: list[StatusRow] = []
         parent_id = status.in_reply_to_id
+        above = await threads_q.above(conn, parent_id, MAX_ANCESTORS) if parent_id else {}
         while parent_id is not None and len(ancestors) < MAX_ANCESTORS:
-            parent = await q.get_status(conn, parent_id)
+            parent = above.get(parent_id)
             if parent is None or not await shown(parent):
                 break
             ancestors.append(parent)
             parent_id = parent.in_reply_to_id
-        frontier = [status.id]
+        descendants: list[StatusRow] = []
+        children, whole = await threads_q.below(
+            conn, status.id, levels=MAX_DESCENDANTS, limit=2 * MAX_DESCENDANTS
+        )
+        frontier, level = [status.id], 1
         while frontier and len(descendants) < MAX_DESCENDANTS:
-            replies = sorted(await q.replies_to(conn, frontier), key=lambda s: s.id)
-            visible = [r for r in replies if await shown(r)]
+            if level <= whole:
+                replies = [r for parent in frontier for r in children.get(parent, [])]
+            else:  # below what was read at once: a level at a time
+                replies = await q.replies_to(conn, frontier)
+            visible = [r for r in sorted(replies, key=lambda s: s.id) if await shown(r)]
             descendants += visible
-            frontier = [r.id for r in visible]
+            frontier, level = [r.id for r in visible], level + 1
     return Thread(list(reversed(ancestors)), descendants[:MAX_DESCENDANTS])
 
 
@@ -142,7 +155,6 @@ async def notifications(
     would not know what to show."""
     asked = warmline or any(t.startswith("warmline.") for t in types or ())
     async with svc.db.read() as conn:
-        muted = await personal_q.muted_ids(conn, account.id, svc.now(), notifications_only=True)
         return await interactions_q.list_notifications(
             conn,
             account.id,
@@ -150,7 +162,7 @@ async def notifications(
             types=types,
             exclude_types=exclude_types or [],
             include_warmline=asked,
-            muted=muted,
+            muted_at=svc.now(),
         )
 
 
@@ -177,9 +189,8 @@ async def unseen_notifications(svc: Services, account: AccountRow, seen_id: int)
     """How many notifications arrived after ``seen_id`` (at most ``UNSEEN_CAP``),
     leaving out those from accounts muted with their notifications."""
     async with svc.db.read() as conn:
-        muted = await personal_q.muted_ids(conn, account.id, svc.now(), notifications_only=True)
         return await interactions_q.count_unseen_notifications(
-            conn, account.id, seen_id, muted=muted, cap=UNSEEN_CAP
+            conn, account.id, seen_id, now=svc.now(), cap=UNSEEN_CAP
         )
 
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from server.services.context import Services
 from server.services.errors import NotFound
+from server.services.timelines import UNSEEN_CAP
 from server.store import websessions as q
 from server.store.accounts import AccountRow
 from server.store.websessions import SessionRow
@@ -25,6 +26,7 @@ IDLE = timedelta(days=IDLE_DAYS)
 # How often a session in use is written back (last seen, address): not on every page.
 TOUCH_EVERY = timedelta(minutes=5)
 USER_AGENT_MAX = 300
+ADMIN = "admin"  # the role that sees the instance's administration (and its badge)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,11 @@ class WebSession:
     account: AccountRow
     role: str
     notifications_seen_id: int
+    # Notifications since then, counted with the session's lookup (at most
+    # ``timelines.UNSEEN_CAP``); None once the seen mark has moved since.
+    unseen: int | None = None
+    # Sign-ups awaiting approval, counted with the lookup for an admin (else None).
+    admin_waiting: int | None = None
 
     @property
     def id(self) -> int:
@@ -46,7 +53,7 @@ class WebSession:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == ADMIN
 
 
 def _hash(token: str) -> str:
@@ -79,12 +86,14 @@ async def resume(svc: Services, token: str, *, ip: str) -> WebSession | None:
     or its member is suspended)."""
     if not token or len(token) > 100:
         return None
+    now = svc.now()
     async with svc.db.read() as conn:
-        found = await q.find_session(conn, _hash(token))
+        found = await q.find_session(
+            conn, _hash(token), now=now, unseen_cap=UNSEEN_CAP, waiting_role=ADMIN
+        )
     if found is None:
         return None
     row, account = found.session, found.account
-    now = svc.now()
     if account.suspended_at is not None or now - row.last_seen_at > IDLE:
         async with svc.db.transaction() as conn:
             await q.delete_session(conn, account.id, row.id)
@@ -92,7 +101,9 @@ async def resume(svc: Services, token: str, *, ip: str) -> WebSession | None:
     if now - row.last_seen_at > TOUCH_EVERY or row.ip != ip[:64]:
         async with svc.db.transaction() as conn:
             await q.touch_session(conn, row.id, now, ip[:64])
-    return WebSession(row, account, found.role, found.notifications_seen_id)
+    return WebSession(
+        row, account, found.role, found.notifications_seen_id, found.unseen, found.waiting
+    )
 
 
 async def listed(svc: Services, account: AccountRow) -> list[SessionRow]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -137,11 +137,15 @@ async def get_account(conn: AsyncConnection, account_id: int) -> AccountRow | No
     return AccountRow.from_row(row) if row else None
 
 
+# Built once (a page of posts asks for its authors on every request).
+_BY_IDS = select(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
+
+
 async def get_accounts(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, AccountRow]:
     wanted = list(set(ids))
     if not wanted:
         return {}
-    rows = (await conn.execute(select(accounts).where(accounts.c.id.in_(wanted)))).mappings().all()
+    rows = (await conn.execute(_BY_IDS, {"ids": wanted})).mappings().all()
     return {r["id"]: AccountRow.from_row(r) for r in rows}
 
 

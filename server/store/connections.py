@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -171,33 +183,55 @@ async def count_requests(conn: AsyncConnection, account_id: int, *, incoming: bo
     return int((await conn.execute(query)).scalar_one())
 
 
+def _states_query():  # type: ignore[no-untyped-def]
+    """``connection_states`` in one statement (a list of people asks it per page):
+    ``c`` connected, ``s`` a request sent, ``r`` one received (with its id)."""
+    viewer, ids = bindparam("viewer"), bindparam("ids", expanding=True)
+    pending = connection_requests.c.state == PENDING
+    return union_all(
+        select(literal_column("'c'"), connections.c.peer_id, connections.c.peer_id).where(
+            connections.c.account_id == viewer, connections.c.peer_id.in_(ids)
+        ),
+        select(
+            literal_column("'s'"), connection_requests.c.target_account_id, connection_requests.c.id
+        ).where(
+            connection_requests.c.account_id == viewer,
+            connection_requests.c.target_account_id.in_(ids),
+            pending,
+        ),
+        select(
+            literal_column("'r'"), connection_requests.c.account_id, connection_requests.c.id
+        ).where(
+            connection_requests.c.target_account_id == viewer,
+            connection_requests.c.account_id.in_(ids),
+            pending,
+        ),
+    )
+
+
+_STATES = _states_query()
+
+
 async def connection_states(
     conn: AsyncConnection, viewer_id: int, ids: Sequence[int]
 ) -> tuple[set[int], set[int], dict[int, int]]:
     """Of ``ids``: who is connected to the viewer, to whom the viewer's request is
     pending, and who asked the viewer (with their pending request's id)."""
     wanted = sorted(set(ids) - {viewer_id})
-    if not wanted:
-        return set(), set(), {}
-    connected = select(connections.c.peer_id).where(
-        connections.c.account_id == viewer_id, connections.c.peer_id.in_(wanted)
-    )
-    pending = connection_requests.c.state == PENDING
-    sent = select(connection_requests.c.target_account_id).where(
-        connection_requests.c.account_id == viewer_id,
-        connection_requests.c.target_account_id.in_(wanted),
-        pending,
-    )
-    received = select(connection_requests.c.account_id, connection_requests.c.id).where(
-        connection_requests.c.target_account_id == viewer_id,
-        connection_requests.c.account_id.in_(wanted),
-        pending,
-    )
-    return (
-        set((await conn.execute(connected)).scalars()),
-        set((await conn.execute(sent)).scalars()),
-        {r[0]: r[1] for r in (await conn.execute(received)).all()},
-    )
+    connected: set[int] = set()
+    sent: set[int] = set()
+    received: dict[int, int] = {}
+    if wanted:
+        for kind, account_id, row_id in await conn.execute(
+            _STATES, {"viewer": viewer_id, "ids": wanted}
+        ):
+            if kind == "c":
+                connected.add(account_id)
+            elif kind == "s":
+                sent.add(account_id)
+            else:
+                received[account_id] = row_id
+    return connected, sent, received
 
 
 # --- blocks ----------------------------------------------------------------------------
@@ -254,21 +288,6 @@ async def blocked_either_way(
     backward = and_(blocks.c.account_id == b, blocks.c.target_account_id == a)
     query = select(exists().where(forward if one_way else or_(forward, backward)))
     return bool((await conn.execute(query)).scalar())
-
-
-async def block_states(
-    conn: AsyncConnection, viewer_id: int, ids: list[int]
-) -> tuple[set[int], set[int]]:
-    """Of ``ids``: whom the viewer blocks, and who blocks the viewer."""
-    if not ids:
-        return set(), set()
-    mine = select(blocks.c.target_account_id).where(
-        blocks.c.account_id == viewer_id, blocks.c.target_account_id.in_(ids)
-    )
-    theirs = select(blocks.c.account_id).where(
-        blocks.c.target_account_id == viewer_id, blocks.c.account_id.in_(ids)
-    )
-    return set((await conn.execute(mine)).scalars()), set((await conn.execute(theirs)).scalars())
 
 
 async def list_blocked(

@@ -90,23 +90,6 @@ async def delete_follows_of(conn: AsyncConnection, account_id: int) -> None:
     await stats.recount(conn, {account_id, *(a for pair in rows for a in pair)})
 
 
-async def follow_states(
-    conn: AsyncConnection, account_id: int, others: list[int]
-) -> tuple[dict[int, str], dict[int, str]]:
-    """``(outgoing, incoming)``: the state of follows between one account and others."""
-    if not others:
-        return {}, {}
-    out_q = select(follows.c.target_account_id, follows.c.state).where(
-        follows.c.account_id == account_id, follows.c.target_account_id.in_(others)
-    )
-    in_q = select(follows.c.account_id, follows.c.state).where(
-        follows.c.target_account_id == account_id, follows.c.account_id.in_(others)
-    )
-    outgoing = dict((await conn.execute(out_q)).all())
-    incoming = dict((await conn.execute(in_q)).all())
-    return outgoing, incoming
-
-
 async def follower_inboxes(
     conn: AsyncConnection, account_id: int
 ) -> list[tuple[str | None, str | None]]:

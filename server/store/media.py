@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.tables import media_attachments as t
@@ -137,6 +137,13 @@ async def replace_remote(
         await conn.execute(insert(t), [dict(r, status_id=status_id) for r in rows])
 
 
+_FOR_STATUSES = (
+    select(t)
+    .where(t.c.status_id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.c.status_id, t.c.position, t.c.id)
+)
+
+
 async def for_statuses(
     conn: AsyncConnection, status_ids: Sequence[int]
 ) -> dict[int, list[MediaRow]]:
@@ -144,11 +151,6 @@ async def for_statuses(
     found: dict[int, list[MediaRow]] = {i: [] for i in status_ids}
     if not status_ids:
         return found
-    query = (
-        select(t)
-        .where(t.c.status_id.in_(list(status_ids)))
-        .order_by(t.c.status_id, t.c.position, t.c.id)
-    )
-    for row in (await conn.execute(query)).mappings():
+    for row in (await conn.execute(_FOR_STATUSES, {"ids": list(status_ids)})).mappings():
         found[row["status_id"]].append(_row(row))
     return found

@@ -23,7 +23,7 @@ pathological (docs/performance.md has the measurements):
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import and_, bindparam, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.tables import accounts, blocks, connections, follows
@@ -36,7 +36,7 @@ _c2 = connections.alias("c2")
 _hub = connections.alias("hub")
 
 
-def _suggestable(candidate, viewer_id: int):  # type: ignore[no-untyped-def]
+def _suggestable(candidate, viewer_id):  # type: ignore[no-untyped-def]
     """Conditions on a candidate account id: not the viewer, not connected yet,
     no block either way, not suspended, not an instance actor, and willing to be
     suggested (``discoverable``, as Mastodon's suggestions respect it)."""
@@ -58,12 +58,15 @@ def _suggestable(candidate, viewer_id: int):  # type: ignore[no-untyped-def]
     return and_(candidate != viewer_id, ~connected, ~blocked, person)
 
 
-def _pymk_query(viewer_id: int, limit: int, offset: int):  # type: ignore[no-untyped-def]
+def _pymk_query():  # type: ignore[no-untyped-def]
+    """Built once (building it cost more than running it); bound at each call with
+    the viewer, the page, and ``PEER_SAMPLE`` and ``HUB_DEGREE`` as they are then."""
+    viewer = bindparam("viewer")
     sample = (
         select(_c1.c.peer_id)
-        .where(_c1.c.account_id == viewer_id)
+        .where(_c1.c.account_id == viewer)
         .order_by(_c1.c.created_at.desc(), _c1.c.peer_id.desc())
-        .limit(PEER_SAMPLE)
+        .limit(bindparam("sample"))
         .subquery("sample")
     )
     # A peer is walked through unless it has more than HUB_DEGREE connections:
@@ -72,7 +75,7 @@ def _pymk_query(viewer_id: int, limit: int, offset: int):  # type: ignore[no-unt
         select(literal(1))
         .where(_hub.c.account_id == sample.c.peer_id)
         .limit(1)
-        .offset(HUB_DEGREE)
+        .offset(bindparam("hub_degree"))
         .scalar_subquery()
     )
     peers = select(sample.c.peer_id).where(hub_rows.is_(None)).cte("peers")
@@ -85,11 +88,14 @@ def _pymk_query(viewer_id: int, limit: int, offset: int):  # type: ignore[no-unt
     )
     return (
         select(candidates.c.id, candidates.c.mutual)
-        .where(_suggestable(candidates.c.id, viewer_id))
+        .where(_suggestable(candidates.c.id, viewer))
         .order_by(candidates.c.mutual.desc(), candidates.c.id.desc())
-        .limit(limit)
-        .offset(offset)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
+
+
+_PYMK = _pymk_query()
 
 
 async def people_you_may_know(
@@ -97,7 +103,11 @@ async def people_you_may_know(
 ) -> list[tuple[int, int]]:
     """``(account id, mutual connections)`` of second-degree connections, most
     mutual connections first, then newest account first (ids grow with time)."""
-    rows = await conn.execute(_pymk_query(account_id, limit, offset))
+    params = {
+        "viewer": account_id, "limit": limit, "offset": offset,
+        "sample": PEER_SAMPLE, "hub_degree": HUB_DEGREE,
+    }  # fmt: skip
+    rows = await conn.execute(_PYMK, params)
     return [(r[0], r[1]) for r in rows.all()]
 
 

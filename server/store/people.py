@@ -26,10 +26,24 @@ found only by their exact username.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.accounts import AccountRow
@@ -58,73 +72,126 @@ def _skills(dialect: str) -> Any:
     return getattr(func, each)(accounts.c.skills).table_valued("value").alias("skill")
 
 
-def _skill_like(dialect: str, term: str, *, exact: bool = False) -> ColumnElement[bool]:
-    """One of the member's skills contains ``term`` (or, ``exact``, is it).
+def _skill_like(
+    dialect: str, term: str, plain: bool, *, exact: bool = False
+) -> ColumnElement[bool]:
+    """One of the member's skills contains term ``term`` (the name of its bound
+    patterns, see ``_values``), or, ``exact``, is it.
 
-    The list's JSON text answers alone for most terms and most rows: an ASCII
-    term without a quote, comma, bracket or backslash is in the text exactly when it is in
-    one skill (``"term"`` with its quotes when a skill is the term), unless the
-    text has escapes (``\\u00e9``, ``\\n``...), whose letters are not the
-    skill's: only those rows, and other terms, walk the list."""
+    The list's JSON text answers alone for most terms and most rows: a ``plain``
+    term (ASCII without a quote, comma, bracket or backslash) is in the text
+    exactly when it is in one skill (``"term"`` with its quotes when a skill is
+    the term), unless the text has escapes (``\\u00e9``, ``\\n``...), whose
+    letters are not the skill's: only those rows, and other terms, walk the list."""
     skill = _skills(dialect)
     value = func.lower(skill.c.value)
-    pattern = f"%{like_escape(term)}%"
-    test = value == term.lower() if exact else _like(dialect, skill.c.value, pattern)
+    pattern = bindparam(f"{term}_in")
+    test = value == bindparam(f"{term}_lower") if exact else _like(dialect, skill.c.value, pattern)
     walk = exists(select(literal(1)).select_from(skill).where(test))
-    if not term.isascii() or any(c in term for c in '"\\,[]'):
+    if not plain:
         return walk
     text = cast(accounts.c.skills, Text)
-    needle = f'%"{like_escape(term)}"%' if exact else pattern
+    needle = bindparam(f"{term}_quoted") if exact else pattern
     escapes = text.like(f"%{like_escape(chr(92))}%", ESCAPE)
     return and_(_like(dialect, text, needle), or_(~escapes, walk))
 
 
-def _term_matches(dialect: str, term: str) -> ColumnElement[bool]:
-    pattern = f"%{like_escape(term)}%"
+def _term_matches(dialect: str, term: str, plain: bool) -> ColumnElement[bool]:
+    pattern = bindparam(f"{term}_in")
     return or_(
         _like(dialect, accounts.c.display_name, pattern),
-        accounts.c.username_key.like(pattern.lower(), ESCAPE),
+        accounts.c.username_key.like(bindparam(f"{term}_in_lower"), ESCAPE),
         _like(dialect, accounts.c.headline, pattern),
         _like(dialect, accounts.c.location, pattern),
-        _skill_like(dialect, term),
+        _skill_like(dialect, term, plain),
     )
 
 
-def _rank(dialect: str, query: str) -> Any:
-    whole = like_escape(query)
+def _rank(dialect: str, plain: bool) -> Any:
     name = accounts.c.display_name
+    lower = bindparam("q_lower")
     return case(
-        (or_(accounts.c.username_key == query.lower(), func.lower(name) == query.lower()), 0),
+        (or_(accounts.c.username_key == lower, func.lower(name) == lower), 0),
         (
             or_(
-                accounts.c.username_key.like(f"{whole.lower()}%", ESCAPE),
-                _like(dialect, name, f"{whole}%"),
+                accounts.c.username_key.like(bindparam("q_start_lower"), ESCAPE),
+                _like(dialect, name, bindparam("q_start")),
             ),
             1,
         ),
-        (_like(dialect, name, f"% {whole}%"), 2),
-        (_like(dialect, name, f"%{whole}%"), 3),
-        (_skill_like(dialect, query, exact=True), 4),
+        (_like(dialect, name, bindparam("q_word")), 2),
+        (_like(dialect, name, bindparam("q_in")), 3),
+        (_skill_like(dialect, "q", plain, exact=True), 4),
         else_=5,
     )
 
 
-def _name_misses(dialect: str, terms: Sequence[str]) -> Any:
+def _name_misses(dialect: str, count: int) -> Any:
     """How many of the words are not in the name (for a query of several words)."""
     misses = [
         case(
             (
                 or_(
-                    _like(dialect, accounts.c.display_name, f"%{like_escape(t)}%"),
-                    accounts.c.username_key.like(f"%{like_escape(t.lower())}%", ESCAPE),
+                    _like(dialect, accounts.c.display_name, bindparam(f"t{i}_in")),
+                    accounts.c.username_key.like(bindparam(f"t{i}_in_lower"), ESCAPE),
                 ),
                 0,
             ),
             else_=1,
         )
-        for t in terms
+        for i in range(count)
     ]
     return sum(misses[1:], misses[0])
+
+
+def _plain(term: str) -> bool:
+    return term.isascii() and not any(c in term for c in '"\\,[]')
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(dialect: str, plain: tuple[bool, ...], query_plain: bool) -> Select[Any]:
+    """The search for terms of these shapes (``_plain``), built once per shape:
+    building it cost more than running it. Its values come from ``_values``."""
+    count = len(plain)
+    return (
+        select(accounts)
+        .where(
+            accounts.c.domain.is_(None),
+            accounts.c.suspended_at.is_(None),
+            accounts.c.actor_type != "Application",
+            or_(accounts.c.discoverable, accounts.c.username_key == bindparam("q_lower")),
+            and_(*(_term_matches(dialect, f"t{i}", plain[i]) for i in range(count))),
+        )
+        .order_by(
+            _rank(dialect, query_plain),
+            _name_misses(dialect, count),
+            func.lower(accounts.c.display_name),
+            accounts.c.id,
+        )
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def _patterns(name: str, text: str) -> dict[str, str]:
+    escaped = like_escape(text)
+    return {
+        f"{name}_in": f"%{escaped}%",
+        f"{name}_in_lower": f"%{escaped.lower()}%",
+        f"{name}_lower": text.lower(),
+        f"{name}_quoted": f'%"{escaped}"%',
+    }
+
+
+def _values(terms: Sequence[str], query: str) -> dict[str, Any]:
+    """The bound values of ``_statement``: each term's patterns (``t0_in``...) and the
+    whole query's (``q_...``), for matching and ranking."""
+    values: dict[str, Any] = _patterns("q", query)
+    whole = like_escape(query)
+    values.update(q_start=f"{whole}%", q_start_lower=f"{whole.lower()}%", q_word=f"% {whole}%")
+    for i, term in enumerate(terms):
+        values.update(_patterns(f"t{i}", term))
+    return values
 
 
 async def search_local_members(
@@ -133,23 +200,8 @@ async def search_local_members(
     """Local members matching every one of ``terms`` (module docstring), best first."""
     if not terms:
         return []
-    dialect = conn.dialect.name
     query = " ".join(terms)
-    rank = _rank(dialect, query)
-    statement = (
-        select(accounts)
-        .where(
-            accounts.c.domain.is_(None),
-            accounts.c.suspended_at.is_(None),
-            accounts.c.actor_type != "Application",
-            or_(accounts.c.discoverable, accounts.c.username_key == query.lower()),
-            and_(*(_term_matches(dialect, t) for t in terms)),
-        )
-        .order_by(
-            rank, _name_misses(dialect, terms), func.lower(accounts.c.display_name), accounts.c.id
-        )
-        .limit(limit)
-        .offset(offset)
-    )
-    rows = (await conn.execute(statement)).mappings().all()
+    statement = _statement(conn.dialect.name, tuple(_plain(t) for t in terms), _plain(query))
+    values = {**_values(terms, query), "limit": limit, "offset": offset}
+    rows = (await conn.execute(statement, values)).mappings().all()
     return [AccountRow.from_row(r) for r in rows]

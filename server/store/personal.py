@@ -3,10 +3,9 @@ idempotency keys of posts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Table, and_, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.accounts import AccountRow
@@ -48,16 +47,6 @@ async def add_bookmark(
 
 async def remove_bookmark(conn: AsyncConnection, account_id: int, status_id: int) -> None:
     await _remove(conn, bookmarks, account_id, "status_id", status_id)
-
-
-async def bookmarked(conn: AsyncConnection, account_id: int, ids: Iterable[int]) -> set[int]:
-    wanted = list(ids)
-    if not wanted:
-        return set()
-    query = select(bookmarks.c.status_id).where(
-        bookmarks.c.account_id == account_id, bookmarks.c.status_id.in_(wanted)
-    )
-    return set((await conn.execute(query)).scalars())
 
 
 async def list_bookmarks(
@@ -104,16 +93,28 @@ async def remove_mute(conn: AsyncConnection, account_id: int, target_id: int) ->
     await _remove(conn, mutes, account_id, "target_account_id", target_id)
 
 
-async def muted_ids(
-    conn: AsyncConnection, account_id: int, now: datetime, *, notifications_only: bool = False
-) -> set[int]:
-    """Accounts the member mutes now (an expired mute no longer counts)."""
+def muting(
+    account_id: int | ColumnElement[int],
+    now: datetime | ColumnElement[datetime],
+    *,
+    notifications_only: bool = False,
+) -> Select[tuple[int]]:
+    """The accounts the member mutes at ``now`` (an expired mute no longer counts),
+    as a query to run or to use inside another (``account_id`` may be a column)."""
     query = select(mutes.c.target_account_id).where(
         mutes.c.account_id == account_id,
         or_(mutes.c.expires_at.is_(None), mutes.c.expires_at > now),
     )
     if notifications_only:
         query = query.where(mutes.c.notifications.is_(True))
+    return query
+
+
+async def muted_ids(
+    conn: AsyncConnection, account_id: int, now: datetime, *, notifications_only: bool = False
+) -> set[int]:
+    """Accounts the member mutes now (an expired mute no longer counts)."""
+    query = muting(account_id, now, notifications_only=notifications_only)
     return set((await conn.execute(query)).scalars())
 
 
@@ -128,14 +129,6 @@ async def add_pin(
 
 async def remove_pin(conn: AsyncConnection, account_id: int, target_id: int) -> None:
     await _remove(conn, account_pins, account_id, "target_account_id", target_id)
-
-
-async def pinned_ids(conn: AsyncConnection, account_id: int, ids: Iterable[int]) -> set[int]:
-    wanted = list(ids)
-    query = select(account_pins.c.target_account_id).where(
-        account_pins.c.account_id == account_id, account_pins.c.target_account_id.in_(wanted)
-    )
-    return set((await conn.execute(query)).scalars()) if wanted else set()
 
 
 async def list_accounts(

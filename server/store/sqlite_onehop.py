@@ -8,6 +8,7 @@ UPDATE. This adapter does the whole statement in one function run on the
 connection's thread and hands back the description, the rows, ``rowcount``
 and ``lastrowid`` together: a primary-key SELECT costs ~130 µs instead of
 ~320 µs, and the inbox worker's ~17 statements per activity gain the most.
+A rollback with no transaction open (the end of every read) makes no trip.
 
 Everything else (transactions, errors, server-side cursors, connection
 handling) is SQLAlchemy's own. The one thing we lean on beyond aiosqlite's
@@ -122,6 +123,17 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneHopCursor
+
+    def rollback(self) -> None:
+        """No trip to the thread when there is nothing to undo: reads run without
+        BEGIN (``database._sqlite_begin``), yet SQLAlchemy rolls back every
+        connection it closes, which was a round trip per ``Database.read()``.
+        ``in_transaction`` only reads SQLite's autocommit flag, and no statement
+        of this connection is running while SQLAlchemy calls this."""
+        raw = self._connection._connection
+        if raw is not None and not raw.in_transaction:
+            return
+        super().rollback()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

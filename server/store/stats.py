@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,13 +65,16 @@ async def bump(
     await conn.execute(statement)
 
 
+_BY_IDS = select(account_stats).where(
+    account_stats.c.account_id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def get_stats(conn: AsyncConnection, account_ids: Iterable[int]) -> dict[int, Stats]:
     wanted = list(set(account_ids))
     out = {a: Stats() for a in wanted}
     if wanted:
-        rows = (
-            await conn.execute(select(account_stats).where(account_stats.c.account_id.in_(wanted)))
-        ).mappings()
+        rows = (await conn.execute(_BY_IDS, {"ids": wanted})).mappings()
         for r in rows:
             out[r["account_id"]] = Stats(
                 r["statuses_count"], r["followers_count"], r["following_count"], r["last_status_at"]

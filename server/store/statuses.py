@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -110,11 +110,14 @@ async def get_status(conn: AsyncConnection, status_id: int) -> StatusRow | None:
     return StatusRow.from_row(row) if row else None
 
 
+_BY_IDS = select(statuses).where(statuses.c.id.in_(bindparam("ids", expanding=True)))
+
+
 async def get_statuses(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, StatusRow]:
     wanted = list(set(ids))
     if not wanted:
         return {}
-    rows = (await conn.execute(select(statuses).where(statuses.c.id.in_(wanted)))).mappings().all()
+    rows = (await conn.execute(_BY_IDS, {"ids": wanted})).mappings().all()
     return {r["id"]: StatusRow.from_row(r) for r in rows}
 
 

@@ -236,6 +236,8 @@ statuses = Table(
     Index("ix_statuses_in_reply_to_id", "in_reply_to_id"),
     Index("ix_statuses_reblog_of_id", "reblog_of_id"),
     Index("ix_statuses_in_reply_to_uri", "in_reply_to_uri"),
+    # The landing page and local timelines: newest posts of this instance.
+    Index("ix_statuses_local_id", "local", "id"),
 )
 
 mentions = Table(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.accounts import AccountRow
-from server.store.tables import accounts, users, web_sessions
+from server.store.interactions import unseen_count
+from server.store.tables import accounts, signups, users, web_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +38,25 @@ class FoundSession:
     account: AccountRow
     role: str
     notifications_seen_id: int
+    unseen: int  # notifications since then (at most the cap asked for)
+    waiting: int | None  # sign-ups awaiting approval, for the role asked about (else None)
 
 
-async def find_session(conn: AsyncConnection, token_hash: str) -> FoundSession | None:
-    """The session with this token, its member, the member's role and how far they
-    have seen their notifications."""
-    query = (
+def _find_session_query():  # type: ignore[no-untyped-def]
+    unseen = unseen_count(
+        accounts.c.id,
+        users.c.notifications_seen_id,
+        now=bindparam("now", type_=web_sessions.c.last_seen_at.type),
+        cap=bindparam("cap"),
+    )
+    waiting = select(func.count()).select_from(signups).scalar_subquery()
+    return (
         select(
             accounts,
             users.c.role,
             users.c.notifications_seen_id,
+            unseen.label("unseen"),
+            case((users.c.role == bindparam("waiting_role"), waiting)).label("waiting"),
             *(web_sessions.c[name].label(f"s_{name}") for name in SessionRow.__slots__),
         )
         .select_from(
@@ -54,14 +64,33 @@ async def find_session(conn: AsyncConnection, token_hash: str) -> FoundSession |
                 users, users.c.account_id == accounts.c.id
             )
         )
-        .where(web_sessions.c.token_hash == token_hash)
+        .where(web_sessions.c.token_hash == bindparam("token_hash"))
     )
-    row = (await conn.execute(query)).mappings().first()
+
+
+# Built once: every signed-in page runs it, and building it cost more than running it.
+_FIND_SESSION = _find_session_query()
+
+
+async def find_session(
+    conn: AsyncConnection, token_hash: str, *, now: datetime, unseen_cap: int, waiting_role: str
+) -> FoundSession | None:
+    """The session with this token, its member, the member's role, how far they
+    have seen their notifications and how many came since, and for a member of
+    ``waiting_role`` how many sign-ups wait: one statement for what every
+    signed-in page's frame needs."""
+    params = {"token_hash": token_hash, "now": now, "cap": unseen_cap, "waiting_role": waiting_role}
+    row = (await conn.execute(_FIND_SESSION, params)).mappings().first()
     if row is None:
         return None
     session = SessionRow(**{name: row[f"s_{name}"] for name in SessionRow.__slots__})
     return FoundSession(
-        session, AccountRow.from_row(row), str(row["role"]), int(row["notifications_seen_id"])
+        session,
+        AccountRow.from_row(row),
+        str(row["role"]),
+        int(row["notifications_seen_id"]),
+        int(row["unseen"]),
+        None if row["waiting"] is None else int(row["waiting"]),
     )
 
 

@@ -64,8 +64,8 @@ async def _member_home(
 ) -> web.Response:
     suggestions = await network.people_you_may_know(svc, me, limit=SUGGESTIONS)
     newcomers = [] if suggestions else await network.newest_members(svc, me, limit=NEWCOMERS)
-    people = [s.account.id for s in suggestions] + [a.id for a in newcomers] + [me.id]
-    views = await Views(svc, me).load(found, people)
+    people = [s.account for s in suggestions] + newcomers
+    views = await Views(svc, me).load(found, people=people, stats_of=[me.id])
     stats = views.loaded.stats.get(me.id)
     suggested = [(views.person(s.account), s.mutual_connections) for s in suggestions]
     newcomer_views: list[PersonView] = [views.person(a) for a in newcomers]

@@ -146,7 +146,7 @@ async def load(
     network = None
     if account.is_local:
         network = await connections.preview(svc, viewer, account, few=CONNECTIONS_SHOWN)
-    views = await Views(svc, viewer).load(found, [account.id])
+    views = await Views(svc, viewer).load(found, people=[account], stats_of=[account.id])
     today = svc.now().astimezone(UTC).date()
     return {
         "account": account,

@@ -80,8 +80,8 @@ async def standing(svc: Services, me: AccountRow, other: AccountRow) -> Standing
         between=between,
         degree=degree.degree,
         mutuals=[views.person(p) for p in degree.mutual_connections],
-        endorse_refusal=await endorsements.refusal(svc, me, other, "endorse"),
-        recommend_refusal=await endorsements.refusal(svc, me, other, "recommend"),
+        endorse_refusal=_refusal(svc, me, other, "endorse", follow, between),
+        recommend_refusal=_refusal(svc, me, other, "recommend", follow, between),
         recommendation=await recommendations.open_for(svc, me, other),
         intro_refusal=refused.message if refused else None,
         intro_cap_reached=isinstance(refused, TooMany),
@@ -89,6 +89,23 @@ async def standing(svc: Services, me: AccountRow, other: AccountRow) -> Standing
         given=await endorsements.given(svc, me, other) if between.connected else {},
         introducers=[views.person(p) for p in introducers],
     )
+
+
+def _refusal(
+    svc: Services,
+    me: AccountRow,
+    other: AccountRow,
+    what: str,
+    follow: graph.Relationship,
+    between: connections.Between,
+) -> str | None:
+    """Why ``me`` may not endorse or recommend ``other``, from what the box has
+    read already (no query of its own)."""
+    blocked = follow.blocking or follow.blocked_by
+    refused = endorsements.pair_refusal(
+        svc, me, other, what, blocked=blocked, connected=between.connected
+    )
+    return refused.message if refused else None
 
 
 async def context(

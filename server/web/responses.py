@@ -53,11 +53,18 @@ async def chrome(request: web.Request) -> dict[str, Any]:
     svc = request.app[SERVICES]
     unread = waiting = 0
     if session is not None:
-        unread = await timelines.unseen_notifications(
-            svc, session.account, session.notifications_seen_id
-        )
-        if session.is_admin:  # one COUNT, for admins only: the badge on "Administration"
-            waiting = await registrations.count_waiting(svc)
+        # Counted with the session's lookup, unless this request may have changed
+        # them since (a form sent, the notifications page moving the seen mark).
+        fresh = request.method in ("GET", "HEAD")
+        unread = session.unseen if fresh else None
+        if unread is None:
+            unread = await timelines.unseen_notifications(
+                svc, session.account, session.notifications_seen_id
+            )
+        if session.is_admin:  # the badge on "Administration"
+            waiting = session.admin_waiting if fresh else None
+            if waiting is None:
+                waiting = await registrations.count_waiting(svc)
     return {
         "viewer": session,
         "me": person(svc, session.account) if session else None,

@@ -57,7 +57,7 @@ def saw_notifications(request: web.Request, seen_id: int) -> None:
     this request (the frame's unread badge) counts from there."""
     found = request.get(_VIEWER)
     if isinstance(found, WebSession) and seen_id > found.notifications_seen_id:
-        request[_VIEWER] = replace(found, notifications_seen_id=seen_id)
+        request[_VIEWER] = replace(found, notifications_seen_id=seen_id, unseen=None)
 
 
 def go(request: web.Request, location: str) -> web.HTTPException:

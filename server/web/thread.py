@@ -64,8 +64,10 @@ async def post_page(request: web.Request, acct: str, status_id: int) -> web.Resp
         raise NotFound("This post does not exist, or you may not see it")
     if status.reblog_of_id is not None:
         raise NotFound("This is a boost; its post has a page of its own")
-    thread = await timelines.context(svc, me, status.id)
-    views = await Views(svc, me).load([*thread.ancestors, status, *thread.descendants])
+    thread = await timelines.context_of(svc, me, status)
+    views = await Views(svc, me).load(
+        [*thread.ancestors, status, *thread.descendants], people=[author]
+    )
     focus = views.post(status)
     if focus is None:
         raise NotFound("This post does not exist, or you may not see it")

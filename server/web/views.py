@@ -1,25 +1,34 @@
 """What templates show of people and posts, shaped once per page.
 
-The loading is the client API's ``Presenter.load()`` (a few batched queries for
-a whole page of posts: authors, boosted posts, images, the viewer's likes and
-boosts); this module turns those rows into small view objects. Links to people
+``Views.load()`` reads what a whole page of posts needs in one connection and
+at most five statements (boosted posts, images, authors, counts when asked
+for, the viewer's likes, boosts and bookmarks in one), with the same store
+functions as the client API's ``Presenter``, but not what pages never show
+(mentions, tag names, every author's counts); this module turns those rows
+into small view objects. Links to people
 and posts stay on this instance (``/@bob@other.example``), so a member can act
 on anyone from here; the canonical URL is kept for "view on their server".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from markupsafe import Markup
 
-from server.api.entities import Presenter
 from server.services import images, media, objects
 from server.services.context import Services
+from server.store import accounts as accounts_q
+from server.store import interactions as interactions_q
+from server.store import media as media_q
+from server.store import stats as stats_q
+from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
+from server.store.interactions import ViewerMarks
 from server.store.media import MediaRow
+from server.store.stats import Stats
 from server.store.statuses import StatusRow
 
 
@@ -133,19 +142,71 @@ def image_view(svc: Services, row: MediaRow) -> ImageView:
     )
 
 
+@dataclass(slots=True)
+class Loaded:
+    """The rows behind a page's views, by id."""
+
+    accounts: dict[int, AccountRow] = field(default_factory=dict)
+    statuses: dict[int, StatusRow] = field(default_factory=dict)
+    media: dict[int, list[MediaRow]] = field(default_factory=dict)
+    stats: dict[int, Stats] = field(default_factory=dict)
+    marks: ViewerMarks = field(default_factory=ViewerMarks)
+
+    @property
+    def favourited(self) -> frozenset[int]:
+        return self.marks.favourited
+
+    @property
+    def reblogged(self) -> frozenset[int]:
+        return self.marks.reblogged
+
+    @property
+    def bookmarked(self) -> frozenset[int]:
+        return self.marks.bookmarked
+
+
 class Views:
     """Shapes people and posts for one viewer, after one batched load."""
 
     def __init__(self, svc: Services, viewer: AccountRow | None) -> None:
         self.svc = svc
         self.viewer = viewer
-        self.loaded = Presenter(svc, viewer)
+        self.loaded = Loaded()
 
     async def load(
-        self, statuses: Sequence[StatusRow] = (), account_ids: Sequence[int] = ()
+        self,
+        statuses: Sequence[StatusRow] = (),
+        account_ids: Iterable[int] = (),
+        *,
+        people: Iterable[AccountRow] = (),
+        stats_of: Iterable[int] = (),
     ) -> Views:
-        replied = [s.in_reply_to_account_id for s in statuses if s.in_reply_to_account_id]
-        await self.loaded.load(statuses, [*account_ids, *replied])
+        """Load what ``statuses`` show and the accounts ``account_ids``; ``people``
+        are accounts the caller has already read (not read again), ``stats_of``
+        the accounts whose counts the page shows."""
+        loaded = self.loaded
+        loaded.accounts.update((a.id, a) for a in people)
+        loaded.statuses.update((s.id, s) for s in statuses)
+        boosted = {s.reblog_of_id for s in statuses if s.reblog_of_id} - loaded.statuses.keys()
+        replied = (s.in_reply_to_account_id for s in statuses if s.in_reply_to_account_id)
+        wanted = {*account_ids, *replied}
+        counted = set(stats_of)
+        if not (statuses or wanted - loaded.accounts.keys() or counted):
+            return self
+        async with self.svc.db.read() as conn:
+            if boosted:
+                loaded.statuses.update(await statuses_q.get_statuses(conn, boosted))
+            ids = list(loaded.statuses)
+            if ids:
+                loaded.media.update(await media_q.for_statuses(conn, ids))
+            wanted |= {s.account_id for s in loaded.statuses.values()}
+            missing = wanted - loaded.accounts.keys()
+            if missing:
+                loaded.accounts.update(await accounts_q.get_accounts(conn, missing))
+            if counted:
+                loaded.stats.update(await stats_q.get_stats(conn, counted))
+            if self.viewer is not None and ids:
+                loaded.marks = await interactions_q.viewer_marks(conn, self.viewer.id, ids)
         return self
 
     def person(self, account: AccountRow) -> PersonView:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiosqlite
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -68,5 +69,27 @@ async def test_errors_are_sqlalchemy_errors_and_roll_back(sqlite: Database) -> N
     with pytest.raises(OperationalError):
         async with sqlite.read() as conn:
             await conn.exec_driver_sql("SELECT nope FROM nowhere")
+    async with sqlite.read() as conn:
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(things))).scalar() == 0
+
+
+async def test_ending_a_read_makes_no_trip_to_the_thread_but_a_rollback_still_undoes(
+    sqlite: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips: list[object] = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trips.append(fn)
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with sqlite.read() as conn:
+        await conn.execute(sa.select(things))
+    assert len(trips) == 1  # the SELECT; closing it rolled nothing back
+    with pytest.raises(RuntimeError):
+        async with sqlite.transaction() as conn:
+            await conn.execute(sa.insert(things).values(name="undone"))
+            raise RuntimeError("boom")
     async with sqlite.read() as conn:
         assert (await conn.execute(sa.select(sa.func.count()).select_from(things))).scalar() == 0
