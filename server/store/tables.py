@@ -233,8 +233,21 @@ statuses = Table(
     Column("edited_at", UTCDateTime, nullable=True),
     Column("deleted_at", UTCDateTime, nullable=True),
     Index("ix_statuses_account_id_id", "account_id", "id"),
-    Index("ix_statuses_in_reply_to_id", "in_reply_to_id"),
-    Index("ix_statuses_reblog_of_id", "reblog_of_id"),
+    # Partial: only "replies to X" and "boosts of X" look these up. A full index
+    # also offers itself for "IS NULL" (nearly every row), and with statistics
+    # SQLite's planner takes it for the public and local timelines: 12 ms, not 0.05.
+    Index(
+        "ix_statuses_in_reply_to_id",
+        "in_reply_to_id",
+        sqlite_where=text("in_reply_to_id IS NOT NULL"),
+        postgresql_where=text("in_reply_to_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_statuses_reblog_of_id",
+        "reblog_of_id",
+        sqlite_where=text("reblog_of_id IS NOT NULL"),
+        postgresql_where=text("reblog_of_id IS NOT NULL"),
+    ),
     Index("ix_statuses_in_reply_to_uri", "in_reply_to_uri"),
     # The landing page and local timelines: newest posts of this instance.
     Index("ix_statuses_local_id", "local", "id"),
