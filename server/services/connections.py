@@ -320,11 +320,13 @@ class Between:
 
 async def between(svc: Services, me: AccountRow, other: AccountRow) -> Between:
     async with svc.db.read() as conn:
-        return Between(
-            connected=await q.are_connected(conn, me.id, other.id),
-            sent=await q.pending_request(conn, me.id, other.id),
-            received=await q.pending_request(conn, other.id, me.id),
-        )
+        connected = await q.are_connected(conn, me.id, other.id)
+        pending = await q.pending_between(conn, me.id, other.id)
+    return Between(
+        connected=connected,
+        sent=next((r for r in pending if r.account_id == me.id), None),
+        received=next((r for r in pending if r.account_id == other.id), None),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.posts import can_see, visible_status
 from server.services.stream import NO_EXCLUSIONS, load_exclusions
-from server.store import connections as connections_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
+from server.store import relations as relations_q
 from server.store import statuses as q
 from server.store import threads as threads_q
 from server.store.accounts import AccountRow
@@ -72,11 +72,11 @@ async def account_statuses(
     async with svc.db.read() as conn:
         if viewer is not None and viewer.id == account.id:
             visibilities.append("private")  # one's own posts: no block or follow to read
-        elif viewer is not None:
-            if await connections_q.get_block(conn, account.id, viewer.id) is not None:
+        elif viewer is not None:  # blocked by them, and following them, in one read
+            found = await relations_q.relations(conn, viewer.id, [account.id], svc.now())
+            if account.id in found.get(relations_q.BLOCKED_BY, {}):
                 return []
-            follow = await graph_q.get_follow(conn, viewer.id, account.id)
-            if follow and follow.state == graph_q.ACCEPTED:
+            if found.get(relations_q.FOLLOWING, {}).get(account.id) == graph_q.ACCEPTED:
                 visibilities.append("private")
         return await q.account_statuses(
             conn,

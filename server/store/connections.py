@@ -153,6 +153,25 @@ async def pending_request(
     return RequestRow.from_row(row) if row else None
 
 
+async def pending_between(conn: AsyncConnection, a: int, b: int) -> list[RequestRow]:
+    """The pending requests between ``a`` and ``b``, either way (one read for a
+    profile's relationship box instead of one per direction)."""
+    query = select(connection_requests).where(
+        or_(
+            and_(
+                connection_requests.c.account_id == a,
+                connection_requests.c.target_account_id == b,
+            ),
+            and_(
+                connection_requests.c.account_id == b,
+                connection_requests.c.target_account_id == a,
+            ),
+        ),
+        connection_requests.c.state == PENDING,
+    )
+    return [RequestRow.from_row(r) for r in (await conn.execute(query)).mappings()]
+
+
 async def set_request_state(
     conn: AsyncConnection, request_id: int, state: str, now: datetime
 ) -> None:

@@ -13,10 +13,12 @@ import sqlalchemy as sa
 
 from server.store import Database, exclusions, interactions, relations, threads
 from server.store import accounts as accounts_q
+from server.store import connections as connections_q
 from server.store.tables import (
     account_pins,
     blocks,
     bookmarks,
+    connection_requests,
     favourites,
     follows,
     mutes,
@@ -189,3 +191,24 @@ async def test_a_cycle_of_replies_does_not_run_away(db: Database, rows: Rows) ->
     assert set(above) == {one, two}
     assert [r.id for r in children[one]] == [two]
     assert [r.id for r in children[two]] == [one]
+
+
+async def test_pending_requests_between_two_either_way(db: Database, rows: Rows) -> None:
+    ann, bob, cal = [await rows.account(n) for n in ("ann", "bob", "cal")]
+
+    async def request(a: int, b: int, state: str) -> int:
+        return await rows.add(
+            connection_requests, account_id=a, target_account_id=b, state=state, updated_at=NOW
+        )
+
+    sent = await request(ann, bob, "pending")
+    received = await request(bob, ann, "pending")
+    await request(ann, bob, "declined")  # an earlier answer
+    await request(cal, ann, "pending")  # someone else's
+    async with db.read() as conn:
+        both = await connections_q.pending_between(conn, ann, bob)
+        one_way = [await connections_q.pending_request(conn, ann, bob)]
+        one_way.append(await connections_q.pending_request(conn, bob, ann))
+        assert sorted(r.id for r in both) == sorted([sent, received])
+        assert sorted(both, key=lambda r: r.id) == sorted(one_way, key=lambda r: r.id)  # type: ignore[arg-type,return-value]
+        assert await connections_q.pending_between(conn, bob, cal) == []
