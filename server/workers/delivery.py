@@ -66,9 +66,22 @@ class DeliveryWorker:
                 postponed[state.circuit_open_until].append(job.id)
             else:
                 sendable.append(job)
-        attempts = await asyncio.gather(*(self._attempt(job) for job in sendable))
-        await self._record(attempts, postponed, blocked)
+        await self._record(await self._in_order(sendable), postponed, blocked)
         return len(jobs)
+
+    async def _in_order(self, jobs: list[DeliveryJob]) -> list[Attempt]:
+        """Each inbox's jobs one after another, in the order claimed (oldest first),
+        inboxes side by side: a Follow and its Undo sent a moment apart must not
+        arrive the other way round, or the peer keeps the follow."""
+        by_inbox: defaultdict[str, list[DeliveryJob]] = defaultdict(list)
+        for job in jobs:
+            by_inbox[job.inbox_url].append(job)
+
+        async def one_inbox(queue: list[DeliveryJob]) -> list[Attempt]:
+            return [await self._attempt(job) for job in queue]
+
+        done = await asyncio.gather(*(one_inbox(queue) for queue in by_inbox.values()))
+        return [attempt for attempts in done for attempt in attempts]
 
     async def _attempt(self, job: DeliveryJob) -> Attempt:
         async with self._all, self._per_host[job.host]:

@@ -8,6 +8,7 @@ every POST to their inboxes and answer with whatever status the test sets.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -88,6 +89,7 @@ class Peer:
     received: list[Received] = field(default_factory=list)
     display_names: dict[str, str] = field(default_factory=dict)
     answer: int = 202
+    slow_types: frozenset[str] = frozenset()  # activity types answered after a pause
 
     @property
     def origin(self) -> str:
@@ -158,7 +160,10 @@ class Peer:
         return web.json_response(jrd, content_type="application/jrd+json")
 
     async def inbox(self, request: web.Request) -> web.Response:
-        self.received.append(Received(request.path, dict(request.headers), await request.read()))
+        body = await request.read()
+        if json.loads(body).get("type") in self.slow_types:
+            await asyncio.sleep(0.3)  # a busy peer: what came after may arrive first
+        self.received.append(Received(request.path, dict(request.headers), body))
         return web.Response(status=self.answer)
 
 
@@ -506,6 +511,19 @@ async def test_unfollowing_a_remote_account_sends_an_undo_of_the_follow(
     (relation,) = await graph.relationships(warmline.svc, warmline.alice, [dave.id])
     assert not relation.following and not relation.requested
     await warmline.run_deliveries()
+    assert peer.posted() == [("/inbox", "Follow"), ("/inbox", "Undo")]
+
+
+async def test_one_inbox_gets_its_activities_in_the_order_they_were_sent(
+    warmline: Warmline, peer: Peer
+) -> None:
+    """A Follow and its Undo go out in one batch: however slowly the peer takes
+    the Follow, the Undo is not sent before it (else the peer keeps the follow)."""
+    dave = await warmline.remote_account(peer.add("dave"))
+    peer.slow_types = frozenset({"Follow"})
+    await graph.follow(warmline.svc, warmline.alice, dave)
+    await graph.unfollow(warmline.svc, warmline.alice, dave)
+    assert await warmline.run_deliveries() == 2
     assert peer.posted() == [("/inbox", "Follow"), ("/inbox", "Undo")]
 
 
