@@ -27,7 +27,7 @@ import browserkit
 import pytest
 import pytest_asyncio
 from browserkit import Instance, Pages
-from conftest import ServerProcess, free_port
+from conftest import ServerProcess, start_on_a_free_port
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -180,10 +180,7 @@ def module_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
         config_file = data / "warmline.toml"
         # As server_process: no API rate limit unless asked.
         config_file.write_text(config_text + ("" if "[api]" in config_text else API_UNLIMITED))
-        process = ServerProcess(free_port(), data, config_file)
-        started.append(process)
-        process.start()
-        return Instance(process)
+        return Instance(start_on_a_free_port(data, config_file, started))
 
     yield start
     for process in started:
