@@ -26,15 +26,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import argon2
 import pytest
 from aiohttp import web
 
 from server.app import create_app
 from server.config import Config, FederationSettings, load_config, with_overrides
+from server.services import passwords
 from server.store import Database
 
 FIXTURES = Path(__file__).parent / "fixtures"
 T = TypeVar("T")
+
+
+# argon2id as PasswordHasher() makes it (m=64 MiB, t=3, p=4) costs 0.1-0.5 s a
+# hash or check: a third of the time of the tests that sign members in. Tests
+# hash with the cheapest parameters instead (still argon2id, through the same
+# code); those marked real_password_hashing keep the real ones. Servers run as
+# processes (server_process, the browser and federation tests) keep them too.
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        cheap = functools.partial(argon2.PasswordHasher, **CHEAP_ARGON2)
+        monkeypatch.setattr(passwords, "PasswordHasher", cheap)
 
 
 @pytest.fixture

@@ -38,12 +38,18 @@ API_UNLIMITED = "\n[api]\nrate_limit_requests = 0\n"
 REPORT = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run this folder's async tests in the session loop (this hook sees every item)."""
+    """Run this folder's async tests in the session loop (this hook sees every item),
+    and each module's tests in one test worker (``--dist loadgroup``): its
+    ``module_instance`` servers are then started once, and Chromium only in the
+    workers that get browser tests."""
     marker = pytest.mark.asyncio(loop_scope=LOOP)
     for item in items:
-        if item.path.is_relative_to(HERE) and pytest_asyncio.is_async_test(item):
-            item.add_marker(marker, append=False)
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.name}"))
+            if pytest_asyncio.is_async_test(item):
+                item.add_marker(marker, append=False)
 
 
 def _async_fixtures_in_other_loops(item: pytest.Item) -> list[str]:
