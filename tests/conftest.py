@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from aiohttp import web
 
 from server.app import create_app
 from server.config import Config, FederationSettings, load_config, with_overrides
-from server.services import passwords
+from server.services import members, passwords
 from server.store import Database
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -52,6 +53,38 @@ def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.M
     if request.node.get_closest_marker("real_password_hashing") is None:
         cheap = functools.partial(argon2.PasswordHasher, **CHEAP_ARGON2)
         monkeypatch.setattr(passwords, "PasswordHasher", cheap)
+
+
+# Every member and the instance actor get a new RSA-2048 key: 0.05-0.5 s each, a
+# fifth of the in-process tests' time. Each test worker makes its first
+# KEY_POOL sets for real, then hands them out again in turn: a test's members
+# still have keys different from each other (up to KEY_POOL of them), in
+# databases of their own. Server processes make theirs for real.
+KEY_POOL = 32
+
+
+class _KeyPool:
+    def __init__(self, generate: Callable[[], members.NewKeys]) -> None:
+        self._generate, self._made, self._next = generate, list[members.NewKeys](), 0
+        self._lock = threading.Lock()  # members make keys in worker threads
+
+    def __call__(self) -> members.NewKeys:
+        with self._lock:
+            if len(self._made) < KEY_POOL:
+                self._made.append(self._generate())
+                return self._made[-1]
+            self._next = (self._next + 1) % KEY_POOL
+            return self._made[self._next]
+
+
+@pytest.fixture(scope="session")
+def _key_pool() -> _KeyPool:
+    return _KeyPool(members._generate_keys)
+
+
+@pytest.fixture(autouse=True)
+def pooled_member_keys(_key_pool: _KeyPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(members, "_generate_keys", _key_pool)
 
 
 @pytest.fixture
