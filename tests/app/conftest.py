@@ -19,15 +19,17 @@ ClientFactory = Callable[..., Awaitable[TestClient]]
 
 @pytest.fixture
 def start(
-    aiohttp_client: Any, make_config: Callable[..., Config], database_url: str
+    aiohttp_client: Any, make_config: Callable[..., Config], migrated_database_url: str
 ) -> ClientFactory:
     """Start an app (dev mode, domain a.test unless told otherwise) and return its client.
 
-    Every app test runs twice: on SQLite and on PostgreSQL."""
+    Every app test runs twice: on SQLite and on PostgreSQL. The database is the
+    test's own, already migrated (tests that start an app on an empty database,
+    so that it migrates at start-up, take ``database_url`` and do it themselves)."""
 
     async def run(**overrides: Any) -> TestClient:
         overrides.setdefault("domain", "a.test")
-        overrides.setdefault("database_url", database_url)
+        overrides.setdefault("database_url", migrated_database_url)
         return await aiohttp_client(create_app(make_config(**overrides)))
 
     return run

@@ -102,14 +102,16 @@ async def test_suspending_twice_or_lifting_no_suspension_is_refused(warmline: Wa
 
 
 async def test_suspending_from_the_command_line_ends_open_streams(
-    start: Any, database_url: str
+    start: Any, migrated_database_url: str
 ) -> None:
     """The CLI is another process: the server learns of the suspension when its
     heartbeat re-checks the stream's token in the database."""
-    client = await start()
+    client = await start()  # on migrated_database_url
     bob = await member(client, "bob")
-    hub(client).heartbeat = 0.05
-    flags = ["--dev", "--domain", "a.test", "--database-url", database_url]
+    # Also the WebSocket ping interval: a pong later than half of it drops the
+    # connection, so not so short that a busy machine misses it.
+    hub(client).heartbeat = 0.5
+    flags = ["--dev", "--domain", "a.test", "--database-url", migrated_database_url]
     async with await connect(bob, "user") as ws:
         await subscribed(client, ("user",))
         # Read while the command runs, so the client answers the server's pings.

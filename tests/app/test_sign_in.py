@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 
@@ -188,6 +189,7 @@ async def test_an_unknown_username_is_answered_like_a_wrong_password(
     assert status == 401 and "Invalid username or password" in body
 
 
+@pytest.mark.real_password_hashing
 async def test_a_password_hashed_with_old_parameters_is_rehashed_at_sign_in(
     aiohttp_client: Any, make_config: Callable[..., Config], database_url: str
 ) -> None:

@@ -319,7 +319,9 @@ async def test_streams_end_when_the_server_stops(trio: tuple[Member, Member, Mem
 
 async def test_a_revoked_token_ends_its_open_streams(trio: tuple[Member, Member, Member]) -> None:
     alice, bob, _ = trio
-    hub(alice.client).heartbeat = 0.05
+    # Also the WebSocket ping interval: a pong later than half of it drops the
+    # connection, so not so short that a busy machine misses it.
+    hub(alice.client).heartbeat = 0.5
     db = alice.client.app[DB]
     grant = await tokens.grant_for(db, bob.token)
     h = {"Authorization": f"Bearer {bob.token}"}

@@ -27,7 +27,7 @@ import browserkit
 import pytest
 import pytest_asyncio
 from browserkit import Instance, Pages
-from conftest import ServerProcess, free_port
+from conftest import ServerProcess, start_on_a_free_port
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -38,12 +38,18 @@ API_UNLIMITED = "\n[api]\nrate_limit_requests = 0\n"
 REPORT = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run this folder's async tests in the session loop (this hook sees every item)."""
+    """Run this folder's async tests in the session loop (this hook sees every item),
+    and each module's tests in one test worker (``--dist loadgroup``): its
+    ``module_instance`` servers are then started once, and Chromium only in the
+    workers that get browser tests."""
     marker = pytest.mark.asyncio(loop_scope=LOOP)
     for item in items:
-        if item.path.is_relative_to(HERE) and pytest_asyncio.is_async_test(item):
-            item.add_marker(marker, append=False)
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.name}"))
+            if pytest_asyncio.is_async_test(item):
+                item.add_marker(marker, append=False)
 
 
 def _async_fixtures_in_other_loops(item: pytest.Item) -> list[str]:
@@ -180,10 +186,7 @@ def module_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
         config_file = data / "warmline.toml"
         # As server_process: no API rate limit unless asked.
         config_file.write_text(config_text + ("" if "[api]" in config_text else API_UNLIMITED))
-        process = ServerProcess(free_port(), data, config_file)
-        started.append(process)
-        process.start()
-        return Instance(process)
+        return Instance(start_on_a_free_port(data, config_file, started))
 
     yield start
     for process in started:

@@ -53,6 +53,7 @@ async def test_usernames_are_unique_regardless_of_case(db: Database) -> None:
     assert (await members.get_member(db, "ALICE")).username == "Alice"
 
 
+@pytest.mark.real_password_hashing
 async def test_passwords_are_argon2_hashed_and_checked(db: Database) -> None:
     account = await members.create_member(db, "bob", password="correct horse")
     async with db.read() as conn:
@@ -124,6 +125,7 @@ async def test_profile_update_validates_and_escapes(db: Database) -> None:
         await members.update_profile(db, "gina", members.ProfileChanges(fields=[("a", "b")] * 9))
 
 
+@pytest.mark.real_password_hashing
 async def test_a_missing_password_hash_costs_a_real_verification() -> None:
     # The dummy must be a well-formed hash with today's parameters: a malformed one
     # would fail at once, and an unknown username would answer faster than a wrong password.
