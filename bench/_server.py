@@ -128,6 +128,12 @@ class Server:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         return "(no log)"
 
+    def variant_lines(self) -> list[str]:
+        """What ``bench._variant_server`` logged (its lines start "bench-variant:")."""
+        return [
+            line for line in self.log_tail(10**9).splitlines() if line.startswith("bench-variant:")
+        ]
+
     def stop(self) -> None:
         """SIGINT (aiohttp's graceful shutdown), then SIGKILL after 10 s."""
         if self.proc is None or self.proc.poll() is not None:

@@ -465,11 +465,7 @@ def main(argv: list[str] | None = None) -> None:
             rows = asyncio.run(drive(server, peers, token, args))
             hwm = server.rss_kib().get("VmHWM", 0)
         states = delivery_states(data / "warmline.sqlite3")
-        variant_lines = [
-            line
-            for line in server.log_tail(10**9).splitlines()
-            if line.startswith("bench-variant:")
-        ]
+        variant_lines = server.variant_lines()
     except ServerError as exc:
         sys.exit(f"bench.fanout: the server did not run:\n{exc}")
     finally:

@@ -512,11 +512,7 @@ def main(argv: list[str] | None = None) -> None:
             report = asyncio.run(drive(server, db, args, docs, peer_port, warmup, levels))
             hwm = server.rss_kib().get("VmHWM", 0)
         rows_stored = db.scalar("SELECT count(*) FROM inbox_items")
-        variant_lines = [
-            line
-            for line in server.log_tail(10**9).splitlines()
-            if line.startswith("bench-variant:")
-        ]
+        variant_lines = server.variant_lines()
         states = db.inbox_states()
     except ServerError as exc:
         sys.exit(f"bench.inbox: the server did not run:\n{exc}")

@@ -476,11 +476,7 @@ def main(argv: list[str] | None = None) -> None:
                 out.mkdir(parents=True, exist_ok=True)
                 profiles = asyncio.run(bench.profile(out, args.py_spy))
             hwm = server.rss_kib().get("VmHWM", 0)
-        variant_lines = [
-            line
-            for line in server.log_tail(10**9).splitlines()
-            if line.startswith("bench-variant:")
-        ]
+        variant_lines = server.variant_lines()
     except ServerError as exc:
         sys.exit(f"bench.pages: the server did not run:\n{exc}")
     finally:

@@ -267,11 +267,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 http_rows = asyncio.run(over_http(server, token, args, max_ids))
                 hwm = server.rss_kib().get("VmHWM", 0)
-            variant_lines = [
-                line
-                for line in server.log_tail(10**9).splitlines()
-                if line.startswith("bench-variant:")
-            ]
+            variant_lines = server.variant_lines()
     except ServerError as exc:
         sys.exit(f"bench.timeline: the server did not run:\n{exc}")
     finally:
