@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from server.store.accounts import AccountRow
 from server.store.statuses import Page, in_display_order, paged
@@ -140,14 +141,19 @@ async def get_request_by_uri(conn: AsyncConnection, uri: str) -> RequestRow | No
     return RequestRow.from_row(row) if row else None
 
 
+def _from_to(account_id: int, target_id: int) -> ColumnElement[bool]:
+    return and_(
+        connection_requests.c.account_id == account_id,
+        connection_requests.c.target_account_id == target_id,
+    )
+
+
 async def pending_request(
     conn: AsyncConnection, account_id: int, target_id: int
 ) -> RequestRow | None:
     """The pending request from ``account_id`` to ``target_id``, if any."""
     query = select(connection_requests).where(
-        connection_requests.c.account_id == account_id,
-        connection_requests.c.target_account_id == target_id,
-        connection_requests.c.state == PENDING,
+        _from_to(account_id, target_id), connection_requests.c.state == PENDING
     )
     row = (await conn.execute(query)).mappings().first()
     return RequestRow.from_row(row) if row else None
@@ -157,17 +163,7 @@ async def pending_between(conn: AsyncConnection, a: int, b: int) -> list[Request
     """The pending requests between ``a`` and ``b``, either way (one read for a
     profile's relationship box instead of one per direction)."""
     query = select(connection_requests).where(
-        or_(
-            and_(
-                connection_requests.c.account_id == a,
-                connection_requests.c.target_account_id == b,
-            ),
-            and_(
-                connection_requests.c.account_id == b,
-                connection_requests.c.target_account_id == a,
-            ),
-        ),
-        connection_requests.c.state == PENDING,
+        or_(_from_to(a, b), _from_to(b, a)), connection_requests.c.state == PENDING
     )
     return [RequestRow.from_row(r) for r in (await conn.execute(query)).mappings()]
 
