@@ -8,7 +8,7 @@ endorsing their accounts is refused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -154,11 +154,41 @@ async def summary(
     """Per skill the account lists (in its order): how many endorsed it, and a few who did."""
     async with svc.db.read() as conn:
         found = await q.endorsements_of(conn, target.id)
-        by_skill: dict[str, list[EndorsementRow]] = {}
-        for row in found:
-            by_skill.setdefault(row.skill.casefold(), []).append(row)
-        wanted = {r.account_id for rows in by_skill.values() for r in rows[:few]}
-        people = await accounts_q.get_accounts(conn, wanted)
+        people = await accounts_q.get_accounts(conn, endorsers_shown(found, few=few))
+    return summarise(target, found, people, few=few)
+
+
+async def of(svc: Services, target: AccountRow) -> list[EndorsementRow]:
+    """Every endorsement of ``target``, newest first (``summarise`` shapes them): a
+    page that loads the endorsers with other people reads them itself."""
+    async with svc.db.read() as conn:
+        return await q.endorsements_of(conn, target.id)
+
+
+def endorsers_shown(found: Iterable[EndorsementRow], *, few: int = FEW_ENDORSERS) -> set[int]:
+    """The accounts ``summarise`` shows: the ``few`` latest endorsers of each skill."""
+    counted: dict[str, int] = {}
+    wanted = set()
+    for row in found:
+        skill = row.skill.casefold()
+        if counted.get(skill, 0) < few:
+            counted[skill] = counted.get(skill, 0) + 1
+            wanted.add(row.account_id)
+    return wanted
+
+
+def summarise(
+    target: AccountRow,
+    found: Iterable[EndorsementRow],
+    people: Mapping[int, AccountRow],
+    *,
+    few: int = FEW_ENDORSERS,
+) -> list[SkillEndorsements]:
+    """``found`` (``of``) per skill ``target`` lists, with the ``people`` among the
+    few latest endorsers of each."""
+    by_skill: dict[str, list[EndorsementRow]] = {}
+    for row in found:
+        by_skill.setdefault(row.skill.casefold(), []).append(row)
     result = []
     for skill in target.skills:
         rows = by_skill.get(skill.casefold(), [])

@@ -143,11 +143,26 @@ async def _check_request(
             raise Forbidden("this introduction is not possible")
 
 
+@dataclass(frozen=True, slots=True)
+class Known:
+    """Where two members stand, as a caller read it already (a profile's box)."""
+
+    connected: bool
+    blocked: bool  # either way
+
+
 async def check_target(
-    svc: Services, conn: AsyncConnection, me: AccountRow, target: AccountRow, now: datetime
+    svc: Services,
+    conn: AsyncConnection,
+    me: AccountRow,
+    target: AccountRow,
+    now: datetime,
+    *,
+    known: Known | None = None,
 ) -> None:
     """May ``me`` ask to be introduced to ``target`` at all (whoever would introduce)?
-    Raises when not: pages ask it before they offer the request."""
+    Raises when not: pages ask it before they offer the request. What the caller
+    has read already (``known``) is not read again."""
     if not target.speaks_warmline:
         raise ValidationError(
             f"{objects.acct(svc, target)}'s server does not support introductions",
@@ -157,9 +172,14 @@ async def check_target(
         raise ValidationError(
             "this member does not accept introductions", field="target_account_id"
         )
-    if await connections_q.are_connected(conn, me.id, target.id):
+    if known is None:
+        known = Known(
+            connected=await connections_q.are_connected(conn, me.id, target.id),
+            blocked=await connections_q.blocked_either_way(conn, me.id, target.id),
+        )
+    if known.connected:
         raise Conflict("you are already connected")
-    if await connections_q.blocked_either_way(conn, me.id, target.id):
+    if known.blocked:
         raise Forbidden("this introduction is not possible")
     since = now - timedelta(days=1)
     limit = svc.config.network.introduction_daily_limit
@@ -167,11 +187,13 @@ async def check_target(
         raise TooMany(f"you can ask for {limit} introductions a day; try again tomorrow")
 
 
-async def target_refusal(svc: Services, me: AccountRow, target: AccountRow) -> ServiceError | None:
+async def target_refusal(
+    svc: Services, me: AccountRow, target: AccountRow, *, known: Known | None = None
+) -> ServiceError | None:
     """Why ``me`` may not ask to be introduced to ``target`` now (``check_target``), or None."""
     async with svc.db.read() as conn:
         try:
-            await check_target(svc, conn, me, target, svc.now())
+            await check_target(svc, conn, me, target, svc.now(), known=known)
         except ServiceError as exc:
             return exc
     return None

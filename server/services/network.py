@@ -51,16 +51,25 @@ def _connections_visible(viewer: AccountRow, other: AccountRow, degree: int | No
 
 
 async def degree(
-    svc: Services, viewer: AccountRow, other: AccountRow, *, shown: int = MUTUALS_SHOWN
+    svc: Services,
+    viewer: AccountRow,
+    other: AccountRow,
+    *,
+    shown: int = MUTUALS_SHOWN,
+    connected: bool | None = None,
 ) -> Degree:
     """How far ``other`` is from the viewer, and a few connections they share.
 
     A shared connection who keeps their connections private is listed only
-    when ``other``'s own connection list is visible to the viewer."""
+    when ``other``'s own connection list is visible to the viewer. A caller that
+    knows whether the two are ``connected`` saves the walk when they are, or
+    when a shared connection listed shows them two steps apart."""
     if viewer.id == other.id:
         return Degree(None, [])
     async with svc.db.read() as conn:
-        found = (await q.degrees(conn, viewer.id, [other.id])).get(other.id)
+        found = 1 if connected else None
+        if connected is None:
+            found = (await q.degrees(conn, viewer.id, [other.id])).get(other.id)
         ids = await q.mutual_connections(
             conn,
             viewer.id,
@@ -68,6 +77,8 @@ async def degree(
             shown,
             include_private=_connections_visible(viewer, other, found),
         )
+        if connected is False:
+            found = 2 if ids else (await q.degrees(conn, viewer.id, [other.id])).get(other.id)
         mutuals = await accounts_q.get_accounts(conn, ids)
     return Degree(found, [mutuals[i] for i in ids if i in mutuals])
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from server.services.context import Services
 from server.services.errors import NotFound
+from server.services.graph import Relationship
 from server.services.posts import can_see, visible_status
 from server.services.stream import NO_EXCLUSIONS, load_exclusions
 from server.store import feeds as feeds_q
@@ -65,13 +66,20 @@ async def account_statuses(
     *,
     exclude_replies: bool = False,
     exclude_reblogs: bool = False,
+    relationship: Relationship | None = None,
 ) -> list[StatusRow]:
     """An account's posts that ``viewer`` may see (no direct messages here); none
-    when the account blocks the viewer, as Mastodon answers."""
+    when the account blocks the viewer, as Mastodon answers. ``relationship`` is
+    the viewer's with the account, when the caller has read it already."""
     visibilities = ["public", "unlisted"]
     async with svc.db.read() as conn:
         if viewer is not None and viewer.id == account.id:
             visibilities.append("private")  # one's own posts: no block or follow to read
+        elif relationship is not None:
+            if relationship.blocked_by:
+                return []
+            if relationship.following:
+                visibilities.append("private")
         elif viewer is not None:  # blocked by them, and following them, in one read
             found = await relations_q.relations(conn, viewer.id, [account.id], svc.now())
             if account.id in found.get(relations_q.BLOCKED_BY, {}):

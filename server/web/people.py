@@ -222,8 +222,7 @@ async def _part(
     box = await relationship.context(svc, me, other, forms)
     shown = {"person": person(svc, other), "account": other, "done": done, **box}
     if action in SKILL_ACTIONS:
-        given = box["standing"].given if box["standing"] else {}
-        loaded = await profile_view.load_skills(svc, me, other, given)
+        loaded = await profile_view.load_skills(svc, me, other)
         return await fragment(request, "parts/profile_skills.html", skills=loaded, **shown)
     return await fragment(request, "parts/relationship.html", **shown)
 

@@ -19,7 +19,7 @@ from server.web.relationship import Forms
 from server.web.responses import page
 from server.web.routing import PageRoutes, query_id
 from server.web.session import viewer
-from server.web.views import Views
+from server.web.views import person
 
 routes = PageRoutes()
 CONNECTIONS_PAGE = 40
@@ -38,8 +38,8 @@ async def profile_page(
     me = session.account if session else None
     svc = request.app[SERVICES]
     box = await relationship.context(svc, me, account, forms)
-    given = box["standing"].given if box["standing"] else {}
-    shown = await profile_view.load(svc, me, account, max_id=query_id(request), given=given)
+    follow = box["standing"].follow if box["standing"] else None
+    shown = await profile_view.load(svc, me, account, max_id=query_id(request), relationship=follow)
     return await page(request, "profile.html", http_status=http_status, **shown, **box)
 
 
@@ -82,12 +82,11 @@ async def connections_page(request: web.Request) -> web.Response:
     found = await connections.visible_connections(
         svc, me, account, limit=CONNECTIONS_PAGE + 1, offset=offset
     )
-    views = await Views(svc, me).load(account_ids=[c.peer.id for c in found])
-    shown = [(views.person(c.peer), c) for c in found[:CONNECTIONS_PAGE]]
+    shown = [(person(svc, c.peer), c) for c in found[:CONNECTIONS_PAGE]]  # read with them
     return await page(
         request,
         "connections.html",
-        person=views.person(account),
+        person=person(svc, account),
         account=account,
         connections=shown,
         older=offset + CONNECTIONS_PAGE if len(found) > CONNECTIONS_PAGE else None,

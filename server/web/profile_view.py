@@ -7,7 +7,7 @@ a page of posts. Loaded in a few batched reads (``Views.load``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,9 +17,10 @@ from markupsafe import Markup
 
 from server.services import connections, endorsements, objects, recommendations, timelines
 from server.services.context import Services
+from server.services.graph import Relationship
 from server.services.profiles import OPEN_TO
 from server.store.accounts import AccountRow
-from server.store.endorsements import EndorsementRow
+from server.store.endorsements import EndorsementRow, RecommendationRow
 from server.store.stats import Stats
 from server.store.statuses import Page
 from server.web.templating import LOCALE
@@ -137,16 +138,25 @@ async def load(
     account: AccountRow,
     *,
     max_id: int | None = None,
-    given: Mapping[str, EndorsementRow] | None = None,
+    relationship: Relationship | None = None,
 ) -> dict[str, Any]:
-    """Everything the profile template shows but the relationship box."""
+    """Everything the profile template shows but the relationship box, whose
+    ``relationship`` (the viewer's follow and blocks) is not read again. The people
+    it shows, posts' authors, endorsers and recommenders, are read in one go."""
     found = await timelines.account_statuses(
-        svc, viewer, account, Page(limit=POSTS_SHOWN, max_id=max_id)
+        svc, viewer, account, Page(limit=POSTS_SHOWN, max_id=max_id), relationship=relationship
     )
     network = None
     if account.is_local:
         network = await connections.preview(svc, viewer, account, few=CONNECTIONS_SHOWN)
-    views = await Views(svc, viewer).load(found, people=[account], stats_of=[account.id])
+    endorsed = await endorsements.of(svc, account)
+    recs = await recommendations.shown_on_profile(svc, account, Page(limit=RECOMMENDATIONS_SHOWN))
+    views = await Views(svc, viewer).load(
+        found,
+        [*endorsements.endorsers_shown(endorsed), *(r.account_id for r in recs)],
+        people=[account, *(network.few if network else ())],
+        stats_of=[account.id],
+    )
     today = svc.now().astimezone(UTC).date()
     return {
         "account": account,
@@ -161,8 +171,8 @@ async def load(
         "open_to": open_to(account),
         "experience": experience(account, today),
         "education": education(account, today),
-        "skills": await load_skills(svc, viewer, account, given or {}),
-        "recommendations": await load_recommendations(svc, viewer, account),
+        "skills": skill_views(views, account, endorsed),
+        "recommendations": recommendation_views(views, recs),
         "links": links(account),
         "network": network,
         "network_people": [views.person(p) for p in network.few] if network else [],
@@ -172,32 +182,47 @@ async def load(
 
 
 async def load_skills(
-    svc: Services,
-    viewer: AccountRow | None,
-    account: AccountRow,
-    given: Mapping[str, EndorsementRow],
+    svc: Services, viewer: AccountRow | None, account: AccountRow
 ) -> list[SkillView]:
-    """The account's skills, each with how many endorsed it, a few of their faces,
-    and the viewer's own endorsement (``given``, by casefolded skill)."""
-    views = Views(svc, viewer)
-    return [
-        SkillView(
-            skill=s.skill,
-            count=s.count,
-            endorsers=[views.person(p) for p in s.endorsers],
-            mine=given.get(s.skill.casefold()),
-        )
-        for s in await endorsements.summary(svc, account)
-    ]
+    """The skills part alone (what an endorse button answers with htmx)."""
+    endorsed = await endorsements.of(svc, account)
+    views = await Views(svc, viewer).load(account_ids=endorsements.endorsers_shown(endorsed))
+    return skill_views(views, account, endorsed)
 
 
 async def load_recommendations(
     svc: Services, viewer: AccountRow | None, account: AccountRow
 ) -> list[RecommendationView]:
-    """The recommendations the account approved, with their authors."""
+    """The recommendations part alone (what approving one answers with htmx)."""
     recs = await recommendations.shown_on_profile(svc, account, Page(limit=RECOMMENDATIONS_SHOWN))
     views = await Views(svc, viewer).load(account_ids=[r.account_id for r in recs])
+    return recommendation_views(views, recs)
+
+
+def recommendation_views(
+    views: Views, recs: Sequence[RecommendationRow]
+) -> list[RecommendationView]:
+    """The recommendations the account approved, with their authors."""
     return [
         RecommendationView(r.id, r.text, views.person_by_id(r.account_id), r.created_at)
         for r in recs
+    ]
+
+
+def skill_views(
+    views: Views, account: AccountRow, endorsed: Sequence[EndorsementRow]
+) -> list[SkillView]:
+    """The account's skills, each with how many endorsed it, a few of their faces,
+    and the viewer's own endorsement of it, if any."""
+    people = views.loaded.accounts
+    viewer_id = views.viewer.id if views.viewer else None
+    mine = {e.skill.casefold(): e for e in endorsed if e.account_id == viewer_id}
+    return [
+        SkillView(
+            skill=s.skill,
+            count=s.count,
+            endorsers=[views.person(p) for p in s.endorsers],
+            mine=mine.get(s.skill.casefold()),
+        )
+        for s in endorsements.summarise(account, endorsed, people)
     ]

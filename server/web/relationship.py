@@ -21,7 +21,7 @@ from server.services import (
 from server.services.context import Services
 from server.services.errors import TooMany
 from server.store.accounts import AccountRow
-from server.store.endorsements import EndorsementRow, RecommendationRow
+from server.store.endorsements import RecommendationRow
 from server.store.introductions import IntroductionRow
 from server.store.statuses import Page
 from server.web.forms import FormState
@@ -43,7 +43,6 @@ class Standing:
     intro_refusal: str | None  # why the viewer may not ask for an introduction now
     intro_cap_reached: bool
     asked: list[tuple[IntroductionRow, PersonView | None]]  # open requests, with via whom
-    given: Mapping[str, EndorsementRow] = field(default_factory=dict)  # by skill, casefolded
     # Connections the viewer may ask when no shared one is known (someone elsewhere).
     introducers: list[PersonView] = field(default_factory=list)
 
@@ -67,14 +66,21 @@ class Forms:
 
 
 async def standing(svc: Services, me: AccountRow, other: AccountRow) -> Standing:
+    """Read in as few statements as the two's state allows: between connections,
+    nothing about introductions; otherwise no recommendation to look for."""
     [follow] = await graph.relationships(svc, me, [other.id])
     between = await connections.between(svc, me, other)
-    degree = await network.degree(svc, me, other, shown=MUTUALS_SHOWN)
-    asked = await introductions.open_requests(svc, me, other)
+    connected = between.connected
+    degree = await network.degree(svc, me, other, shown=MUTUALS_SHOWN, connected=connected)
+    asked: list[IntroductionRow] = []
+    refused = introducers = None
+    if not connected:
+        asked = await introductions.open_requests(svc, me, other)
+        known = introductions.Known(connected=False, blocked=follow.blocking or follow.blocked_by)
+        refused = await introductions.target_refusal(svc, me, other, known=known)
+        if degree.degree is None and refused is None:  # someone elsewhere: ask a connection
+            introducers = await introductions.possible_introducers(svc, me, other)
     views = await Views(svc, me).load(account_ids=[i.introducer_id for i in asked])
-    refused = await introductions.target_refusal(svc, me, other)
-    unknown = degree.degree is None and not between.connected and refused is None
-    introducers = await introductions.possible_introducers(svc, me, other) if unknown else []
     return Standing(
         follow=follow,
         between=between,
@@ -82,12 +88,11 @@ async def standing(svc: Services, me: AccountRow, other: AccountRow) -> Standing
         mutuals=[views.person(p) for p in degree.mutual_connections],
         endorse_refusal=_refusal(svc, me, other, "endorse", follow, between),
         recommend_refusal=_refusal(svc, me, other, "recommend", follow, between),
-        recommendation=await recommendations.open_for(svc, me, other),
+        recommendation=await recommendations.open_for(svc, me, other) if connected else None,
         intro_refusal=refused.message if refused else None,
         intro_cap_reached=isinstance(refused, TooMany),
         asked=[(i, views.person_by_id(i.introducer_id)) for i in asked],
-        given=await endorsements.given(svc, me, other) if between.connected else {},
-        introducers=[views.person(p) for p in introducers],
+        introducers=[views.person(p) for p in introducers or []],
     )
 
 

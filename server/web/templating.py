@@ -11,11 +11,20 @@ page are kept cheap: ``_("a literal")`` is translated once, when the template
 compiles (an environment serves one language); icons, avatars and counts are
 filters (plain calls, folded into the compiled template when their arguments
 are constants) rather than macros; dates are formatted with a parsed locale.
+
+The macro files (``macros/ui.html``, ``posts.html``, ``profile.html``) are
+imported without context, so each is built once per process, not once per
+import per page (a page imported a dozen, and their macros' reference cycles
+were most of the garbage a page left for the cyclic collector). What they need
+of the page being rendered, its CSRF field and whether someone is signed in,
+they read through two globals backed by a context variable that
+``render_html`` sets around the (synchronous) render.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +34,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.helpers import ChainMapProxy
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import TIMEDELTA_UNITS, format_date, format_datetime, format_timedelta
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from jinja2.ext import Extension
@@ -40,6 +49,23 @@ LOCALE_DIR = Path(__file__).parent / "locales"
 LOCALE = Locale.parse("en")
 
 ASSETS_KEY = "assets"  # the Assets object, a template global
+_NO_CSRF = Markup("")
+# The page being rendered: its CSRF field, and whether a member is signed in.
+_PAGE: ContextVar[tuple[Markup, bool]] = ContextVar("warmline_page", default=(_NO_CSRF, False))
+
+
+class _CsrfField:
+    """``{{ csrf_field }}``: the hidden CSRF input of the page being rendered."""
+
+    def __html__(self) -> str:
+        return _PAGE.get()[0]
+
+    __str__ = __html__
+
+
+def signed_in() -> bool:
+    """``{% if signed_in() %}``: whether the page is rendered for a signed-in member."""
+    return _PAGE.get()[1]
 
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
@@ -51,8 +77,29 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     if -delta < timedelta(minutes=1):
         return "just now"
     if -delta < timedelta(days=7):
-        return format_timedelta(delta, add_direction=True, locale=LOCALE)
+        return _relative(delta.total_seconds())
     return _day(moment.date(), moment.year == now.year)
+
+
+def _relative(seconds: float) -> str:
+    """``format_timedelta(seconds, add_direction=True)``, remembered by what its words
+    depend on: the direction, and the unit and count it rounds to, chosen here as
+    babel chooses them. ``ago`` asks only within a week: a few hundred at most."""
+    size = abs(seconds)
+    for unit, per_unit in TIMEDELTA_UNITS:
+        if size / per_unit >= _THRESHOLD or unit == "second":
+            key = (seconds >= 0, unit, round(size / per_unit))
+            words = _RELATIVE.get(key)
+            if words is None:
+                words = _RELATIVE[key] = format_timedelta(
+                    seconds, threshold=_THRESHOLD, add_direction=True, locale=LOCALE
+                )
+            return words
+    return ""  # not reached: "second" always answers
+
+
+_THRESHOLD = 0.85  # babel's default
+_RELATIVE: dict[tuple[bool, str, int], str] = {}
 
 
 @lru_cache(maxsize=4096)
@@ -168,6 +215,8 @@ def make_templates(assets: Any = None, *, auto_reload: bool = False) -> jinja2.E
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.extend(literal_translations=translations)
     env.globals["version"] = __version__
+    env.globals["csrf_field"] = _CsrfField()
+    env.globals["signed_in"] = signed_in
     env.globals[ASSETS_KEY] = assets
     asset = (lambda name: assets.url(name)) if assets else (lambda name: "")
     env.globals["asset"] = asset
@@ -188,9 +237,13 @@ def render_html(app: web.Application | ChainMapProxy, template: str, **context: 
     """
     config = app[CONFIG]
     csrf = context.get("csrf", "")
-    csrf_field = Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf)
-    return (
-        app[TEMPLATES]
-        .get_template(template)
-        .render(instance=config.instance, domain=config.domain, csrf_field=csrf_field, **context)
-    )
+    field = Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf)
+    page = _PAGE.set((field, context.get("viewer") is not None))
+    try:
+        return (
+            app[TEMPLATES]
+            .get_template(template)
+            .render(instance=config.instance, domain=config.domain, **context)
+        )
+    finally:
+        _PAGE.reset(page)

@@ -7,10 +7,19 @@ from types import SimpleNamespace
 
 import jinja2
 import pytest
+from babel.dates import format_timedelta
 from babel.support import Translations
 from markupsafe import Markup
 
-from server.web.templating import LiteralGettext, ago, make_templates, timestamp
+from server.appkeys import CONFIG, TEMPLATES
+from server.web.templating import (
+    LOCALE,
+    LiteralGettext,
+    ago,
+    make_templates,
+    render_html,
+    timestamp,
+)
 
 
 class Catalog(Translations):
@@ -89,3 +98,39 @@ def test_times_in_words() -> None:
         '<time datetime="2025-03-04T05:06:07+00:00" title="4 March 2025, 05:06 UTC">'
     )
     assert timestamp(None) == ""
+
+
+def test_relative_times_say_what_babel_says() -> None:
+    """``ago`` remembers babel's words by unit and count; over a week, second by
+    second near each unit's edge and every few minutes between, they agree."""
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    week = 7 * 86_400
+    edges = {round(per * f) + d for per in (60, 3600, 86_400, 604_800) for f in (0.85, 1.5, 2.5)
+             for d in range(-90, 91)}  # fmt: skip
+    for seconds in sorted(edges | set(range(60, week, 97))):
+        if not 60 <= seconds < week:
+            continue
+        moment = now - timedelta(seconds=seconds)
+        expected = format_timedelta(-seconds, add_direction=True, locale=LOCALE)
+        assert ago(moment, now) == expected, seconds
+
+
+def test_macro_files_are_built_once_and_read_the_page_they_render_in() -> None:
+    """Imported without context, a macro file is built once per environment; the
+    CSRF field and ``signed_in()`` still come from the page being rendered."""
+    env = make_templates()
+    app = {CONFIG: SimpleNamespace(instance=SimpleNamespace(name="W"), domain="w.example"),
+           TEMPLATES: env}  # fmt: skip
+    env.loader = jinja2.ChoiceLoader([
+        jinja2.DictLoader({"page.html": '{% import "macros/ui.html" as ui %}'
+                           '{{ ui.post_button("/x", "Go") }}|{{ signed_in() }}'}),
+        env.loader,
+    ])  # fmt: skip
+    first = render_html(app, "page.html", csrf="tok-1", viewer=object())
+    module = env.get_template("macros/ui.html")._module
+    second = render_html(app, "page.html", csrf="tok-2", viewer=None)
+    assert module is not None and env.get_template("macros/ui.html")._module is module
+    assert 'name="csrf_token" value="tok-1"' in first and first.endswith("|True")
+    assert 'name="csrf_token" value="tok-2"' in second and second.endswith("|False")
+    # Outside a render there is no page: no field, no one signed in.
+    assert env.from_string("[{{ csrf_field }}]{{ signed_in() }}").render() == "[]False"
