@@ -12,13 +12,13 @@ compiles (an environment serves one language); icons, avatars and counts are
 filters (plain calls, folded into the compiled template when their arguments
 are constants) rather than macros; dates are formatted with a parsed locale.
 
-The macro files (``macros/ui.html``, ``posts.html``, ``profile.html``) are
-imported without context, so each is built once per process, not once per
-import per page (a page imported a dozen, and their macros' reference cycles
-were most of the garbage a page left for the cyclic collector). What they need
-of the page being rendered, its CSRF field and whether someone is signed in,
-they read through two globals backed by a context variable that
-``render_html`` sets around the (synchronous) render.
+The macro files (``macros/``) are imported without context, so each is built
+once per process, not once per import per page (a page imported a dozen, and
+their macros' reference cycles were most of the garbage a page left for the
+cyclic collector). What they need of the page being rendered, its CSRF field
+and whether someone is signed in, they read through two globals backed by a
+context variable that ``render_html`` sets around the (synchronous) render;
+anything else is an argument.
 """
 
 from __future__ import annotations
