@@ -6,9 +6,6 @@ from dataclasses import dataclass
 
 from server.services.context import Services
 from server.store import accounts as accounts_q
-from server.store import connections as connections_q
-from server.store import graph as graph_q
-from server.store import introductions as introductions_q
 from server.store import network as q
 from server.store.accounts import AccountRow
 
@@ -118,15 +115,8 @@ class Waiting:
         return self.connection_requests + self.follow_requests
 
 
-async def waiting(svc: Services, member: AccountRow) -> Waiting:
+async def frame(svc: Services, member: AccountRow) -> tuple[Waiting, int]:
+    """What waits for the member's answer, and how many connections they have (one read)."""
     async with svc.db.read() as conn:
-        return Waiting(
-            await connections_q.count_requests(conn, member.id, incoming=True),
-            await graph_q.count_follow_requests(conn, member.id),
-            await introductions_q.count_waiting_for(conn, member.id, svc.now()),
-        )
-
-
-async def connection_count(svc: Services, member: AccountRow) -> int:
-    async with svc.db.read() as conn:
-        return await connections_q.count_connections(conn, member.id)
+        requests, follows, intros, connected = await q.frame_counts(conn, member.id, svc.now())
+    return Waiting(requests, follows, intros), connected

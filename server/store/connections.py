@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Select,
     and_,
     bindparam,
     delete,
@@ -109,9 +110,12 @@ async def list_connections(
     return [ConnectionRow(AccountRow.from_row(r), r["note"], r["connected_at"]) for r in rows]
 
 
+def connections_counted(account_id: int) -> Select[tuple[int]]:
+    return select(func.count()).where(connections.c.account_id == account_id)
+
+
 async def count_connections(conn: AsyncConnection, account_id: int) -> int:
-    query = select(func.count()).where(connections.c.account_id == account_id)
-    return int((await conn.execute(query)).scalar_one())
+    return int((await conn.execute(connections_counted(account_id))).scalar_one())
 
 
 # --- connection requests ------------------------------------------------------------
@@ -191,11 +195,10 @@ async def list_requests(
     return in_display_order(found, page, key=lambda r: r.id)
 
 
-async def count_requests(conn: AsyncConnection, account_id: int, *, incoming: bool) -> int:
+def requests_counted(account_id: int, *, incoming: bool) -> Select[tuple[int]]:
     """How many pending requests were sent to (``incoming``) or by the account."""
     mine = connection_requests.c.target_account_id if incoming else connection_requests.c.account_id
-    query = select(func.count()).where(mine == account_id, connection_requests.c.state == PENDING)
-    return int((await conn.execute(query)).scalar_one())
+    return select(func.count()).where(mine == account_id, connection_requests.c.state == PENDING)
 
 
 def _states_query():  # type: ignore[no-untyped-def]

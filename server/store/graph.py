@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -141,12 +141,11 @@ async def list_related(
     return in_display_order(found, page, key=lambda pair: pair[0])
 
 
-async def count_follow_requests(conn: AsyncConnection, account_id: int) -> int:
+def follow_requests_counted(account_id: int) -> Select[tuple[int]]:
     """Follow requests waiting for the account's answer."""
-    query = select(func.count()).where(
+    return select(func.count()).where(
         follows.c.target_account_id == account_id, follows.c.state == PENDING
     )
-    return int((await conn.execute(query)).scalar_one())
 
 
 async def familiar_followers(

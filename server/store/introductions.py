@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -107,17 +107,16 @@ async def list_for(
     return in_display_order(found, page, key=lambda r: r.id)
 
 
-async def count_waiting_for(conn: AsyncConnection, account_id: int, now: datetime) -> int:
+def waiting_for_counted(account_id: int, now: datetime) -> Select[tuple[int]]:
     """Open introductions waiting for the account: to introduce (asked of them) or
     to answer (forwarded to them)."""
-    query = select(func.count()).where(
+    return select(func.count()).where(
         or_(
             (introductions.c.introducer_id == account_id) & (introductions.c.state == REQUESTED),
             (introductions.c.target_id == account_id) & (introductions.c.state == FORWARDED),
         ),
         introductions.c.expires_at > now,
     )
-    return int((await conn.execute(query)).scalar_one())
 
 
 async def count_requested_since(conn: AsyncConnection, requester_id: int, since: datetime) -> int:

@@ -23,9 +23,14 @@ pathological (docs/performance.md has the measurements):
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import and_, bindparam, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.store import connections as connections_q
+from server.store import graph as graph_q
+from server.store import introductions as introductions_q
 from server.store.tables import accounts, blocks, connections, follows
 
 PEER_SAMPLE = 200
@@ -238,3 +243,19 @@ async def mutual_connections_of(
         if len(shown) < per_account:
             shown.append(mutual)
     return found
+
+
+async def frame_counts(
+    conn: AsyncConnection, member_id: int, now: datetime
+) -> tuple[int, int, int, int]:
+    """For the network pages' tabs, in one statement: connection requests and follow
+    requests waiting for the member, introductions waiting for them, and how many
+    connections they have."""
+    query = select(
+        connections_q.requests_counted(member_id, incoming=True).scalar_subquery(),
+        graph_q.follow_requests_counted(member_id).scalar_subquery(),
+        introductions_q.waiting_for_counted(member_id, now).scalar_subquery(),
+        connections_q.connections_counted(member_id).scalar_subquery(),
+    )
+    requests, follow_requests, introductions, connected = (await conn.execute(query)).one()
+    return int(requests), int(follow_requests), int(introductions), int(connected)

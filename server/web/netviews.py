@@ -31,6 +31,11 @@ class PersonCard:
     error: str = ""
     done: str = ""  # what just happened, said in the card ("sent", ...)
 
+    @property
+    def face_names(self) -> str:
+        """The faces' names, read out after "3 mutual connections"."""
+        return ", ".join(face.name for face in self.faces)
+
 
 @dataclass(frozen=True, slots=True)
 class RequestView:
@@ -149,13 +154,21 @@ async def person_cards(
     ids = [a.id for a in accounts]
     states = await connections.states(svc, me, ids)
     shown = await network.mutual_faces(svc, me, ids) if faces else {}
+    seen: dict[int, PersonView] = {}  # the same few faces come back card after card
+
+    def face(account: AccountRow) -> PersonView:
+        found = seen.get(account.id)
+        if found is None:
+            found = seen[account.id] = person(svc, account)
+        return found
+
     return [
         PersonCard(
             person(svc, a),
             state=states.of(a.id),
             request_id=states.received.get(a.id),
             mutual=(mutual or {}).get(a.id, 0),
-            faces=tuple(person(svc, f) for f in shown.get(a.id, [])),
+            faces=tuple(face(f) for f in shown.get(a.id, [])),
             is_me=a.id == me.id,
             skills=_skills(a),
         )

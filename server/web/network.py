@@ -44,11 +44,8 @@ async def frame(request: web.Request, tab: str) -> dict[str, Any]:
     """What every network tab shows around its list: counts for the tabs."""
     session = await member(request)
     svc = request.app[SERVICES]
-    return {
-        "tab": tab,
-        "waiting": await network.waiting(svc, session.account),
-        "connection_count": await network.connection_count(svc, session.account),
-    }
+    waiting, connection_count = await network.frame(svc, session.account)
+    return {"tab": tab, "waiting": waiting, "connection_count": connection_count}
 
 
 # --- connections -------------------------------------------------------------------------

@@ -148,8 +148,17 @@ class Icons:
 
     def __init__(self, sprite_url: str) -> None:
         self.sprite_url = sprite_url
+        self._made: dict[tuple[str, str], Markup] = {}  # a few dozen icons and labels
 
     def __call__(self, name: str, label: str = "") -> Markup:
+        made = self._made.get((name, label))
+        if made is None:
+            made = self._make(name, label)
+            if len(self._made) < 1024:  # names and labels come from templates: bounded
+                self._made[(name, label)] = made
+        return made
+
+    def _make(self, name: str, label: str) -> Markup:
         svg = Markup(
             '<svg class="icon" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>'
         ).format(self.sprite_url, name)

@@ -80,13 +80,13 @@ async def test_states_waiting_and_mutual_faces(client: TestClient) -> None:
     await introductions.request(svc, dan, bea, ann, "to meet Bea")
     await members.update_profile(db, "ann", ProfileChanges(locked=True))
     await graph.follow(svc, eve, await members.get_member(db, "ann"))
-    waiting = await network.waiting(svc, ann)
+    waiting, connected = await network.frame(svc, ann)
     assert (waiting.connection_requests, waiting.follow_requests, waiting.introductions) == (
         1,
         1,
         1,
     )
-    assert waiting.requests == 2 and await network.connection_count(svc, ann) == 2
+    assert waiting.requests == 2 and connected == 2
 
     faces = await network.mutual_faces(svc, ann, [cal.id, eve.id])
     assert sorted(a.username for a in faces[cal.id]) == ["bea", "dan"] and eve.id not in faces
