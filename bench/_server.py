@@ -67,9 +67,13 @@ def make_token(data: Path, authority: str, scopes: str = "read", username: str =
 class Server:
     """``warmline serve --dev`` on 127.0.0.1:port with its log in ``data/server.log``."""
 
-    def __init__(self, data: Path, port: int, command: list[str] | None = None) -> None:
-        """``command`` replaces the ``warmline`` executable (e.g. ``bench._variant_server``)."""
-        self.data, self.port = data, port
+    def __init__(
+        self, data: Path, port: int, command: list[str] | None = None, *, dev: bool = True
+    ) -> None:
+        """``command`` replaces the ``warmline`` executable (e.g. ``bench._variant_server``);
+        ``dev=False`` runs it as in production (templates compiled once, ``Secure``
+        cookies, https ids), for benchmarks that talk to it only over loopback HTTP."""
+        self.data, self.port, self.dev = data, port, dev
         self.command = command or WARMLINE
         self.authority = f"127.0.0.1:{port}"
         self.base = f"http://{self.authority}"
@@ -87,7 +91,7 @@ class Server:
             "serve",
             "--config",
             str(config),
-            "--dev",
+            *(["--dev"] if self.dev else []),
             "--listen",
             self.authority,
             "--domain",

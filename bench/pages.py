@@ -6,9 +6,10 @@ plus what the pages show (``bench/_webdata.py``: alice's password and
 profile, connections, endorsements, her posts and their replies, hashtags,
 notifications, counters), both cached in the temp dir.
 
-Against a real ``warmline serve`` on a copy of it, alice signs in through the
-sign-in form (``GET /signin`` for the CSRF token, ``POST /signin``, the
-session cookie kept). Then for each page of ``PAGES`` and each viewer it is
+Against a real ``warmline serve`` on a copy of it, in production mode (no
+``--dev``: templates compiled once, as an instance serves them), alice signs
+in through the sign-in form (``GET /signin`` for the CSRF token, ``POST
+/signin``, the session cookie kept). Then for each page of ``PAGES`` and each viewer it is
 meant for (alice, and anonymous where the page is public):
 
 1. one request at a time: ``--warmup`` requests, then ``--requests``:
@@ -452,7 +453,7 @@ def main(argv: list[str] | None = None) -> None:
     command = None
     if args.variant:
         command = [sys.executable, "-m", "bench._variant_server", *(f"--{v}" for v in args.variant)]
-    server = Server(data, free_port(), command)
+    server = Server(data, free_port(), command, dev=False)  # as in production
     profiles: list[Path] = []
     try:
         info = prepare_database(data, server.authority, args, LAYER)

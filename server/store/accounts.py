@@ -169,22 +169,25 @@ async def search_accounts(
     return [AccountRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
 
 
+_BY_ACCT = select(accounts).where(
+    accounts.c.username_key == bindparam("key"), accounts.c.domain == bindparam("domain")
+)
+_LOCAL_BY_NAME = select(accounts).where(
+    accounts.c.username_key == bindparam("key"), accounts.c.domain.is_(None)
+)
+
+
 async def get_account_by_acct(
     conn: AsyncConnection, username: str, domain: str
 ) -> AccountRow | None:
-    query = select(accounts).where(
-        accounts.c.username_key == username_key(username), accounts.c.domain == domain.lower()
-    )
-    row = (await conn.execute(query)).mappings().first()
+    params = {"key": username_key(username), "domain": domain.lower()}
+    row = (await conn.execute(_BY_ACCT, params)).mappings().first()
     return AccountRow.from_row(row) if row else None
 
 
 async def get_local_account(conn: AsyncConnection, username: str) -> AccountRow | None:
     """A local account by username, case-insensitively."""
-    query = select(accounts).where(
-        accounts.c.username_key == username_key(username), accounts.c.domain.is_(None)
-    )
-    row = (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(_LOCAL_BY_NAME, {"key": username_key(username)})).mappings().first()
     return AccountRow.from_row(row) if row else None
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from server.store.accounts import AccountRow
 from server.store.statuses import Page, in_display_order, paged
@@ -89,33 +89,45 @@ async def delete_connection(conn: AsyncConnection, a: int, b: int) -> bool:
     return result.rowcount > 0
 
 
+_CONNECTED = select(
+    exists().where(
+        connections.c.account_id == bindparam("a"), connections.c.peer_id == bindparam("b")
+    )
+)
+
+
 async def are_connected(conn: AsyncConnection, a: int, b: int) -> bool:
-    query = select(exists().where(connections.c.account_id == a, connections.c.peer_id == b))
-    return bool((await conn.execute(query)).scalar())
+    return bool((await conn.execute(_CONNECTED, {"a": a, "b": b})).scalar())
 
 
 async def list_connections(
     conn: AsyncConnection, account_id: int, *, limit: int, offset: int = 0
 ) -> list[ConnectionRow]:
     """The account's connections, most recent first."""
-    query = (
-        select(connections.c.note, connections.c.created_at.label("connected_at"), accounts)
-        .join(accounts, accounts.c.id == connections.c.peer_id)
-        .where(connections.c.account_id == account_id)
-        .order_by(connections.c.created_at.desc(), connections.c.peer_id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    rows = (await conn.execute(query)).mappings().all()
+    params = {"account": account_id, "limit": limit, "offset": offset}
+    rows = (await conn.execute(_CONNECTIONS, params)).mappings().all()
     return [ConnectionRow(AccountRow.from_row(r), r["note"], r["connected_at"]) for r in rows]
 
 
-def connections_counted(account_id: int) -> Select[tuple[int]]:
+_CONNECTIONS = (
+    select(connections.c.note, connections.c.created_at.label("connected_at"), accounts)
+    .join(accounts, accounts.c.id == connections.c.peer_id)
+    .where(connections.c.account_id == bindparam("account"))
+    .order_by(connections.c.created_at.desc(), connections.c.peer_id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
+def connections_counted(account_id: int | BindParameter[int]) -> Select[tuple[int]]:
     return select(func.count()).where(connections.c.account_id == account_id)
 
 
+_COUNT_CONNECTIONS = connections_counted(bindparam("account"))
+
+
 async def count_connections(conn: AsyncConnection, account_id: int) -> int:
-    return int((await conn.execute(connections_counted(account_id))).scalar_one())
+    return int((await conn.execute(_COUNT_CONNECTIONS, {"account": account_id})).scalar_one())
 
 
 # --- connection requests ------------------------------------------------------------
@@ -145,7 +157,9 @@ async def get_request_by_uri(conn: AsyncConnection, uri: str) -> RequestRow | No
     return RequestRow.from_row(row) if row else None
 
 
-def _from_to(account_id: int, target_id: int) -> ColumnElement[bool]:
+def _from_to(
+    account_id: int | BindParameter[Any], target_id: int | BindParameter[Any]
+) -> ColumnElement[bool]:
     return and_(
         connection_requests.c.account_id == account_id,
         connection_requests.c.target_account_id == target_id,
@@ -163,13 +177,17 @@ async def pending_request(
     return RequestRow.from_row(row) if row else None
 
 
+_PENDING_BETWEEN = select(connection_requests).where(
+    or_(_from_to(bindparam("a"), bindparam("b")), _from_to(bindparam("b"), bindparam("a"))),
+    connection_requests.c.state == PENDING,
+)
+
+
 async def pending_between(conn: AsyncConnection, a: int, b: int) -> list[RequestRow]:
     """The pending requests between ``a`` and ``b``, either way (one read for a
     profile's relationship box instead of one per direction)."""
-    query = select(connection_requests).where(
-        or_(_from_to(a, b), _from_to(b, a)), connection_requests.c.state == PENDING
-    )
-    return [RequestRow.from_row(r) for r in (await conn.execute(query)).mappings()]
+    rows = (await conn.execute(_PENDING_BETWEEN, {"a": a, "b": b})).mappings()
+    return [RequestRow.from_row(r) for r in rows]
 
 
 async def set_request_state(
@@ -195,7 +213,7 @@ async def list_requests(
     return in_display_order(found, page, key=lambda r: r.id)
 
 
-def requests_counted(account_id: int, *, incoming: bool) -> Select[tuple[int]]:
+def requests_counted(account_id: int | BindParameter[int], *, incoming: bool) -> Select[tuple[int]]:
     """How many pending requests were sent to (``incoming``) or by the account."""
     mine = connection_requests.c.target_account_id if incoming else connection_requests.c.account_id
     return select(func.count()).where(mine == account_id, connection_requests.c.state == PENDING)

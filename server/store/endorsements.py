@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -103,14 +103,17 @@ async def delete_endorsement(conn: AsyncConnection, endorsement_id: int) -> None
     await conn.execute(delete(endorsements).where(endorsements.c.id == endorsement_id))
 
 
+_ENDORSEMENTS_OF = (
+    select(endorsements)
+    .where(endorsements.c.target_account_id == bindparam("target"))
+    .order_by(endorsements.c.id.desc())
+)
+
+
 async def endorsements_of(conn: AsyncConnection, target_id: int) -> list[EndorsementRow]:
     """Every endorsement the account received, newest first."""
-    query = (
-        select(endorsements)
-        .where(endorsements.c.target_account_id == target_id)
-        .order_by(endorsements.c.id.desc())
-    )
-    return [EndorsementRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
+    rows = (await conn.execute(_ENDORSEMENTS_OF, {"target": target_id})).mappings().all()
+    return [EndorsementRow.from_row(r) for r in rows]
 
 
 async def endorsement_counts(conn: AsyncConnection, target_id: int) -> dict[str, int]:
@@ -189,16 +192,19 @@ async def count_approved(conn: AsyncConnection, target_id: int) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
+_OPEN_RECOMMENDATION = select(recommendations).where(
+    recommendations.c.account_id == bindparam("author"),
+    recommendations.c.target_account_id == bindparam("target"),
+    recommendations.c.state.in_([PENDING, APPROVED]),
+)
+
+
 async def open_recommendation(
     conn: AsyncConnection, author_id: int, target_id: int
 ) -> RecommendationRow | None:
     """The author's pending or approved recommendation of the target, if any."""
-    query = select(recommendations).where(
-        recommendations.c.account_id == author_id,
-        recommendations.c.target_account_id == target_id,
-        recommendations.c.state.in_([PENDING, APPROVED]),
-    )
-    row = (await conn.execute(query)).mappings().first()
+    params = {"author": author_id, "target": target_id}
+    row = (await conn.execute(_OPEN_RECOMMENDATION, params)).mappings().first()
     return RecommendationRow.from_row(row) if row else None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from server.store import stats
 from server.store.accounts import AccountRow
@@ -141,7 +142,7 @@ async def list_related(
     return in_display_order(found, page, key=lambda pair: pair[0])
 
 
-def follow_requests_counted(account_id: int) -> Select[tuple[int]]:
+def follow_requests_counted(account_id: int | BindParameter[int]) -> Select[tuple[int]]:
     """Follow requests waiting for the account's answer."""
     return select(func.count()).where(
         follows.c.target_account_id == account_id, follows.c.state == PENDING

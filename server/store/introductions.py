@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from server.store.statuses import Page, in_display_order, paged
 from server.store.tables import introductions
@@ -107,7 +108,9 @@ async def list_for(
     return in_display_order(found, page, key=lambda r: r.id)
 
 
-def waiting_for_counted(account_id: int, now: datetime) -> Select[tuple[int]]:
+def waiting_for_counted(
+    account_id: int | BindParameter[int], now: datetime | BindParameter[datetime]
+) -> Select[tuple[int]]:
     """Open introductions waiting for the account: to introduce (asked of them) or
     to answer (forwarded to them)."""
     return select(func.count()).where(

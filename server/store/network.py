@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store import connections as connections_q
 from server.store import graph as graph_q
 from server.store import introductions as introductions_q
-from server.store.tables import accounts, blocks, connections, follows
+from server.store.tables import accounts, blocks, connections, follows, introductions
 
 PEER_SAMPLE = 200
 HUB_DEGREE = 1000
@@ -158,18 +158,26 @@ async def mutual_connections(
     ``other_id``'s own list is visible to the viewer)."""
     if viewer_id == other_id:
         return []
+    params = {"viewer": viewer_id, "other": other_id, "limit": limit}
+    return [r[0] for r in (await conn.execute(_MUTUALS[include_private], params)).all()]
+
+
+def _mutuals_query(include_private: bool) -> Select[tuple[int]]:
     shown = [accounts.c.suspended_at.is_(None), accounts.c.actor_type != "Application"]
     if not include_private:
         shown.append(accounts.c.connections_visibility != "private")
-    query = (
+    other = and_(_c2.c.account_id == bindparam("other"), _c2.c.peer_id == _c1.c.peer_id)
+    return (
         select(_c1.c.peer_id)
-        .join(_c2, and_(_c2.c.account_id == other_id, _c2.c.peer_id == _c1.c.peer_id))
+        .join(_c2, other)
         .join(accounts, accounts.c.id == _c1.c.peer_id)
-        .where(_c1.c.account_id == viewer_id, *shown)
+        .where(_c1.c.account_id == bindparam("viewer"), *shown)
         .order_by(_c1.c.peer_id.desc())
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return [r[0] for r in (await conn.execute(query)).all()]
+
+
+_MUTUALS = {private: _mutuals_query(private) for private in (False, True)}
 
 
 async def count_mutual_connections(conn: AsyncConnection, viewer_id: int, other_id: int) -> int:
@@ -245,17 +253,26 @@ async def mutual_connections_of(
     return found
 
 
+def _frame_query() -> Select[tuple[int, int, int, int]]:
+    member = bindparam("member")
+    now = bindparam("now", type_=introductions.c.expires_at.type)
+    return select(
+        connections_q.requests_counted(member, incoming=True).scalar_subquery(),
+        graph_q.follow_requests_counted(member).scalar_subquery(),
+        introductions_q.waiting_for_counted(member, now).scalar_subquery(),
+        connections_q.connections_counted(member).scalar_subquery(),
+    )
+
+
+_FRAME = _frame_query()
+
+
 async def frame_counts(
     conn: AsyncConnection, member_id: int, now: datetime
 ) -> tuple[int, int, int, int]:
     """For the network pages' tabs, in one statement: connection requests and follow
     requests waiting for the member, introductions waiting for them, and how many
     connections they have."""
-    query = select(
-        connections_q.requests_counted(member_id, incoming=True).scalar_subquery(),
-        graph_q.follow_requests_counted(member_id).scalar_subquery(),
-        introductions_q.waiting_for_counted(member_id, now).scalar_subquery(),
-        connections_q.connections_counted(member_id).scalar_subquery(),
-    )
-    requests, follow_requests, introductions, connected = (await conn.execute(query)).one()
-    return int(requests), int(follow_requests), int(introductions), int(connected)
+    found = (await conn.execute(_FRAME, {"member": member_id, "now": now})).one()
+    requests, follow_requests, introductions_waiting, connected = found
+    return int(requests), int(follow_requests), int(introductions_waiting), int(connected)
