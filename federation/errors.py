@@ -50,5 +50,12 @@ class AddressNotAllowed(FetchError):
         super().__init__(message, retryable=False)
 
 
+class HostRefused(FetchError):
+    """The destination's host is one we do not talk to (a domain block)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
 class WebFingerError(FetchError):
     """A WebFinger lookup failed or returned an unusable document."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -29,7 +29,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 from yarl import URL
 
-from federation.errors import AddressNotAllowed, FetchError
+from federation.errors import AddressNotAllowed, FetchError, HostRefused
 
 if TYPE_CHECKING:
     from aiohappyeyeballs import AddrInfoType
@@ -262,6 +262,30 @@ def _check_host(host: str, url: str | URL) -> None:
         raise FetchError(f"refusing URL {url!r}: bad host name")
 
 
+# Why a host (``host[:port]`` as in a URL's authority) must not be contacted, or None.
+HostCheck = Callable[[str], Awaitable[str | None]]
+
+
+def authority(url: URL) -> str:
+    """``host[:port]`` of ``url``, lower case, the port only when explicit."""
+    host = (url.raw_host or "").lower()
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{url.explicit_port}" if url.explicit_port is not None else host
+
+
+def _host_guard(refuse_host: HostCheck) -> aiohttp.TraceConfig:
+    async def on_request_start(
+        session: aiohttp.ClientSession, context: object, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        reason = await refuse_host(authority(params.url))
+        if reason is not None:
+            raise HostRefused(f"refusing to contact {params.url}: {reason}")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    return trace
+
+
 def make_session(
     policy: AddressPolicy,
     *,
@@ -271,12 +295,15 @@ def make_session(
     limit: int = 100,
     limit_per_host: int = 8,
     resolver: AbstractResolver | None = None,
+    refuse_host: HostCheck | None = None,
 ) -> aiohttp.ClientSession:
     """A ClientSession whose every connection passes ``policy``, with no cookies or env proxies.
 
     ``resolver`` (default: the threaded ``getaddrinfo`` resolver) is wrapped in a
-    :class:`GuardedResolver` and stays owned by the caller. Must be called with a
-    running event loop.
+    :class:`GuardedResolver` and stays owned by the caller. ``refuse_host``, when
+    given, is asked before every request (each redirect hop is a request of its
+    own) and stops it with :class:`HostRefused` when it names a reason. Must be
+    called with a running event loop.
     """
     connector = aiohttp.TCPConnector(
         resolver=GuardedResolver(policy, resolver or ThreadedResolver()),
@@ -285,6 +312,7 @@ def make_session(
         limit_per_host=limit_per_host,
     )
     return aiohttp.ClientSession(
+        trace_configs=[_host_guard(refuse_host)] if refuse_host else None,
         connector=connector,
         timeout=aiohttp.ClientTimeout(total=total_timeout, sock_connect=connect_timeout),
         headers={"User-Agent": user_agent},

@@ -58,6 +58,9 @@ class FederationSettings:
     circuit_open_seconds: int = 3_600
     # Largest activity accepted at an inbox.
     max_inbox_bytes: int = 256_000
+    # Federate only with the domains admins allowed (``warmline domain allow``),
+    # as Mastodon's limited federation mode; blocks still apply.
+    allowlist_mode: bool = False
 
     def __post_init__(self) -> None:
         minimums = {

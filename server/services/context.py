@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import aiohttp
 
 from server.config import Config
+from server.services.domain_policy import DomainPolicy
 from server.services.keyring import Keyring
-from server.services.moderation import HostBlocks
 from server.services.remote import RemoteActors
 from server.services.site import SiteCache
 from server.services.stream import Hub
@@ -54,7 +54,7 @@ class Services:
     remote: RemoteActors
     keyring: Keyring
     http: aiohttp.ClientSession
-    blocks: HostBlocks
+    domains: DomainPolicy  # domain blocks and the allowlist mode
     inbox_writer: InboxWriter
     sign_ins: SignInThrottle  # failed sign-ins per username and address, in memory
     site: SiteCache  # registration mode, description, rules (admins change them)

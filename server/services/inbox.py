@@ -83,9 +83,10 @@ def activity_key(doc: dict[str, Any], body: bytes) -> str:
 
 async def refuse_blocked(svc: Services, uris: list[str | None]) -> None:
     """Forbidden when any of ``uris`` (signing key, actor) is on a blocked host."""
-    blocked = await svc.blocks.blocked({urlsplit(u).netloc.lower() for u in uris if u})
-    if blocked:
-        raise Forbidden(f"{sorted(blocked)[0]} is blocked on this server")
+    for host in {urlsplit(u).netloc.lower() for u in uris if u}:
+        refusal = await svc.domains.refusal(host)
+        if refusal is not None:
+            raise Forbidden(refusal)
 
 
 async def receive(svc: Services, doc: dict[str, Any], body: bytes, actor: str) -> None:

@@ -36,13 +36,15 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
-async def _targets(conn: AsyncConnection, sender: AccountRow, to: Recipients) -> list[str]:
+async def _targets(
+    svc: Services, conn: AsyncConnection, sender: AccountRow, to: Recipients
+) -> list[str]:
     pairs: list[tuple[str | None, str | None]] = []
     if to.followers:
         pairs += await graph_q.follower_inboxes(conn, sender.id)
     pairs += [(a.inbox_url, a.shared_inbox_url) for a in to.accounts if not a.is_local]
     targets = inbox_targets(pairs)
-    blocked = await q.blocked_hosts(conn, (_host(t) for t in targets))
+    blocked = await svc.domains.blocked({_host(t) for t in targets})
     return [t for t in targets if _host(t) not in blocked]
 
 
@@ -70,7 +72,7 @@ async def send(
             "created_at": now,
         },
     )
-    targets = await _targets(conn, sender, to)
+    targets = await _targets(svc, conn, sender, to)
     rows = [(svc.db.new_id(), url, _host(url)) for url in targets]
     await q.insert_deliveries(conn, activity_id, rows, now)
     return len(rows)

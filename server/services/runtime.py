@@ -9,9 +9,9 @@ from federation.netguard import AddressPolicy, make_session
 from server import __version__
 from server.config import Config
 from server.services.context import Services
+from server.services.domain_policy import DomainPolicy
 from server.services.keyring import Keyring, signer_for
 from server.services.members import ensure_instance_actor
-from server.services.moderation import HostBlocks
 from server.services.remote import RemoteActors
 from server.services.site import SiteCache
 from server.services.throttle import SignInThrottle
@@ -29,10 +29,12 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
     instance = await ensure_instance_actor(db)
     keyring = Keyring(db, urls)
     instance_keys = await keyring.for_account(instance.id, instance.username)
+    domains = DomainPolicy(db, allowlist_mode=config.federation.allowlist_mode)
     session = make_session(
         AddressPolicy(allow_private=config.dev),
         user_agent=f"Warmline/{__version__} (+{config.base_url}/)",
         total_timeout=config.federation.fetch_timeout,
+        refuse_host=domains.refusal,
     )
     remote = RemoteActors(db, session, config, signer_for(instance_keys.rsa))
     try:
@@ -43,7 +45,7 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
             remote,
             keyring,
             session,
-            HostBlocks(db),
+            domains,
             InboxWriter(db),
             SignInThrottle(config.api),
             SiteCache(db, config.instance),

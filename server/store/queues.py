@@ -159,7 +159,6 @@ async def delivery_counts(conn: AsyncConnection) -> dict[str, int]:
 @dataclass(frozen=True, slots=True)
 class HostState:
     host: str
-    blocked: bool
     consecutive_failures: int
     circuit_open_until: datetime | None
 
@@ -170,9 +169,7 @@ async def host_states(conn: AsyncConnection, names: Iterable[str]) -> dict[str, 
         return {}
     rows = (await conn.execute(select(hosts).where(hosts.c.host.in_(wanted)))).mappings().all()
     return {
-        r["host"]: HostState(
-            r["host"], r["blocked"], r["consecutive_failures"], r["circuit_open_until"]
-        )
+        r["host"]: HostState(r["host"], r["consecutive_failures"], r["circuit_open_until"])
         for r in rows
     }
 
@@ -202,23 +199,6 @@ async def record_host_result(
             values["circuit_open_until"] = open_until
     statement = _upsert(conn, hosts).values(host=host, **values)
     await conn.execute(statement.on_conflict_do_update(index_elements=["host"], set_=values))
-
-
-async def set_host_blocked(conn: AsyncConnection, host: str, blocked: bool) -> None:
-    statement = _upsert(conn, hosts).values(host=host, blocked=blocked)
-    await conn.execute(
-        statement.on_conflict_do_update(index_elements=["host"], set_={"blocked": blocked})
-    )
-
-
-async def all_blocked_hosts(conn: AsyncConnection) -> list[str]:
-    return list(
-        (await conn.execute(select(hosts.c.host).where(hosts.c.blocked.is_(True)))).scalars()
-    )
-
-
-async def blocked_hosts(conn: AsyncConnection, names: Iterable[str]) -> set[str]:
-    return {h.host for h in (await host_states(conn, names)).values() if h.blocked}
 
 
 @functools.cache

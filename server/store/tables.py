@@ -389,16 +389,41 @@ account_stats = Table(
     Column("last_status_at", UTCDateTime, nullable=True),
 )
 
-# What we know about other servers: blocks and delivery health (circuit breaker).
+# What we know about other servers' delivery health (circuit breaker).
 hosts = Table(
     "hosts",
     metadata,
     Column("host", String(255), primary_key=True),
-    Column("blocked", Boolean, nullable=False, server_default="0"),
     Column("consecutive_failures", Integer, nullable=False, server_default="0"),
     Column("circuit_open_until", UTCDateTime, nullable=True),
     Column("last_success_at", UTCDateTime, nullable=True),
     Column("last_failure_at", UTCDateTime, nullable=True),
+)
+
+# Server-wide moderation of other servers (Mastodon's DomainBlock and
+# DomainAllow): ``domain`` is spelt by ``services/domains.normalise`` and covers
+# its subdomains; ``host:port`` covers exactly that origin.
+domain_blocks = Table(
+    "domain_blocks",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("domain", String(260), nullable=False, unique=True),
+    Column("severity", String(16), nullable=False),  # suspend | silence | noop
+    Column("reject_media", Boolean, nullable=False, server_default="0"),
+    Column("reject_reports", Boolean, nullable=False, server_default="0"),
+    Column("obfuscate", Boolean, nullable=False, server_default="0"),
+    Column("private_comment", Text, nullable=True),
+    Column("public_comment", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+domain_allows = Table(
+    "domain_allows",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("domain", String(260), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 # The durable inbox: verified activities, stored before we answer 202 and
@@ -731,6 +756,8 @@ __all__ = [
     "connections",
     "conversation_marks",
     "deliveries",
+    "domain_allows",
+    "domain_blocks",
     "endorsements",
     "favourites",
     "follows",

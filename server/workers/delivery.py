@@ -58,9 +58,10 @@ class DeliveryWorker:
         if not jobs:
             return 0
         sendable, postponed, blocked = [], defaultdict(list), []
+        refused = await self.svc.domains.blocked({j.host for j in jobs})
         for job in jobs:
             state = states.get(job.host)
-            if state and state.blocked:
+            if job.host in refused:
                 blocked.append(job)
             elif state and state.circuit_open_until and state.circuit_open_until > now:
                 postponed[state.circuit_open_until].append(job.id)

@@ -27,7 +27,7 @@ from federation.validate import validate
 from server.app import create_app
 from server.appkeys import DB, SERVICES
 from server.config import Config, with_overrides
-from server.services import graph, interactions, members, posts, timelines
+from server.services import domain_blocks, graph, interactions, members, posts, timelines
 from server.services.context import Services
 from server.services.posts import Draft
 from server.store import accounts as accounts_q
@@ -837,7 +837,7 @@ async def test_an_inbox_that_is_gone_gets_no_more_tries(warmline: Warmline, peer
 
 
 async def block(w: Warmline, host: str) -> None:
-    await w.svc.blocks.set(host, True)
+    await domain_blocks.block(w.svc, host, severity="suspend")
 
 
 async def test_nothing_is_queued_for_a_blocked_host(warmline: Warmline, peer: Peer) -> None:

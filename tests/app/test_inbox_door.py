@@ -29,7 +29,7 @@ from federation.rfc9421 import sign_rfc9421
 from server.app import create_app
 from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
-from server.services import members, timelines
+from server.services import domain_blocks, members, timelines
 from server.store import accounts as accounts_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
@@ -552,7 +552,7 @@ async def test_the_inbox_of_a_member_we_do_not_have_is_not_found(
 
 
 async def block(client: TestClient, host: str) -> None:
-    await client.app[SERVICES].blocks.set(host, True)
+    await domain_blocks.block(client.app[SERVICES], host, severity="suspend")
 
 
 async def test_a_delivery_from_a_blocked_host_is_refused(

@@ -1,0 +1,147 @@
+"""Queries on domain blocks and allows, and on the accounts a block covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.accounts import DuplicateError
+from server.store.tables import accounts, domain_allows, domain_blocks
+
+
+@dataclass(frozen=True, slots=True)
+class DomainBlockRow:
+    id: int
+    domain: str
+    severity: str
+    reject_media: bool
+    reject_reports: bool
+    obfuscate: bool
+    private_comment: str | None
+    public_comment: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DomainAllowRow:
+    id: int
+    domain: str
+    created_at: datetime
+
+
+def _block(row: Any) -> DomainBlockRow:
+    return DomainBlockRow(**{name: row[name] for name in DomainBlockRow.__slots__})
+
+
+def _allow(row: Any) -> DomainAllowRow:
+    return DomainAllowRow(**{name: row[name] for name in DomainAllowRow.__slots__})
+
+
+async def list_blocks(conn: AsyncConnection) -> list[DomainBlockRow]:
+    rows = await conn.execute(select(domain_blocks).order_by(domain_blocks.c.domain))
+    return [_block(r) for r in rows.mappings()]
+
+
+async def get_block(conn: AsyncConnection, block_id: int) -> DomainBlockRow | None:
+    row = (
+        (await conn.execute(select(domain_blocks).where(domain_blocks.c.id == block_id)))
+        .mappings()
+        .first()
+    )
+    return _block(row) if row else None
+
+
+async def get_block_by_domain(conn: AsyncConnection, domain: str) -> DomainBlockRow | None:
+    query = select(domain_blocks).where(domain_blocks.c.domain == domain)
+    row = (await conn.execute(query)).mappings().first()
+    return _block(row) if row else None
+
+
+async def insert_block(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    """Raises :class:`DuplicateError` when the domain is blocked already."""
+    try:
+        await conn.execute(insert(domain_blocks).values(**values))
+    except IntegrityError as exc:
+        raise DuplicateError(values["domain"]) from exc
+
+
+async def update_block(conn: AsyncConnection, block_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(domain_blocks).where(domain_blocks.c.id == block_id).values(values))
+
+
+async def delete_block(conn: AsyncConnection, block_id: int) -> None:
+    await conn.execute(delete(domain_blocks).where(domain_blocks.c.id == block_id))
+
+
+async def list_allows(conn: AsyncConnection) -> list[DomainAllowRow]:
+    rows = await conn.execute(select(domain_allows).order_by(domain_allows.c.domain))
+    return [_allow(r) for r in rows.mappings()]
+
+
+async def get_allow(conn: AsyncConnection, allow_id: int) -> DomainAllowRow | None:
+    query = select(domain_allows).where(domain_allows.c.id == allow_id)
+    row = (await conn.execute(query)).mappings().first()
+    return _allow(row) if row else None
+
+
+async def get_allow_by_domain(conn: AsyncConnection, domain: str) -> DomainAllowRow | None:
+    query = select(domain_allows).where(domain_allows.c.domain == domain)
+    row = (await conn.execute(query)).mappings().first()
+    return _allow(row) if row else None
+
+
+async def insert_allow(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    try:
+        await conn.execute(insert(domain_allows).values(**values))
+    except IntegrityError as exc:
+        raise DuplicateError(values["domain"]) from exc
+
+
+async def delete_allow(conn: AsyncConnection, allow_id: int) -> None:
+    await conn.execute(delete(domain_allows).where(domain_allows.c.id == allow_id))
+
+
+def _on(domain: str) -> ColumnElement[bool]:
+    """Remote accounts whose domain is ``domain`` or, for a name without a
+    port, one of its subdomains on any port."""
+    if ":" in domain.removeprefix("[").split("]")[-1]:
+        return accounts.c.domain == domain
+    escaped = domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(
+        accounts.c.domain == domain,
+        accounts.c.domain.like(f"{escaped}:%", escape="\\"),
+        accounts.c.domain.like(f"%.{escaped}", escape="\\"),
+        accounts.c.domain.like(f"%.{escaped}:%", escape="\\"),
+    )
+
+
+async def suspend_accounts(conn: AsyncConnection, domain: str, at: datetime) -> int:
+    """Mark the accounts on ``domain`` suspended at ``at`` (the block's own
+    time, so lifting the block can tell these suspensions from others)."""
+    result = await conn.execute(
+        update(accounts)
+        .where(accounts.c.domain.is_not(None), accounts.c.suspended_at.is_(None), _on(domain))
+        .values(suspended_at=at)
+    )
+    return result.rowcount or 0
+
+
+async def unsuspend_accounts(conn: AsyncConnection, domain: str, at: datetime) -> int:
+    """Undo :func:`suspend_accounts`: only the suspensions made at ``at``."""
+    result = await conn.execute(
+        update(accounts)
+        .where(accounts.c.domain.is_not(None), accounts.c.suspended_at == at, _on(domain))
+        .values(suspended_at=None)
+    )
+    return result.rowcount or 0
+
+
+async def account_ids_on(conn: AsyncConnection, domain: str) -> list[int]:
+    query = select(accounts.c.id).where(accounts.c.domain.is_not(None), _on(domain))
+    return list((await conn.execute(query)).scalars())

@@ -1,0 +1,69 @@
+"""Domain blocks and allows (Mastodon's DomainBlock and DomainAllow): a
+severity, what else is refused, comments for the admins and the public; the
+old yes/no ``hosts.blocked`` becomes a ``suspend`` block of the same host
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+from server.store.tables import UTCDateTime
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    blocks = op.create_table(
+        "domain_blocks",
+        sa.Column("id", ID, primary_key=True, autoincrement=False),
+        sa.Column("domain", sa.String(260), nullable=False, unique=True),
+        sa.Column("severity", sa.String(16), nullable=False),
+        sa.Column("reject_media", sa.Boolean, nullable=False, server_default="0"),
+        sa.Column("reject_reports", sa.Boolean, nullable=False, server_default="0"),
+        sa.Column("obfuscate", sa.Boolean, nullable=False, server_default="0"),
+        sa.Column("private_comment", sa.Text, nullable=True),
+        sa.Column("public_comment", sa.Text, nullable=True),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "domain_allows",
+        sa.Column("id", ID, primary_key=True, autoincrement=False),
+        sa.Column("domain", sa.String(260), nullable=False, unique=True),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
+    bind = op.get_bind()
+    blocked = bind.execute(sa.text("SELECT host FROM hosts WHERE blocked")).scalars().all()
+    now = datetime.now(UTC)
+    first_id = int(time.time() * 1000) << 16
+    op.bulk_insert(
+        blocks,
+        [
+            {"id": first_id + i, "domain": host, "severity": "suspend", "created_at": now,
+             "updated_at": now, "reject_media": True, "reject_reports": True,
+             "obfuscate": False}
+            for i, host in enumerate(blocked)
+        ],
+    )  # fmt: skip
+    with op.batch_alter_table("hosts") as batch:
+        batch.drop_column("blocked")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("hosts") as batch:
+        batch.add_column(sa.Column("blocked", sa.Boolean, nullable=False, server_default="0"))
+    op.drop_table("domain_allows")
+    op.drop_table("domain_blocks")
