@@ -281,8 +281,22 @@ def _host_guard(refuse_host: HostCheck) -> aiohttp.TraceConfig:
         if reason is not None:
             raise HostRefused(f"refusing to contact {params.url}: {reason}")
 
+    async def on_request_redirect(
+        session: aiohttp.ClientSession,
+        context: object,
+        params: aiohttp.TraceRequestRedirectParams,
+    ) -> None:
+        # aiohttp follows redirects inside one request: check where it goes next.
+        location = params.response.headers.get("Location")
+        if location:
+            target = params.url.join(URL(location))
+            reason = await refuse_host(authority(target))
+            if reason is not None:
+                raise HostRefused(f"refusing to follow a redirect to {target}: {reason}")
+
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(on_request_start)
+    trace.on_request_redirect.append(on_request_redirect)
     return trace
 
 

@@ -12,11 +12,12 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
 
-from federation.errors import AddressNotAllowed, FetchError
+from federation.errors import AddressNotAllowed, FetchError, HostRefused
 from federation.netguard import (
     AddressPolicy,
     GuardedResolver,
     RefusedAddress,
+    authority,
     check_url,
     make_session,
     refusal_from,
@@ -333,3 +334,49 @@ async def test_session_settings() -> None:
         assert session.headers["User-Agent"] == "warmline/0 (+https://example.com)"
         assert session.timeout.total == 10
         assert session.timeout.sock_connect == 5
+
+
+async def test_refuse_host_stops_the_request_before_it_is_sent(served: Served) -> None:
+    asked: list[str] = []
+
+    async def refuse(host: str) -> str | None:
+        asked.append(host)
+        return "blocked here" if host.endswith(f":{served.server.port}") else None
+
+    async with make_session(DEV, user_agent="t", refuse_host=refuse) as session:
+        with pytest.raises(HostRefused) as info:
+            await _get(session, served.url("/x"))
+    assert info.value.retryable is False
+    assert "blocked here" in str(info.value)
+    assert asked == [f"127.0.0.1:{served.server.port}"]
+    assert served.hits == []
+
+
+async def test_refuse_host_sees_every_redirect_hop(
+    aiohttp_server: Callable[[web.Application], Awaitable[TestServer]], served: Served
+) -> None:
+    """An allowed host redirecting to a refused one gets no further than the redirect."""
+
+    async def bounce(request: web.Request) -> web.Response:
+        raise web.HTTPFound(served.url("/target"))
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", bounce)
+    front = await aiohttp_server(app)
+    refused_host = f"127.0.0.1:{served.server.port}"
+
+    async def refuse(host: str) -> str | None:
+        return "blocked here" if host == refused_host else None
+
+    async with make_session(DEV, user_agent="t", refuse_host=refuse) as session:
+        with pytest.raises(HostRefused):
+            await _get(session, f"http://127.0.0.1:{front.port}/start")
+    assert served.hits == []
+
+
+def test_authority_is_host_and_explicit_port_in_lower_case() -> None:
+    from yarl import URL
+
+    assert authority(URL("https://Example.ORG/x")) == "example.org"
+    assert authority(URL("https://example.org:8443/x")) == "example.org:8443"
+    assert authority(URL("http://[::1]:8080/")) == "[::1]:8080"
