@@ -129,18 +129,20 @@ async def block_by_domain(svc: Services, domain: str) -> DomainBlockRow:
 
 
 async def _apply(conn: Any, before: DomainBlockRow | None, after: DomainBlockRow | None) -> None:
-    """Suspend the domain's accounts when a block becomes ``suspend``; restore
-    them when it stops being one."""
-    was = before is not None and before.severity == "suspend"
-    now = after is not None and after.severity == "suspend"
-    if now and not was:
-        assert after is not None
-        await q.suspend_accounts(conn, after.domain, after.created_at)
-        for account_id in await q.account_ids_on(conn, after.domain):
-            await graph_q.delete_follows_of(conn, account_id)
-    elif was and not now:
-        assert before is not None
-        await q.unsuspend_accounts(conn, before.domain, before.created_at)
+    """Mark the domain's accounts as the block's severity says (suspended or
+    limited), lift the marks of the severity it had, and end follows with a
+    domain that becomes suspended."""
+    was = before.severity if before is not None else None
+    now = after.severity if after is not None else None
+    if was == now:
+        return
+    if before is not None and was in ("suspend", "silence"):
+        await q.release_accounts(conn, before.domain, was, before.created_at)
+    if after is not None and now in ("suspend", "silence"):
+        await q.withhold_accounts(conn, after.domain, now, after.created_at)
+        if now == "suspend":
+            for account_id in await q.account_ids_on(conn, after.domain):
+                await graph_q.delete_follows_of(conn, account_id)
 
 
 async def list_allows(svc: Services) -> list[DomainAllowRow]:

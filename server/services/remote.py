@@ -26,10 +26,12 @@ from federation.validate import validate
 from federation.vocab import as_list, get_id, get_str
 from federation.webfinger import resolve_actor
 from server.config import Config
+from server.services.domains import covering, host_of
 from server.services.html import sanitize_html, strip_html
 from server.services.remote_profile import parse_profile, without_copies
 from server.store import Database
 from server.store import accounts as q
+from server.store import domains as domains_q
 from server.store.accounts import AccountRow
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
@@ -222,6 +224,10 @@ class RemoteActors:
         now = parsed.values["updated_at"]
         async with self._db.transaction() as conn:
             account = await q.upsert_remote_account(conn, parsed.values, new_id=self._db.new_id())
+            if account.domain and await domains_q.mark_account(
+                conn, account.id, covering(host_of(account.domain))
+            ):
+                account = await q.get_account(conn, account.id) or account
             ids = [self._db.new_id() for _ in parsed.keys]
             await q.replace_remote_keys(conn, account.id, parsed.keys, ids=ids, now=now)
         stale = [k for k, (info, _) in self._keys.items() if info.owner == account.uri]

@@ -67,6 +67,7 @@ class AccountRow:
     updated_at: datetime
     fetched_at: datetime | None
     suspended_at: datetime | None
+    silenced_at: datetime | None  # limited by a domain block
     industry: str
     open_to: list[str]
     experience: list[dict[str, Any]]

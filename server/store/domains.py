@@ -121,25 +121,59 @@ def _on(domain: str) -> ColumnElement[bool]:
     )
 
 
-async def suspend_accounts(conn: AsyncConnection, domain: str, at: datetime) -> int:
-    """Mark the accounts on ``domain`` suspended at ``at`` (the block's own
-    time, so lifting the block can tell these suspensions from others)."""
+def _column(severity: str) -> Any:
+    return accounts.c.suspended_at if severity == "suspend" else accounts.c.silenced_at
+
+
+async def withhold_accounts(conn: AsyncConnection, domain: str, severity: str, at: datetime) -> int:
+    """Mark the accounts on ``domain`` suspended or silenced (by ``severity``)
+    at ``at``: the block's own time, so lifting the block can tell these
+    marks from others."""
+    column = _column(severity)
     result = await conn.execute(
         update(accounts)
-        .where(accounts.c.domain.is_not(None), accounts.c.suspended_at.is_(None), _on(domain))
-        .values(suspended_at=at)
+        .where(accounts.c.domain.is_not(None), column.is_(None), _on(domain))
+        .values({column.name: at})
     )
     return result.rowcount or 0
 
 
-async def unsuspend_accounts(conn: AsyncConnection, domain: str, at: datetime) -> int:
-    """Undo :func:`suspend_accounts`: only the suspensions made at ``at``."""
+async def release_accounts(conn: AsyncConnection, domain: str, severity: str, at: datetime) -> int:
+    """Undo :func:`withhold_accounts`: only the marks made at ``at``."""
+    column = _column(severity)
     result = await conn.execute(
         update(accounts)
-        .where(accounts.c.domain.is_not(None), accounts.c.suspended_at == at, _on(domain))
-        .values(suspended_at=None)
+        .where(accounts.c.domain.is_not(None), column == at, _on(domain))
+        .values({column.name: None})
     )
     return result.rowcount or 0
+
+
+async def mark_account(conn: AsyncConnection, account_id: int, names: tuple[str, ...]) -> bool:
+    """An account just stored: as suspended or silenced as the blocks of
+    ``names`` (the entries covering its domain) say, stamped with the block's
+    time. True when it was marked."""
+    query = select(domain_blocks.c.severity, domain_blocks.c.created_at).where(
+        domain_blocks.c.domain.in_(names), domain_blocks.c.severity != "noop"
+    )
+    found = {severity: at for severity, at in (await conn.execute(query)).all()}
+    marked = False
+    for severity, at in found.items():
+        column = _column(severity)
+        result = await conn.execute(
+            update(accounts)
+            .where(accounts.c.id == account_id, column.is_(None))
+            .values({column.name: at})
+        )
+        marked = marked or bool(result.rowcount)
+    return marked
+
+
+def withheld_accounts() -> Any:
+    """Ids of the accounts public timelines leave out: suspended or limited."""
+    return select(accounts.c.id).where(
+        or_(accounts.c.suspended_at.is_not(None), accounts.c.silenced_at.is_not(None))
+    )
 
 
 async def account_ids_on(conn: AsyncConnection, domain: str) -> list[int]:

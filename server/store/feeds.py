@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.store.domains import withheld_accounts
 from server.store.exclusions import Excluding, hide_excluded
 from server.store.statuses import Page, StatusRow, in_display_order, paged
 from server.store.tables import home_feed, status_tags, statuses, tags
@@ -70,6 +71,8 @@ async def public_timeline(
     )
     if local is not None:
         query = query.where(statuses.c.local.is_(local))
+    # Suspended and limited accounts stay out (a short list: a partial index).
+    query = query.where(statuses.c.account_id.not_in(withheld_accounts()))
     query = hide_excluded(query, excluding)
     rows = (await conn.execute(paged(query, statuses.c.id, page))).mappings().all()
     return in_display_order([StatusRow.from_row(r) for r in rows], page, key=lambda s: s.id)
@@ -97,6 +100,8 @@ async def tag_timeline(
     )
     if local is not None:
         query = query.where(statuses.c.local.is_(local))
+    # Suspended and limited accounts stay out (a short list: a partial index).
+    query = query.where(statuses.c.account_id.not_in(withheld_accounts()))
     query = hide_excluded(query, excluding)
     # Paged by status_tags.status_id (the same id): SQLite then walks the
     # (tag_id, status_id) index newest first and stops at the page's end,

@@ -110,6 +110,14 @@ accounts = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("fetched_at", UTCDateTime, nullable=True),
     Column("suspended_at", UTCDateTime, nullable=True),
+    # Limited by a domain block (``silence``): kept out of public timelines.
+    Column("silenced_at", UTCDateTime, nullable=True),
+    Index(
+        "ix_accounts_withheld",
+        "id",
+        sqlite_where=text("suspended_at IS NOT NULL OR silenced_at IS NOT NULL"),
+        postgresql_where=text("suspended_at IS NOT NULL OR silenced_at IS NOT NULL"),
+    ),
     Index(
         "uq_accounts_local_username",
         "username_key",

@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 
 from federation.errors import HostRefused
-from server.services import domain_blocks
+from server.services import domain_blocks, timelines
 from server.services.errors import NotFound, ValidationError
 from server.store import accounts as accounts_q
 from server.store import graph as graph_q
+from server.store.statuses import Page
 from tests.app.test_federation_services import (  # noqa: F401 (fixtures)
     Peer,
     StartWarmline,
@@ -19,6 +20,8 @@ from tests.app.test_federation_services import (  # noqa: F401 (fixtures)
     follower_on,
     make_peer,
     peer,
+    post,
+    remote_post,
     start_warmline,
     warmline,
 )
@@ -185,3 +188,37 @@ async def test_a_bad_line_is_reported_and_the_rest_kept(warmline: Warmline) -> N
         "line 1: not a domain name: 'bad domain!'",
         "line 3: severity must be one of suspend, silence (limit) or noop, not 'explode'",
     ]
+
+
+async def public_ids(w: Warmline) -> list[int]:
+    return [s.id for s in await timelines.public(w.svc, None, Page(limit=40))]
+
+
+async def test_a_limited_domain_stays_out_of_public_timelines(
+    warmline: Warmline, peer: Peer
+) -> None:
+    w = warmline
+    erin = await w.remote_account(peer.add("erin"))
+    theirs = await remote_post(w, peer.actors["erin"])
+    ours = await post(w, "Hello from here")
+    assert {theirs.id, ours.id} <= set(await public_ids(w))
+
+    block = await domain_blocks.block(w.svc, peer.host, severity="silence")
+
+    assert (await w.refresh(erin)).silenced_at == block.created_at
+    assert theirs.id not in await public_ids(w)
+    assert ours.id in await public_ids(w)
+
+    await domain_blocks.unblock(w.svc, block.id)
+    assert theirs.id in await public_ids(w)
+
+
+async def test_an_account_first_seen_on_a_limited_domain_is_limited(
+    warmline: Warmline, peer: Peer
+) -> None:
+    block = await domain_blocks.block(warmline.svc, peer.host, severity="silence")
+
+    erin = await warmline.remote_account(peer.add("erin"))
+
+    assert erin.silenced_at == block.created_at
+    assert erin.suspended_at is None

@@ -1,6 +1,8 @@
 """Domain blocks and allows (Mastodon's DomainBlock and DomainAllow): a
 severity, what else is refused, comments for the admins and the public; the
-old yes/no ``hosts.blocked`` becomes a ``suspend`` block of the same host
+old yes/no ``hosts.blocked`` becomes a ``suspend`` block of the same host;
+accounts limited by a block (``silenced_at``), and an index of the accounts
+public timelines leave out
 
 Revision ID: 0012
 Revises: 0011
@@ -23,6 +25,7 @@ branch_labels = None
 depends_on = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+WITHHELD = sa.text("suspended_at IS NOT NULL OR silenced_at IS NOT NULL")
 
 
 def upgrade() -> None:
@@ -60,9 +63,15 @@ def upgrade() -> None:
     )  # fmt: skip
     with op.batch_alter_table("hosts") as batch:
         batch.drop_column("blocked")
+    op.add_column("accounts", sa.Column("silenced_at", UTCDateTime, nullable=True))
+    op.create_index("ix_accounts_withheld", "accounts", ["id"], sqlite_where=WITHHELD,
+                    postgresql_where=WITHHELD)  # fmt: skip
 
 
 def downgrade() -> None:
+    op.drop_index("ix_accounts_withheld", table_name="accounts")
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("silenced_at")
     with op.batch_alter_table("hosts") as batch:
         batch.add_column(sa.Column("blocked", sa.Boolean, nullable=False, server_default="0"))
     op.drop_table("domain_allows")
