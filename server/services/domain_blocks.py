@@ -17,8 +17,8 @@ from typing import Any
 
 from server.services.context import Services
 from server.services.domain_policy import SEVERITIES
-from server.services.domains import normalise
-from server.services.errors import NotFound, ValidationError
+from server.services.domains import covering, has_port, normalise
+from server.services.errors import Conflict, NotFound, ValidationError
 from server.store import domains as q
 from server.store import graph as graph_q
 from server.store.accounts import DuplicateError
@@ -51,7 +51,7 @@ def _options(changes: dict[str, Any]) -> dict[str, Any]:
         values["severity"] = severity_of(str(changes["severity"]))
     for flag in FLAGS:
         if changes.get(flag) is not None:
-            values[flag] = bool(changes[flag])
+            values[flag] = _flag(changes[flag], flag)
     for name in COMMENTS:
         if changes.get(name) is not None:
             text = str(changes[name]).strip()
@@ -59,6 +59,18 @@ def _options(changes: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationError(f"at most {MAX_COMMENT} characters", field=name)
             values[name] = text or None
     return values
+
+
+def _flag(value: object, name: str) -> bool:
+    """A yes/no option: a bool, or its spelling in a form, CSV or query string."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off", ""):
+        return False
+    raise ValidationError(f"{name} must be true or false, not {value!r}", field=name)
 
 
 async def list_blocks(svc: Services) -> list[DomainBlockRow]:
@@ -77,8 +89,9 @@ async def get_block(svc: Services, block_id: int) -> DomainBlockRow:
 async def block(svc: Services, domain: str, **options: Any) -> DomainBlockRow:
     """Block ``domain`` (default severity ``silence``, as Mastodon's API)."""
     name = normalise(domain)
-    if name == normalise(svc.config.domain):
-        raise ValidationError("this server cannot block itself", field="domain")
+    own = normalise(svc.config.domain)
+    if name in covering(own) or (own in covering(name)[:2] and has_port(name)):
+        raise ValidationError(f"{name} covers this server itself", field="domain")
     values = {"severity": "silence", **_options(options)}
     now = svc.now()
     row = {"id": svc.db.new_id(), "domain": name, "created_at": now, "updated_at": now}
@@ -165,7 +178,10 @@ async def allow(svc: Services, domain: str) -> DomainAllowRow:
         found = await q.get_allow_by_domain(conn, name)
         if found is None:
             row = {"id": svc.db.new_id(), "domain": name, "created_at": svc.now()}
-            await q.insert_allow(conn, row)
+            try:
+                await q.insert_allow(conn, row)
+            except DuplicateError:  # allowed a moment ago by another process
+                raise Conflict(f"{name} was allowed at this moment by someone else") from None
             found = DomainAllowRow(**row)
     svc.domains.changed()
     return found
@@ -209,14 +225,18 @@ async def import_csv(svc: Services, text: str, *, max_rows: int = 10_000) -> Imp
     """Add or update blocks from a Mastodon CSV (with or without its header;
     a plain list of domains works too). A bad line is reported, not fatal."""
     result = ImportResult()
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))  # a spreadsheet's BOM
+    rows, end = [], 0
+    for cells in reader:  # a quoted field can hold line breaks: number by where a record starts
+        rows.append((end + 1, cells))
+        end = reader.line_num
     if len(rows) > max_rows:
         raise ValidationError(f"at most {max_rows:,} lines in one import", field="file")
-    header = [c.strip().lstrip("#").lower() for c in rows[0]] if rows else []
+    header = [c.strip().lstrip("#").lower() for c in rows[0][1]] if rows else []
     has_header = "domain" in header
     names = header if has_header else ["domain", "severity", "reject_media", "reject_reports",
                                        "public_comment", "obfuscate"]  # fmt: skip
-    for number, cells in enumerate(rows[1:] if has_header else rows, start=2 if has_header else 1):
+    for number, cells in rows[1:] if has_header else rows:
         if not cells or not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
             continue
         fields = dict(zip(names, (c.strip() for c in cells), strict=False))
@@ -228,17 +248,19 @@ async def import_csv(svc: Services, text: str, *, max_rows: int = 10_000) -> Imp
 
 
 async def _import_one(svc: Services, fields: dict[str, str], result: ImportResult) -> None:
-    options: dict[str, Any] = {"severity": fields.get("severity") or "suspend"}
+    """Add a block (``suspend`` when the line gives no severity) or change an
+    existing one by what the line gives."""
+    options: dict[str, Any] = {"severity": fields.get("severity") or None}
     for flag in FLAGS:
         if fields.get(flag):
-            options[flag] = fields[flag].lower() in ("true", "1", "yes")
+            options[flag] = fields[flag]
     if fields.get("public_comment"):
         options["public_comment"] = fields["public_comment"]
     name = normalise(fields.get("domain", ""))
     async with svc.db.read() as conn:
         existing = await q.get_block_by_domain(conn, name)
     if existing is None:
-        await block(svc, name, **options)
+        await block(svc, name, **{**options, "severity": options["severity"] or "suspend"})
         result.added.append(name)
         return
     updated = await update_block(svc, existing.id, **options)

@@ -32,7 +32,7 @@ def normalise(text: str, *, field: str = "domain") -> str:
         value = urlsplit(value).netloc
     if value.startswith("*."):
         value = value[2:]
-    if not value or any(c in value for c in "/@?#\\ \t"):
+    if not value or any(c in value for c in "/@?#\\ \t\r\n"):
         raise ValidationError(f"not a domain name: {text!r}", field=field)
     host, port = _split_port(value, text, field)
     host = _host(host, text, field)
@@ -54,7 +54,7 @@ def covering(host: str) -> tuple[str, ...]:
     """The entries that would cover ``host`` (already normalised): itself, then
     its name without the port, then each parent domain. An IP address has no
     parents."""
-    name, _, port = host.rpartition(":") if _has_port(host) else (host, "", "")
+    name, _, port = host.rpartition(":") if has_port(host) else (host, "", "")
     found = [host] if port else []
     if _is_ip(name):
         return (*found, name)
@@ -62,7 +62,8 @@ def covering(host: str) -> tuple[str, ...]:
     return (*found, *(".".join(labels[i:]) for i in range(len(labels))))
 
 
-def _has_port(host: str) -> bool:
+def has_port(host: str) -> bool:
+    """Whether ``host`` (normalised) names a port."""
     if host.startswith("["):
         return "]:" in host
     return host.count(":") == 1

@@ -33,6 +33,9 @@ GRANULAR = {
         "accounts", "blocks", "bookmarks", "conversations", "favourites", "filters",
         "follows", "lists", "media", "mutes", "notifications", "reports", "statuses",
     ),
+    # Mastodon's granular admin scopes, for the admin API routes this server answers.
+    "admin:read": ("domain_allows", "domain_blocks"),
+    "admin:write": ("domain_allows", "domain_blocks"),
 }  # fmt: skip
 KNOWN_SCOPES = TOP_LEVEL_SCOPES | {
     f"{top}:{name}" for top, names in GRANULAR.items() for name in names
@@ -58,11 +61,13 @@ def parse_scopes(value: str) -> tuple[str, ...]:
 
 
 def scope_allows(granted: tuple[str, ...], needed: str) -> bool:
-    """``read`` grants ``read:statuses``; ``follow`` grants the follow parts of read and write."""
+    """A scope grants the scopes under it (``read`` grants ``read:statuses``,
+    ``admin:read`` grants ``admin:read:domain_blocks``, but ``read`` no admin
+    scope); ``follow`` grants the follow parts of read and write."""
     if needed in granted:
         return True
-    top = needed.split(":", 1)[0]
-    if top in granted:
+    parts = needed.split(":")
+    if any(":".join(parts[:i]) in granted for i in range(1, len(parts))):
         return True
     follow_parts = {
         "read:follows",

@@ -69,8 +69,10 @@ async def test_a_bad_severity_or_name_is_refused_with_its_field(warmline: Warmli
     with pytest.raises(ValidationError) as info:
         await domain_blocks.block(warmline.svc, "not a domain")
     assert info.value.field == "domain"
-    with pytest.raises(ValidationError, match="cannot block itself"):
-        await domain_blocks.block(warmline.svc, "A.test")
+    for itself in ("A.test", "test", "a.test:443"):
+        with pytest.raises(ValidationError, match="covers this server itself"):
+            await domain_blocks.block(warmline.svc, itself)
+    assert (await domain_blocks.block(warmline.svc, "spam.a.test")).domain == "spam.a.test"
     with pytest.raises(NotFound):
         await domain_blocks.unblock(warmline.svc, 12345)
 
@@ -180,13 +182,17 @@ async def test_a_mastodon_export_imports_and_exports_again(warmline: Warmline) -
 
 
 async def test_a_bad_line_is_reported_and_the_rest_kept(warmline: Warmline) -> None:
-    text = "bad domain!,suspend\ngood.example,suspend\nother.example,explode\n"
+    text = (
+        '\ufeffbad domain!,suspend\ngood.example,suspend\n"multi\nline.example",suspend\n'
+        "other.example,explode\n"
+    )
     result = await domain_blocks.import_csv(warmline.svc, text)
 
     assert result.added == ["good.example"]
     assert result.errors == [
         "line 1: not a domain name: 'bad domain!'",
-        "line 3: severity must be one of suspend, silence (limit) or noop, not 'explode'",
+        "line 3: not a domain name: 'multi\\nline.example'",
+        "line 5: severity must be one of suspend, silence (limit) or noop, not 'explode'",
     ]
 
 
@@ -222,3 +228,15 @@ async def test_an_account_first_seen_on_a_limited_domain_is_limited(
 
     assert erin.silenced_at == block.created_at
     assert erin.suspended_at is None
+
+
+async def test_a_plain_list_adds_suspensions_and_leaves_existing_blocks_as_they_are(
+    warmline: Warmline,
+) -> None:
+    await domain_blocks.block(warmline.svc, "loud.example", severity="silence")
+
+    result = await domain_blocks.import_csv(warmline.svc, "loud.example\nspam.example\n")
+
+    assert (result.added, result.unchanged) == (["spam.example"], ["loud.example"])
+    severities = {b.domain: b.severity for b in await domain_blocks.list_blocks(warmline.svc)}
+    assert severities == {"loud.example": "silence", "spam.example": "suspend"}

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import requests
-from mastodon import Mastodon, MastodonAPIError
+from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 
 from server import __version__
 
@@ -244,3 +244,47 @@ def test_mastodon_py_streams_updates_and_notifications(instance: Any) -> None:
     finally:
         handle.close()
     assert posted.id
+
+
+def test_mastodon_py_admin_domain_blocks_and_allows(instance: Any) -> None:
+    """Mastodon.py's admin calls, as moderation tools use them, with an admin's token."""
+    base = instance.base_url
+    assert instance.cli("member", "create", "ada", "--admin").returncode == 0
+    made = instance.cli("token", "create", "ada", "--scopes", "admin:read admin:write")
+    assert made.returncode == 0, made.stderr
+    admin = Mastodon(access_token=made.stdout.strip(), api_base_url=base)
+
+    block = admin.admin_create_domain_block(
+        "Spam.Example.", severity="suspend", reject_media=True, private_comment="spam wave"
+    )
+    assert (block.domain, block.severity, block.reject_media) == ("spam.example", "suspend", True)
+    assert block.digest == hashlib.sha256(b"spam.example").hexdigest()
+    assert block.private_comment == "spam wave" and block.obfuscate is False
+    with pytest.raises(MastodonAPIError) as refused:
+        admin.admin_create_domain_block("spam.example")
+    assert refused.value.args[1:] == (
+        422,
+        "Unprocessable Entity",
+        "spam.example is blocked already",
+    )
+    assert [b.id for b in admin.admin_domain_blocks()] == [block.id]
+    assert admin.admin_domain_blocks(id=block.id).domain == "spam.example"
+
+    changed = admin.admin_update_domain_block(block, severity="noop", obfuscate=True)
+    assert (changed.severity, changed.obfuscate, changed.reject_media) == ("noop", True, True)
+    admin.admin_delete_domain_block(block)
+    assert admin.admin_domain_blocks() == []
+    with pytest.raises(MastodonNotFoundError):
+        admin.admin_domain_blocks(id=block.id)
+
+    allowed = admin.admin_create_domain_allow("friends.example")
+    assert [a.domain for a in admin.admin_domain_allows()] == ["friends.example"]
+    assert admin.admin_domain_allow(allowed).id == allowed.id
+    admin.admin_delete_domain_allow(allowed)
+    assert admin.admin_domain_allows() == []
+
+    # The scopes alone are not enough: alice is no admin.
+    mine = instance.cli("token", "create", "alice", "--scopes", "admin:read").stdout.strip()
+    with pytest.raises(MastodonAPIError) as forbidden:
+        Mastodon(access_token=mine, api_base_url=base).admin_domain_blocks()
+    assert forbidden.value.args[1] == 403

@@ -3,9 +3,10 @@
 Every route under ``/api/`` and ``/oauth/`` (and the OAuth server metadata) is
 in it, whoever added it: the router is the source of the paths, methods and
 path parameters, so a new route is described the moment it exists. An
-``{action:a|b}`` path part becomes one path per action. ``mastodon`` and ``warmline`` adds
-what the router cannot know (summary, scope, parameters, the entity
-answered); a route it does not know still appears, with a generic JSON answer.
+``{action:a|b}`` path part becomes one path per action. ``mastodon``, ``warmline``,
+``clients`` and ``admin`` add what the router cannot know (summary, scope,
+parameters, the entity answered); a route they do not know still appears, with a
+generic JSON answer.
 Served at ``GET /api/openapi.json``.
 """
 
@@ -17,14 +18,19 @@ from typing import Any
 from aiohttp import web
 
 from server import __version__
-from server.api.openapi import clients, mastodon, warmline
+from server.api.openapi import admin, clients, mastodon, warmline
 from server.api.openapi.ops import Op, response_schema
 from server.api.openapi.schemas import COMPONENTS, ref
 from server.api.responses import ok
 from server.appkeys import CONFIG
 
 routes = web.RouteTableDef()
-OPERATIONS = {**mastodon.OPERATIONS, **warmline.OPERATIONS, **clients.OPERATIONS}
+OPERATIONS = {
+    **mastodon.OPERATIONS,
+    **warmline.OPERATIONS,
+    **clients.OPERATIONS,
+    **admin.OPERATIONS,
+}
 
 PREFIXES = ("/api/", "/oauth/", "/.well-known/oauth-authorization-server")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -32,7 +38,7 @@ _GROUP = re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>")
 _WORDS = re.compile(r"^[A-Za-z0-9_.-]+(?:\|[A-Za-z0-9_.-]+)*$")
 BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 ERROR = {
-    "description": 'Refused: `{"error": ...}` (401 no or bad token, 403 scope, 404, 409, '
+    "description": 'Refused: `{"error": ...}` (401 no or bad token, 403 scope or role, 404, 409, '
     "422 invalid parameter, 429 rate limit)",
     "content": {"application/json": {"schema": ref("Error")}},
 }

@@ -282,4 +282,19 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "Suggestion": obj({"account": ref("Account"), "mutual_connections": COUNT}),
     "Degree": obj({"degree": {"enum": [1, 2, None]}, "mutual_connections": array(ref("Account"))}),
+    "AdminDomainBlock": obj(
+        {
+            "id": ID,
+            "domain": STR,
+            "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "SHA-256"},
+            "created_at": DATE,
+            "severity": {"enum": ["silence", "suspend", "noop"]},
+            "reject_media": BOOL,
+            "reject_reports": BOOL,
+            "private_comment": NSTR,
+            "public_comment": NSTR,
+            "obfuscate": BOOL,
+        }
+    ),
+    "AdminDomainAllow": obj({"id": ID, "domain": STR, "created_at": DATE}),
 }

@@ -1,0 +1,73 @@
+"""Operations metadata for Mastodon's admin API routes (see ``ops.py``). Every one
+also needs a token whose member is an admin (403 otherwise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.api.openapi.ops import BOOL, Table, enum, op, paging, text
+
+AD = "Admin"
+BLOCKS = "/api/v1/admin/domain_blocks"
+ALLOWS = "/api/v1/admin/domain_allows"
+DOMAIN = {"type": "string", "description": "a domain, host:port or URL; stored in one spelling"}
+BLOCK_OPTIONS: dict[str, Any] = {
+    "severity": {**enum("silence", "suspend", "noop", "limit"), "default": "silence"},
+    "reject_media": BOOL,
+    "reject_reports": BOOL,
+    "private_comment": text(1000),
+    "public_comment": text(1000),
+    "obfuscate": BOOL,
+}
+
+OPERATIONS: Table = {
+    ("GET", BLOCKS): op(
+        AD,
+        "Blocked domains, newest first",
+        "admin:read:domain_blocks",
+        query=paging(default=100, maximum=200),
+        returns="AdminDomainBlock[]",
+    ),
+    ("GET", f"{BLOCKS}/{{id}}"): op(
+        AD, "A blocked domain", "admin:read:domain_blocks", returns="AdminDomainBlock"
+    ),
+    ("POST", BLOCKS): op(
+        AD,
+        "Block a domain (422 when it is blocked already)",
+        "admin:write:domain_blocks",
+        body={"domain": DOMAIN, **BLOCK_OPTIONS},
+        required=("domain",),
+        returns="AdminDomainBlock",
+    ),
+    ("PUT", f"{BLOCKS}/{{id}}"): op(
+        AD,
+        "Change a domain block (what is left out stays as it is)",
+        "admin:write:domain_blocks",
+        body=BLOCK_OPTIONS,
+        returns="AdminDomainBlock",
+    ),
+    ("DELETE", f"{BLOCKS}/{{id}}"): op(
+        AD, "Lift a domain block", "admin:write:domain_blocks", returns="Empty"
+    ),
+    ("GET", ALLOWS): op(
+        AD,
+        "Allowed domains (allowlist mode), newest first",
+        "admin:read:domain_allows",
+        query=paging(default=100, maximum=200),
+        returns="AdminDomainAllow[]",
+    ),
+    ("GET", f"{ALLOWS}/{{id}}"): op(
+        AD, "An allowed domain", "admin:read:domain_allows", returns="AdminDomainAllow"
+    ),
+    ("POST", ALLOWS): op(
+        AD,
+        "Allow a domain (allowing it again answers the same entry)",
+        "admin:write:domain_allows",
+        body={"domain": DOMAIN},
+        required=("domain",),
+        returns="AdminDomainAllow",
+    ),
+    ("DELETE", f"{ALLOWS}/{{id}}"): op(
+        AD, "Take a domain off the allowlist", "admin:write:domain_allows", returns="Empty"
+    ),
+}
