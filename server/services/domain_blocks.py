@@ -55,6 +55,8 @@ def _options(changes: dict[str, Any]) -> dict[str, Any]:
     for name in COMMENTS:
         if changes.get(name) is not None:
             text = str(changes[name]).strip()
+            if any((ord(c) < 32 and c not in "\t\n\r") or c == "\x7f" for c in text):
+                raise ValidationError("control characters are not allowed", field=name)
             if len(text) > MAX_COMMENT:
                 raise ValidationError(f"at most {MAX_COMMENT} characters", field=name)
             values[name] = text or None
@@ -91,7 +93,7 @@ async def block(svc: Services, domain: str, **options: Any) -> DomainBlockRow:
     name = normalise(domain)
     own = normalise(svc.config.domain)
     if name in covering(own) or (own in covering(name)[:2] and has_port(name)):
-        raise ValidationError(f"{name} covers this server itself", field="domain")
+        raise ValidationError(f"A block of {name} would cover this server itself", field="domain")
     values = {"severity": "silence", **_options(options)}
     now = svc.now()
     row = {"id": svc.db.new_id(), "domain": name, "created_at": now, "updated_at": now}
@@ -99,7 +101,7 @@ async def block(svc: Services, domain: str, **options: Any) -> DomainBlockRow:
         try:
             await q.insert_block(conn, {**dict.fromkeys(FLAGS, False), **row, **values})
         except DuplicateError:
-            raise ValidationError(f"{name} is blocked already", field="domain") from None
+            raise ValidationError(f"There is a block of {name} already", field="domain") from None
         created = await q.get_block(conn, row["id"])
         assert created is not None
         await _apply(conn, None, created)
@@ -227,9 +229,14 @@ async def import_csv(svc: Services, text: str, *, max_rows: int = 10_000) -> Imp
     result = ImportResult()
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))  # a spreadsheet's BOM
     rows, end = [], 0
-    for cells in reader:  # a quoted field can hold line breaks: number by where a record starts
-        rows.append((end + 1, cells))
-        end = reader.line_num
+    try:
+        for cells in reader:  # a quoted field can hold line breaks: number by where it starts
+            rows.append((end + 1, cells))
+            end = reader.line_num
+    except csv.Error as exc:
+        raise ValidationError(
+            f"line {end + 1} cannot be read as CSV: {exc}", field="file"
+        ) from None
     if len(rows) > max_rows:
         raise ValidationError(f"at most {max_rows:,} lines in one import", field="file")
     header = [c.strip().lstrip("#").lower() for c in rows[0][1]] if rows else []

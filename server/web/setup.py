@@ -7,6 +7,7 @@ from aiohttp import web
 from server.appkeys import CONFIG, TEMPLATES
 from server.web import (
     admin,
+    admin_domains,
     admin_members,
     auth,
     composing,
@@ -45,6 +46,7 @@ PAGE_MODULES = (
     settings,
     admin,
     admin_members,
+    admin_domains,
 )
 
 

@@ -95,7 +95,7 @@ async def test_a_domain_is_stored_in_one_spelling_and_blocked_once(client: TestC
     assert made["domain"] == "example.org"
     assert made["digest"] == hashlib.sha256(b"example.org").hexdigest()
     again = await ada.post(BLOCKS, data={"domain": "example.org"}, status=422)
-    assert again == {"error": "example.org is blocked already", "field": "domain"}
+    assert again == {"error": "There is a block of example.org already", "field": "domain"}
     missing = await ada.post(BLOCKS, json={"severity": "suspend"}, status=422)
     assert missing["field"] == "domain"
     bad = await ada.post(BLOCKS, json={"domain": "not a domain"}, status=422)

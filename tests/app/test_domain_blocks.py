@@ -58,7 +58,7 @@ async def test_silence_federates_but_is_known(warmline: Warmline) -> None:
 
 async def test_a_domain_is_blocked_once(warmline: Warmline) -> None:
     await domain_blocks.block(warmline.svc, "example.org")
-    with pytest.raises(ValidationError, match=r"example\.org is blocked already"):
+    with pytest.raises(ValidationError, match=r"There is a block of example\.org already"):
         await domain_blocks.block(warmline.svc, "EXAMPLE.org.")
 
 
@@ -70,7 +70,7 @@ async def test_a_bad_severity_or_name_is_refused_with_its_field(warmline: Warmli
         await domain_blocks.block(warmline.svc, "not a domain")
     assert info.value.field == "domain"
     for itself in ("A.test", "test", "a.test:443"):
-        with pytest.raises(ValidationError, match="covers this server itself"):
+        with pytest.raises(ValidationError, match="would cover this server itself"):
             await domain_blocks.block(warmline.svc, itself)
     assert (await domain_blocks.block(warmline.svc, "spam.a.test")).domain == "spam.a.test"
     with pytest.raises(NotFound):
@@ -240,3 +240,14 @@ async def test_a_plain_list_adds_suspensions_and_leaves_existing_blocks_as_they_
     assert (result.added, result.unchanged) == (["spam.example"], ["loud.example"])
     severities = {b.domain: b.severity for b in await domain_blocks.list_blocks(warmline.svc)}
     assert severities == {"loud.example": "silence", "spam.example": "suspend"}
+
+
+async def test_a_file_that_is_not_csv_or_a_comment_with_control_characters_is_refused(
+    warmline: Warmline,
+) -> None:
+    with pytest.raises(ValidationError, match="line 2 cannot be read as CSV") as info:
+        await domain_blocks.import_csv(warmline.svc, 'a.example\n"' + "x" * 200_000 + '"\n')
+    assert info.value.field == "file"
+
+    result = await domain_blocks.import_csv(warmline.svc, "nul.example,suspend,,,bad\x00comment\n")
+    assert result.errors == ["line 1: control characters are not allowed"]

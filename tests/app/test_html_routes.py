@@ -211,8 +211,14 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
             "/admin/invites",
             "/admin/signups",
             "/admin/members",
+            "/admin/domains",
+            "/admin/domains/export.csv",
         )
     },
+    "/admin/domains/{block_id}/edit": (
+        Page("/admin/domains/12345/edit", 303),
+        Page("/admin/domains/12345/edit", 403, shows="for the instance", signed_in=True),
+    ),
     "/oauth/authorize": (
         Page(AUTHORIZE + "&client_id={client_id}", shows="Sign in to use"),
         Page(AUTHORIZE + "&client_id=nope", 400),

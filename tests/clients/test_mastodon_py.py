@@ -265,7 +265,7 @@ def test_mastodon_py_admin_domain_blocks_and_allows(instance: Any) -> None:
     assert refused.value.args[1:] == (
         422,
         "Unprocessable Entity",
-        "spam.example is blocked already",
+        "There is a block of spam.example already",
     )
     assert [b.id for b in admin.admin_domain_blocks()] == [block.id]
     assert admin.admin_domain_blocks(id=block.id).domain == "spam.example"

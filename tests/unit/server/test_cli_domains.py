@@ -133,7 +133,7 @@ def test_unblock(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["domain", "block", "x.example", "--severity", "ban"], 1, "severity must be one of"),
         (["domain", "block", "not a domain"], 1, "not a domain name"),
-        (["domain", "block", "cli.test"], 1, "covers this server itself"),
+        (["domain", "block", "cli.test"], 1, "would cover this server itself"),
         (["domain", "unblock", "a/b"], 1, "not a domain name"),
         (["domain", "allow", "-"], 1, "not a domain name"),
         (["domain", "disallow", "x.example"], 1, "x.example is not on the allowlist"),
@@ -241,7 +241,7 @@ def test_import_reports_bad_lines_and_keeps_the_rest(
     assert len(lines) == 3 and "Traceback" not in err
     assert lines[0].startswith("warmline: error: line 3: not a domain name")
     assert lines[1].startswith("warmline: error: line 6: severity must be one of")
-    assert lines[2] == "warmline: error: line 7: cli.test covers this server itself"
+    assert lines[2] == "warmline: error: line 7: A block of cli.test would cover this server itself"
     found = blocks(flags, capsys)
     assert sorted(found) == ["good.example", "old.example"]
     assert (found["old.example"]["severity"], found["old.example"]["reject_media"]) == (
