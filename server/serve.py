@@ -10,6 +10,7 @@ import os
 import queue
 import socket
 from collections.abc import Iterator
+from urllib.parse import unquote_plus
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -141,6 +142,27 @@ async def _settle_memory(app: web.Application) -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
 
+# Query parameters whose values are secrets (Mastodon's streaming takes the
+# token in the query string; OAuth clients send codes and secrets as they like).
+SECRET_PARAMS = frozenset(
+    {"access_token", "token", "code", "client_secret", "password", "refresh_token"}
+)
+
+
+def redacted_target(request: BaseRequest) -> str:
+    """The request's path and query, with the values of secret parameters
+    replaced: a log is read by more people than the tokens are meant for."""
+    query = request.rel_url.raw_query_string
+    if not query:
+        return request.path
+    parts = []
+    for part in query.split("&"):
+        name, sep, _ = part.partition("=")
+        secret = unquote_plus(name).lower() in SECRET_PARAMS
+        parts.append(f"{name}{sep}[redacted]" if secret and sep else part)
+    return f"{request.path}?{'&'.join(parts)}"
+
+
 class AccessLog(AbstractAccessLogger):
     """One line per request: client, request line, status, bytes, seconds,
     user agent, request id. Formatted directly: aiohttp's configurable logger
@@ -151,7 +173,7 @@ class AccessLog(AbstractAccessLogger):
         request_id = response.headers.get("X-Request-Id", "-")
         self.logger.info(
             '%s "%s %s HTTP/%d.%d" %d %d %.6fs "%s" %s',
-            request.get(CLIENT_ADDRESS, request.remote), request.method, request.path_qs,
+            request.get(CLIENT_ADDRESS, request.remote), request.method, redacted_target(request),
             *request.version,
             response.status, response.body_length, time, agent, request_id,
         )  # fmt: skip
