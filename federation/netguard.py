@@ -91,9 +91,14 @@ class AddressPolicy:
     ``allow_private=False`` (production) allows only globally routable unicast
     addresses. ``allow_private=True`` (development, tests on loopback) allows
     everything except unspecified and multicast addresses, which are never peers.
+    ``allowed`` (Mastodon's ``ALLOWED_PRIVATE_ADDRESSES``), when not empty, wins
+    over ``allow_private``: global addresses and exactly these networks are
+    allowed, every other private address is refused. An IPv4-mapped IPv6
+    address counts as the IPv4 address it carries.
     """
 
     allow_private: bool = False
+    allowed: tuple[IPNetwork, ...] = ()
 
     def refusal_reason(self, address: str | IPAddress) -> str | None:
         """Why ``address`` is forbidden, or ``None`` when it may be connected to."""
@@ -101,11 +106,23 @@ class AddressPolicy:
             ip = _parse_ip(address)
         except ValueError:
             return "not an IP address"
-        if self.allow_private:
+        if self.allowed:
+            if self._listed(ip):
+                return _always_forbidden(ip)
+        elif self.allow_private:
             return _always_forbidden(ip)
         if isinstance(ip, ipaddress.IPv4Address):
             return _v4_reason(ip)
         return _v6_reason(ip)
+
+    def _listed(self, ip: IPAddress) -> bool:
+        mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+        return any(
+            candidate in net
+            for net in self.allowed
+            for candidate in (ip, mapped)
+            if candidate is not None and candidate.version == net.version
+        )
 
     def is_allowed(self, address: str | IPAddress) -> bool:
         """True when ``address`` may be connected to."""

@@ -61,6 +61,10 @@ class FederationSettings:
     # Federate only with the domains admins allowed (``warmline domain allow``),
     # as Mastodon's limited federation mode; blocks still apply.
     allowlist_mode: bool = False
+    # Private addresses and networks peers may be reached at all the same (a
+    # community's LAN, a test's own peers), as Mastodon's ALLOWED_PRIVATE_ADDRESSES.
+    # When set, exactly these are allowed, in development mode too.
+    allowed_private_addresses: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         minimums = {
@@ -74,6 +78,13 @@ class FederationSettings:
                 raise ConfigError(f"[federation] {name} must be at least {least}")
         if not self.delivery_schedule:
             raise ConfigError("[federation] delivery_schedule needs at least one delay")
+        self.private_networks()  # refuse a bad address when the config is read
+
+    def private_networks(self) -> tuple[IPNetwork, ...]:
+        """``allowed_private_addresses`` as networks (an address is a /32 or /128)."""
+        return parse_networks(
+            "[federation] allowed_private_addresses", list(self.allowed_private_addresses)
+        )
 
 
 @dataclass(frozen=True, slots=True)

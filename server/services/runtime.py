@@ -31,7 +31,7 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
     instance_keys = await keyring.for_account(instance.id, instance.username)
     domains = DomainPolicy(db, allowlist_mode=config.federation.allowlist_mode)
     session = make_session(
-        AddressPolicy(allow_private=config.dev),
+        AddressPolicy(allow_private=config.dev, allowed=config.federation.private_networks()),
         user_agent=f"Warmline/{__version__} (+{config.base_url}/)",
         total_timeout=config.federation.fetch_timeout,
         refuse_host=domains.refusal,
