@@ -16,6 +16,7 @@ from aiohttp import web
 from server import __version__, proxies
 from server.ap import actors, collections, discovery, inbox, objects
 from server.api import accounts as api_accounts
+from server.api import admin_accounts as api_admin_accounts
 from server.api import admin_domains as api_admin_domains
 from server.api import apps as api_apps
 from server.api import conventions
@@ -149,6 +150,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_instance,
         api_startup,
         api_admin_domains,
+        api_admin_accounts,
         api_openapi,
         api_streaming,
     )

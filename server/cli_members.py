@@ -39,9 +39,11 @@ def add_parsers(commands: SubParsers, parser_class: type[argparse.ArgumentParser
         "password", help="set a member's password (the first line of stdin)"
     )
     password.add_argument("username")
-    role = actions.add_parser("role", help="make a member an admin, or a member again")
+    role = actions.add_parser(
+        "role", help="make a member an admin or a moderator, or a member again"
+    )
     role.add_argument("username")
-    role.add_argument("role", choices=("admin", "member"))
+    role.add_argument("role", choices=("admin", "moderator", "member"))
     for name, text in (
         ("suspend", "suspend a member: no sign-in, no API, profile withheld (reversible)"),
         ("unsuspend", "lift a member's suspension"),

@@ -124,25 +124,27 @@ async def get_block(request: web.Request) -> web.Response:
 
 @routes.post(BLOCKS)
 async def create_block(request: web.Request) -> web.Response:
-    await _admin(request, "admin:write:domain_blocks")
+    me = await _admin(request, "admin:write:domain_blocks")
     data = await params.body(request)
     svc = request.app[SERVICES]
-    return ok(domain_block(await domain_blocks.block(svc, _domain(data), **_options(data))))
+    block = await domain_blocks.block(svc, _domain(data), by=me.account, **_options(data))
+    return ok(domain_block(block))
 
 
 @routes.put(f"{BLOCKS}/{ID}")
 async def update_block(request: web.Request) -> web.Response:
-    await _admin(request, "admin:write:domain_blocks")
+    me = await _admin(request, "admin:write:domain_blocks")
     block_id = params.path_id(request)
     data = await params.body(request)
     svc = request.app[SERVICES]
-    return ok(domain_block(await domain_blocks.update_block(svc, block_id, **_options(data))))
+    block = await domain_blocks.update_block(svc, block_id, by=me.account, **_options(data))
+    return ok(domain_block(block))
 
 
 @routes.delete(f"{BLOCKS}/{ID}")
 async def delete_block(request: web.Request) -> web.Response:
-    await _admin(request, "admin:write:domain_blocks")
-    await domain_blocks.unblock(request.app[SERVICES], params.path_id(request))
+    me = await _admin(request, "admin:write:domain_blocks")
+    await domain_blocks.unblock(request.app[SERVICES], params.path_id(request), by=me.account)
     return ok({})
 
 
@@ -168,13 +170,14 @@ async def get_allow(request: web.Request) -> web.Response:
 
 @routes.post(ALLOWS)
 async def create_allow(request: web.Request) -> web.Response:
-    await _admin(request, "admin:write:domain_allows")
+    me = await _admin(request, "admin:write:domain_allows")
     data = await params.body(request)
-    return ok(domain_allow(await domain_blocks.allow(request.app[SERVICES], _domain(data))))
+    allowed = await domain_blocks.allow(request.app[SERVICES], _domain(data), by=me.account)
+    return ok(domain_allow(allowed))
 
 
 @routes.delete(f"{ALLOWS}/{ID}")
 async def delete_allow(request: web.Request) -> web.Response:
-    await _admin(request, "admin:write:domain_allows")
-    await domain_blocks.disallow(request.app[SERVICES], params.path_id(request))
+    me = await _admin(request, "admin:write:domain_allows")
+    await domain_blocks.disallow(request.app[SERVICES], params.path_id(request), by=me.account)
     return ok({})

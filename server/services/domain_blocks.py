@@ -15,13 +15,14 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.services import audit
 from server.services.context import Services
 from server.services.domain_policy import SEVERITIES
 from server.services.domains import covering, has_port, normalise
 from server.services.errors import Conflict, NotFound, ValidationError
 from server.store import domains as q
 from server.store import graph as graph_q
-from server.store.accounts import DuplicateError
+from server.store.accounts import AccountRow, DuplicateError
 from server.store.domains import DomainAllowRow, DomainBlockRow
 
 FLAGS = ("reject_media", "reject_reports", "obfuscate")
@@ -88,8 +89,11 @@ async def get_block(svc: Services, block_id: int) -> DomainBlockRow:
     return block
 
 
-async def block(svc: Services, domain: str, **options: Any) -> DomainBlockRow:
-    """Block ``domain`` (default severity ``silence``, as Mastodon's API)."""
+async def block(
+    svc: Services, domain: str, *, by: AccountRow | None = None, **options: Any
+) -> DomainBlockRow:
+    """Block ``domain`` (default severity ``silence``, as Mastodon's API); ``by``
+    is the moderator, for the log (None: the command line)."""
     name = normalise(domain)
     own = normalise(svc.config.domain)
     if name in covering(own) or (own in covering(name)[:2] and has_port(name)):
@@ -105,11 +109,14 @@ async def block(svc: Services, domain: str, **options: Any) -> DomainBlockRow:
         created = await q.get_block(conn, row["id"])
         assert created is not None
         await _apply(conn, None, created)
+        await audit.record(svc, conn, by, f"domain_{created.severity}", name)
     svc.domains.changed()
     return created
 
 
-async def update_block(svc: Services, block_id: int, **options: Any) -> DomainBlockRow:
+async def update_block(
+    svc: Services, block_id: int, *, by: AccountRow | None = None, **options: Any
+) -> DomainBlockRow:
     values = _options(options)
     async with svc.db.transaction() as conn:
         before = await q.get_block(conn, block_id)
@@ -120,17 +127,20 @@ async def update_block(svc: Services, block_id: int, **options: Any) -> DomainBl
         after = await q.get_block(conn, block_id)
         assert after is not None
         await _apply(conn, before, after)
+        if after != before:
+            await audit.record(svc, conn, by, f"domain_{after.severity}", after.domain)
     svc.domains.changed()
     return after
 
 
-async def unblock(svc: Services, block_id: int) -> DomainBlockRow:
+async def unblock(svc: Services, block_id: int, *, by: AccountRow | None = None) -> DomainBlockRow:
     async with svc.db.transaction() as conn:
         before = await q.get_block(conn, block_id)
         if before is None:
             raise NotFound("no such domain block")
         await q.delete_block(conn, block_id)
         await _apply(conn, before, None)
+        await audit.record(svc, conn, by, "domain_unblock", before.domain)
     svc.domains.changed()
     return before
 
@@ -173,7 +183,7 @@ async def get_allow(svc: Services, allow_id: int) -> DomainAllowRow:
     return allow
 
 
-async def allow(svc: Services, domain: str) -> DomainAllowRow:
+async def allow(svc: Services, domain: str, *, by: AccountRow | None = None) -> DomainAllowRow:
     """Allow ``domain`` (what counts in allowlist mode); allowing it twice is no error."""
     name = normalise(domain)
     async with svc.db.transaction() as conn:
@@ -185,16 +195,18 @@ async def allow(svc: Services, domain: str) -> DomainAllowRow:
             except DuplicateError:  # allowed a moment ago by another process
                 raise Conflict(f"{name} was allowed at this moment by someone else") from None
             found = DomainAllowRow(**row)
+            await audit.record(svc, conn, by, "domain_allow", name)
     svc.domains.changed()
     return found
 
 
-async def disallow(svc: Services, allow_id: int) -> DomainAllowRow:
+async def disallow(svc: Services, allow_id: int, *, by: AccountRow | None = None) -> DomainAllowRow:
     async with svc.db.transaction() as conn:
         found = await q.get_allow(conn, allow_id)
         if found is None:
             raise NotFound("no such domain allow")
         await q.delete_allow(conn, allow_id)
+        await audit.record(svc, conn, by, "domain_disallow", found.domain)
     svc.domains.changed()
     return found
 
@@ -223,7 +235,9 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)  # "line N: why"
 
 
-async def import_csv(svc: Services, text: str, *, max_rows: int = 10_000) -> ImportResult:
+async def import_csv(
+    svc: Services, text: str, *, by: AccountRow | None = None, max_rows: int = 10_000
+) -> ImportResult:
     """Add or update blocks from a Mastodon CSV (with or without its header;
     a plain list of domains works too). A bad line is reported, not fatal."""
     result = ImportResult()
@@ -248,13 +262,15 @@ async def import_csv(svc: Services, text: str, *, max_rows: int = 10_000) -> Imp
             continue
         fields = dict(zip(names, (c.strip() for c in cells), strict=False))
         try:
-            await _import_one(svc, fields, result)
+            await _import_one(svc, fields, result, by)
         except (ValidationError, NotFound) as exc:
             result.errors.append(f"line {number}: {exc.message}")
     return result
 
 
-async def _import_one(svc: Services, fields: dict[str, str], result: ImportResult) -> None:
+async def _import_one(
+    svc: Services, fields: dict[str, str], result: ImportResult, by: AccountRow | None
+) -> None:
     """Add a block (``suspend`` when the line gives no severity) or change an
     existing one by what the line gives."""
     options: dict[str, Any] = {"severity": fields.get("severity") or None}
@@ -267,10 +283,10 @@ async def _import_one(svc: Services, fields: dict[str, str], result: ImportResul
     async with svc.db.read() as conn:
         existing = await q.get_block_by_domain(conn, name)
     if existing is None:
-        await block(svc, name, **{**options, "severity": options["severity"] or "suspend"})
+        await block(svc, name, by=by, **{**options, "severity": options["severity"] or "suspend"})
         result.added.append(name)
         return
-    updated = await update_block(svc, existing.id, **options)
+    updated = await update_block(svc, existing.id, by=by, **options)
     same = all(getattr(updated, k) == getattr(existing, k) for k in ("severity", *FLAGS))
     same = same and updated.public_comment == existing.public_comment
     (result.unchanged if same else result.updated).append(name)

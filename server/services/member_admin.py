@@ -31,7 +31,8 @@ from server.store import graph as graph_q
 from server.store import websessions as websessions_q
 from server.store.accounts import AccountRow, MemberListing, MemberRow
 
-ROLES = ("member", "admin")
+# Moderators act on accounts (``account_moderation``); admins also run the instance.
+ROLES = ("member", "moderator", "admin")
 DEMO_USERNAME = "demo"
 # The demo member's password with --dev: fixed and documented, for local trials only.
 DEMO_DEV_PASSWORD = "warmline-demo"

@@ -426,6 +426,19 @@ domain_blocks = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Every moderator action, for the admins to read later: who, what, on what.
+moderation_log = Table(
+    "moderation_log",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    # The moderator; None for the command line (the operator of the machine).
+    Column("account_id", BigInteger, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("action", String(32), nullable=False),
+    Column("target", Text, nullable=False),  # "@user@host" or a domain
+    Column("text", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 domain_allows = Table(
     "domain_allows",
     metadata,
@@ -780,6 +793,7 @@ __all__ = [
     "media_attachments",
     "mentions",
     "metadata",
+    "moderation_log",
     "mutes",
     "notifications",
     "oauth_applications",

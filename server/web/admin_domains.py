@@ -95,10 +95,12 @@ async def domains_page(request: web.Request) -> web.Response:
 
 @routes.post(PAGE)
 async def block(request: web.Request) -> web.StreamResponse:
-    await admin(request)
+    me = await admin(request)
     svc, submitted = request.app[SERVICES], form_of(request)
     try:
-        made = await domain_blocks.block(svc, submitted.text("domain"), **_options(submitted))
+        made = await domain_blocks.block(
+            svc, submitted.text("domain"), by=me.account, **_options(submitted)
+        )
     except ServiceError as exc:
         form = FormState.of(submitted.fields).refused(exc)
         return await _domains_page(request, form=form, http_status=exc.status)
@@ -125,11 +127,13 @@ async def edit_page(request: web.Request) -> web.Response:
 
 @routes.post(r"/admin/domains/{block_id}/edit")
 async def edit(request: web.Request) -> web.StreamResponse:
-    await admin(request)
+    me = await admin(request)
     svc, submitted = request.app[SERVICES], form_of(request)
     block_id = path_id(request, "block_id", NO_BLOCK)
     try:
-        changed = await domain_blocks.update_block(svc, block_id, **_options(submitted))
+        changed = await domain_blocks.update_block(
+            svc, block_id, by=me.account, **_options(submitted)
+        )
     except ServiceError as exc:
         found = await domain_blocks.get_block(svc, block_id)  # gone meanwhile: NotFound
         form = FormState.of(submitted.fields).refused(exc)
@@ -139,9 +143,9 @@ async def edit(request: web.Request) -> web.StreamResponse:
 
 @routes.post(r"/admin/domains/{block_id}/lift")
 async def lift(request: web.Request) -> web.StreamResponse:
-    await admin(request)
+    me = await admin(request)
     block_id = path_id(request, "block_id", NO_BLOCK)
-    lifted = await domain_blocks.unblock(request.app[SERVICES], block_id)
+    lifted = await domain_blocks.unblock(request.app[SERVICES], block_id, by=me.account)
     message = f"The block on {lifted.domain} is lifted."
     if lifted.severity == "suspend":
         message += " Its accounts here are restored; follows that ended do not come back."
@@ -185,10 +189,10 @@ def _uploaded_text(form: Form) -> str:
 
 @routes.post("/admin/domains/import", files=("file",))
 async def import_blocks(request: web.Request) -> web.StreamResponse:
-    await admin(request)
+    me = await admin(request)
     svc, submitted = request.app[SERVICES], form_of(request)
     try:
-        result = await domain_blocks.import_csv(svc, _uploaded_text(submitted))
+        result = await domain_blocks.import_csv(svc, _uploaded_text(submitted), by=me.account)
     except ServiceError as exc:
         form = FormState.of().refused(exc)
         return await _domains_page(request, import_form=form, http_status=exc.status)
@@ -206,10 +210,10 @@ async def import_blocks(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/admin/domains/allowed")
 async def allow(request: web.Request) -> web.StreamResponse:
-    await admin(request)
+    me = await admin(request)
     svc, submitted = request.app[SERVICES], form_of(request)
     try:
-        allowed = await domain_blocks.allow(svc, submitted.text("allow_domain"))
+        allowed = await domain_blocks.allow(svc, submitted.text("allow_domain"), by=me.account)
     except ServiceError as exc:
         form = FormState.of(submitted.fields).refused(exc, ALLOW_FIELDS)
         return await _domains_page(request, allow_form=form, http_status=exc.status)
@@ -218,8 +222,8 @@ async def allow(request: web.Request) -> web.StreamResponse:
 
 @routes.post(r"/admin/domains/allowed/{allow_id}/remove")
 async def disallow(request: web.Request) -> web.StreamResponse:
-    await admin(request)
+    me = await admin(request)
     allow_id = path_id(request, "allow_id", NO_ALLOW)
-    removed = await domain_blocks.disallow(request.app[SERVICES], allow_id)
+    removed = await domain_blocks.disallow(request.app[SERVICES], allow_id, by=me.account)
     message = f"{removed.domain} is no longer on the list of allowed servers."
     raise redirect(request, PAGE, flash=message)

@@ -10,6 +10,7 @@ from server.api.openapi.ops import BOOL, Table, enum, op, paging, text
 AD = "Admin"
 BLOCKS = "/api/v1/admin/domain_blocks"
 ALLOWS = "/api/v1/admin/domain_allows"
+ACCOUNTS = "/api/v1/admin/accounts"
 DOMAIN = {"type": "string", "description": "a domain, host:port or URL; stored in one spelling"}
 BLOCK_OPTIONS: dict[str, Any] = {
     "severity": {**enum("silence", "suspend", "noop", "limit"), "default": "silence"},
@@ -69,5 +70,27 @@ OPERATIONS: Table = {
     ),
     ("DELETE", f"{ALLOWS}/{{id}}"): op(
         AD, "Take a domain off the allowlist", "admin:write:domain_allows", returns="Empty"
+    ),
+    ("GET", f"{ACCOUNTS}/{{id}}"): op(
+        AD,
+        "An account as moderators see it (moderators too)",
+        "admin:read:accounts",
+        returns="AdminAccount",
+    ),
+    ("POST", f"{ACCOUNTS}/{{id}}/action"): op(
+        AD,
+        "Act on an account: none (a note in the moderation log), silence or suspend",
+        "admin:write:accounts",
+        body={
+            "type": {**enum("none", "silence", "suspend"), "default": "none"},
+            "text": text(2000),
+        },
+        returns="Empty",
+    ),
+    ("POST", f"{ACCOUNTS}/{{id}}/unsuspend"): op(
+        AD, "Lift an account's suspension", "admin:write:accounts", returns="AdminAccount"
+    ),
+    ("POST", f"{ACCOUNTS}/{{id}}/unsilence"): op(
+        AD, "Lift an account's limit", "admin:write:accounts", returns="AdminAccount"
     ),
 }

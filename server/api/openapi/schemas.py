@@ -297,4 +297,25 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         }
     ),
     "AdminDomainAllow": obj({"id": ID, "domain": STR, "created_at": DATE}),
+    "AdminAccount": obj(
+        {
+            "id": ID,
+            "username": STR,
+            "domain": NSTR,
+            "created_at": DATE,
+            "email": NSTR,
+            "ip": NSTR,
+            "ips": array(STR),
+            "locale": NSTR,
+            "invite_request": NSTR,
+            "role": nullable({"type": "object"}),
+            "confirmed": BOOL,
+            "approved": BOOL,
+            "disabled": BOOL,
+            "silenced": BOOL,
+            "suspended": BOOL,
+            "sensitized": BOOL,
+            "account": ref("Account"),
+        }
+    ),
 }

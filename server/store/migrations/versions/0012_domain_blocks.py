@@ -2,7 +2,7 @@
 severity, what else is refused, comments for the admins and the public; the
 old yes/no ``hosts.blocked`` becomes a ``suspend`` block of the same host;
 accounts limited by a block (``silenced_at``), and an index of the accounts
-public timelines leave out
+public timelines leave out; the moderation log
 
 Revision ID: 0012
 Revises: 0011
@@ -63,6 +63,20 @@ def upgrade() -> None:
     )  # fmt: skip
     with op.batch_alter_table("hosts") as batch:
         batch.drop_column("blocked")
+    op.create_table(
+        "moderation_log",
+        sa.Column("id", ID, primary_key=True, autoincrement=False),
+        sa.Column(
+            "account_id",
+            sa.BigInteger,
+            sa.ForeignKey("accounts.id", ondelete="SET NULL"),
+            nullable=True,
+        ),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("target", sa.Text, nullable=False),
+        sa.Column("text", sa.Text, nullable=False, server_default=""),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
     op.add_column("accounts", sa.Column("silenced_at", UTCDateTime, nullable=True))
     op.create_index("ix_accounts_withheld", "accounts", ["id"], sqlite_where=WITHHELD,
                     postgresql_where=WITHHELD)  # fmt: skip
@@ -74,5 +88,6 @@ def downgrade() -> None:
         batch.drop_column("silenced_at")
     with op.batch_alter_table("hosts") as batch:
         batch.add_column(sa.Column("blocked", sa.Boolean, nullable=False, server_default="0"))
+    op.drop_table("moderation_log")
     op.drop_table("domain_allows")
     op.drop_table("domain_blocks")
