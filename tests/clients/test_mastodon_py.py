@@ -288,3 +288,26 @@ def test_mastodon_py_admin_domain_blocks_and_allows(instance: Any) -> None:
     with pytest.raises(MastodonAPIError) as forbidden:
         Mastodon(access_token=mine, api_base_url=base).admin_domain_blocks()
     assert forbidden.value.args[1] == 403
+
+
+def test_mastodon_py_admin_account_actions(instance: Any) -> None:
+    """A moderator's tool: look an account up, limit it, suspend it, and undo both."""
+    base = instance.base_url
+    assert instance.cli("member", "create", "mo").returncode == 0
+    assert instance.cli("member", "role", "mo", "moderator").returncode == 0
+    assert instance.cli("member", "create", "carl").returncode == 0
+    made = instance.cli("token", "create", "mo", "--scopes", "admin:read admin:write read")
+    assert made.returncode == 0, made.stderr
+    mo = Mastodon(access_token=made.stdout.strip(), api_base_url=base)
+    carl = mo.account_lookup("carl")
+
+    mo.admin_account_moderate(carl, "silence", text="too loud")
+    assert mo.admin_account(carl).silenced is True
+    mo.admin_account_unsilence(carl)
+    mo.admin_account_moderate(carl, "suspend", send_email_notification=False)
+    seen = mo.admin_account(carl)
+    assert (seen.username, seen.suspended, seen.account.acct) == ("carl", True, "carl")
+    assert mo.admin_account_unsuspend(carl).suspended is False
+    with pytest.raises(MastodonAPIError) as refused:
+        mo.admin_account_moderate(carl, "disable")
+    assert refused.value.args[1] == 422
