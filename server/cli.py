@@ -1,4 +1,5 @@
-"""The ``warmline`` command: serve, member ..., invite ..., domain ..., token create, --version.
+"""The ``warmline`` command: serve, member ..., invite ..., domain ..., moderation ...,
+token create, --version.
 
 Operators and outside checks rely on these names and flags; keep them. Every
 config flag also reads from its ``WARMLINE_*`` environment variable. Misuse and
@@ -12,7 +13,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from server import __version__, cli_domains, cli_invites, cli_members
+from server import __version__, cli_domains, cli_invites, cli_members, cli_moderation
 from server.cli_shared import (
     EXIT_FAILED,
     EXIT_USAGE,
@@ -46,6 +47,7 @@ def build_parser() -> Parser:
     cli_members.add_parsers(commands, Parser)
     cli_invites.add_parsers(commands, Parser)
     cli_domains.add_parsers(commands, Parser)
+    cli_moderation.add_parsers(commands, Parser)
 
     token = commands.add_parser("token", help="manage API tokens")
     token_cmds = token.add_subparsers(dest="token_command", metavar="ACTION", parser_class=Parser)
@@ -85,6 +87,8 @@ def _dispatch(args: argparse.Namespace) -> Command:
         return cli_invites.COMMANDS[args.invite_command]
     if args.command == "domain":
         return cli_domains.COMMANDS[args.domain_command]
+    if args.command == "moderation":
+        return cli_moderation.COMMANDS[args.moderation_command]
     return cmd_token_create
 
 

@@ -35,6 +35,19 @@ async def moderator_role(svc: Services, account: AccountRow) -> str:
     return role
 
 
+async def find(svc: Services, handle_text: str) -> AccountRow:
+    """An account by ``user`` (a member), ``@user`` or ``@user@host`` (one we know)."""
+    user, _, host = handle_text.strip().removeprefix("@").partition("@")
+    async with svc.db.read() as conn:
+        if not host or host.lower() == svc.config.domain.lower():
+            account = await q.get_local_account(conn, user)
+        else:
+            account = await q.get_account_by_acct(conn, user, host)
+    if account is None or account.actor_type == "Application":
+        raise NotFound(f"no account {handle_text!r} is known here")
+    return account
+
+
 async def target(svc: Services, account_id: int) -> AccountRow:
     async with svc.db.read() as conn:
         account = await q.get_account(conn, account_id)
@@ -47,7 +60,10 @@ def handle(account: AccountRow, domain: str) -> str:
     return f"@{account.username}@{account.domain or domain}"
 
 
-async def _check(svc: Services, by: AccountRow, account: AccountRow) -> None:
+async def _check(svc: Services, by: AccountRow | None, account: AccountRow) -> None:
+    """``by`` may act on ``account``; None is the command line, which may do anything."""
+    if by is None:
+        return
     role = await moderator_role(svc, by)
     if account.id == by.id:
         raise Forbidden("You cannot moderate yourself")
@@ -58,7 +74,7 @@ async def _check(svc: Services, by: AccountRow, account: AccountRow) -> None:
 
 
 async def act(
-    svc: Services, by: AccountRow, account_id: int, action: str, *, text: str = ""
+    svc: Services, by: AccountRow | None, account_id: int, action: str, *, text: str = ""
 ) -> AccountRow:
     """Mastodon's ``POST /api/v1/admin/accounts/:id/action``."""
     if action in UNSUPPORTED:
@@ -80,7 +96,7 @@ async def act(
     return account
 
 
-async def unsuspend(svc: Services, by: AccountRow, account_id: int) -> AccountRow:
+async def unsuspend(svc: Services, by: AccountRow | None, account_id: int) -> AccountRow:
     account = await target(svc, account_id)
     await _check(svc, by, account)
     if account.suspended_at is None:
@@ -96,7 +112,7 @@ async def unsuspend(svc: Services, by: AccountRow, account_id: int) -> AccountRo
         return await _reread(conn, account)
 
 
-async def unsilence(svc: Services, by: AccountRow, account_id: int) -> AccountRow:
+async def unsilence(svc: Services, by: AccountRow | None, account_id: int) -> AccountRow:
     account = await target(svc, account_id)
     await _check(svc, by, account)
     if account.silenced_at is None:
@@ -104,7 +120,9 @@ async def unsilence(svc: Services, by: AccountRow, account_id: int) -> AccountRo
     return await _set_silenced(svc, by, account, False, "")
 
 
-async def _suspend(svc: Services, by: AccountRow, account: AccountRow, text: str) -> AccountRow:
+async def _suspend(
+    svc: Services, by: AccountRow | None, account: AccountRow, text: str
+) -> AccountRow:
     name = handle(account, svc.config.domain)
     if account.suspended_at is not None:
         raise Conflict(f"{name} is already suspended")
@@ -121,7 +139,7 @@ async def _suspend(svc: Services, by: AccountRow, account: AccountRow, text: str
 
 
 async def _set_silenced(
-    svc: Services, by: AccountRow, account: AccountRow, silenced: bool, text: str
+    svc: Services, by: AccountRow | None, account: AccountRow, silenced: bool, text: str
 ) -> AccountRow:
     name = handle(account, svc.config.domain)
     if silenced and account.silenced_at is not None:
