@@ -29,6 +29,7 @@ from server.api import oauth as api_oauth
 from server.api import openapi as api_openapi
 from server.api import personal as api_personal
 from server.api import profile as api_profile
+from server.api import reports as api_reports
 from server.api import startup as api_startup
 from server.api import statuses as api_statuses
 from server.api import streaming as api_streaming
@@ -151,6 +152,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_startup,
         api_admin_domains,
         api_admin_accounts,
+        api_reports,
         api_openapi,
         api_streaming,
     )

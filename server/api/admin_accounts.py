@@ -23,7 +23,7 @@ routes = web.RouteTableDef()
 ACCOUNT = r"/api/v1/admin/accounts/{id:\d+}"
 
 
-async def _moderator(request: web.Request, scope: str) -> Authenticated:
+async def moderator(request: web.Request, scope: str) -> Authenticated:
     """A token holding ``scope`` of a moderator or an admin (403 for anyone else)."""
     me = await auth.required(request, scope)
     await account_moderation.moderator_role(request.app[SERVICES], me.account)
@@ -63,14 +63,14 @@ async def admin_account(request: web.Request, account: AccountRow) -> dict[str, 
 
 @routes.get(ACCOUNT)
 async def get_account(request: web.Request) -> web.Response:
-    await _moderator(request, "admin:read:accounts")
+    await moderator(request, "admin:read:accounts")
     account = await account_moderation.target(request.app[SERVICES], params.path_id(request))
     return ok(await admin_account(request, account))
 
 
 @routes.post(f"{ACCOUNT}/action")
 async def action(request: web.Request) -> web.Response:
-    me = await _moderator(request, "admin:write:accounts")
+    me = await moderator(request, "admin:write:accounts")
     data = await params.body(request)
     kind = params.optional_text(data, "type") or "none"
     text = params.optional_text(data, "text") or ""
@@ -81,7 +81,7 @@ async def action(request: web.Request) -> web.Response:
 
 @routes.post(f"{ACCOUNT}/unsuspend")
 async def unsuspend(request: web.Request) -> web.Response:
-    me = await _moderator(request, "admin:write:accounts")
+    me = await moderator(request, "admin:write:accounts")
     svc = request.app[SERVICES]
     account = await account_moderation.unsuspend(svc, me.account, params.path_id(request))
     return ok(await admin_account(request, account))
@@ -89,7 +89,7 @@ async def unsuspend(request: web.Request) -> web.Response:
 
 @routes.post(f"{ACCOUNT}/unsilence")
 async def unsilence(request: web.Request) -> web.Response:
-    me = await _moderator(request, "admin:write:accounts")
+    me = await moderator(request, "admin:write:accounts")
     svc = request.app[SERVICES]
     account = await account_moderation.unsilence(svc, me.account, params.path_id(request))
     return ok(await admin_account(request, account))

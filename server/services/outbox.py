@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation.delivery import inbox_targets
-from federation.vocab import is_public
+from federation.vocab import get_id, is_public
 from server.services.context import Services
 from server.store import graph as graph_q
 from server.store import queues as q
@@ -66,7 +66,8 @@ async def send(
             "uri": doc["id"],
             "account_id": sender.id,
             "type": doc["type"],
-            "object_uri": obj if isinstance(obj, str) else (obj or {}).get("id"),
+            # A Flag names several objects: the first (the account) stands for them.
+            "object_uri": get_id(obj[0] if isinstance(obj, list) and obj else obj),
             "public": is_public(doc.get("to")) or is_public(doc.get("cc")),
             "payload": json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
             "created_at": now,

@@ -34,8 +34,8 @@ GRANULAR = {
         "follows", "lists", "media", "mutes", "notifications", "reports", "statuses",
     ),
     # Mastodon's granular admin scopes, for the admin API routes this server answers.
-    "admin:read": ("accounts", "domain_allows", "domain_blocks"),
-    "admin:write": ("accounts", "domain_allows", "domain_blocks"),
+    "admin:read": ("accounts", "domain_allows", "domain_blocks", "reports"),
+    "admin:write": ("accounts", "domain_allows", "domain_blocks", "reports"),
 }  # fmt: skip
 KNOWN_SCOPES = TOP_LEVEL_SCOPES | {
     f"{top}:{name}" for top, names in GRANULAR.items() for name in names

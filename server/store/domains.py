@@ -179,3 +179,12 @@ def withheld_accounts() -> Any:
 async def account_ids_on(conn: AsyncConnection, domain: str) -> list[int]:
     query = select(accounts.c.id).where(accounts.c.domain.is_not(None), _on(domain))
     return list((await conn.execute(query)).scalars())
+
+
+async def rejects_reports(conn: AsyncConnection, names: tuple[str, ...]) -> bool:
+    """Whether a block among ``names`` (the entries covering a host) says to
+    ignore the reports its servers send."""
+    query = select(domain_blocks.c.id).where(
+        domain_blocks.c.domain.in_(names), domain_blocks.c.reject_reports.is_(True)
+    )
+    return (await conn.execute(query.limit(1))).first() is not None

@@ -426,6 +426,33 @@ domain_blocks = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Reports to the moderators (Mastodon's Report): by a member, or by another
+# server's ``Flag`` (then ``uri`` is the Flag's id and the reporter its actor).
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("uri", Text, nullable=True, unique=True),
+    Column("account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "target_account_id",
+        BigInteger,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("status_ids", JSON, nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("category", String(16), nullable=False),  # spam | legal | violation | other
+    Column("forwarded", Boolean, nullable=False, server_default="0"),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column(
+        "resolved_by_id", BigInteger, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True
+    ),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 # Every moderator action, for the admins to read later: who, what, on what.
 moderation_log = Table(
     "moderation_log",
@@ -799,6 +826,7 @@ __all__ = [
     "oauth_applications",
     "oauth_codes",
     "recommendations",
+    "reports",
     "signups",
     "status_tags",
     "statuses",

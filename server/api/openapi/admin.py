@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.api.openapi.ops import BOOL, Table, enum, op, paging, text
+from server.api.openapi.ops import BOOL, ID, Table, enum, op, paging, text
 
 AD = "Admin"
 BLOCKS = "/api/v1/admin/domain_blocks"
 ALLOWS = "/api/v1/admin/domain_allows"
 ACCOUNTS = "/api/v1/admin/accounts"
+REPORTS = "/api/v1/admin/reports"
 DOMAIN = {"type": "string", "description": "a domain, host:port or URL; stored in one spelling"}
 BLOCK_OPTIONS: dict[str, Any] = {
     "severity": {**enum("silence", "suspend", "noop", "limit"), "default": "silence"},
@@ -89,6 +90,20 @@ OPERATIONS: Table = {
     ),
     ("POST", f"{ACCOUNTS}/{{id}}/unsuspend"): op(
         AD, "Lift an account's suspension", "admin:write:accounts", returns="AdminAccount"
+    ),
+    ("GET", REPORTS): op(
+        AD,
+        "Reports, newest first: open ones, or resolved=true (moderators too)",
+        "admin:read:reports",
+        query={**paging(default=100, maximum=200), "resolved": BOOL, "target_account_id": ID},
+        returns="AdminReport[]",
+    ),
+    ("GET", f"{REPORTS}/{{id}}"): op(AD, "A report", "admin:read:reports", returns="AdminReport"),
+    ("POST", f"{REPORTS}/{{id}}/resolve"): op(
+        AD, "Mark a report resolved", "admin:write:reports", returns="AdminReport"
+    ),
+    ("POST", f"{REPORTS}/{{id}}/reopen"): op(
+        AD, "Open a resolved report again", "admin:write:reports", returns="AdminReport"
     ),
     ("POST", f"{ACCOUNTS}/{{id}}/unsilence"): op(
         AD, "Lift an account's limit", "admin:write:accounts", returns="AdminAccount"

@@ -139,6 +139,21 @@ _SINGLE: dict[tuple[str, str], Op] = {
         returns="Account[]",
     ),
     # --- statuses ------------------------------------------------------------------------
+    ("POST", "/api/v1/reports"): op(
+        "Reports",
+        "Report an account (and some of its posts) to this server's moderators; "
+        "forward=true also sends a Flag to its own server, from this server's actor",
+        "write:reports",
+        body={
+            "account_id": ID,
+            "status_ids[]": ids(20),
+            "comment": text(1000),
+            "category": enum("spam", "legal", "violation", "other"),
+            "forward": BOOL,
+        },
+        required=("account_id",),
+        returns="Report",
+    ),
     ("POST", "/api/v1/statuses"): op(
         S,
         "Post (honours Idempotency-Key)",

@@ -297,6 +297,38 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         }
     ),
     "AdminDomainAllow": obj({"id": ID, "domain": STR, "created_at": DATE}),
+    "Report": obj(
+        {
+            "id": ID,
+            "action_taken": BOOL,
+            "action_taken_at": nullable(DATE),
+            "category": {"enum": ["spam", "legal", "violation", "other"]},
+            "comment": STR,
+            "forwarded": BOOL,
+            "created_at": DATE,
+            "status_ids": nullable(array(ID)),
+            "rule_ids": nullable(array(ID)),
+            "target_account": ref("Account"),
+        }
+    ),
+    "AdminReport": obj(
+        {
+            "id": ID,
+            "action_taken": BOOL,
+            "action_taken_at": nullable(DATE),
+            "category": {"enum": ["spam", "legal", "violation", "other"]},
+            "comment": STR,
+            "forwarded": BOOL,
+            "created_at": DATE,
+            "updated_at": DATE,
+            "account": ref("AdminAccount"),
+            "target_account": ref("AdminAccount"),
+            "assigned_account": nullable(ref("AdminAccount")),
+            "action_taken_by_account": nullable(ref("AdminAccount")),
+            "statuses": array(ref("Status")),
+            "rules": array({"type": "object"}),
+        }
+    ),
     "AdminAccount": obj(
         {
             "id": ID,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from server.services import reports
 from server.services.context import Services
 from server.services.inbound import blocks, endorsements, follows, notes, reactions, relations
 
@@ -32,6 +33,7 @@ HANDLERS: dict[str, Handler] = {
     "Endorse": endorsements.on_endorse,
     "Recommend": endorsements.on_recommend,
     "Block": blocks.on_block,
+    "Flag": reports.on_flag,
 }
 
 

@@ -2,7 +2,7 @@
 severity, what else is refused, comments for the admins and the public; the
 old yes/no ``hosts.blocked`` becomes a ``suspend`` block of the same host;
 accounts limited by a block (``silenced_at``), and an index of the accounts
-public timelines leave out; the moderation log
+public timelines leave out; the moderation log; reports
 
 Revision ID: 0012
 Revises: 0011
@@ -77,6 +77,37 @@ def upgrade() -> None:
         sa.Column("text", sa.Text, nullable=False, server_default=""),
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
+    op.create_table(
+        "reports",
+        sa.Column("id", ID, primary_key=True, autoincrement=False),
+        sa.Column("uri", sa.Text, nullable=True, unique=True),
+        sa.Column(
+            "account_id",
+            sa.BigInteger,
+            sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "target_account_id",
+            sa.BigInteger,
+            sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("status_ids", sa.JSON, nullable=False),
+        sa.Column("comment", sa.Text, nullable=False, server_default=""),
+        sa.Column("category", sa.String(16), nullable=False),
+        sa.Column("forwarded", sa.Boolean, nullable=False, server_default="0"),
+        sa.Column("resolved_at", UTCDateTime, nullable=True),
+        sa.Column(
+            "resolved_by_id",
+            sa.BigInteger,
+            sa.ForeignKey("accounts.id", ondelete="SET NULL"),
+            nullable=True,
+        ),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
     op.add_column("accounts", sa.Column("silenced_at", UTCDateTime, nullable=True))
     op.create_index("ix_accounts_withheld", "accounts", ["id"], sqlite_where=WITHHELD,
                     postgresql_where=WITHHELD)  # fmt: skip
@@ -88,6 +119,7 @@ def downgrade() -> None:
         batch.drop_column("silenced_at")
     with op.batch_alter_table("hosts") as batch:
         batch.add_column(sa.Column("blocked", sa.Boolean, nullable=False, server_default="0"))
+    op.drop_table("reports")
     op.drop_table("moderation_log")
     op.drop_table("domain_allows")
     op.drop_table("domain_blocks")
