@@ -53,6 +53,7 @@ async def search_accounts(request: web.Request) -> web.Response:
         query.get("q", ""),
         resolve=params.boolean(query, "resolve"),
         limit=params.limit(query, default=40, maximum=80),
+        viewer=me.account,
     )
     presenter = await Presenter(request.app[SERVICES], me.account).load(
         account_ids=[a.id for a in found]

@@ -87,7 +87,7 @@ async def search_v2(request: web.Request) -> web.Response:
     resolve = params.boolean(query, "resolve")
     limit = params.limit(query, default=20, maximum=40)
     accounts = (
-        await search.accounts(svc, q, resolve=resolve, limit=limit)
+        await search.accounts(svc, q, resolve=resolve, limit=limit, viewer=me.account)
         if kind in (None, "accounts")
         else []
     )

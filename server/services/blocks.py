@@ -1,10 +1,13 @@
 """Member blocks, as Mastodon does them, locally and across instances.
 
 A block cuts every tie between two accounts in one transaction: the follows
-both ways (a pending follow request too), a connection, and, for a remote
-account, the ``Block`` activity that tells its server, queued with the block
-row. Nothing passes between them afterwards (no connection, introduction or
-endorsement), and neither sees the other's posts in timelines or streams.
+both ways (a pending follow request too), a connection, the pending connection
+requests and open introductions between them (``connections.end_requests``,
+``introductions.end_between``), the blocker's notifications from the other,
+and, for a remote account, the ``Block`` activity that tells its server, queued
+with the block row. Nothing passes between them afterwards (no connection, introduction or
+endorsement; no notification: ``notify``), and neither sees the other's posts
+in timelines or streams, nor finds the other in search.
 Unblocking a remote account sends ``Undo(Block)``; the follows stay ended.
 
 Incoming ``Block``/``Undo(Block)`` are handled in ``inbound/blocks.py`` with
@@ -18,13 +21,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import activities as ap
-from server.services import connections, graph, objects
+from server.services import connections, graph, introductions, objects
 from server.services.context import Services
 from server.services.errors import ValidationError
 from server.services.outbox import Recipients, send
 from server.store import connections as q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
+from server.store import interactions as interactions_q
 from server.store.accounts import AccountRow
 from server.store.graph import PENDING
 
@@ -47,6 +51,8 @@ async def _block(svc: Services, conn: AsyncConnection, me: AccountRow, target: A
     if not await q.insert_block(conn, me.id, target.id, svc.now(), uri):
         return
     await sever(svc, conn, me, target, federate=True)
+    # What the blocked account did before is no longer shown either (Mastodon's AfterBlockService)
+    await interactions_q.delete_notifications_from(conn, me.id, target.id)
     if uri is not None:
         await send(svc, conn, me, block_document(svc, me, target, uri), _to(target))
 
@@ -93,6 +99,8 @@ async def sever(
             doc = graph.answer_document(svc, blocker, other, theirs, accept=False)
             await send(svc, conn, blocker, doc, _to(other))
     await connections.end_connection(svc, conn, blocker, other, tell=federate)
+    await connections.end_requests(svc, conn, blocker, other, tell=federate)
+    await introductions.end_between(svc, conn, blocker, other)
 
 
 async def _drop(conn: AsyncConnection, row: graph_q.FollowRow) -> None:

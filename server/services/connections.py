@@ -54,7 +54,7 @@ async def _check_allowed(conn: AsyncConnection, me: AccountRow, target: AccountR
     if me.id == target.id:
         raise ValidationError("you cannot connect with yourself", field="account_id")
     if await q.blocked_either_way(conn, me.id, target.id):
-        raise Forbidden("you cannot connect with this account")
+        raise Forbidden("you cannot connect with this account: one of you has blocked the other")
     if await q.are_connected(conn, me.id, target.id):
         raise Conflict("you are already connected")
 
@@ -187,12 +187,7 @@ async def answer(svc: Services, me: AccountRow, request_id: int, *, accept: bool
                 svc, conn, requester.id, "warmline.connection_accepted", me.id, subject_id=row.id
             )
         elif not requester.is_local:
-            kind = "Accept" if accept else "Reject"
-            activity_id = svc.urls.activity(me.username, kind.lower(), row.id)
-            doc = wl.answer(
-                kind, activity_id, objects.account_uri(svc, me), row.uri, to=[requester.uri or ""]
-            )
-            await send(svc, conn, me, doc, Recipients(accounts=[requester]))
+            await _send_answer(svc, conn, me, requester, row, "Accept" if accept else "Reject")
         updated = await q.get_request(conn, row.id)
     svc.wake.deliveries.set()
     assert updated is not None
@@ -209,16 +204,71 @@ async def withdraw(svc: Services, me: AccountRow, request_id: int) -> RequestRow
             raise Conflict(f"this connection request is {row.state}")
         await q.set_request_state(conn, row.id, WITHDRAWN, svc.now())
         target = await accounts_q.get_account(conn, row.target_account_id)
-        if target is not None and not target.is_local and not row.fallback:
-            activity_id = f"{row.uri}/undo"
-            doc = wl.undo_by_id(
-                activity_id, objects.account_uri(svc, me), row.uri, to=[target.uri or ""]
-            )
-            await send(svc, conn, me, doc, Recipients(accounts=[target]))
+        if target is not None:
+            await _send_withdrawal(svc, conn, me, target, row)
         updated = await q.get_request(conn, row.id)
     svc.wake.deliveries.set()
     assert updated is not None
     return updated
+
+
+async def _send_answer(
+    svc: Services,
+    conn: AsyncConnection,
+    me: AccountRow,
+    requester: AccountRow,
+    row: RequestRow,
+    kind: str,
+) -> None:
+    """``me`` answers a remote ``requester``'s request with ``kind`` (Accept or Reject)."""
+    activity_id = svc.urls.activity(me.username, kind.lower(), row.id)
+    doc = wl.answer(
+        kind, activity_id, objects.account_uri(svc, me), row.uri, to=[requester.uri or ""]
+    )
+    await send(svc, conn, me, doc, Recipients(accounts=[requester]))
+
+
+async def _send_withdrawal(
+    svc: Services, conn: AsyncConnection, me: AccountRow, target: AccountRow, row: RequestRow
+) -> None:
+    """A remote Warmline ``target`` hears Undo of ``me``'s request (a fallback
+    request is a follow: its Undo goes with the follow's)."""
+    if target.is_local or row.fallback:
+        return
+    doc = wl.undo_by_id(
+        f"{row.uri}/undo", objects.account_uri(svc, me), row.uri, to=[target.uri or ""]
+    )
+    await send(svc, conn, me, doc, Recipients(accounts=[target]))
+
+
+async def end_requests(
+    svc: Services, conn: AsyncConnection, blocker: AccountRow, other: AccountRow, *, tell: bool
+) -> None:
+    """A block, in its transaction: the pending requests between the two end,
+    the blocker's own withdrawn and the other's declined. With ``tell`` (a member
+    blocks), a remote ``other`` hears it as if the member had done it by hand;
+    without (a remote account blocked a member), its server has dropped them."""
+    for row in await q.pending_between(conn, blocker.id, other.id):
+        mine = row.account_id == blocker.id
+        await q.set_request_state(conn, row.id, WITHDRAWN if mine else DECLINED, svc.now())
+        if not tell:
+            continue
+        if mine:
+            await _send_withdrawal(svc, conn, blocker, other, row)
+        elif not other.is_local:
+            await _send_answer(svc, conn, blocker, other, row, "Reject")
+
+
+async def refuse_request(
+    svc: Services, conn: AsyncConnection, me: AccountRow, requester: AccountRow, uri: str
+) -> None:
+    """A remote ``requester``'s Connect that may not be (a block stands between
+    them): answered with Reject, nothing stored."""
+    activity_id = svc.urls.activity(me.username, "reject", svc.db.new_id())
+    doc = wl.answer(
+        "Reject", activity_id, objects.account_uri(svc, me), uri, to=[requester.uri or ""]
+    )
+    await send(svc, conn, me, doc, Recipients(accounts=[requester]))
 
 
 async def remove(svc: Services, me: AccountRow, peer: AccountRow) -> None:

@@ -46,7 +46,7 @@ async def follow(svc: Services, follower: AccountRow, target: AccountRow) -> Fol
         raise ValidationError("you cannot follow yourself")
     async with svc.db.transaction() as conn:
         if await connections_q.blocked_either_way(conn, follower.id, target.id):
-            raise Forbidden("you cannot follow this account")
+            raise Forbidden("you cannot follow this account: one of you has blocked the other")
         row = await write_follow(svc, conn, follower, target)
     svc.wake.deliveries.set()
     return row

@@ -7,12 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from federation import activities as ap
 from server.services import objects
 from server.services.context import Services
-from server.services.errors import NotFound, ValidationError
+from server.services.errors import Forbidden, NotFound, ValidationError
 from server.services.notify import notify
 from server.services.outbox import Recipients, remote_only, send
 from server.services.posts import mark_deleted, visible_status
 from server.services.stream import status_changed
 from server.store import accounts as accounts_q
+from server.store import connections as connections_q
 from server.store import feeds as feeds_q
 from server.store import graph as graph_q
 from server.store import interactions as q
@@ -37,9 +38,19 @@ async def _original(svc: Services, viewer: AccountRow, status_id: int) -> Status
     return status
 
 
+async def _refuse_across_block(
+    conn: AsyncConnection, account: AccountRow, status: StatusRow, what: str
+) -> None:
+    """No favourite or boost between an account and an author who blocked it, or whom
+    it blocked (Mastodon's ``StatusPolicy``); undoing one stays possible."""
+    if await connections_q.blocked_either_way(conn, account.id, status.account_id):
+        raise Forbidden(f"you cannot {what} this post: one of you has blocked the other")
+
+
 async def favourite(svc: Services, account: AccountRow, status_id: int) -> StatusRow:
     status = await _original(svc, account, status_id)
     async with svc.db.transaction() as conn:
+        await _refuse_across_block(conn, account, status, "favourite")
         if await q.get_favourite(conn, account.id, status.id) is None:
             fav_id = svc.db.new_id()
             uri = svc.urls.like_activity(account.username, fav_id)
@@ -91,6 +102,7 @@ async def reblog(
     if visibility not in ("public", "unlisted", "private"):
         visibility = "public"
     async with svc.db.transaction() as conn:
+        await _refuse_across_block(conn, account, status, "boost")
         existing = await statuses_q.find_reblog(conn, account.id, status.id)
         if existing is not None:
             return existing

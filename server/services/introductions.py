@@ -266,6 +266,8 @@ async def forward(svc: Services, me: AccountRow, intro_id: int, note: str) -> In
             raise ValidationError("this member does not accept introductions")
         if not await connections_q.are_connected(conn, me.id, p.target.id):
             raise ValidationError("you can only introduce people to your connections")
+        if await connections_q.blocked_either_way(conn, p.requester.id, p.target.id):
+            raise Forbidden("this introduction is not possible")
         forward_uri = svc.urls.activity(me.username, "introduce", intro.id)
         await q.update_introduction(
             conn, intro.id, svc.now(), state=FORWARDED, note=note, forward_uri=forward_uri
@@ -424,6 +426,33 @@ async def after_withdraw(
             to=[objects.account_uri(svc, p.target)],
         )
         await send(svc, conn, p.introducer, doc, Recipients(accounts=[p.target]))
+
+
+# --- a block between two parties ends it --------------------------------------------------
+
+
+async def end_between(
+    svc: Services, conn: AsyncConnection, blocker: AccountRow, other: AccountRow
+) -> None:
+    """A block, in its transaction: each open introduction in which both play a
+    part ends as the blocker could end it. A requester withdraws; an introducer
+    not yet forwarded, or a target forwarded to, declines (the requester hears
+    only "not now", as always). When it is not the blocker's turn, it closes
+    here as withdrawn, telling nobody: a later step from elsewhere finds it closed.
+    What the steps tell goes only to the parties who are not blocked (``notify``)."""
+    now = svc.now()
+    for intro in await q.open_between(conn, blocker.id, other.id, now):
+        p = await parties(conn, intro)
+        role = next(r for r in ROLES if getattr(intro, f"{r}_id") == blocker.id)
+        turn = {"introducer": REQUESTED, "target": FORWARDED}.get(role)
+        if role == "requester":
+            await q.update_introduction(conn, intro.id, now, state=WITHDRAWN)
+            await after_withdraw(svc, conn, await _reload(conn, intro.id), p)
+        elif intro.state == turn:
+            await q.update_introduction(conn, intro.id, now, state=DECLINED, declined_by=role)
+            await after_decline(svc, conn, await _reload(conn, intro.id), p, by=role)
+        else:
+            await q.update_introduction(conn, intro.id, now, state=WITHDRAWN)
 
 
 # --- reading ---------------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""Notifications for local members."""
+"""Notifications for local members.
+
+Every notification is made here, whichever door the deed came through, so the
+rule that a block silences the blocked account holds in one place: nothing
+passes between two accounts when either blocks the other (Mastodon's
+``NotifyService`` drops them too)."""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.services.context import Services
 from server.services.stream import NotificationEvent
+from server.store import connections as connections_q
 from server.store import interactions as q
 
 TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update")
@@ -36,8 +42,11 @@ async def notify(
     subject_id: int | None = None,
 ) -> None:
     """Tell ``account_id`` about something ``from_account_id`` did; never about
-    one's own actions. The caller makes sure ``account_id`` is a local member."""
+    one's own actions, nor about what an account blocked either way did. The
+    caller makes sure ``account_id`` is a local member."""
     if account_id == from_account_id:
+        return
+    if await connections_q.blocked_either_way(conn, account_id, from_account_id):
         return
     row = q.NotificationRow(
         svc.db.new_id(), account_id, type_, from_account_id, status_id, subject_id, svc.now()

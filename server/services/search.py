@@ -46,8 +46,16 @@ async def lookup(svc: Services, acct: str) -> AccountRow | None:
 
 
 async def accounts(
-    svc: Services, query: str, *, resolve: bool, limit: int = 40
+    svc: Services,
+    query: str,
+    *,
+    resolve: bool,
+    limit: int = 40,
+    viewer: AccountRow | None = None,
 ) -> list[AccountRow]:
+    """Accounts by handle or profile URL (exactly that one, so a blocked account's
+    profile can still be opened, to unblock it), else by the start of their
+    username, without those ``viewer`` blocks or is blocked by."""
     query = query.strip()
     match = HANDLE.match(query)
     if match:
@@ -62,7 +70,11 @@ async def accounts(
     if not prefix:
         return []
     async with svc.db.read() as conn:
-        return await accounts_q.search_accounts(conn, prefix, limit)
+        return await accounts_q.search_accounts(conn, prefix, limit, viewer_id=_id(viewer))
+
+
+def _id(viewer: AccountRow | None) -> int | None:
+    return viewer.id if viewer is not None else None
 
 
 async def _resolve(svc: Services, handle: str) -> AccountRow | None:
@@ -138,22 +150,35 @@ def terms(query: str) -> list[str]:
 
 
 async def people(
-    svc: Services, query: str, *, limit: int = 20, offset: int = 0
+    svc: Services,
+    query: str,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    viewer: AccountRow | None = None,
 ) -> list[AccountRow]:
     """Local members by name, skill, headline or location, best match first
-    (``store/people``); every word of ``query`` must match."""
+    (``store/people``); every word of ``query`` must match. Those ``viewer``
+    blocks or is blocked by are left out."""
     words = terms(query.strip().lstrip("@"))
     if not words:
         return []
     limit, offset = min(max(limit, 1), MAX_PEOPLE), max(offset, 0)
     async with svc.db.read() as conn:
-        return await people_q.search_local_members(conn, words, limit=limit, offset=offset)
+        return await people_q.search_local_members(
+            conn, words, limit=limit, offset=offset, viewer_id=_id(viewer)
+        )
 
 
-async def remote_people(svc: Services, query: str, *, limit: int = 10) -> list[AccountRow]:
-    """Accounts on other instances already known here whose username starts with ``query``."""
+async def remote_people(
+    svc: Services, query: str, *, limit: int = 10, viewer: AccountRow | None = None
+) -> list[AccountRow]:
+    """Accounts on other instances already known here whose username starts with
+    ``query``, without those ``viewer`` blocks or is blocked by."""
     prefix = query.strip().lstrip("@")
     if not prefix or " " in prefix:
         return []
     async with svc.db.read() as conn:
-        return await accounts_q.search_accounts(conn, prefix, limit, remote_only=True)
+        return await accounts_q.search_accounts(
+            conn, prefix, limit, remote_only=True, viewer_id=_id(viewer)
+        )

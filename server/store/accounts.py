@@ -12,6 +12,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.store.exclusions import blocked_either_way
 from server.store.tables import (
     account_pins,
     accounts,
@@ -151,9 +152,15 @@ async def get_accounts(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, A
 
 
 async def search_accounts(
-    conn: AsyncConnection, prefix: str, limit: int, *, remote_only: bool = False
+    conn: AsyncConnection,
+    prefix: str,
+    limit: int,
+    *,
+    remote_only: bool = False,
+    viewer_id: int | None = None,
 ) -> list[AccountRow]:
-    """Accounts whose username starts with ``prefix`` (local ones first)."""
+    """Accounts whose username starts with ``prefix`` (local ones first); without
+    the accounts ``viewer_id`` blocks or is blocked by."""
     pattern = prefix.lower().replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
     query = (
         select(accounts)
@@ -167,6 +174,8 @@ async def search_accounts(
     )
     if remote_only:
         query = query.where(accounts.c.domain.is_not(None))
+    if viewer_id is not None:
+        query = query.where(accounts.c.id.not_in(blocked_either_way(viewer_id)))
     return [AccountRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
 
 

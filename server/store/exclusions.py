@@ -1,5 +1,5 @@
 """Whose posts a member's timelines leave out: the accounts they block or mute,
-and the accounts that block them.
+and the accounts that block them (and whom searches leave out: blocks either way).
 
 One definition serves every timeline: the REST timelines apply it in SQL
 (``hide_excluded``), the streams load it once per connection (``load``).
@@ -24,6 +24,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from server.store.tables import blocks, mutes, statuses
 
@@ -39,12 +40,17 @@ class Excluding:
     now: datetime
 
 
-def _blocking(viewer_id: int) -> Select[tuple[int]]:
+def _blocking(viewer_id: int | BindParameter[int]) -> Select[tuple[int]]:
     return select(blocks.c.target_account_id).where(blocks.c.account_id == viewer_id)
 
 
-def _blocked_by(viewer_id: int) -> Select[tuple[int]]:
+def _blocked_by(viewer_id: int | BindParameter[int]) -> Select[tuple[int]]:
     return select(blocks.c.account_id).where(blocks.c.target_account_id == viewer_id)
+
+
+def blocked_either_way(viewer_id: int | BindParameter[int]) -> CompoundSelect:
+    """The accounts ``viewer_id`` blocks and those that block them (searches leave them out)."""
+    return union(_blocking(viewer_id), _blocked_by(viewer_id))
 
 
 def _muting(viewer_id: int, now: datetime) -> Select[tuple[int, datetime | None]]:

@@ -239,13 +239,17 @@ async def set_notifications_seen(conn: AsyncConnection, account_id: int, seen_id
 
 
 async def delete_notifications_from(
-    conn: AsyncConnection, account_id: int, from_account_id: int, types: Sequence[str]
+    conn: AsyncConnection,
+    account_id: int,
+    from_account_id: int,
+    types: Sequence[str] | None = None,
 ) -> None:
-    """Drop the account's notifications of these kinds caused by ``from_account_id``."""
-    await conn.execute(
-        delete(notifications).where(
-            notifications.c.account_id == account_id,
-            notifications.c.from_account_id == from_account_id,
-            notifications.c.type.in_(list(types)),
-        )
+    """Drop the account's notifications of these kinds (every kind for None)
+    caused by ``from_account_id``."""
+    query = delete(notifications).where(
+        notifications.c.account_id == account_id,
+        notifications.c.from_account_id == from_account_id,
     )
+    if types is not None:
+        query = query.where(notifications.c.type.in_(list(types)))
+    await conn.execute(query)

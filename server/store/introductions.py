@@ -145,3 +145,26 @@ async def requested_towards(
         .limit(20)
     )
     return [IntroductionRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
+
+
+async def open_between(
+    conn: AsyncConnection, a: int, b: int, now: datetime
+) -> list[IntroductionRow]:
+    """Open introductions (not expired at ``now``) in which ``a`` and ``b`` both
+    play a part, whichever parts; oldest first."""
+    parties = (
+        introductions.c.requester_id,
+        introductions.c.introducer_id,
+        introductions.c.target_id,
+    )
+    query = (
+        select(introductions)
+        .where(
+            or_(*(column == a for column in parties)),
+            or_(*(column == b for column in parties)),
+            introductions.c.state.in_(OPEN),
+            introductions.c.expires_at > now,
+        )
+        .order_by(introductions.c.id)
+    )
+    return [IntroductionRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]

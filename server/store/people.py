@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.accounts import AccountRow
+from server.store.exclusions import blocked_either_way
 from server.store.tables import accounts
 
 ESCAPE = "\\"
@@ -160,6 +161,7 @@ def _statement(dialect: str, plain: tuple[bool, ...], query_plain: bool) -> Sele
             accounts.c.suspended_at.is_(None),
             accounts.c.actor_type != "Application",
             or_(accounts.c.discoverable, accounts.c.username_key == bindparam("q_lower")),
+            accounts.c.id.not_in(blocked_either_way(bindparam("viewer"))),
             and_(*(_term_matches(dialect, f"t{i}", plain[i]) for i in range(count))),
         )
         .order_by(
@@ -195,13 +197,20 @@ def _values(terms: Sequence[str], query: str) -> dict[str, Any]:
 
 
 async def search_local_members(
-    conn: AsyncConnection, terms: Sequence[str], *, limit: int, offset: int = 0
+    conn: AsyncConnection,
+    terms: Sequence[str],
+    *,
+    limit: int,
+    offset: int = 0,
+    viewer_id: int | None = None,
 ) -> list[AccountRow]:
-    """Local members matching every one of ``terms`` (module docstring), best first."""
+    """Local members matching every one of ``terms`` (module docstring), best first;
+    without the accounts ``viewer_id`` blocks or is blocked by."""
     if not terms:
         return []
     query = " ".join(terms)
     statement = _statement(conn.dialect.name, tuple(_plain(t) for t in terms), _plain(query))
     values = {**_values(terms, query), "limit": limit, "offset": offset}
+    values["viewer"] = viewer_id if viewer_id is not None else -1  # -1: nobody's id
     rows = (await conn.execute(statement, values)).mappings().all()
     return [AccountRow.from_row(r) for r in rows]

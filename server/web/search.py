@@ -76,8 +76,12 @@ async def _people(request: web.Request, query: str) -> dict[str, Any]:
     """Members here matching every word, then accounts elsewhere known by that name,
     then hashtags that start with it."""
     svc, number = request.app[SERVICES], page_number(request)
-    found = await search.people(svc, query, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
-    remote = await search.remote_people(svc, query) if number == 1 else []
+    session = await viewer(request)
+    me = session.account if session else None
+    found = await search.people(
+        svc, query, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE, viewer=me
+    )
+    remote = await search.remote_people(svc, query, viewer=me) if number == 1 else []
     tags = await search.hashtags(svc, query, limit=8) if number == 1 else []
     return {
         "people": await _cards(request, found[:PAGE_SIZE]),

@@ -64,25 +64,34 @@ async def on_connect(svc: Services, doc: dict[str, Any], actor: str) -> None:
         if await connections_q.get_request_by_uri(conn, step.id) is not None:
             return
         if await connections_q.blocked_either_way(conn, me.id, requester.id):
-            return
-        now = svc.now()
-        request_id = svc.db.new_id()
-        await connections_q.insert_request(
-            conn,
-            {
-                "id": request_id,
-                "account_id": requester.id,
-                "target_account_id": me.id,
-                "note": step.text[:500],
-                "state": PENDING,
-                "uri": step.id,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
-        await notify(
-            svc, conn, me.id, "warmline.connection_request", requester.id, subject_id=request_id
-        )
+            await connections.refuse_request(svc, conn, me, requester, step.id)
+        else:
+            await _store_request(svc, conn, step, me, requester)
+    svc.wake.deliveries.set()
+
+
+async def _store_request(
+    svc: Services, conn: AsyncConnection, step: wl.Step, me: AccountRow, requester: AccountRow
+) -> None:
+    """A Connect to ``me``: pending, and ``me`` is told."""
+    now = svc.now()
+    request_id = svc.db.new_id()
+    await connections_q.insert_request(
+        conn,
+        {
+            "id": request_id,
+            "account_id": requester.id,
+            "target_account_id": me.id,
+            "note": step.text[:500],
+            "state": PENDING,
+            "uri": step.id,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    await notify(
+        svc, conn, me.id, "warmline.connection_request", requester.id, subject_id=request_id
+    )
 
 
 async def on_disconnect(svc: Services, doc: dict[str, Any], actor: str) -> None:
