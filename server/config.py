@@ -65,13 +65,23 @@ class FederationSettings:
     # community's LAN, a test's own peers), as Mastodon's ALLOWED_PRIVATE_ADDRESSES.
     # When set, exactly these are allowed, in development mode too.
     allowed_private_addresses: tuple[str, ...] = ()
+    # Unknown signing keys fetched per host: a burst, then so many a minute; past
+    # that a delivery signed with one is answered 429 and nothing is fetched.
+    # Keys we hold are never limited. A burst of 0 turns the limit off.
+    key_fetch_burst: int = 10
+    key_fetches_per_minute: int = 6
+    # Deliveries accepted at our inboxes a minute per signing actor and per host
+    # (token buckets in this process's memory; 429 past them); 0 turns one off.
+    inbox_per_actor_per_minute: int = 300
+    inbox_per_host_per_minute: int = 3_000
 
     def __post_init__(self) -> None:
         minimums = {
             "signature_window": 1, "fetch_timeout": 0.1, "max_document_bytes": 1024,
             "actor_refresh_seconds": 0, "delivery_concurrency": 1, "delivery_per_host": 1,
             "lease_seconds": 1, "circuit_failures": 1, "circuit_open_seconds": 1,
-            "max_inbox_bytes": 1024,
+            "max_inbox_bytes": 1024, "key_fetch_burst": 0, "key_fetches_per_minute": 1,
+            "inbox_per_actor_per_minute": 0, "inbox_per_host_per_minute": 0,
         }  # fmt: skip
         for name, least in minimums.items():
             if getattr(self, name) < least:

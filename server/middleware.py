@@ -107,7 +107,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         extra = {"field": exc.field} if exc.field else {}
         return await error_response(request, exc.status, exc.message, **extra)
     except ServiceError as exc:
-        return await error_response(request, exc.status, exc.message)
+        response = await error_response(request, exc.status, exc.message)
+        retry_after = getattr(exc, "retry_after", None)  # limits say when to come back
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
     except SignatureError as exc:
         return await error_response(request, 401, f"signature refused: {exc}")
     except SchemaError as exc:

@@ -1,9 +1,10 @@
 """The inboxes (personal and shared): the verification pipeline at the door.
 
 size cap → JSON parse → schema → signature shape, time and digest → blocked
-hosts → key lookup and signature check (cavage or RFC 9421) → JSON-LD
-compaction → origin checks → our own checks, dedupe and durable storage →
-202. The answer comes only after the activity is committed; processing
+hosts → actor and host limits → key lookup (an unknown key fetched within its
+host's budget) and signature check (cavage or RFC 9421) → JSON-LD compaction →
+origin checks → counted against the limits → our own checks, dedupe and
+durable storage → 202. The answer comes only after the activity is committed; processing
 happens later in the inbox worker.
 """
 
@@ -69,8 +70,12 @@ async def _pipeline(request: web.Request) -> web.Response:
     validate("activity", doc)
     parsed = parse_signed(request, body)
     svc = request.app[SERVICES]
+    claimed = get_id(doc.get("actor"))
     # A blocked server gets nothing back, not even a fetch of its key.
-    await inbox.refuse_blocked(svc, [parsed.key_id, get_id(doc.get("actor"))])
+    await inbox.refuse_blocked(svc, [parsed.key_id, claimed])
+    # An actor or server over its limit is refused before any key work (429);
+    # an unknown key is fetched only within its host's budget (check_key).
+    svc.inbox_limits.admit(parsed.key_id, claimed)
     verified = await check_key(request, parsed)
     compact = compact_inbound(doc)
     try:
@@ -79,6 +84,7 @@ async def _pipeline(request: web.Request) -> web.Response:
         raise SignatureError(str(exc)) from None
     except OriginError as exc:
         raise web.HTTPForbidden(text=str(exc)) from None
+    svc.inbox_limits.count(actor)  # only verified deliveries use up an allowance
     compact["type"] = primary_type(compact)
     await inbox.receive(svc, compact, body, actor)
     return web.Response(status=202)

@@ -15,6 +15,7 @@ import aiohttp
 
 from server.config import Config
 from server.services.domain_policy import DomainPolicy
+from server.services.inbox_limits import InboxLimits
 from server.services.keyring import Keyring
 from server.services.remote import RemoteActors
 from server.services.site import SiteCache
@@ -58,6 +59,7 @@ class Services:
     inbox_writer: InboxWriter
     sign_ins: SignInThrottle  # failed sign-ins per username and address, in memory
     site: SiteCache  # registration mode, description, rules (admins change them)
+    inbox_limits: InboxLimits  # deliveries per signing actor and per host, in memory
     wake: Wakeups = field(default_factory=Wakeups)
     door: DoorLoad = field(default_factory=DoorLoad)
     stream: Hub = field(default_factory=Hub)  # live events for streaming clients

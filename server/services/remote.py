@@ -28,6 +28,7 @@ from federation.webfinger import resolve_actor
 from server.config import Config
 from server.services.domains import covering, host_of
 from server.services.html import sanitize_html, strip_html
+from server.services.inbox_limits import KeyFetchBudget
 from server.services.remote_profile import parse_profile, without_copies
 from server.store import Database
 from server.store import accounts as q
@@ -160,6 +161,11 @@ class RemoteActors:
         self._config = config
         self._signer = signer
         self._inflight: dict[str, asyncio.Future[AccountRow]] = {}
+        # Fetches of unknown keys, by key document: concurrent deliveries signed
+        # with the same new key share one fetch, and each host gets a budget of
+        # them (a flood of made-up key ids must not make us flood its server).
+        self._key_fetches: dict[str, asyncio.Future[AccountRow]] = {}
+        self.key_fetch_budget = KeyFetchBudget(config.federation)
         # Parsed public keys by key id, with when their actor was fetched: the
         # inbox checks thousands of signatures a second and must not hit the
         # database (or parse a PEM) for each.
@@ -265,7 +271,7 @@ class RemoteActors:
             if not refresh or recent:
                 self._keys.move_to_end(key_id)
                 return info
-        account = await self._actor_for_key(key_id)
+        account = await self._fetch_key_owner(key_id)
         found = await self._stored_key(key_id)
         if found is None or found[0].owner != account.uri:
             raise SignatureError(f"the actor {account.uri} does not list the key {key_id}")
@@ -285,6 +291,26 @@ class RemoteActors:
         if len(self._keys) > KEY_CACHE_SIZE:
             self._keys.popitem(last=False)
         return entry
+
+    async def _fetch_key_owner(self, key_id: str) -> AccountRow:
+        """The owner of ``key_id``, fetched once for all concurrent lookups of its
+        document, within its host's key-fetch budget (``Throttled`` past it:
+        nothing is fetched). A key we hold comes here only to be refreshed, when a
+        signature failed with it (at most once a minute per actor)."""
+        document_url = urldefrag(key_id).url
+        pending = self._key_fetches.get(document_url)
+        if pending is None:
+            self.key_fetch_budget.spend(key_id)
+            pending = asyncio.ensure_future(self._actor_for_key(key_id))
+            self._key_fetches[document_url] = pending
+            pending.add_done_callback(lambda done: self._key_fetch_done(document_url, done))
+        return await asyncio.shield(pending)
+
+    def _key_fetch_done(self, document_url: str, done: asyncio.Future[AccountRow]) -> None:
+        if self._key_fetches.get(document_url) is done:
+            del self._key_fetches[document_url]
+        if not done.cancelled():
+            done.exception()  # retrieved: every waiter may have gone (no warning then)
 
     async def _actor_for_key(self, key_id: str) -> AccountRow:
         """Fetch the actor that owns ``key_id``: the key's document, or its owner."""

@@ -10,6 +10,7 @@ from server import __version__
 from server.config import Config
 from server.services.context import Services
 from server.services.domain_policy import DomainPolicy
+from server.services.inbox_limits import InboxLimits
 from server.services.keyring import Keyring, signer_for
 from server.services.members import ensure_instance_actor
 from server.services.remote import RemoteActors
@@ -49,6 +50,7 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
             InboxWriter(db),
             SignInThrottle(config.api),
             SiteCache(db, config.instance),
+            InboxLimits(config.federation),
         )
     finally:
         await session.close()
