@@ -43,9 +43,11 @@ from server.services.errors import ServiceError
 from server.services.member_admin import DEMO_USERNAME
 from server.services.runtime import open_services
 from server.store import Database
+from server.store.queues import HEARTBEAT_SECONDS
 from server.web import setup as web_pages
 from server.workers.cleanup import SWEEP_SECONDS, CodePurge, MediaCleanup, SessionPurge
 from server.workers.delivery import DeliveryWorker
+from server.workers.heartbeat import Heartbeat
 from server.workers.inbox import InboxWorker
 from server.workers.runner import Runner
 
@@ -101,7 +103,12 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     sessions = Runner(
         "idle-sessions", SessionPurge(svc).run_once, asyncio.Event(), poll_seconds=SWEEP_SECONDS
     )
+    heartbeat = Runner(
+        "heartbeat", Heartbeat(svc).run_once, asyncio.Event(), poll_seconds=HEARTBEAT_SECONDS
+    )
     async with (
+        Heartbeat.registered(svc),
+        heartbeat.running(),
         delivery.running(),
         inbox.running(),
         cleanup.running(),

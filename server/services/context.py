@@ -64,6 +64,9 @@ class Services:
     door: DoorLoad = field(default_factory=DoorLoad)
     stream: Hub = field(default_factory=Hub)  # live events for streaming clients
     clock: Callable[[], datetime] = utc_now  # what ``now()`` reads; tests move it
+    # This process's row in ``processes`` while its queue workers run (their
+    # claims carry it); None when it runs none (the CLI, tests driving queues).
+    process_id: int | None = None
 
     def now(self) -> datetime:
         return self.clock()

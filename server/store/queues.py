@@ -11,14 +11,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.store.tables import activities, deliveries, hosts, inbox_items
+from server.store.tables import activities, deliveries, hosts, inbox_items, processes
 
 PENDING, SENT, DEAD, DONE, FAILED = "pending", "sent", "dead", "done", "failed"
 
@@ -64,16 +64,33 @@ class DeliveryJob:
     payload: str
 
 
+# A process that has not beaten its heartbeat for this long is taken for dead.
+HEARTBEAT_SECONDS = 5
+DEAD_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+
+
 def _claimable(table: Table, now: datetime) -> Any:
+    """Due, pending rows nobody holds: never claimed, lease run out, or claimed
+    by a process whose heartbeat stopped (killed: its lease need not be waited out)."""
+    alive = select(processes.c.id).where(processes.c.heartbeat_at >= now - DEAD_AFTER)
     return and_(
         table.c.state == PENDING,
         table.c.next_attempt_at <= now,
-        or_(table.c.locked_until.is_(None), table.c.locked_until < now),
+        or_(
+            table.c.locked_until.is_(None),
+            table.c.locked_until < now,
+            and_(table.c.locked_by.is_not(None), table.c.locked_by.not_in(alive)),
+        ),
     )
 
 
 async def _claim_ids(
-    conn: AsyncConnection, table: Table, now: datetime, lease_until: datetime, limit: int
+    conn: AsyncConnection,
+    table: Table,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    owner: int | None,
 ) -> list[int]:
     candidates = (
         select(table.c.id)
@@ -85,15 +102,44 @@ async def _claim_ids(
     ids = [r[0] for r in (await conn.execute(candidates)).all()]
     if ids:
         await conn.execute(
-            update(table).where(table.c.id.in_(ids)).values(locked_until=lease_until)
+            update(table)
+            .where(table.c.id.in_(ids))
+            .values(locked_until=lease_until, locked_by=owner)
         )
     return ids
 
 
+async def register_process(conn: AsyncConnection, process_id: int, now: datetime) -> None:
+    """A process that will claim queue rows says it is alive (and old entries go)."""
+    await conn.execute(delete(processes).where(processes.c.heartbeat_at < now - timedelta(days=1)))
+    await conn.execute(insert(processes).values(id=process_id, started_at=now, heartbeat_at=now))
+
+
+async def beat(conn: AsyncConnection, process_id: int, now: datetime) -> None:
+    await conn.execute(
+        update(processes).where(processes.c.id == process_id).values(heartbeat_at=now)
+    )
+
+
+async def release_process(conn: AsyncConnection, process_id: int) -> None:
+    """A process stopping cleanly: its claims are free at once, and it is gone."""
+    for table in (deliveries, inbox_items):
+        await conn.execute(
+            update(table)
+            .where(table.c.locked_by == process_id, table.c.state == PENDING)
+            .values(locked_until=None, locked_by=None)
+        )
+    await conn.execute(delete(processes).where(processes.c.id == process_id))
+
+
 async def claim_deliveries(
-    conn: AsyncConnection, now: datetime, lease_until: datetime, limit: int
+    conn: AsyncConnection,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    owner: int | None = None,
 ) -> list[DeliveryJob]:
-    ids = await _claim_ids(conn, deliveries, now, lease_until, limit)
+    ids = await _claim_ids(conn, deliveries, now, lease_until, limit, owner)
     if not ids:
         return []
     query = (
@@ -225,9 +271,13 @@ class InboxJob:
 
 
 async def claim_inbox_items(
-    conn: AsyncConnection, now: datetime, lease_until: datetime, limit: int
+    conn: AsyncConnection,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    owner: int | None = None,
 ) -> list[InboxJob]:
-    ids = await _claim_ids(conn, inbox_items, now, lease_until, limit)
+    ids = await _claim_ids(conn, inbox_items, now, lease_until, limit, owner)
     if not ids:
         return []
     query = (

@@ -375,6 +375,7 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("locked_until", UTCDateTime, nullable=True),
+    Column("locked_by", BigInteger, nullable=True),  # the process holding the claim
     Column("last_status", Integer, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
@@ -424,6 +425,17 @@ domain_blocks = Table(
     Column("public_comment", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Server processes running the queue workers, and when each last said it was
+# alive: a claim whose process stopped beating is free at once, not when its
+# lease runs out (a process killed and restarted resumes within seconds).
+processes = Table(
+    "processes",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
 )
 
 # Reports to the moderators (Mastodon's Report): by a member, or by another
@@ -488,6 +500,7 @@ inbox_items = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("locked_until", UTCDateTime, nullable=True),
+    Column("locked_by", BigInteger, nullable=True),  # the process holding the claim
     Column("last_error", Text, nullable=True),
     Column("received_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
@@ -825,6 +838,7 @@ __all__ = [
     "notifications",
     "oauth_applications",
     "oauth_codes",
+    "processes",
     "recommendations",
     "reports",
     "signups",

@@ -53,7 +53,7 @@ class DeliveryWorker:
         now = self.svc.now()
         lease_until = now + timedelta(seconds=self.svc.config.federation.lease_seconds)
         async with self.svc.db.transaction() as conn:
-            jobs = await q.claim_deliveries(conn, now, lease_until, self.batch)
+            jobs = await q.claim_deliveries(conn, now, lease_until, self.batch, self.svc.process_id)
             states = await q.host_states(conn, {j.host for j in jobs})
         if not jobs:
             return 0

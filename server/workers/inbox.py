@@ -43,7 +43,9 @@ class InboxWorker:
         now = self.svc.now()
         lease_until = now + timedelta(seconds=self.svc.config.federation.lease_seconds)
         async with self.svc.db.transaction() as conn:
-            jobs = await q.claim_inbox_items(conn, now, lease_until, self.batch)
+            jobs = await q.claim_inbox_items(
+                conn, now, lease_until, self.batch, self.svc.process_id
+            )
         outcomes = []
         for job in jobs:
             await self._yield_to_the_door()

@@ -206,3 +206,35 @@ async def test_a_process_killed_during_fan_out_resumes_and_delivers_everything(
 
     await eventually(everyone_has_it, "every host has the post")
     assert all(count >= 1 for count in hosts.creates().values())
+
+
+async def test_a_killed_process_claims_are_free_within_seconds_not_after_the_lease(
+    server_process: Any, hosts: Hosts
+) -> None:
+    """The default lease is two minutes; the restarted process sees that the
+    claims' owner stopped beating and takes them over within seconds."""
+    slow = "[federation]\ndelivery_concurrency = 2\ncircuit_failures = 1000\n"
+    a = server_process("a", config_text=slow)
+    token = member_with_token(a, "alice")
+    a.stop()
+    await add_remote_followers(a.data, "alice", hosts.ports)
+    a.start()
+
+    await api("POST", f"{a.base_url}/api/v1/statuses", token, data={"status": "to all my fans"})
+
+    async def some_arrived() -> bool:
+        return len(hosts.creates()) >= 3
+
+    await eventually(some_arrived, "the fan-out is under way")
+    a.kill()
+    assert len(hosts.creates()) < len(hosts.ports), "the fan-out finished before the kill"
+    restarted = asyncio.get_running_loop().time()
+    a.start()
+
+    async def everyone_has_it() -> bool:
+        return len(hosts.creates()) == len(hosts.ports)
+
+    # The dead process's heartbeat is stale after 15 s; the lease would be 120 s.
+    await eventually(everyone_has_it, "every host has the post", within=45)
+    assert asyncio.get_running_loop().time() - restarted < 60
+    assert max(hosts.creates().values()) <= 2  # at least once; a duplicate at most
