@@ -101,11 +101,8 @@ async def unsuspend(svc: Services, by: AccountRow | None, account_id: int) -> Ac
     await _check(svc, by, account)
     if account.suspended_at is None:
         raise Conflict(f"{handle(account, svc.config.domain)} is not suspended")
-    if account.is_local:
-        account = await member_admin.unsuspend(svc, account.username)
-        async with svc.db.transaction() as conn:
-            await audit.record(svc, conn, by, "unsuspend", handle(account, svc.config.domain))
-        return account
+    if account.is_local:  # logged by member_admin, in its transaction
+        return await member_admin.unsuspend(svc, account.username, by=by)
     async with svc.db.transaction() as conn:
         await q.update_account(conn, account.id, {"suspended_at": None})
         await audit.record(svc, conn, by, "unsuspend", handle(account, svc.config.domain))
@@ -126,11 +123,8 @@ async def _suspend(
     name = handle(account, svc.config.domain)
     if account.suspended_at is not None:
         raise Conflict(f"{name} is already suspended")
-    if account.is_local:
-        account = await member_admin.suspend(svc, account.username, by=by)
-        async with svc.db.transaction() as conn:
-            await audit.record(svc, conn, by, "suspend", name, text)
-        return account
+    if account.is_local:  # logged by member_admin, in its transaction
+        return await member_admin.suspend(svc, account.username, by=by, text=text)
     async with svc.db.transaction() as conn:
         await q.update_account(conn, account.id, {"suspended_at": svc.now()})
         await graph_q.delete_follows_of(conn, account.id)

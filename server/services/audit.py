@@ -1,7 +1,5 @@
 """The moderation log: every moderator action, written in the transaction that
-does it where the action is one transaction (a domain block, a remote account's
-suspension), else just after it (a member's suspension, which also tells other
-servers)."""
+does it (an action without its log line cannot happen, nor the reverse)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 
 from federation import activities as ap
-from server.services import passwords, pictures, posts
+from server.services import audit, passwords, pictures, posts
 from server.services.actors import send_update
 from server.services.context import Services
 from server.services.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -119,29 +119,36 @@ async def set_role(db: Database, username: str, role: str) -> AccountRow:
     return member
 
 
-async def suspend(svc: Services, username: str, *, by: AccountRow | None = None) -> AccountRow:
+async def suspend(
+    svc: Services, username: str, *, by: AccountRow | None = None, text: str = ""
+) -> AccountRow:
     """Suspend a member (module docstring); ``by``, the admin doing it on the web,
-    may not suspend themselves (they could not undo it there)."""
+    may not suspend themselves (they could not undo it there). In the moderation
+    log with ``text``; ``by`` None is the command line."""
     member = await get_member(svc.db, username)
     if by is not None and by.id == member.id:
         raise Forbidden("You cannot suspend yourself")
     if member.suspended_at is not None:
         raise Conflict(f"@{member.username} is already suspended")
-    return await _suspension(svc, member, suspended=True)
+    return await _suspension(svc, member, suspended=True, by=by, text=text)
 
 
-async def unsuspend(svc: Services, username: str) -> AccountRow:
+async def unsuspend(svc: Services, username: str, *, by: AccountRow | None = None) -> AccountRow:
     member = await get_member(svc.db, username)
     if member.suspended_at is None:
         raise Conflict(f"@{member.username} is not suspended")
-    return await _suspension(svc, member, suspended=False)
+    return await _suspension(svc, member, suspended=False, by=by, text="")
 
 
-async def _suspension(svc: Services, member: AccountRow, *, suspended: bool) -> AccountRow:
-    """Set or clear ``suspended_at`` and send followers the actor as it now reads."""
+async def _suspension(
+    svc: Services, member: AccountRow, *, suspended: bool, by: AccountRow | None, text: str
+) -> AccountRow:
+    """Set or clear ``suspended_at``, log it, and send followers the actor as it now reads."""
     await svc.keyring.for_account(member.id, member.username)  # loaded before the write lock
     async with svc.db.transaction() as conn:
         await q.update_account(conn, member.id, {"suspended_at": svc.now() if suspended else None})
+        target = f"@{member.username}@{svc.config.domain}"
+        await audit.record(svc, conn, by, "suspend" if suspended else "unsuspend", target, text)
         if suspended:
             await websessions_q.delete_sessions(conn, member.id)
         account = await q.get_account(conn, member.id)

@@ -109,10 +109,18 @@ async def _claim_ids(
     return ids
 
 
-async def register_process(conn: AsyncConnection, process_id: int, now: datetime) -> None:
-    """A process that will claim queue rows says it is alive (and old entries go)."""
-    await conn.execute(delete(processes).where(processes.c.heartbeat_at < now - timedelta(days=1)))
-    await conn.execute(insert(processes).values(id=process_id, started_at=now, heartbeat_at=now))
+async def register_process(
+    conn: AsyncConnection, process_id: int, name: str, now: datetime
+) -> None:
+    """A process that will claim queue rows says it is alive. Entries of its own
+    ``name`` (an earlier process on this machine and address, which cannot be
+    alive: this one holds the address) go at once, so their claims are free now;
+    long-silent ones go too."""
+    stale = processes.c.heartbeat_at < now - timedelta(days=1)
+    await conn.execute(delete(processes).where(or_(stale, processes.c.name == name)))
+    await conn.execute(
+        insert(processes).values(id=process_id, name=name, started_at=now, heartbeat_at=now)
+    )
 
 
 async def beat(conn: AsyncConnection, process_id: int, now: datetime) -> None:

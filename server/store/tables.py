@@ -434,6 +434,8 @@ processes = Table(
     "processes",
     metadata,
     Column("id", ID, primary_key=True, autoincrement=False),
+    # Machine and listening address: two live processes never share one.
+    Column("name", String(255), nullable=False, server_default=""),
     Column("started_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
 )

@@ -71,7 +71,7 @@ async def suspension(request: web.Request) -> web.StreamResponse:
         if suspending:
             account = await member_admin.suspend(svc, username, by=session.account)
         else:
-            account = await member_admin.unsuspend(svc, username)
+            account = await member_admin.unsuspend(svc, username, by=session.account)
     except Conflict:  # done already (another admin, another tab): show it as it is
         if not is_htmx(request):
             raise

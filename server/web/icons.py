@@ -20,6 +20,8 @@ ICONS = [
     "trash-2", "upload", "user", "user-check", "user-minus", "user-plus", "users", "x",
     # settings and administration
     "app-window", "copy", "key-round", "monitor", "smartphone", "tablet", "user-x",
+    # reports and moderation
+    "flag",
 ]  # fmt: skip
 OUT = Path(__file__).resolve().parent / "static" / "icons.svg"
 

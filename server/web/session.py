@@ -26,7 +26,7 @@ from aiohttp import web
 from yarl import URL
 
 from server.appkeys import CONFIG, SERVICES
-from server.services import websessions
+from server.services import account_moderation, websessions
 from server.services.errors import Forbidden
 from server.services.websessions import WebSession
 
@@ -86,6 +86,19 @@ async def admin(request: web.Request) -> WebSession:
     found = await member(request)
     if not found.is_admin:
         raise Forbidden("This page is for the instance's admins")
+    return found
+
+
+MODERATING_ROLES = (websessions.ADMIN, account_moderation.MODERATOR)  # as moderator_role() allows
+
+
+async def moderator(request: web.Request) -> WebSession:
+    """The signed-in moderator's or admin's session (the reports and the moderation
+    log); a visitor is sent to sign in, anyone else gets a 403. The services check
+    the role again (``account_moderation.moderator_role``)."""
+    found = await member(request)
+    if found.role not in MODERATING_ROLES:
+        raise Forbidden("This page is for the instance's moderators and admins")
     return found
 
 

@@ -9,6 +9,7 @@ from server.web import (
     admin,
     admin_domains,
     admin_members,
+    admin_reports,
     auth,
     composing,
     events,
@@ -21,6 +22,7 @@ from server.web import (
     posts,
     profile,
     profile_edit,
+    reporting,
     search,
     settings,
 )
@@ -47,6 +49,8 @@ PAGE_MODULES = (
     admin,
     admin_members,
     admin_domains,
+    reporting,
+    admin_reports,
 )
 
 

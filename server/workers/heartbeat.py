@@ -4,7 +4,10 @@ work of a process that died.
 Queue claims carry the claiming process's id. A process beats every few
 seconds; one whose beat stopped (killed, its machine gone) is taken for dead
 after three missed beats, and its claims are free at once instead of when their
-lease runs out. A process that stops cleanly frees its claims itself. A live
+lease runs out. A process restarted on the same machine and address knows at
+once that the one before it is dead (it could not hold the address otherwise):
+their claims are free the moment it starts. A process that stops cleanly frees
+its claims itself. A live
 process stalled longer than that may see its work claimed twice: deliveries
 are at least once, and receivers dedupe by activity id.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 
 from server.services.context import Services
@@ -36,8 +40,10 @@ class Heartbeat:
     async def registered(svc: Services) -> AsyncIterator[int]:
         """Register this process for its workers' claims; free them on the way out."""
         process_id = svc.db.new_id()
+        config = svc.config
+        name = f"{socket.gethostname()} {config.listen_host}:{config.listen_port}"
         async with svc.db.transaction() as conn:
-            await q.register_process(conn, process_id, svc.now())
+            await q.register_process(conn, process_id, name, svc.now())
         svc.process_id = process_id
         try:
             yield process_id

@@ -213,8 +213,18 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
             "/admin/members",
             "/admin/domains",
             "/admin/domains/export.csv",
+            "/admin/reports",
+            "/admin/log",
         )
     },
+    "/report": (
+        Page("/report?account={bob}", 303),
+        Page("/report?account={bob}", shows="Report bob", signed_in=True),
+        Page("/report?account={bob}&status={post}", shows="Report bob", signed_in=True),
+        Page("/report?account=12345", 404, signed_in=True),
+        Page("/report?account=x&status=y", 404, signed_in=True),
+        Page("/report", 404, signed_in=True),
+    ),
     "/admin/domains/{block_id}/edit": (
         Page("/admin/domains/12345/edit", 303),
         Page("/admin/domains/12345/edit", 403, shows="for the instance", signed_in=True),
@@ -258,7 +268,7 @@ async def _samples(client: TestClient) -> dict[str, Any]:
     await alice.delete(f"/api/v1/statuses/{deleted['id']}")
     private = await alice.post("/api/v1/statuses", json={"status": "x", "visibility": "private"})
     boost = await alice.post(f"/api/v1/statuses/{post['id']}/reblog")
-    await member(client, "bob")
+    bob = await member(client, "bob")
     paused = await member(client, "paused")
     paused_post = await paused.post("/api/v1/statuses", json={"status": "before the pause"})
     await member(client, "gone")
@@ -275,6 +285,7 @@ async def _samples(client: TestClient) -> dict[str, Any]:
         "client_id": registered["client_id"],
         "paused_post": paused_post["id"],
         "invite": invite.code,
+        "bob": bob.id,
     }
 
 

@@ -27,6 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "processes",
         sa.Column("id", ID, primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(255), nullable=False, server_default=""),
         sa.Column("started_at", UTCDateTime, nullable=False),
         sa.Column("heartbeat_at", UTCDateTime, nullable=False),
     )
