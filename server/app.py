@@ -45,7 +45,13 @@ from server.services.runtime import open_services
 from server.store import Database
 from server.store.queues import HEARTBEAT_SECONDS
 from server.web import setup as web_pages
-from server.workers.cleanup import SWEEP_SECONDS, CodePurge, MediaCleanup, SessionPurge
+from server.workers.cleanup import (
+    SWEEP_SECONDS,
+    CodePurge,
+    MediaCleanup,
+    QueuePrune,
+    SessionPurge,
+)
 from server.workers.delivery import DeliveryWorker
 from server.workers.heartbeat import Heartbeat
 from server.workers.inbox import InboxWorker
@@ -103,6 +109,12 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     sessions = Runner(
         "idle-sessions", SessionPurge(svc).run_once, asyncio.Event(), poll_seconds=SWEEP_SECONDS
     )
+    retention = Runner(
+        "retention",
+        QueuePrune(svc).run_once,
+        asyncio.Event(),
+        poll_seconds=svc.config.retention.sweep_minutes * 60.0,
+    )
     heartbeat = Runner(
         "heartbeat", Heartbeat(svc).run_once, asyncio.Event(), poll_seconds=HEARTBEAT_SECONDS
     )
@@ -114,6 +126,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         cleanup.running(),
         codes.running(),
         sessions.running(),
+        retention.running(),
     ):
         yield
 

@@ -189,6 +189,28 @@ class MediaSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    """How long finished queue rows are kept before the retention sweep deletes
+    them (days; 0 keeps them for ever). Rows still needed are never deleted."""
+
+    # Deliveries that were sent or given up on, counted from when they finished.
+    deliveries_days: int = 7
+    # Incoming activities that were applied or failed for good, counted from then.
+    inbox_days: int = 7
+    # Activities our members sent, once no delivery of theirs is left.
+    activities_days: int = 7
+    # Minutes between sweeps.
+    sweep_minutes: int = 60
+
+    def __post_init__(self) -> None:
+        for name in ("deliveries_days", "inbox_days", "activities_days"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"[retention] {name} must be 0 (keep for ever) or more")
+        if self.sweep_minutes < 1:
+            raise ConfigError("[retention] sweep_minutes must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the server needs to run; built by :func:`load_config`."""
 
@@ -207,6 +229,7 @@ class Config:
     network: NetworkSettings = field(default_factory=NetworkSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     media: MediaSettings = field(default_factory=MediaSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     @property
     def scheme(self) -> str:
@@ -362,7 +385,9 @@ def load_config(
     unknown = set(server) - _TOP_LEVEL
     if unknown:
         raise ConfigError(f"unknown setting(s) in [server]: {', '.join(sorted(unknown))}")
-    unknown_tables = set(toml) - {"server", "instance", "federation", "network", "api", "media"}
+    unknown_tables = set(toml) - {
+        "server", "instance", "federation", "network", "api", "media", "retention"
+    }  # fmt: skip
     if unknown_tables:
         raise ConfigError(f"unknown table(s) in config file: {', '.join(sorted(unknown_tables))}")
 
@@ -421,6 +446,7 @@ def load_config(
         network=_section(NetworkSettings, toml.get("network"), "network"),
         api=_section(ApiSettings, toml.get("api"), "api"),
         media=_section(MediaSettings, toml.get("media"), "media"),
+        retention=_section(RetentionSettings, toml.get("retention"), "retention"),
     )
 
 

@@ -1,4 +1,5 @@
-"""Cleanup workers: uploads never put on a post, spent authorization codes, idle sessions.
+"""Cleanup workers: uploads never put on a post, spent authorization codes, idle
+sessions, and finished queue rows past their ``[retention]`` period.
 
 An upload waits ``[media] unattached_max_age_hours`` to be attached; after that
 its row is deleted, and then, once that commits, its files. A crash in between
@@ -13,10 +14,12 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from server.config import RetentionSettings
 from server.services import media, websessions
 from server.services.context import Services
 from server.store import media as q
 from server.store import oauth as oauth_q
+from server.store import retention as retention_q
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +70,36 @@ class SessionPurge:
 
     async def run_once(self) -> int:
         return await websessions.purge_idle(self.svc)
+
+
+class QueuePrune:
+    """Deletes finished deliveries, finished inbox items and sent activities no
+    delivery needs any more, once older than ``[retention]`` allows (0 keeps
+    them). Each batch is its own short transaction: deliveries first, so the
+    activities they named can go in a later batch."""
+
+    def __init__(
+        self, svc: Services, *, batch: int = 1000, settings: RetentionSettings | None = None
+    ) -> None:
+        self.svc = svc
+        self.batch = batch
+        self.settings = settings or svc.config.retention
+
+    async def run_once(self) -> int:
+        """Delete one batch of each kind that is due; how many rows in all."""
+        settings, now = self.settings, self.svc.now()
+        steps = (
+            (settings.deliveries_days, retention_q.prune_deliveries, "deliveries"),
+            (settings.inbox_days, retention_q.prune_inbox_items, "inbox items"),
+            (settings.activities_days, retention_q.prune_activities, "activities"),
+        )
+        total = 0
+        for days, prune, what in steps:
+            if days <= 0:
+                continue
+            async with self.svc.db.transaction() as conn:
+                deleted = await prune(conn, now - timedelta(days=days), self.batch)
+            if deleted:
+                log.info("pruned %d %s older than %d day(s)", deleted, what, days)
+            total += deleted
+        return total

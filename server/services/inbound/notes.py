@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,9 @@ class NoteParts:
     mention_uris: list[str]
     hashtags: list[str]
     parent_uri: str | None
+    # Everyone named in ``to``/``cc`` but Public: a member named there and not
+    # tagged is mentioned silently (as Mastodon's ``process_audience`` does).
+    audience_uris: list[str] = field(default_factory=list)
 
 
 def parse_note(obj: dict[str, Any], author: AccountRow, now: datetime) -> NoteParts:
@@ -88,24 +91,30 @@ def parse_note(obj: dict[str, Any], author: AccountRow, now: datetime) -> NotePa
         for t in tags
         if t.get("type") == "Hashtag"
     ]
+    audience = get_ids(obj.get("to")) + get_ids(obj.get("cc"))
     return NoteParts(
         values,
         [m for m in mentions if m],
         [h for h in hashtags if h][:20],
         get_id(obj.get("inReplyTo")),
+        [a for a in dict.fromkeys(audience) if not is_public(a)],
     )
 
 
 async def _local_mentions(
-    svc: Services, conn: AsyncConnection, uris: list[str]
+    svc: Services, conn: AsyncConnection, parts: NoteParts
 ) -> list[AccountRow]:
-    found = []
-    for uri in uris:
+    """The members a post mentions: tagged, or only named in ``to``/``cc`` (a
+    silent mention, as Pleroma, Misskey and others send direct messages). Only
+    our actor ids count: our followers collections and anything else in the
+    audience name no one in particular."""
+    found: dict[int, AccountRow] = {}
+    for uri in dict.fromkeys(parts.mention_uris + parts.audience_uris):
         username = svc.urls.local_username(uri)
         account = await accounts_q.get_local_account(conn, username) if username else None
         if account is not None:
-            found.append(account)
-    return found
+            found.setdefault(account.id, account)
+    return list(found.values())
 
 
 async def _parent(svc: Services, conn: AsyncConnection, uri: str | None) -> StatusRow | None:
@@ -134,7 +143,7 @@ async def store_note(
         existing = await q.get_status_by_uri(conn, parts.values["uri"])
         if existing is not None:
             return existing
-        mentioned = await _local_mentions(svc, conn, parts.mention_uris)
+        mentioned = await _local_mentions(svc, conn, parts)
         parent = await _parent(svc, conn, parts.parent_uri)
         followers = await graph_q.local_follower_ids(conn, author.id)
         if not force and not _is_wanted(mentioned, parent, followers):

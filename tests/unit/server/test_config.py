@@ -14,6 +14,7 @@ from server.config import (
     InstanceSettings,
     MediaSettings,
     NetworkSettings,
+    RetentionSettings,
     load_config,
 )
 
@@ -140,6 +141,15 @@ def test_file_sections_are_typed_and_checked(tmp_path: Path) -> None:
             '[server]\ndomain = "a.example"\n[media]\nunattached_max_age_hours = 0\n',
             "unattached_max_age_hours must be at least 1",
         ),
+        (
+            '[server]\ndomain = "a.example"\n[retention]\ninbox_days = -1\n',
+            "inbox_days must be 0",
+        ),
+        (
+            '[server]\ndomain = "a.example"\n[retention]\nsweep_minutes = 0\n',
+            "sweep_minutes must be at least 1",
+        ),
+        ('[server]\ndomain = "a.example"\n[retention]\nkeep = 1\n', "unknown setting"),
     ]:
         with pytest.raises(ConfigError, match=message):
             load_config(config_file=write(tmp_path, text), environ={})
@@ -169,7 +179,15 @@ def test_the_sample_config_loads_and_names_every_setting() -> None:
         NetworkSettings,
         ApiSettings,
         MediaSettings,
+        RetentionSettings,
     ):
         for setting in fields(section):
             assert f"{setting.name} =" in text, f"{setting.name} is missing from the sample"
     assert config.network.introduction_expiry_days == 30
+
+
+def test_retention_is_read_from_its_own_table(tmp_path: Path) -> None:
+    text = '[server]\ndomain = "a.example"\n[retention]\ndeliveries_days = 0\ninbox_days = 30\n'
+    config = load_config(config_file=write(tmp_path, text), environ={})
+    assert config.retention == RetentionSettings(deliveries_days=0, inbox_days=30)
+    assert load_config(domain="a.example", environ={}).retention == RetentionSettings()
