@@ -41,7 +41,7 @@ def _roots(found: list[StatusRow]) -> dict[int, int]:
 
 async def _all(svc: Services, me: AccountRow) -> list[Conversation]:
     async with svc.db.read() as conn:
-        found = await q.direct_statuses(conn, me.id, SCAN)
+        found = await q.direct_statuses(conn, me.id, SCAN, svc.now())
         mentioned = await statuses_q.mentioned_accounts(conn, [s.id for s in found])
         marks = await q.conversation_marks_of(conn, me.id)
     roots = _roots(found)

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, Table, and_, delete, insert, or_, 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.accounts import AccountRow
+from server.store.exclusions import Excluding, hide_excluded
 from server.store.statuses import Page, StatusRow, in_display_order, paged
 from server.store.tables import (
     account_pins,
@@ -194,8 +195,11 @@ async def remember_key(
 # --- direct-message conversations ------------------------------------------------------
 
 
-async def direct_statuses(conn: AsyncConnection, account_id: int, limit: int) -> list[StatusRow]:
-    """The member's most recent direct posts: written by them or mentioning them."""
+async def direct_statuses(
+    conn: AsyncConnection, account_id: int, limit: int, now: datetime
+) -> list[StatusRow]:
+    """The member's most recent direct posts: written by them or mentioning them,
+    without those of accounts they exclude (blocks either way, mutes)."""
     mentioned = select(mentions.c.status_id).where(mentions.c.account_id == account_id)
     query = (
         select(statuses)
@@ -207,6 +211,7 @@ async def direct_statuses(conn: AsyncConnection, account_id: int, limit: int) ->
         .order_by(statuses.c.id.desc())
         .limit(limit)
     )
+    query = hide_excluded(query, Excluding(account_id, now))
     return [StatusRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
 
 

@@ -216,3 +216,4 @@ async def test_a_blocked_sender_silently_mentioning_a_member_is_not_heard(
 
     assert await mentions_of(w, w.alice) == []
     assert await timelines.home(w.svc, w.alice, Page()) == []
+    assert await conversations.conversations(w.svc, w.alice, Page()) == []
