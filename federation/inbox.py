@@ -46,6 +46,10 @@ def check_origins(doc: Mapping[str, Any], signer: str) -> str:
         raise OriginError("the activity names no actor")
     if actor != signer:
         raise NotTheSigner(f"the activity's actor {actor} is not the signer {signer}")
+    # Several actors: every one must be the signer (get_id reads only the first).
+    others = {get_id(a) for a in as_list(doc.get("actor"))} - {signer}
+    if others:
+        raise NotTheSigner(f"the activity also names {sorted(map(str, others))[0]} as its actor")
     if doc.get("id") is not None:
         _require_same_origin("the activity id", get_id(doc.get("id")), actor)
     kinds = _types(doc.get("type"))

@@ -123,8 +123,13 @@ def _context_info(context_json: str) -> _ContextInfo | None:
 def _public(value: Any) -> Any:
     """Every spelling of the public collection as its one IRI (what tidy does)."""
     if isinstance(value, list):
-        return [AS_PUBLIC if item in PUBLIC_ALIASES else item for item in value]
-    return AS_PUBLIC if value in PUBLIC_ALIASES else value
+        return [AS_PUBLIC if _is_public(item) else item for item in value]
+    return AS_PUBLIC if _is_public(value) else value
+
+
+def _is_public(item: Any) -> bool:
+    # Only a string can be an alias; an object (hostile or not) is not hashable.
+    return isinstance(item, str) and item in PUBLIC_ALIASES
 
 
 class _FastWalk:

@@ -2,17 +2,21 @@
 
 Claims due deliveries, skips hosts whose circuit is open (postponing, not
 counting an attempt) and blocked hosts (dropped), sends the rest with a cap
-on requests in flight overall and per host, and records every outcome in one
-transaction per batch. A delivery that was sent but whose outcome was never
-recorded (the process died) is sent again when its lease runs out; receivers
-dedupe by activity id, so at-least-once is safe.
+on requests in flight overall and per host, and records outcomes as they
+come, a few a transaction (every ``RECORD_EVERY`` seconds), the hosts' circuit
+results once per batch. A delivery that was sent but whose outcome was not
+recorded yet (the process died) is sent again; receivers dedupe by activity
+id, so at-least-once is safe, and recording as they come keeps those repeats
+to the last fraction of a second before a kill.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +32,7 @@ from server.store import queues as q
 from server.store.queues import DeliveryJob
 
 log = logging.getLogger(__name__)
+RECORD_EVERY = 0.25  # seconds between writes of the outcomes that came in
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +72,39 @@ class DeliveryWorker:
                 postponed[state.circuit_open_until].append(job.id)
             else:
                 sendable.append(job)
-        await self._record(await self._in_order(sendable), postponed, blocked)
+        if postponed or blocked:
+            await self._record([], postponed, blocked)
+        attempts = await self._send_recording(sendable)
+        await self._record_hosts(attempts)
         return len(jobs)
 
-    async def _in_order(self, jobs: list[DeliveryJob]) -> list[Attempt]:
+    async def _send_recording(self, jobs: list[DeliveryJob]) -> list[Attempt]:
+        """Send ``jobs``; write the outcomes that came in every ``RECORD_EVERY``
+        seconds while sending goes on, and the rest at the end."""
+        waiting: list[Attempt] = []
+        sent = asyncio.Event()
+
+        async def recorder() -> None:
+            while not sent.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(RECORD_EVERY):
+                        await sent.wait()
+                if waiting:
+                    batch = waiting[:]
+                    del waiting[:]
+                    await self._record(batch, {}, [])
+
+        task = asyncio.create_task(recorder())
+        try:
+            attempts = await self._in_order(jobs, waiting.append)
+        finally:
+            sent.set()
+            await task
+        return attempts
+
+    async def _in_order(
+        self, jobs: list[DeliveryJob], on_done: Callable[[Attempt], None]
+    ) -> list[Attempt]:
         """Each inbox's jobs one after another, in the order claimed (oldest first),
         inboxes side by side: a Follow and its Undo sent a moment apart must not
         arrive the other way round, or the peer keeps the follow."""
@@ -79,7 +113,11 @@ class DeliveryWorker:
             by_inbox[job.inbox_url].append(job)
 
         async def one_inbox(queue: list[DeliveryJob]) -> list[Attempt]:
-            return [await self._attempt(job) for job in queue]
+            attempts = []
+            for job in queue:
+                attempts.append(await self._attempt(job))
+                on_done(attempts[-1])
+            return attempts
 
         done = await asyncio.gather(*(one_inbox(queue) for queue in by_inbox.values()))
         return [attempt for attempts in done for attempt in attempts]
@@ -123,7 +161,6 @@ class DeliveryWorker:
         blocked: list[DeliveryJob],
     ) -> None:
         now = self.svc.now()
-        fed = self.svc.config.federation
         async with self.svc.db.transaction() as conn:
             for until, ids in postponed.items():
                 await q.postpone_deliveries(conn, ids, until)
@@ -136,11 +173,20 @@ class DeliveryWorker:
                     now=now,
                     last_error="destination host is blocked",
                 )
-            host_ok: dict[str, bool] = {}
             for a in attempts:
                 await self._finish(conn, a, now)
-                reachable = a.status is not None and a.status < 500
-                host_ok[a.job.host] = host_ok.get(a.job.host, False) or reachable
+
+    async def _record_hosts(self, attempts: list[Attempt]) -> None:
+        """Each host's result for this batch (the circuit breaker counts batches)."""
+        host_ok: dict[str, bool] = {}
+        for a in attempts:
+            reachable = a.status is not None and a.status < 500
+            host_ok[a.job.host] = host_ok.get(a.job.host, False) or reachable
+        if not host_ok:
+            return
+        now = self.svc.now()
+        fed = self.svc.config.federation
+        async with self.svc.db.transaction() as conn:
             for host, ok in host_ok.items():
                 await q.record_host_result(
                     conn,

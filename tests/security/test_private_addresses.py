@@ -94,6 +94,7 @@ async def test_every_other_notation_of_a_private_address_is_refused_and_not_cont
         f"http://127.3:{p3}/users/x",  # short form
         f"http://127.000.000.003:{p3}/users/x",
     ]
+
     # and an allowed peer that redirects to a forbidden one
     async def bounce(request: web.Request) -> web.Response:
         raise web.HTTPFound(f"http://127.0.0.2:{p2}/users/x")
