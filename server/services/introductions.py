@@ -141,6 +141,13 @@ async def _check_request(
     for a, b in ((me, via), (via, target)):
         if await connections_q.blocked_either_way(conn, a.id, b.id):
             raise Forbidden("this introduction is not possible")
+    # One open request per requester, target and introducer: asking again is spam.
+    for intro in await q.requested_towards(conn, me.id, target.id):
+        if intro.introducer_id == via.id and intro.is_open(now):
+            raise Conflict(
+                f"you have already asked {objects.acct(svc, via)} for this introduction; "
+                "it is waiting for an answer"
+            )
 
 
 @dataclass(frozen=True, slots=True)

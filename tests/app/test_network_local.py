@@ -267,6 +267,17 @@ async def test_introduction_rules(linked: tuple[Member, Member, Member], start: 
     assert "not possible" in (await ask(ann, bea, cal, status=403))["error"]
 
 
+async def test_one_open_request_per_requester_target_and_introducer(
+    linked: tuple[Member, Member, Member],
+) -> None:
+    ann, bea, cal = linked
+    asked = await ask(ann, bea, cal)
+    again = await ask(ann, bea, cal, status=409)
+    assert "already asked bea for this introduction" in again["error"]
+    await ann.post(f"{W}/introductions/{asked['id']}/withdraw")
+    await ask(ann, bea, cal)  # withdrawn: asking again is fine
+
+
 async def test_daily_cap(linked: tuple[Member, Member, Member], start: Any) -> None:
     ann, bea, cal = linked
     for _ in range(10):
