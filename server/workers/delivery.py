@@ -13,7 +13,6 @@ to the last fraction of a second before a kill.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -85,14 +84,18 @@ class DeliveryWorker:
         sent = asyncio.Event()
 
         async def recorder() -> None:
-            while not sent.is_set():
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(RECORD_EVERY):
-                        await sent.wait()
+            # asyncio.wait, not asyncio.timeout: on Python 3.11 a timeout that fires
+            # as the event is set leaves a stray cancel for the next await (a
+            # _record), which ended the whole worker without a word.
+            finished = asyncio.ensure_future(sent.wait())
+            while True:
+                await asyncio.wait({finished}, timeout=RECORD_EVERY)
                 if waiting:
                     batch = waiting[:]
                     del waiting[:]
                     await self._record(batch, {}, [])
+                if finished.done():
+                    return
 
         task = asyncio.create_task(recorder())
         try:

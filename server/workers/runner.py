@@ -37,7 +37,15 @@ class Runner:
             try:
                 done = await self._run_once()
             except asyncio.CancelledError:
-                raise
+                task = asyncio.current_task()
+                if task is None or task.cancelling():
+                    raise  # stop() asked for it
+                # Nobody asked: a cancel that went astray inside the batch (Python
+                # 3.11's asyncio.timeout can leave one). Ending here would stop this
+                # worker for good, silently.
+                log.error("worker %s: a batch was cancelled by no one; going on", self.name)
+                done = 0
+                await asyncio.sleep(self._poll)
             except Exception:  # a bug or a broken database: log it and keep serving
                 task = asyncio.current_task()
                 if task is not None and task.cancelling():
