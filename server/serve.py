@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
 import logging.handlers
 import os
 import queue
+import signal
 import socket
 from collections.abc import Iterator
 from urllib.parse import unquote_plus
@@ -117,7 +119,22 @@ def _serve(config: Config, sockets: list[socket.socket], *, demo: bool) -> None:
 
     app = create_app(config, demo=demo)
     app.on_startup.append(_settle_memory)
+    app.on_startup.append(_tasks_on_signal)
     web.run_app(app, sock=sockets, print=listening, access_log_class=AccessLog)
+
+
+async def _tasks_on_signal(app: web.Application) -> None:
+    """``kill -USR1 PID`` logs where every task of the server is waiting: what a
+    stuck worker is stuck on, without stopping it."""
+
+    def dump() -> None:
+        for task in asyncio.all_tasks():
+            frames = task.get_stack(limit=8)
+            where = " <- ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in reversed(frames))
+            log.warning("task %s: %s", task.get_name(), where or "(not started)")
+
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump)
 
 
 def _address(sock: socket.socket) -> str:

@@ -84,17 +84,19 @@ class DeliveryWorker:
         sent = asyncio.Event()
 
         async def recorder() -> None:
-            # asyncio.wait, not asyncio.timeout: on Python 3.11 a timeout that fires
-            # as the event is set leaves a stray cancel for the next await (a
-            # _record), which ended the whole worker without a word.
+            # asyncio.wait, not asyncio.timeout: on Python 3.11 the latter's cancel
+            # can outlive it and strike the next await.
             finished = asyncio.ensure_future(sent.wait())
             while True:
                 await asyncio.wait({finished}, timeout=RECORD_EVERY)
+                # Read before writing: what comes in while a write runs must wait
+                # for the next round, which there is unless sending had ended.
+                last = finished.done()
                 if waiting:
                     batch = waiting[:]
                     del waiting[:]
                     await self._record(batch, {}, [])
-                if finished.done():
+                if last:
                     return
 
         task = asyncio.create_task(recorder())
