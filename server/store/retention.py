@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import Table, and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.queues import DEAD, DONE, FAILED, SENT
@@ -28,36 +28,32 @@ from server.store.tables import activities, deliveries, inbox_items
 # the table itself would be correlated to the DELETE and select nothing of its own.
 
 
-async def prune_deliveries(conn: AsyncConnection, before: datetime, limit: int) -> int:
-    """Delete up to ``limit`` deliveries sent or given up on before ``before``."""
-    old = deliveries.alias("old")
-    finished = func.coalesce(old.c.finished_at, old.c.created_at)
+async def _prune_finished(
+    conn: AsyncConnection, table: Table, states: tuple[str, ...], since: str,
+    before: datetime, limit: int,
+) -> int:  # fmt: skip
+    """Delete up to ``limit`` rows of a queue ``table`` in one of ``states`` that
+    finished (or, without an end, began at column ``since``) before ``before``."""
+    old = table.alias("old")
+    finished = func.coalesce(old.c.finished_at, old.c[since])
     batch = (
         select(old.c.id)
-        .where(old.c.state.in_((SENT, DEAD)), finished < before)
+        .where(old.c.state.in_(states), finished < before)
         .order_by(old.c.id)
         .limit(limit)
     )
-    result = await conn.execute(
-        delete(deliveries).where(deliveries.c.id.in_(batch.scalar_subquery()))
-    )
+    result = await conn.execute(delete(table).where(table.c.id.in_(batch.scalar_subquery())))
     return int(result.rowcount or 0)
+
+
+async def prune_deliveries(conn: AsyncConnection, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` deliveries sent or given up on before ``before``."""
+    return await _prune_finished(conn, deliveries, (SENT, DEAD), "created_at", before, limit)
 
 
 async def prune_inbox_items(conn: AsyncConnection, before: datetime, limit: int) -> int:
     """Delete up to ``limit`` inbox items applied or failed for good before ``before``."""
-    old = inbox_items.alias("old")
-    finished = func.coalesce(old.c.finished_at, old.c.received_at)
-    batch = (
-        select(old.c.id)
-        .where(old.c.state.in_((DONE, FAILED)), finished < before)
-        .order_by(old.c.id)
-        .limit(limit)
-    )
-    result = await conn.execute(
-        delete(inbox_items).where(inbox_items.c.id.in_(batch.scalar_subquery()))
-    )
-    return int(result.rowcount or 0)
+    return await _prune_finished(conn, inbox_items, (DONE, FAILED), "received_at", before, limit)
 
 
 async def prune_activities(conn: AsyncConnection, before: datetime, limit: int) -> int:
