@@ -14,6 +14,7 @@ timelines; ``noop`` only records the comments.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -37,16 +38,24 @@ class DomainPolicy:
         self.allowlist_mode = allowlist_mode
         self._lists = _Lists({}, frozenset())
         self._loaded_at = float("-inf")
+        # A fan-out's first requests all find the lists stale at once: one reads them.
+        self._reading = asyncio.Lock()
+
+    def _stale(self) -> bool:
+        return time.monotonic() - self._loaded_at > RELOAD_SECONDS
 
     async def _current(self) -> _Lists:
-        if time.monotonic() - self._loaded_at > RELOAD_SECONDS:
-            async with self._db.read() as conn:
-                blocks = await q.list_blocks(conn)
-                allows = await q.list_allows(conn) if self.allowlist_mode else []
-            self._lists = _Lists(
-                {b.domain: b.severity for b in blocks}, frozenset(a.domain for a in allows)
-            )
-            self._loaded_at = time.monotonic()
+        if self._stale():
+            async with self._reading:
+                if self._stale():
+                    async with self._db.read() as conn:
+                        blocks = await q.list_blocks(conn)
+                        allows = await q.list_allows(conn) if self.allowlist_mode else []
+                    self._lists = _Lists(
+                        {b.domain: b.severity for b in blocks},
+                        frozenset(a.domain for a in allows),
+                    )
+                    self._loaded_at = time.monotonic()
         return self._lists
 
     def changed(self) -> None:
