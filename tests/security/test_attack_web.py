@@ -294,8 +294,18 @@ WRITES = [
 ]
 
 
-@pytest.mark.parametrize(("scopes"), ["read", "read:statuses", "profile", "follow"])
-@pytest.mark.parametrize(("method", "path", "form"), WRITES, ids=[w[1] for w in WRITES])
+# Every pair of a scope and a call it does not grant (``follow`` grants follows and blocks).
+BEYOND = [
+    (scopes, *write)
+    for scopes in ("read", "read:statuses", "profile", "follow")
+    for write in WRITES
+    if not (scopes == "follow" and ("/follow" in write[1] or "/block" in write[1]))
+]
+
+
+@pytest.mark.parametrize(
+    ("scopes", "method", "path", "form"), BEYOND, ids=[f"{b[0]}-{b[2]}" for b in BEYOND]
+)
 async def test_a_token_cannot_act_beyond_its_scopes(
     warmline: TestClient, scopes: str, method: str, path: str, form: dict[str, str] | None
 ) -> None:
@@ -310,8 +320,6 @@ async def test_a_token_cannot_act_beyond_its_scopes(
     bob = await members.get_member(db, "bob")
     status = await posts.create_status(warmline.app[SERVICES], bob, Draft("mine"))
     token = await tokens.create_token(db, "bob", scopes=scopes)
-    if scopes == "follow" and ("/follow" in path or "/block" in path):
-        pytest.skip("follow scope grants follows and blocks")
     url = path.format(other=carol.id, status=status.id)
     data = {k: v.format(other=carol.id) for k, v in (form or {}).items()} or None
     async with nothing_changed(warmline, ignore=("api_tokens",)):  # its last use
