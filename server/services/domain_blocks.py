@@ -155,8 +155,11 @@ async def block_by_domain(svc: Services, domain: str) -> DomainBlockRow:
 
 async def _apply(conn: Any, before: DomainBlockRow | None, after: DomainBlockRow | None) -> None:
     """Mark the domain's accounts as the block's severity says (suspended or
-    limited), lift the marks of the severity it had, and end follows with a
-    domain that becomes suspended."""
+    limited), lift the marks of the severity it had, end follows with a domain
+    that becomes suspended, and forget its pictures when it starts rejecting
+    media (they are not fetched back when it stops)."""
+    if after is not None and after.reject_media and not (before and before.reject_media):
+        await q.drop_media(conn, domain=after.domain)
     was = before.severity if before is not None else None
     now = after.severity if after is not None else None
     if was == now:

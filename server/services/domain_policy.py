@@ -30,13 +30,14 @@ SEVERITIES = ("suspend", "silence", "noop")
 class _Lists:
     severity: dict[str, str]
     allowed: frozenset[str]
+    no_media: frozenset[str] = frozenset()  # blocks with reject_media
 
 
 class DomainPolicy:
     def __init__(self, db: Database, *, allowlist_mode: bool = False) -> None:
         self._db = db
         self.allowlist_mode = allowlist_mode
-        self._lists = _Lists({}, frozenset())
+        self._lists = _Lists({}, frozenset(), frozenset())
         self._loaded_at = float("-inf")
         # A fan-out's first requests all find the lists stale at once: one reads them.
         self._reading = asyncio.Lock()
@@ -54,6 +55,7 @@ class DomainPolicy:
                     self._lists = _Lists(
                         {b.domain: b.severity for b in blocks},
                         frozenset(a.domain for a in allows),
+                        frozenset(b.domain for b in blocks if b.reject_media),
                     )
                     self._loaded_at = time.monotonic()
         return self._lists
@@ -73,6 +75,11 @@ class DomainPolicy:
         if self.allowlist_mode and not _allowed(await self._current(), host_of(host)):
             return f"{host} is not on this server's list of allowed servers"
         return f"{host} is blocked on this server"
+
+    async def rejects_media(self, host: str) -> bool:
+        """Whether a block covering ``host`` says to keep none of its media."""
+        lists = await self._current()
+        return any(entry in lists.no_media for entry in covering(host_of(host) or host))
 
     async def blocked(self, hosts: set[str]) -> set[str]:
         """Which of ``hosts`` (``host[:port]``) must not be contacted at all."""

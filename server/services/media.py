@@ -221,7 +221,12 @@ async def store_remote(
     account_id: int,
     *,
     fresh: bool = False,
+    domain: str | None = None,
 ) -> None:
     """Inside the incoming post's transaction: its images as it now lists them
-    (``fresh``: a post stored in this transaction)."""
-    await q.replace_remote(conn, status_id, remote_rows(svc, obj, account_id), fresh=fresh)
+    (``fresh``: a post stored in this transaction); none from a ``domain`` whose
+    block rejects its media."""
+    rows = remote_rows(svc, obj, account_id)
+    if domain and rows and await svc.domains.rejects_media(domain):
+        rows = []
+    await q.replace_remote(conn, status_id, rows, fresh=fresh)

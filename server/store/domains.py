@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.accounts import DuplicateError
-from server.store.tables import accounts, domain_allows, domain_blocks
+from server.store.tables import accounts, domain_allows, domain_blocks, media_attachments
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +152,16 @@ async def release_accounts(conn: AsyncConnection, domain: str, severity: str, at
 async def mark_account(conn: AsyncConnection, account_id: int, names: tuple[str, ...]) -> bool:
     """An account just stored: as suspended or silenced as the blocks of
     ``names`` (the entries covering its domain) say, stamped with the block's
-    time. True when it was marked."""
-    query = select(domain_blocks.c.severity, domain_blocks.c.created_at).where(
-        domain_blocks.c.domain.in_(names), domain_blocks.c.severity != "noop"
-    )
-    found = {severity: at for severity, at in (await conn.execute(query)).all()}
+    time, and without its pictures when a block rejects the domain's media.
+    True when it changed."""
+    query = select(
+        domain_blocks.c.severity, domain_blocks.c.created_at, domain_blocks.c.reject_media
+    ).where(domain_blocks.c.domain.in_(names))
+    rows = (await conn.execute(query)).all()
+    found = {severity: at for severity, at, _ in rows if severity != "noop"}
     marked = False
+    if any(no_media for _, _, no_media in rows):
+        marked = await drop_media(conn, account_id=account_id) > 0
     for severity, at in found.items():
         column = _column(severity)
         result = await conn.execute(
@@ -188,3 +192,26 @@ async def rejects_reports(conn: AsyncConnection, names: tuple[str, ...]) -> bool
         domain_blocks.c.domain.in_(names), domain_blocks.c.reject_reports.is_(True)
     )
     return (await conn.execute(query.limit(1))).first() is not None
+
+
+async def drop_media(
+    conn: AsyncConnection, *, account_id: int | None = None, domain: str | None = None
+) -> int:
+    """Forget the pictures of one account, or of every account on ``domain``: their
+    avatars and headers, and their posts' remote images (a block rejects the
+    domain's media). Returns how many accounts or images changed."""
+    which = accounts.c.id == account_id if account_id is not None else _on(domain or "")
+    ids = select(accounts.c.id).where(accounts.c.domain.is_not(None), which)
+    pictured = or_(accounts.c.avatar_url.is_not(None), accounts.c.header_url.is_not(None))
+    result = await conn.execute(
+        update(accounts)
+        .where(accounts.c.id.in_(ids), pictured)
+        .values(avatar_url=None, header_url=None)
+    )
+    images = await conn.execute(
+        delete(media_attachments).where(
+            media_attachments.c.account_id.in_(ids),
+            media_attachments.c.remote_url.is_not(None),
+        )
+    )
+    return (result.rowcount or 0) + (images.rowcount or 0)

@@ -12,8 +12,12 @@ from server.services import domain_blocks, timelines
 from server.services.errors import NotFound, ValidationError
 from server.store import accounts as accounts_q
 from server.store import graph as graph_q
+from server.store import media as media_q
+from server.store import statuses as statuses_q
 from server.store.statuses import Page
 from tests.app.test_federation_services import (  # noqa: F401 (fixtures)
+    ALICE,
+    PUBLIC,
     Peer,
     StartWarmline,
     Warmline,
@@ -21,6 +25,7 @@ from tests.app.test_federation_services import (  # noqa: F401 (fixtures)
     make_peer,
     peer,
     post,
+    remote_activity,
     remote_post,
     start_warmline,
     warmline,
@@ -251,3 +256,51 @@ async def test_a_file_that_is_not_csv_or_a_comment_with_control_characters_is_re
 
     result = await domain_blocks.import_csv(warmline.svc, "nul.example,suspend,,,bad\x00comment\n")
     assert result.errors == ["line 1: control characters are not allowed"]
+
+
+async def picture_post(w: Warmline, peer: Peer, name: str, n: int) -> int:
+    """A public note with one image from ``name`` on ``peer``; its status id."""
+    author = peer.actors[name]
+    note = {
+        "id": f"{peer.origin}/notes/pic{n}",
+        "type": "Note",
+        "attributedTo": author.id,
+        "content": "<p>A picture for @alice</p>",
+        "to": [PUBLIC],
+        "cc": [ALICE],
+        "tag": [{"type": "Mention", "href": ALICE}],
+        "attachment": [
+            {"type": "Document", "mediaType": "image/png", "url": f"{peer.origin}/p{n}.png",
+             "name": "a harbour at dawn"}
+        ],
+    }  # fmt: skip
+    await w.deliver(author, remote_activity(author, "Create", note, to=[PUBLIC]))
+    async with w.svc.db.read() as conn:
+        status = await statuses_q.get_status_by_uri(conn, note["id"])
+    assert status is not None
+    return status.id
+
+
+async def images_of(w: Warmline, status_id: int) -> int:
+    async with w.svc.db.read() as conn:
+        return len((await media_q.for_statuses(conn, [status_id])).get(status_id, []))
+
+
+async def test_rejecting_a_domains_media_forgets_its_pictures_and_keeps_no_new_ones(
+    warmline: Warmline, peer: Peer
+) -> None:
+    w = warmline
+    erin = await w.remote_account(peer.add("erin"))
+    async with w.svc.db.transaction() as conn:
+        await accounts_q.update_account(
+            conn, erin.id, {"avatar_url": f"{peer.origin}/erin.png", "header_url": None}
+        )
+    before = await picture_post(w, peer, "erin", 1)
+    assert await images_of(w, before) == 1
+
+    await domain_blocks.block(w.svc, peer.host, severity="noop", reject_media=True)
+
+    assert (await w.refresh(erin)).avatar_url is None
+    assert await images_of(w, before) == 0
+    after = await picture_post(w, peer, "erin", 2)
+    assert await images_of(w, after) == 0  # the post is kept, its image is not

@@ -161,7 +161,9 @@ async def store_note(
                 "in_reply_to_account_id": parent.account_id if parent else None,
             },
         )
-        await media.store_remote(svc, conn, status_id, obj, author.id, fresh=True)
+        await media.store_remote(
+            svc, conn, status_id, obj, author.id, fresh=True, domain=author.domain
+        )
         await q.link_orphan_replies(conn, status)  # replies that came before their parent
         await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
         tag_ids = (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
@@ -221,7 +223,7 @@ async def on_update(svc: Services, doc: dict[str, Any], actor: str) -> None:
         await q.set_tags(
             conn, status.id, (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
         )
-        await media.store_remote(svc, conn, status.id, obj, author.id)
+        await media.store_remote(svc, conn, status.id, obj, author.id, domain=author.domain)
         await status_changed(svc.stream, conn, "status.update", status)
 
 
