@@ -170,11 +170,13 @@ def parse_jrd(doc: object) -> Jrd:
     aliases = doc.get("aliases")
     if isinstance(aliases, str):
         aliases = [aliases]
+    elif not isinstance(aliases, list):  # null, a number, an object: no aliases
+        aliases = []
     raw_links = doc.get("links")
     links = raw_links if isinstance(raw_links, list) else []
     return Jrd(
         subject=subject if isinstance(subject, str) else None,
-        aliases=tuple(a for a in aliases or () if isinstance(a, str)),
+        aliases=tuple(a for a in aliases if isinstance(a, str)),
         links=tuple(link for link in map(_parse_link, links) if link is not None),
         properties=_string_map(doc.get("properties")),
     )

@@ -122,13 +122,16 @@ async def body(request: web.Request) -> MultiDictProxy[Any] | MultiDict[Any]:
     merged: MultiDict[Any] = MultiDict(request.query)
     if request.can_read_body:
         if request.content_type == "application/json":
+            raw = await request.read()
             try:
-                data = json.loads(await request.read() or b"{}")
+                data = json.loads(raw or b"{}")
+                if not isinstance(data, dict):
+                    raise ValidationError("the JSON body must be an object")
+                refuse_nul(data)
             except ValueError as exc:
                 raise ValidationError(f"the body is not valid JSON: {exc}") from None
-            if not isinstance(data, dict):
-                raise ValidationError("the JSON body must be an object")
-            refuse_nul(data)
+            except RecursionError:
+                raise ValidationError("the body is not valid JSON: nested too deeply") from None
             merged.extend(_flatten(data))
         elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             merged.extend(await form(request))

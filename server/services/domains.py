@@ -29,7 +29,10 @@ def normalise(text: str, *, field: str = "domain") -> str:
     Raises :class:`ValidationError` naming ``field`` when it is none of those."""
     value = text.strip()
     if "://" in value:
-        value = urlsplit(value).netloc
+        try:
+            value = urlsplit(value).netloc
+        except ValueError:  # "http://[::1": an unclosed IPv6 bracket
+            raise ValidationError(f"not a domain name: {text!r}", field=field) from None
     if value.startswith("*."):
         value = value[2:]
     if not value or any(c in value for c in "/@?#\\ \t\r\n"):
@@ -43,10 +46,10 @@ def normalise(text: str, *, field: str = "domain") -> str:
 def host_of(url_or_netloc: str) -> str:
     """``host[:port]`` of a URL (or of a netloc), in the spelling of :func:`normalise`;
     "" when it has none that could be an entry."""
-    netloc = urlsplit(url_or_netloc).netloc if "://" in url_or_netloc else url_or_netloc
     try:
+        netloc = urlsplit(url_or_netloc).netloc if "://" in url_or_netloc else url_or_netloc
         return normalise(netloc)
-    except ValidationError:
+    except (ValidationError, ValueError):  # ValueError: "http://[::1", an unclosed bracket
         return ""
 
 
@@ -105,6 +108,8 @@ def _host(host: str, text: str, field: str) -> str:
         ascii_name = idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
         raise ValidationError(f"not a domain name: {text!r} ({exc})", field=field) from None
+    if ascii_name.endswith("."):  # a dot IDNA made of another (U+3002): one spelling still
+        return _host(ascii_name, text, field)
     if len(ascii_name) > MAX_LENGTH:
         raise ValidationError(f"domain name too long: {text!r}", field=field)
     return ascii_name
