@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cliutil import one_line, run
 from PIL import Image
 from sqlalchemy import create_engine, select
 
-from server.cli import main
 from server.cli_shared import with_db, with_services
 from server.config import Config, load_config
 from server.services import media, members, posts
@@ -29,21 +29,6 @@ from server.store.database import alembic_config, migration_head
 from server.store.tables import accounts, keys, media_attachments, statuses
 
 DOMAIN = "backup.test"
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    assert len(lines) == 1, text
-    return lines[0]
 
 
 class Instance:

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from server.cli import main
+from cliutil import one_line, run
 
 MASTODON_EXPORT = """\
 #domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate
@@ -28,21 +27,6 @@ def data(tmp_path: Path) -> Path:
 @pytest.fixture
 def flags(data: Path) -> list[str]:
     return ["--dev", "--data", str(data), "--domain", "cli.test"]
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse exits on misuse
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    assert len(lines) == 1, text
-    return lines[0]
 
 
 def blocks(flags: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, object]]:

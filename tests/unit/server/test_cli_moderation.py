@@ -6,22 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from server.cli import main
+from cliutil import run
 
 
 @pytest.fixture
 def flags(tmp_path: Path) -> list[str]:
     return ["--dev", "--data", str(tmp_path / "data"), "--domain", "cli.test"]
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse exits on misuse
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_suspend_limit_undo_and_the_log(
