@@ -8,12 +8,13 @@ applies (a duplicate, or a race with a local action).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import relations as wl
+from federation.client import same_origin
 from federation.vocab import get_id
 from server.services import connections
 from server.services import introductions as intros
@@ -191,7 +192,7 @@ async def on_request_introduction(svc: Services, doc: dict[str, Any], actor: str
         intro = await intro_q.get_introduction(conn, intro_id)
         assert intro is not None
         p = intros.Parties(requester, introducer, target)
-        if await _may_introduce(conn, p):
+        if await _may_introduce(conn, p) and not await _too_many(svc, conn, intro, now):
             await intros.after_request(svc, conn, intro, p)
         else:  # not connected to both, or a block: "not now", as a decline would say
             await intro_q.update_introduction(
@@ -199,6 +200,19 @@ async def on_request_introduction(svc: Services, doc: dict[str, Any], actor: str
             )
             await intros.after_decline(svc, conn, intro, p, by="introducer")
     svc.wake.deliveries.set()
+
+
+async def _too_many(svc: Services, conn: Any, intro: Any, now: Any) -> bool:
+    """The limits a member asking through the API meets, for a requester elsewhere:
+    the daily number of requests, and one open request per target and introducer."""
+    since = now - timedelta(days=1)
+    limit = svc.config.network.introduction_daily_limit
+    if await intro_q.count_requested_since(conn, intro.requester_id, since) > limit:
+        return True  # this one is counted too
+    return any(
+        other.id != intro.id and other.introducer_id == intro.introducer_id and other.is_open(now)
+        for other in await intro_q.requested_towards(conn, intro.requester_id, intro.target_id)
+    )
 
 
 async def _may_introduce(conn: Any, p: intros.Parties) -> bool:
@@ -227,6 +241,12 @@ async def on_introduce(svc: Services, doc: dict[str, Any], actor: str) -> None:
         intro = await intro_q.get_by_uri(conn, step.introduction)
         if intro is not None and (intro.forward_uri is not None or intro.state != REQUESTED):
             return  # seen already
+        if intro is not None and intro.introducer_id != introducer.id:
+            return  # only the introducer who was asked may forward it
+        if intro is None and (
+            requester.is_local or not same_origin(step.introduction, requester.uri or "")
+        ):
+            return  # a request of ours we never issued, or one its requester's server did not
         values = {"state": FORWARDED, "note": step.text[: intros.MAX_TEXT]}
         values["forward_uri"] = step.id
         if intro is None:
