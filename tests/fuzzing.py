@@ -10,10 +10,11 @@ a parser may compile a schema) and free of a local example database.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -126,3 +127,14 @@ def _containers(value: Any) -> Any:
         if isinstance(item, dict | list):
             yield item
             stack.extend(item.values() if isinstance(item, dict) else item)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _leave_no_jsonld_state() -> Iterator[None]:
+    """Thousands of odd contexts go through pyld's resolver cache here; empty it
+    afterwards, so tests that run later in the same worker start as they would alone
+    (one of them once failed after these ran, in a full run)."""
+    yield
+    from federation.jsonld_pyld import _resolver_cache
+
+    _resolver_cache().clear()

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from fuzzing import (
+from fuzzing import (  # noqa: F401 (the fixture leaves no JSON-LD state)
     FUZZ,
     FUZZ_LIGHT,
+    _leave_no_jsonld_state,
     fixture_documents,
     json_objects,
     json_scalars,

@@ -10,7 +10,14 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from fuzzing import FUZZ, json_objects, json_scalars, json_values, outcome
+from fuzzing import (  # noqa: F401 (the fixture leaves no JSON-LD state)
+    FUZZ,
+    _leave_no_jsonld_state,
+    json_objects,
+    json_scalars,
+    json_values,
+    outcome,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from multidict import MultiDict, MultiDictProxy
