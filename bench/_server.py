@@ -90,7 +90,7 @@ class Server:
         # (their cost is part of what bench.inbox measures).
         config = self.data / "bench.toml"
         config.write_text(
-            "[api]\nrate_limit_requests = 0\n"
+            "[api]\nrate_limit_requests = 0\nrate_limit_requests_per_account = 0\n"
             "[federation]\ninbox_per_host_per_minute = 100000000\nkey_fetch_burst = 100000\n"
         )
         cmd = [

@@ -326,7 +326,7 @@ async def measure(url: str, data: Path, graph: Summary, args: argparse.Namespace
     config = load_config(
         domain=authority, listen=authority, data=str(data), dev=True, database_url=url
     )
-    config = with_overrides(config, api=ApiSettings(rate_limit_requests=0))  # one busy client
+    config = with_overrides(config, api=ApiSettings.without_request_limits())
     runner = web.AppRunner(create_app(config, workers=False), access_log=None)
     await runner.setup()
     rows: list[list] = []

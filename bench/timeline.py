@@ -62,7 +62,7 @@ async def in_process(
     from server.store.statuses import Page
 
     config = load_config(domain=authority, listen=authority, data=str(data), dev=True)
-    config = with_overrides(config, api=ApiSettings(rate_limit_requests=0))  # one busy client
+    config = with_overrides(config, api=ApiSettings.without_request_limits())
     runner = web.AppRunner(create_app(config, workers=False))
     await runner.setup()
     rows: list[list[object]] = []

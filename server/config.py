@@ -74,6 +74,10 @@ class FederationSettings:
     # (token buckets in this process's memory; 429 past them); 0 turns one off.
     inbox_per_actor_per_minute: int = 300
     inbox_per_host_per_minute: int = 3_000
+    # Connect and RequestIntroduction activities accepted an hour from all the actors
+    # of one server (a token bucket, in memory; 429 past it); 0 turns one off.
+    connection_requests_per_host_per_hour: int = 200
+    introduction_requests_per_host_per_hour: int = 100
 
     def __post_init__(self) -> None:
         minimums = {
@@ -82,6 +86,8 @@ class FederationSettings:
             "lease_seconds": 1, "circuit_failures": 1, "circuit_open_seconds": 1,
             "max_inbox_bytes": 1024, "key_fetch_burst": 0, "key_fetches_per_minute": 1,
             "inbox_per_actor_per_minute": 0, "inbox_per_host_per_minute": 0,
+            "connection_requests_per_host_per_hour": 0,
+            "introduction_requests_per_host_per_hour": 0,
         }  # fmt: skip
         for name, least in minimums.items():
             if getattr(self, name) < least:
@@ -129,11 +135,15 @@ class NetworkSettings:
 
     # Introductions a member may request per day (a rolling 24 hours).
     introduction_daily_limit: int = 10
+    # Connection requests a member may send per day (a rolling 24 hours); a member
+    # elsewhere over it is declined (a Reject), as a member here is refused.
+    connection_request_daily_limit: int = 50
     # Days an introduction waits for the introducer and the target.
     introduction_expiry_days: int = 30
 
     def __post_init__(self) -> None:
-        for name in ("introduction_daily_limit", "introduction_expiry_days"):
+        names = ("introduction_daily_limit", "connection_request_daily_limit")
+        for name in (*names, "introduction_expiry_days"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"[network] {name} must be at least 1")
 
@@ -143,8 +153,11 @@ class ApiSettings:
     """The client API's rate limit (Mastodon's default: 300 requests in 5 minutes) and
     the sign-in throttle of the OAuth sign-in page."""
 
-    # Requests one token (or, without one, one address) may make per window; 0 = no limit.
+    # Requests one token (or, without one, one address) may make per window, and one
+    # member with all their tokens (Mastodon's 300 and 1,500 in 5 minutes); 0 = no limit.
+    # Counted in the database: the limits hold across every process.
     rate_limit_requests: int = 300
+    rate_limit_requests_per_account: int = 1_500
     rate_limit_window_seconds: int = 300
     # Failed sign-ins one username, and one client address, may make per window before
     # further attempts are refused for sign_in_lockout_seconds; 0 = no limit.
@@ -158,7 +171,8 @@ class ApiSettings:
 
     def __post_init__(self) -> None:
         minimums = {
-            "rate_limit_requests": 0, "rate_limit_window_seconds": 1,
+            "rate_limit_requests": 0, "rate_limit_requests_per_account": 0,
+            "rate_limit_window_seconds": 1,
             "sign_in_failures_per_account": 0, "sign_in_failures_per_address": 0,
             "sign_in_window_seconds": 1, "sign_in_lockout_seconds": 1,
             "sign_ups_per_address": 0, "sign_up_window_seconds": 1,
@@ -166,6 +180,11 @@ class ApiSettings:
         for name, least in minimums.items():
             if getattr(self, name) < least:
                 raise ConfigError(f"[api] {name} must be at least {least}")
+
+    @classmethod
+    def without_request_limits(cls) -> ApiSettings:
+        """No limit on API requests: one busy client (benchmarks, tests that poll)."""
+        return cls(rate_limit_requests=0, rate_limit_requests_per_account=0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -386,7 +386,7 @@ def server_process(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
         # Tests poll the API while they wait for deliveries: no rate limit unless asked.
         text = config_text or ""
         if "[api]" not in text:
-            text += "\n[api]\nrate_limit_requests = 0\n"
+            text += "\n[api]\nrate_limit_requests = 0\nrate_limit_requests_per_account = 0\n"
         config_file = data / "warmline.toml"
         config_file.write_text(text)
         return start_on_a_free_port(data, config_file, started)

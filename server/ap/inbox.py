@@ -84,8 +84,8 @@ async def _pipeline(request: web.Request) -> web.Response:
         raise SignatureError(str(exc)) from None
     except OriginError as exc:
         raise web.HTTPForbidden(text=str(exc)) from None
-    svc.inbox_limits.count(actor)  # only verified deliveries use up an allowance
     compact["type"] = primary_type(compact)
+    svc.inbox_limits.count(actor, compact["type"])  # only verified deliveries count
     await inbox.receive(svc, compact, body, actor)
     return web.Response(status=202)
 

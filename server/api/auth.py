@@ -10,6 +10,7 @@ from server.services.errors import Forbidden, Unauthorized
 from server.services.tokens import Authenticated, Grant
 
 AUTH = web.RequestKey("auth", Authenticated)
+COUNTED = web.RequestKey("counted", bool)  # the request was counted against its member
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -36,7 +37,11 @@ async def grant(request: web.Request, *scopes: str) -> Grant:
     token = _bearer(request)
     if token is None:
         raise Unauthorized("The access token is invalid")
-    found = await tokens.grant_for(request.app[SERVICES].db, token)
+    svc = request.app[SERVICES]
+    found = await tokens.grant_for(svc.db, token)
+    if found.account is not None and COUNTED not in request:  # a member's own allowance
+        request[COUNTED] = True
+        await svc.api_limits.account(found.account.id)
     if not any(tokens.scope_allows(found.scopes, scope) for scope in scopes):
         raise Forbidden("This action is outside the authorized scopes")
     return found

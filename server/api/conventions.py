@@ -9,7 +9,9 @@ already do with the token.
 Rate limits work as Mastodon's do: a number of requests per window, per token
 (per address without one), announced on every API answer with
 ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset``; past
-it, 429 with a JSON error. Counters live in this process's memory.
+it, 429 with a JSON error and ``Retry-After``. The counts are shared by every
+process (``services.rate_limits``); the per-member limit is counted where the
+token is read (``api.auth``).
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiohttp import web
 
-from server.appkeys import CONFIG
+from server.appkeys import SERVICES
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -30,27 +31,6 @@ CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/no
 EXPOSED = "Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Request-Id"
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, Accept"
 METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-
-
-@dataclass
-class RateLimiter:
-    """Fixed windows per key; old windows are forgotten as new ones start."""
-
-    limit: int
-    window: int
-    _counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (window, used)
-
-    def hit(self, key: str, now: float) -> tuple[int, int]:
-        """Count one request; return (remaining, unix time the window resets)."""
-        current = int(now) // self.window
-        window, used = self._counts.get(key, (current, 0))
-        if window != current:
-            window, used = current, 0
-            if len(self._counts) > 10_000:  # forget idle keys from past windows
-                self._counts = {k: v for k, v in self._counts.items() if v[0] == current}
-        used += 1
-        self._counts[key] = (window, used)
-        return self.limit - used, (window + 1) * self.window
 
 
 def _client_key(request: web.Request) -> str:
@@ -62,8 +42,7 @@ def _client_key(request: web.Request) -> str:
 
 
 def make_middleware() -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
-    """The middleware, with this app's rate-limit counters."""
-    limiters: dict[str, RateLimiter] = {}  # made on first use, from the app's settings
+    """The middleware (the counters are the app's: ``Services.api_limits``)."""
 
     @web.middleware
     async def api_conventions(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -73,24 +52,21 @@ def make_middleware() -> Callable[[web.Request, Handler], Awaitable[web.StreamRe
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             return _with_cors(web.Response(status=204), preflight=True)
         headers: dict[str, str] = {}
-        settings = request.app[CONFIG].api
-        if path.startswith("/api/") and settings.rate_limit_requests:
-            limiter = limiters.get("api")
-            if limiter is None:
-                limiter = limiters["api"] = RateLimiter(
-                    settings.rate_limit_requests, settings.rate_limit_window_seconds
-                )
-            remaining, reset = limiter.hit(_client_key(request), time.time())
+        verdict = None
+        if path.startswith("/api/"):
+            verdict = await request.app[SERVICES].api_limits.client(_client_key(request))
+        if verdict is not None:
             headers = {
-                "X-RateLimit-Limit": str(limiter.limit),
-                "X-RateLimit-Remaining": str(max(remaining, 0)),
-                "X-RateLimit-Reset": datetime.fromtimestamp(reset, UTC)
+                "X-RateLimit-Limit": str(verdict.limit),
+                "X-RateLimit-Remaining": str(max(verdict.remaining, 0)),
+                "X-RateLimit-Reset": datetime.fromtimestamp(verdict.reset, UTC)
                 .isoformat(timespec="milliseconds")
                 .replace("+00:00", "Z"),
             }
-            if remaining < 0:
+            if verdict.remaining < 0:
                 response = web.json_response({"error": "Too many requests"}, status=429)
                 response.headers.update(headers)
+                response.headers["Retry-After"] = str(max(int(verdict.reset - time.time()), 1))
                 return _with_cors(response)
         # The error middleware runs inside this one: refusals are answers here too.
         response = await handler(request)

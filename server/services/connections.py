@@ -20,13 +20,14 @@ follower" says it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import relations as wl
 from server.services import graph, objects, posts
 from server.services.context import Services
-from server.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from server.services.errors import Conflict, Forbidden, NotFound, TooMany, ValidationError
 from server.services.notify import notify
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
@@ -71,6 +72,9 @@ async def request(svc: Services, me: AccountRow, target: AccountRow, note: str) 
         existing = await q.pending_request(conn, me.id, target.id)
         if existing is not None:
             return existing
+        if await over_daily_limit(svc, conn, me):
+            limit = svc.config.network.connection_request_daily_limit
+            raise TooMany(f"you can send {limit} connection requests a day; try again tomorrow")
         row = await _insert_request(svc, conn, me, target, note)
         if target.is_local:
             await notify(
@@ -83,6 +87,13 @@ async def request(svc: Services, me: AccountRow, target: AccountRow, note: str) 
             await _fallback(svc, conn, me, target, note)
     svc.wake.deliveries.set()
     return row
+
+
+async def over_daily_limit(svc: Services, conn: AsyncConnection, requester: AccountRow) -> bool:
+    """Whether ``requester`` (here or elsewhere) sent its day's connection requests."""
+    since = svc.now() - timedelta(days=1)
+    limit = svc.config.network.connection_request_daily_limit
+    return await q.count_requested_since(conn, requester.id, since) >= limit
 
 
 async def _insert_request(

@@ -17,6 +17,7 @@ from server.config import Config
 from server.services.domain_policy import DomainPolicy
 from server.services.inbox_limits import InboxLimits
 from server.services.keyring import Keyring
+from server.services.rate_limits import ApiLimits
 from server.services.remote import RemoteActors
 from server.services.site import SiteCache
 from server.services.stream import Hub
@@ -57,9 +58,10 @@ class Services:
     http: aiohttp.ClientSession
     domains: DomainPolicy  # domain blocks and the allowlist mode
     inbox_writer: InboxWriter
-    sign_ins: SignInThrottle  # failed sign-ins per username and address, in memory
+    sign_ins: SignInThrottle  # sign-in and sign-up attempts, counted in the database
     site: SiteCache  # registration mode, description, rules (admins change them)
     inbox_limits: InboxLimits  # deliveries per signing actor and per host, in memory
+    api_limits: ApiLimits  # client API requests per token, address and member, in the database
     wake: Wakeups = field(default_factory=Wakeups)
     door: DoorLoad = field(default_factory=DoorLoad)
     stream: Hub = field(default_factory=Hub)  # live events for streaming clients

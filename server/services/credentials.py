@@ -53,14 +53,14 @@ async def change_password(
     except ValidationError as exc:
         raise ValidationError(exc.message, field="new_password") from None
     key = username_key(member.username)
-    wait, attempt = svc.sign_ins.begin(key, address)
+    wait, attempt = await svc.sign_ins.begin(key, address)
     if wait:
         raise SignInThrottled(wait)
     async with svc.db.read() as conn:
         stored = await accounts_q.get_password_hash(conn, member.id)
     if not await passwords.verify_password(stored, current):
         raise ValidationError("This is not your current password", field="current_password")
-    svc.sign_ins.succeeded(key, address, attempt)
+    await svc.sign_ins.succeeded(key, address, attempt)
     fresh = await passwords.hash_password(new)
     async with svc.db.transaction() as conn:
         await accounts_q.set_password_hash(conn, member.id, fresh)

@@ -89,8 +89,14 @@ def host_of(url: str | None) -> str:
     return urlsplit(url).netloc.lower() if url else ""
 
 
+# Requests that ask something of a member, limited per server and per hour on
+# top of the deliveries (``[federation] *_requests_per_host_per_hour``).
+REQUEST_KINDS = {"Connect": "connection requests", "RequestIntroduction": "introduction requests"}
+
+
 class InboxLimits:
-    """Deliveries per signing actor and per host, in this process's memory.
+    """Deliveries per signing actor and per host, and requests (connection and
+    introduction requests) per host, in this process's memory.
 
     ``admit`` runs before the signature is checked and only looks: it refuses
     an actor or host whose bucket is already empty, so a flood that reached
@@ -107,17 +113,28 @@ class InboxLimits:
         per_host = settings.inbox_per_host_per_minute
         self.actors = TokenBuckets(per_actor, per_actor)
         self.hosts = TokenBuckets(per_host, per_host)
+        hourly = {
+            "Connect": settings.connection_requests_per_host_per_hour,
+            "RequestIntroduction": settings.introduction_requests_per_host_per_hour,
+        }
+        self.requests = {kind: TokenBuckets(n, n / 60) for kind, n in hourly.items()}
 
     def admit(self, key_id: str, actor: str | None) -> None:
         """Throttled when the claimed actor, or the host of the signing key, is over its limit."""
         self._check(host_of(key_id), actor, self.clock())
 
-    def count(self, actor: str) -> None:
-        """Count a verified delivery by ``actor``; Throttled when it is over a limit.
-        A refused delivery takes nothing: one actor's flood does not use up the
-        allowance of the other actors of its server."""
+    def count(self, actor: str, kind: str = "") -> None:
+        """Count a verified delivery by ``actor`` of an activity of type ``kind``;
+        Throttled when it is over a limit. A refused delivery takes nothing: one
+        actor's flood does not use up the allowance of the other actors of its
+        server, nor a flood of requests the allowance for everything else."""
         now, host = self.clock(), host_of(actor)
         self._check(host, actor, now)
+        requests = self.requests.get(kind)
+        if requests is not None and (wait := requests.wait(host, now)):
+            raise Throttled(f"too many {REQUEST_KINDS[kind]} from this server", wait)
+        if requests is not None:
+            requests.take(host, now)
         self.hosts.take(host, now)
         self.actors.take(actor, now)
 

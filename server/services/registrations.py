@@ -153,7 +153,7 @@ async def sign_up(svc: Services, form: SignUp) -> Outcome:
     members.validate_password(form.password)
     reason = _reason(form.reason)
     await _check_available(svc, username)
-    wait = svc.sign_ins.sign_up_wait(form.ip)
+    wait = await svc.sign_ins.sign_up_wait(form.ip)
     if wait:
         raise TooMany(f"Too many sign-ups from this address. Try again in {wait} minutes.")
     if mode == "approval" and invite is None:

@@ -13,6 +13,7 @@ from server.services.domain_policy import DomainPolicy
 from server.services.inbox_limits import InboxLimits
 from server.services.keyring import Keyring, signer_for
 from server.services.members import ensure_instance_actor
+from server.services.rate_limits import ApiLimits
 from server.services.remote import RemoteActors
 from server.services.site import SiteCache
 from server.services.throttle import SignInThrottle
@@ -48,9 +49,10 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
             session,
             domains,
             InboxWriter(db),
-            SignInThrottle(config.api),
+            SignInThrottle(db, config.api),
             SiteCache(db, config.instance),
             InboxLimits(config.federation),
+            ApiLimits(db, config.api),
         )
     finally:
         await session.close()

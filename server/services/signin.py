@@ -45,7 +45,7 @@ async def sign_in(
     username or the client ``address`` has failed too often lately."""
     username = clean_username(username)
     key = username_key(username)
-    wait, attempt = throttle.begin(key, address)
+    wait, attempt = await throttle.begin(key, address)
     if wait:
         raise SignInThrottled(wait)
     async with db.read() as conn:
@@ -54,7 +54,7 @@ async def sign_in(
     matched = await passwords.verify_password(stored, password)
     if member is None or not matched or member.suspended_at is not None:
         return None
-    throttle.succeeded(key, address, attempt)
+    await throttle.succeeded(key, address, attempt)
     if stored and passwords.needs_rehash(stored):  # the password is at hand only now
         fresh = await passwords.hash_password(password)
         async with db.transaction() as conn:

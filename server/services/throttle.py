@@ -1,102 +1,87 @@
 """The sign-in throttle: failed sign-ins counted per username and per client address.
 
-After ``limit`` failures of one key within ``window`` seconds, that key is
+After ``limit`` attempts on one key within ``window`` seconds, that key is
 locked for ``lockout`` seconds: every attempt under it is refused before any
-password is checked, right or wrong.
+password is checked, right or wrong. Sign-ups per address are limited the same
+way.
 
-The counters live in this process's memory, like the API rate limits
-(``server/api/conventions.py``), not in the database:
-
-* a failed sign-in would otherwise be a write, and then a purge job, for
-  something worth keeping only a quarter of an hour;
-* the throttle only has to make online guessing slow, not count exactly: with
-  several web processes an account gets ``limit`` tries per process per
-  window, still a handful, and a restart forgets the counts;
-* memory stays bounded: each key holds fewer than ``limit`` timestamps, idle
-  keys expire, and past ``max_keys`` the least recently failed key is dropped.
+The attempts are rows in the database (``throttle_attempts``), so the limits
+hold across every process serving the instance, and through a restart: with
+three web processes a guesser still gets ``limit`` tries, not three times as
+many. An attempt is a small write, which costs little beside the password
+check it guards (argon2, tens of milliseconds). Attempts on one key are
+counted one at a time (``store.limits.serialize_key``): a burst sent at once
+cannot all be counted as the first.
 
 An attempt is counted when it starts, not when it fails, and forgiven if it
-succeeds: the password check takes a while (argon2, in a thread), and counting
-only finished failures would let many attempts sent at once all start before
-the first one was counted.
+succeeds: the password check takes a while, and counting only finished
+failures would let many attempts sent at once all start before the first one
+was counted. Rows clean themselves up: each attempt deletes its key's
+attempts that can no longer count, and the retention job deletes the rest.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import ApiSettings
+from server.store import Database
+from server.store import limits as q
 
-MAX_KEYS = 10_000  # per kind of key: usernames, addresses
-KEY_CHARS = 64  # no username is this long; cutting keeps memory bounded
-
-
-@dataclass(slots=True)
-class _Entry:
-    attempts: list[float] = field(default_factory=list)  # oldest first, within the window
-    locked_until: float = 0.0
+KEY_CHARS = 64  # no username is this long; cutting keeps the key bounded
 
 
-class AttemptCounter:
-    """Attempts per key in a sliding window; ``limit`` of them lock the key."""
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """``limit`` attempts within ``window`` seconds lock a key for ``lockout``; 0 = no limit."""
 
-    def __init__(self, limit: int, window: float, lockout: float, max_keys: int = MAX_KEYS):
-        self.limit, self.window, self.lockout, self.max_keys = limit, window, lockout, max_keys
-        # Least recently attempted first: the order entries expire and are evicted in.
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+    limit: int
+    window: float
+    lockout: float
 
-    def __len__(self) -> int:
-        return len(self._entries)
 
-    def locked(self, key: str, now: float) -> float:
-        """Seconds until ``key`` may try again (0: it may)."""
-        entry = self._entries.get(key)
-        return max(entry.locked_until - now, 0.0) if entry else 0.0
+@dataclass(frozen=True, slots=True)
+class KeyState:
+    wait: float  # seconds until the key may try again (0: it may)
+    counted: int  # its attempts that count towards the limit
+    served: float  # when its last lockout ended (-inf: none has)
 
-    def attempt(self, key: str, now: float) -> None:
-        """Count one attempt; the ``limit``-th within the window locks the key."""
-        if not self.limit:
-            return
-        entry = self._entries.pop(key, None)
-        if entry is None:
-            self._make_room(now)
-            entry = _Entry()
-        if entry.locked_until and entry.locked_until <= now:  # served its lockout: start over
-            entry.attempts, entry.locked_until = [], 0.0
-        entry.attempts = [t for t in entry.attempts if t > now - self.window] + [now]
-        if len(entry.attempts) >= self.limit:
-            entry.locked_until = now + self.lockout
-        self._entries[key] = entry
 
-    def forgive(self, key: str, at: float) -> None:
-        """Take back the attempt counted at ``at`` (it succeeded), and the lock it caused."""
-        entry = self._entries.get(key)
-        if entry is None or at not in entry.attempts:
-            return
-        entry.attempts.remove(at)
-        if len(entry.attempts) < self.limit:
-            entry.locked_until = 0.0
+FREE = KeyState(0.0, 0, -math.inf)
 
-    def reset(self, key: str) -> None:
-        self._entries.pop(key, None)
 
-    def _expired(self, entry: _Entry, now: float) -> bool:
-        last = entry.attempts[-1] if entry.attempts else float("-inf")
-        return entry.locked_until <= now and last <= now - self.window
+async def key_state(conn: AsyncConnection, key: str, rule: Rule, now: float) -> KeyState:
+    """Where ``key`` stands. An attempt counts while it is in the window and was
+    made after the key's last lockout ended: a key that served its lockout
+    starts over, not one failure away from the next."""
+    if not rule.limit:
+        return FREE
+    rows = await q.recent_attempts(conn, key, now - rule.window - rule.lockout)
+    ends = [row.locks_until for row in rows if row.locks_until is not None]
+    wait = max((end - now for end in ends if end > now), default=0.0)
+    served = max((end for end in ends if end <= now), default=-math.inf)
+    counted = sum(1 for row in rows if row.at > now - rule.window and row.at >= served)
+    return KeyState(wait, counted, served)
 
-    def _make_room(self, now: float) -> None:
-        while self._entries and self._expired(next(iter(self._entries.values())), now):
-            self._entries.popitem(last=False)
-        while len(self._entries) >= self.max_keys:
-            self._entries.popitem(last=False)
+
+async def attempt(conn: AsyncConnection, key: str, rule: Rule, now: float, state: KeyState) -> None:
+    """Count an attempt on ``key``; the ``limit``-th within the window locks it."""
+    if not rule.limit:
+        return
+    locks_until = now + rule.lockout if state.counted + 1 >= rule.limit else None
+    # What can no longer count: attempts before a served lockout, or too old to matter.
+    await q.forget_attempts(conn, key, before=max(now - rule.window - rule.lockout, state.served))
+    await q.add_attempt(conn, key, now, locks_until)
 
 
 class SignInThrottle:
-    """Both counters of sign-in attempts, with the app's settings and a clock.
+    """The sign-in and sign-up limits, with the app's settings and a clock (unix time:
+    every process must agree on it).
 
     A success resets its username's count but only forgives its own attempt
     at the address: otherwise signing in to one's own account between guesses
@@ -104,51 +89,60 @@ class SignInThrottle:
     """
 
     def __init__(
-        self,
-        settings: ApiSettings,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        max_keys: int = MAX_KEYS,
+        self, db: Database, settings: ApiSettings, *, clock: Callable[[], float] = time.time
     ) -> None:
+        self.db, self._clock = db, clock
         window, lockout = settings.sign_in_window_seconds, settings.sign_in_lockout_seconds
-        self.accounts = AttemptCounter(
-            settings.sign_in_failures_per_account, window, lockout, max_keys
-        )
-        self.addresses = AttemptCounter(
-            settings.sign_in_failures_per_address, window, lockout, max_keys
-        )
-        self.sign_ups = AttemptCounter(
-            settings.sign_ups_per_address,
-            settings.sign_up_window_seconds,
-            settings.sign_up_window_seconds,
-            max_keys,
-        )
-        self._clock = clock
+        self.accounts = Rule(settings.sign_in_failures_per_account, window, lockout)
+        self.addresses = Rule(settings.sign_in_failures_per_address, window, lockout)
+        signups = settings.sign_up_window_seconds
+        self.sign_ups = Rule(settings.sign_ups_per_address, signups, signups)
 
-    def sign_up_wait(self, address: str) -> int:
+    async def sign_up_wait(self, address: str) -> int:
         """Count a sign-up from ``address``: 0 if it may go ahead, else the minutes
         to wait (then it is not counted)."""
-        now, key = self._clock(), address[:KEY_CHARS]
-        wait = self.sign_ups.locked(key, now)
-        if wait:
-            return max(math.ceil(wait / 60), 1)
-        self.sign_ups.attempt(key, now)
+        if not self.sign_ups.limit:
+            return 0
+        now, key = self._clock(), "signup:" + address[:KEY_CHARS]
+        async with self.db.transaction() as conn:
+            await q.serialize_key(conn, key)
+            state = await key_state(conn, key, self.sign_ups, now)
+            if state.wait:
+                return max(math.ceil(state.wait / 60), 1)
+            await attempt(conn, key, self.sign_ups, now, state)
         return 0
 
-    def begin(self, username: str, address: str) -> tuple[float, float]:
+    async def begin(self, username: str, address: str) -> tuple[float, float]:
         """Count an attempt to sign in as ``username`` from ``address``.
 
         Returns ``(0, when)`` if it may go ahead (``when`` identifies it for
         :meth:`succeeded`), or ``(seconds to wait, when)`` if it is refused;
         a refused attempt is not counted."""
         now = self._clock()
-        account, address = username[:KEY_CHARS], address[:KEY_CHARS]
-        wait = max(self.accounts.locked(account, now), self.addresses.locked(address, now))
-        if not wait:
-            self.accounts.attempt(account, now)
-            self.addresses.attempt(address, now)
+        keys = ((self._account(username), self.accounts), (self._address(address), self.addresses))
+        keys = tuple((key, rule) for key, rule in keys if rule.limit)
+        if not keys:
+            return 0.0, now
+        async with self.db.transaction() as conn:
+            states = []
+            for key, rule in keys:  # always account, then address: no deadlock
+                await q.serialize_key(conn, key)
+                states.append(await key_state(conn, key, rule, now))
+            wait = max(state.wait for state in states)
+            if not wait:
+                for (key, rule), state in zip(keys, states, strict=True):
+                    await attempt(conn, key, rule, now, state)
         return wait, now
 
-    def succeeded(self, username: str, address: str, when: float) -> None:
-        self.accounts.reset(username[:KEY_CHARS])
-        self.addresses.forgive(address[:KEY_CHARS], when)
+    async def succeeded(self, username: str, address: str, when: float) -> None:
+        async with self.db.transaction() as conn:
+            await q.forget_attempts(conn, self._account(username))
+            await q.forget_attempts(conn, self._address(address), at=when)
+
+    @staticmethod
+    def _account(username: str) -> str:
+        return "account:" + username[:KEY_CHARS]
+
+    @staticmethod
+    def _address(address: str) -> str:
+        return "address:" + address[:KEY_CHARS]

@@ -166,6 +166,14 @@ def _from_to(
     )
 
 
+async def count_requested_since(conn: AsyncConnection, account_id: int, since: datetime) -> int:
+    """Connection requests ``account_id`` made since ``since``, whatever became of them."""
+    query = select(func.count()).where(
+        connection_requests.c.account_id == account_id, connection_requests.c.created_at >= since
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
 async def pending_request(
     conn: AsyncConnection, account_id: int, target_id: int
 ) -> RequestRow | None:

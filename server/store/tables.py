@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Double,
     Float,
     ForeignKey,
     Index,
@@ -807,6 +808,31 @@ instance_settings = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Client API requests counted per key and fixed window, shared by every process
+# (``services.rate_limits``); ``scope`` names the limit, ``period`` is the unix
+# second the window began.
+rate_counts = Table(
+    "rate_counts",
+    metadata,
+    Column("scope", String(16), primary_key=True),
+    Column("key", String(80), primary_key=True),
+    Column("period", BigInteger, primary_key=True),
+    Column("hits", Integer, nullable=False),
+)
+
+# Sign-in and sign-up attempts per key ("account:alice", "address:192.0.2.7"),
+# shared by every process (``services.throttle``); the attempt that reached the
+# limit carries the end of the lockout it caused.
+throttle_attempts = Table(
+    "throttle_attempts",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("key", String(80), nullable=False),
+    Column("at", Double, nullable=False),  # unix time
+    Column("locks_until", Double, nullable=True),
+    Index("ix_throttle_attempts_key_at", "key", "at"),
+)
+
 __all__ = [
     "account_pins",
     "account_stats",
@@ -841,12 +867,14 @@ __all__ = [
     "oauth_applications",
     "oauth_codes",
     "processes",
+    "rate_counts",
     "recommendations",
     "reports",
     "signups",
     "status_tags",
     "statuses",
     "tags",
+    "throttle_attempts",
     "users",
     "web_sessions",
 ]

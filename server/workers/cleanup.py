@@ -1,5 +1,5 @@
 """Cleanup workers: uploads never put on a post, spent authorization codes, idle
-sessions, and finished queue rows past their ``[retention]`` period.
+sessions and old sign-in attempts, and finished queue rows past their ``[retention]`` period.
 
 An upload waits ``[media] unattached_max_age_hours`` to be attached; after that
 its row is deleted, and then, once that commits, its files. A crash in between
@@ -17,6 +17,7 @@ from datetime import timedelta
 from server.config import RetentionSettings
 from server.services import media, websessions
 from server.services.context import Services
+from server.store import limits as limits_q
 from server.store import media as q
 from server.store import oauth as oauth_q
 from server.store import retention as retention_q
@@ -63,13 +64,25 @@ class CodePurge:
 
 class SessionPurge:
     """Deletes browser sessions idle for longer than ``websessions.IDLE_DAYS`` (they
-    are refused already; this keeps the table to the sessions that can be used)."""
+    are refused already; this keeps the table to the sessions that can be used),
+    and sign-in and sign-up attempts too old to count or lock any more (an
+    attempt cleans up its own key; this gets the keys nobody tried again)."""
 
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Services, *, batch: int = 1000) -> None:
         self.svc = svc
+        self.batch = batch
 
     async def run_once(self) -> int:
-        return await websessions.purge_idle(self.svc)
+        api = self.svc.config.api
+        kept = max(
+            api.sign_in_window_seconds + api.sign_in_lockout_seconds,
+            2 * api.sign_up_window_seconds,
+        )
+        async with self.svc.db.transaction() as conn:
+            attempts = await limits_q.prune_attempts(
+                conn, self.svc.now().timestamp() - kept, self.batch
+            )
+        return attempts + await websessions.purge_idle(self.svc)
 
 
 class QueuePrune:

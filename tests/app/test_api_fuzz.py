@@ -129,7 +129,7 @@ async def test_no_generated_request_gets_a_server_error(
         environ={}, dev=True, domain=f"127.0.0.1:{port}", listen=f"127.0.0.1:{port}",
         data=str(tmp_path / "data"), database_url=database_url,
     )  # fmt: skip
-    config = with_overrides(config, api=ApiSettings(rate_limit_requests=0))
+    config = with_overrides(config, api=ApiSettings.without_request_limits())
     app = create_app(config)
     runner = web.AppRunner(app)
     await runner.setup()

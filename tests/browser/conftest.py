@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 LOOP = "session"
-API_UNLIMITED = "\n[api]\nrate_limit_requests = 0\n"
+API_UNLIMITED = "\n[api]\nrate_limit_requests = 0\nrate_limit_requests_per_account = 0\n"
 REPORT = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 

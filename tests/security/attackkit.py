@@ -124,8 +124,10 @@ async def fingerprint(client: TestClient) -> dict[str, tuple[int, str]]:
 
 
 # Tables that may change without anything the attacker sent being kept: the
-# per-process heartbeat rows (workers are off, but a process still registers).
-VOLATILE = frozenset({"processes"})
+# per-process heartbeat rows (workers are off, but a process still registers),
+# and the counts behind the rate limits and the sign-in throttle (a refused
+# request is counted: that is what makes the next one wait).
+VOLATILE = frozenset({"processes", "rate_counts", "throttle_attempts"})
 
 
 @asynccontextmanager

@@ -1,11 +1,12 @@
 # ruff: noqa: F811  (pytest fixtures imported from test_federation_services)
 """Attacks on warm introductions, delivered from other instances (issue 11).
 
-Spam (a remote requester over the daily limit, or asking again while a request
-is open), introductions through someone who blocked the requester, forged
-introducers, replays, and leaks of private data (the reason and note, a hidden
-connection list). Each refusal is a Reject sent back or a 4xx at the door,
-never a 5xx; nothing relevant is stored or notified.
+Spam (a remote requester over the daily limit of introductions or connection
+requests, or asking again while a request is open), introductions through
+someone who blocked the requester, forged introducers, replays, and leaks of
+private data (the reason and note, a hidden connection list). Each refusal is
+a Reject sent back or a 4xx at the door, never a 5xx; nothing relevant is
+stored or notified.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from federation import relations as wl
 from federation.httpsig import sign_cavage
 from server.config import with_overrides
 from server.services import blocks, connections, introductions, members, network
-from server.services.errors import Conflict, Forbidden
+from server.services.errors import Conflict, Forbidden, TooMany
 from server.store import accounts as accounts_q
 from server.store import connections as connections_q
 from server.store import interactions as interactions_q
@@ -155,6 +156,49 @@ async def test_asking_again_while_a_request_is_open_is_refused(
     stored = await by_uri(w, again["id"])
     assert stored is None or stored.state == "declined"
     assert await rejected(w, again["id"])
+
+
+async def test_a_remote_member_over_the_connection_request_limit_is_declined(
+    warmline: Warmline, peer: Peer
+) -> None:
+    w = warmline
+    network_settings = replace(w.svc.config.network, connection_request_daily_limit=2)
+    w.svc.config = with_overrides(w.svc.config, network=network_settings)
+    mallory = peer.add("mallory")
+    await speaker(w, mallory)
+    targets = [await members.create_member(w.svc.db, f"mark{n}") for n in range(3)]
+    docs = [
+        wl.connect(f"{mallory.origin}/connect/{n}", mallory.id, uri(target), "hi")
+        for n, target in enumerate(targets)
+    ]
+    for doc in docs:
+        assert await knock(w, mallory, doc) == 202
+
+    mallory_id = (await w.remote_account(mallory)).id
+    assert [await notified(w, t) for t in targets] == [
+        [("warmline.connection_request", mallory_id)],
+        [("warmline.connection_request", mallory_id)],
+        [],
+    ]
+    assert [doc["object"] for doc in await w.sent("Reject")] == [docs[2]["id"]]
+    async with w.svc.db.read() as conn:
+        assert await connections_q.get_request_by_uri(conn, docs[2]["id"]) is None
+
+
+async def test_a_local_member_over_the_connection_request_limit_is_refused(
+    warmline: Warmline,
+) -> None:
+    w = warmline
+    network_settings = replace(w.svc.config.network, connection_request_daily_limit=2)
+    w.svc.config = with_overrides(w.svc.config, network=network_settings)
+    targets = [await members.create_member(w.svc.db, f"mark{n}") for n in range(3)]
+    for target in targets[:2]:
+        await connections.request(w.svc, w.alice, target, "")
+    with pytest.raises(TooMany, match="2 connection requests a day"):
+        await connections.request(w.svc, w.alice, targets[2], "")
+    assert await notified(w, targets[2]) == []
+    # Asking again for a request already open is not a new one, and is no error.
+    await connections.request(w.svc, w.alice, targets[0], "")
 
 
 async def test_a_local_member_cannot_spam_the_same_request(warmline: Warmline) -> None:

@@ -19,6 +19,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from fakepeer import FakePeer, RemoteActor, fake_peer
 
+from federation import relations as wl
 from server.app import create_app
 from server.appkeys import DB, SERVICES
 from server.config import Config, with_overrides
@@ -234,6 +235,37 @@ async def test_a_forged_delivery_does_not_use_up_someone_elses_allowance(
     assert (await deliver(warmline, bob, create_note(bob))).status == 202
     assert (await deliver(warmline, bob, create_note(bob))).status == 202
     await retry_after(await deliver(warmline, bob, create_note(bob)))
+
+
+async def test_connection_requests_are_limited_per_server_and_the_rest_still_flows(
+    start: StartWarmline, peer: FakePeer, other_peer: FakePeer, clock: FrozenClock
+) -> None:
+    # Given at most 3 connection requests an hour from any one server
+    warmline = await start(connection_requests_per_host_per_hour=3)
+    for name in ("m1", "m2", "m3", "m4"):
+        await members.create_member(warmline.app[DB], name)
+    bob, dave = peer.add("bob"), peer.add("dave")
+    carol = other_peer.add("carol")
+
+    def connect(actor: RemoteActor, target: str) -> dict[str, Any]:
+        member = f"http://a.test/users/{target}"
+        return wl.connect(f"{actor.id}/connect/{target}", actor.id, member, "")
+
+    for actor, target in ((bob, "m1"), (dave, "m2"), (bob, "m3")):
+        assert (await deliver(warmline, actor, connect(actor, target))).status == 202
+
+    # When its actors ask a fourth member
+    async with nothing_stored(warmline):
+        resp = await deliver(warmline, dave, connect(dave, "m4"))
+    # Then that is refused, until a request's worth of the hour has passed (20 min)
+    assert await retry_after(resp) == 1200
+    assert "too many connection requests from this server" in (await resp.json())["error"]
+
+    # While the same server's other activities, and other servers' requests, are served
+    assert (await deliver(warmline, dave, create_note(dave))).status == 202
+    assert (await deliver(warmline, carol, connect(carol, "m4"))).status == 202
+    clock.now += 1200
+    assert (await deliver(warmline, dave, connect(dave, "m4"))).status == 202
 
 
 async def test_a_busy_flood_of_one_actor_is_answered_429_never_5xx(

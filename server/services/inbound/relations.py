@@ -64,7 +64,9 @@ async def on_connect(svc: Services, doc: dict[str, Any], actor: str) -> None:
             return
         if await connections_q.get_request_by_uri(conn, step.id) is not None:
             return
-        if await connections_q.blocked_either_way(conn, me.id, requester.id):
+        if await connections_q.blocked_either_way(
+            conn, me.id, requester.id
+        ) or await connections.over_daily_limit(svc, conn, requester):
             await connections.refuse_request(svc, conn, me, requester, step.id)
         else:
             await _store_request(svc, conn, step, me, requester)
