@@ -1,6 +1,7 @@
 # ruff: noqa: F811  (fixtures imported from attackkit)
 """Attack suite: the web and API surface (account enumeration, CSRF, session
-fixation, password storage, OAuth redirect and scope misuse).
+fixation, password storage, OAuth redirect and scope misuse, re-registration of
+a deleted handle).
 
 Already covered elsewhere (not repeated): the OAuth page's answers for unknown
 users (tests/app/test_sign_in.py::test_an_unknown_username_is_answered_like_a_wrong_password),
@@ -21,8 +22,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from webclient import PASSWORD, Browser, member_with_password
 
-from server.appkeys import DB
-from server.services import tokens
+from server.appkeys import DB, SERVICES
+from server.services import member_admin, tokens
 from server.store.tables import users
 from tests.app.test_oauth import CB, _app, _code, _consent, _query, _token
 from tests.security.attackkit import (  # noqa: F401 (fixtures)
@@ -334,3 +335,28 @@ async def test_no_token_no_write(warmline: TestClient) -> None:
     async with nothing_changed(warmline):
         resp = await warmline.post("/api/v1/statuses", data={"status": "anonymous"})
         await refused_4xx(resp, 401)
+
+
+# --- re-registration of a deleted handle ---------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["alice", "Alice", "ALICE"])
+async def test_a_deleted_members_handle_cannot_be_registered_again(
+    warmline: TestClient, typed: str
+) -> None:
+    """Other servers keep alice's actor id, key and followers: whoever took the
+    handle again would inherit them. The tombstone keeps it taken, in any case."""
+    svc = warmline.app[SERVICES]
+    await svc.site.change(svc.now(), registrations="open")
+    await member_admin.delete_member(svc, "alice")
+    browser = Browser(warmline)
+    await browser.get("/signup")
+    form = {
+        "display_name": "Not Alice", "username": typed, "password": PASSWORD,
+        "password_again": PASSWORD, "rules": "1",
+    }  # fmt: skip
+    async with nothing_changed(warmline):
+        resp = await browser.post("/signup", form, status=422)
+    assert "is already taken" in resp.body_text
+    actor = await warmline.get("/users/alice", headers={"Accept": "application/activity+json"})
+    assert actor.status == 410
