@@ -14,6 +14,7 @@ from typing import Any
 
 from federation.builders import iso
 from federation.jsonld import WARMLINE_OUTPUT_CONTEXT
+from federation.jsonld_contexts import EVENT_OUTPUT_CONTEXT
 from federation.vocab import AS_PUBLIC
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
@@ -110,11 +111,16 @@ def activity(
     cc: Sequence[str] = (),
     published: datetime | str | None = None,
 ) -> dict[str, Any]:
-    """An activity; an embedded object loses its own ``@context``."""
+    """An activity; an embedded object loses its own ``@context``. An object whose
+    context extends ours (an Event's) lends it to the activity, so a JSON-LD
+    reader still knows the object's terms."""
+    context: Any = WARMLINE_OUTPUT_CONTEXT
     if isinstance(obj, dict):
+        if obj.get("@context") == EVENT_OUTPUT_CONTEXT:
+            context = EVENT_OUTPUT_CONTEXT
         obj = {k: v for k, v in obj.items() if k != "@context"}
     doc: dict[str, Any] = {
-        "@context": WARMLINE_OUTPUT_CONTEXT,
+        "@context": context,
         "id": activity_id,
         "type": type_,
         "actor": actor,

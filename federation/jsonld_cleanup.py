@@ -7,6 +7,7 @@ what peers get wrong. After pyld: the plain names and values our code reads.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 from federation.errors import JsonLdError
@@ -15,6 +16,7 @@ from federation.vocab import ADDRESSING_FIELDS, AS_PUBLIC, PUBLIC_ALIASES
 
 MAX_DEPTH: Final = 64
 """Nesting deeper than this is hostile, not federation."""
+_NO_ALIASES: Final[Mapping[str, str]] = MappingProxyType({})
 
 
 def prepare(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -65,28 +67,35 @@ def without_nulls(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def tidy(value: Any, key: str | None = None) -> Any:
+def tidy(value: Any, key: str | None = None, aliases: Mapping[str, str] = _NO_ALIASES) -> Any:
     """Undefined terms keep their plain names; Public is one IRI; value objects unwrap.
 
     With AS2's ``"@vocab": "_:"`` an undefined term comes out as ``_:term``;
     its sender (like Mastodon, which reads plain JSON keys) meant the plain name.
+    A key or type that is an IRI in ``aliases`` becomes its term (schema.org's
+    other spellings, say), unless the object already has that key. (The fast
+    path never meets those: it declines IRI keys and types, and terms defined
+    otherwise than the canonical context defines them.)
     """
     if isinstance(value, list):
-        return [tidy(item, key) for item in value]
+        return [tidy(item, key, aliases) for item in value]
     if isinstance(value, dict):
         if "@value" in value:
-            return tidy(value["@value"], key)
+            return tidy(value["@value"], key, aliases)
         if set(value) == {"@list"}:
-            return tidy(value["@list"], key)
+            return tidy(value["@list"], key, aliases)
         out: dict[str, Any] = {}
         for name, item in value.items():
-            if name.startswith("_:") and len(name) > 2 and name[2:] not in value:
-                name = name[2:]
-            out[name] = tidy(item, name)
+            plain = name[2:] if name.startswith("_:") and len(name) > 2 else aliases.get(name)
+            if plain and plain not in value and plain not in out:
+                name = plain
+            out[name] = tidy(item, name, aliases)
         return out
     if isinstance(value, str):
         if key in ADDRESSING_FIELDS and value in PUBLIC_ALIASES:
             return AS_PUBLIC
         if key == "type" and value.startswith("_:") and len(value) > 2:
             return value[2:]
+        if key == "type":
+            return aliases.get(value, value)
     return value

@@ -115,6 +115,63 @@ interop-notes.md); Warmline's own terms travel inline.
 """
 
 
+EVENT_TERMS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        # What an Event adds, named and defined as Mobilizon names them (its
+        # context, less the type coercions) and as contexts/inbound-terms.jsonld
+        # reads them; relies on the "schema" prefix of WARMLINE_OUTPUT_CONTEXT.
+        "mz": "https://joinmobilizon.org/ns#",
+        "ical": "http://www.w3.org/2002/12/cal/ical#",
+        "PostalAddress": "schema:PostalAddress",
+        "address": "schema:address",
+        "streetAddress": "schema:streetAddress",
+        "addressLocality": "schema:addressLocality",
+        "addressRegion": "schema:addressRegion",
+        "postalCode": "schema:postalCode",
+        "addressCountry": "schema:addressCountry",
+        "maximumAttendeeCapacity": "schema:maximumAttendeeCapacity",
+        "remainingAttendeeCapacity": "schema:remainingAttendeeCapacity",
+        "timezone": "mz:timezone",
+        "joinMode": "mz:joinMode",
+        "participantCount": "mz:participantCount",
+        "isOnline": "mz:isOnline",
+        "status": "ical:status",
+    }
+)
+
+EVENT_OUTPUT_CONTEXT: Final[list[Any]] = [*WARMLINE_OUTPUT_CONTEXT, dict(EVENT_TERMS)]
+"""The ``@context`` of an Event we send: ours plus one object of event terms, appended
+as Mobilizon does, so Note documents keep theirs unchanged. Treat it as read-only."""
+
+SCHEMA_NS: Final = "http://schema.org#"
+SCHEMA_SPELLINGS: Final = (
+    SCHEMA_NS,
+    "https://schema.org/",
+    "http://schema.org/",
+    "https://schema.org#",
+)
+"""schema.org as peers spell it: Mastodon and Mobilizon with "#", PeerTube and Mitra
+with "http://.../", FEP-8a8e with "https://.../". One vocabulary; all read alike."""
+
+INBOUND_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        # schema.org's names for what AS2 names too (Mobilizon's location is sc:location).
+        "http://schema.org#location": "location",
+        "http://schema.org#Place": "Place",
+        "http://schema.org#latitude": "latitude",
+        "http://schema.org#longitude": "longitude",
+        # FEP-8a8e's names for Mobilizon's event terms (and its timezone example's).
+        "https://w3id.org/fep/8a8e/timezone": "timezone",
+        "http://www.w3.org/2006/time#timezone": "timezone",
+        "https://w3id.org/fep/8a8e/joinMode": "joinMode",
+        "https://w3id.org/fep/8a8e/externalParticipationUrl": "externalParticipationUrl",
+        "http://schema.org#eventStatus": "eventStatus",  # FEP-8a8e's is "almost identical"
+    }
+)
+"""IRIs that mean a canonical term they are not: compact_inbound() reads them as that
+term (see jsonld_pyld.inbound_aliases, which adds schema.org's other spellings)."""
+
+
 def bundled_context_file(url: str) -> str | None:
     """The bundled file that stands for context ``url`` (http/https, slash and .jsonld alike)."""
     scheme, sep, rest = url.strip().partition("://")

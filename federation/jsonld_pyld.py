@@ -11,6 +11,7 @@ import copy
 import functools
 from collections import OrderedDict
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from federation._pyld import ContextResolver
@@ -18,7 +19,10 @@ from federation._pyld import jsonld as pyld
 from federation.errors import JsonLdError
 from federation.jsonld_cleanup import prepare, tidy, without_nulls
 from federation.jsonld_contexts import (
+    INBOUND_ALIASES,
     INBOUND_FILE,
+    SCHEMA_NS,
+    SCHEMA_SPELLINGS,
     WARMLINE_OUTPUT_CONTEXT,
     document_loader,
     read_bundled,
@@ -46,7 +50,7 @@ def compact_with_pyld(doc: Mapping[str, Any]) -> dict[str, Any]:
     out.pop("@context", None)
     if "@graph" in out:
         raise JsonLdError("expected one JSON-LD node, found a graph")
-    return tidy(out)
+    return tidy(out, aliases=inbound_aliases())
 
 
 class _Lru(OrderedDict[str, Any]):
@@ -90,6 +94,28 @@ def process_context(context: Any) -> Mapping[str, Any]:
     options = _options()
     initial = processor.process_context(None, None, options)
     return processor.process_context(initial, context, options)
+
+
+@functools.cache
+def inbound_aliases() -> Mapping[str, str]:
+    """Full IRI -> canonical term, for IRIs compaction leaves whole that mean a canonical term.
+
+    INBOUND_ALIASES, and every schema.org term of the canonical context (and alias)
+    in each spelling of schema.org. tidy() renames keys and types with it.
+    """
+    mappings = process_context(canonical_context())["mappings"]
+    pairs = dict(INBOUND_ALIASES)
+    for term, definition in mappings.items():
+        iri = definition.get("@id") if definition else None
+        if isinstance(iri, str) and iri.startswith(SCHEMA_NS) and iri != SCHEMA_NS:
+            pairs.setdefault(iri, term)
+    found: dict[str, str] = {}
+    for iri, term in pairs.items():
+        own = (mappings.get(term) or {}).get("@id")
+        local = iri.removeprefix(SCHEMA_NS) if iri.startswith(SCHEMA_NS) else None
+        spellings = [iri] if local is None else [ns + local for ns in SCHEMA_SPELLINGS]
+        found.update((spelling, term) for spelling in spellings if spelling != own)
+    return MappingProxyType(found)
 
 
 @functools.cache

@@ -7,13 +7,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import activities as ap
+from federation import events as fevents
 from federation.vocab import AS_PUBLIC
 from server.services import media
 from server.services.context import Services
 from server.store import accounts as accounts_q
+from server.store import events as events_q
 from server.store import media as media_q
 from server.store import statuses as q
 from server.store.accounts import AccountRow
+from server.store.events import EventRow
 from server.store.statuses import StatusRow
 
 
@@ -72,7 +75,7 @@ async def parent_uri(svc: Services, conn: AsyncConnection, status: StatusRow) ->
 async def note_document(
     svc: Services, conn: AsyncConnection, status: StatusRow, author: AccountRow
 ) -> dict[str, Any]:
-    """The Note (or Article) a local status is published as."""
+    """The Note (or Article, or Event) a local status is published as."""
     people = await mentioned(conn, status)
     tags = (await q.status_tag_names(conn, [status.id]))[status.id]
     attached = (await media_q.for_statuses(conn, [status.id]))[status.id]
@@ -99,7 +102,37 @@ async def note_document(
         hashtags=[(svc.urls.tag(t), f"#{t}") for t in tags],
         attachments=media.documents(svc, attached),
     )
-    return ap.note(info)
+    doc = ap.note(info)
+    if status.object_type == "Event":
+        event = await events_q.get_event(conn, status.id)
+        if event is not None:
+            doc = fevents.event(doc, event_info(event))
+    return doc
+
+
+def event_info(event: EventRow) -> fevents.EventInfo:
+    """What an event adds to its post's document."""
+    place = fevents.Place(
+        event.place_name, event.street, event.locality, event.region, event.postal_code,
+        event.country, event.latitude, event.longitude,
+    )  # fmt: skip
+    join_mode = "free"
+    if event.audience == "invited":
+        join_mode = "invite"
+    elif event.approval_required:
+        join_mode = "restricted"
+    return fevents.EventInfo(
+        name=event.title,
+        start=event.starts_at,
+        end=event.ends_at,
+        timezone=event.timezone,
+        place=None if place == fevents.Place() else place,
+        online_url=event.online_url,
+        join_mode=join_mode,
+        capacity=event.capacity,
+        participants=event.participants_count,
+        cancelled=event.cancelled_at is not None,
+    )
 
 
 async def announce_document(

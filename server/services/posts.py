@@ -7,6 +7,7 @@ notifications and the activity with its deliveries in one transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -181,8 +182,19 @@ async def create_status(svc: Services, author: AccountRow, draft: Draft) -> Stat
     return status
 
 
+# Writes what a post of another object type adds (an event's row), after the
+# status row and before its document is built and sent.
+Extension = Callable[[AsyncConnection, StatusRow], Awaitable[None]]
+
+
 async def write_status(
-    svc: Services, conn: AsyncConnection, author: AccountRow, prepared: Prepared
+    svc: Services,
+    conn: AsyncConnection,
+    author: AccountRow,
+    prepared: Prepared,
+    *,
+    object_type: str = "Note",
+    extend: Extension | None = None,
 ) -> StatusRow:
     """Inside the caller's transaction: the post, its mentions, tags, feed entries,
     notifications and its Create with the deliveries. The caller wakes the
@@ -195,6 +207,7 @@ async def write_status(
             "id": status_id,
             "account_id": author.id,
             "local": True,
+            "object_type": object_type,
             "in_reply_to_id": parent.id if parent else None,
             "in_reply_to_account_id": parent.account_id if parent else None,
             "content": _rendered(svc, draft, prepared.people),
@@ -206,6 +219,8 @@ async def write_status(
             "created_at": svc.now(),
         },
     )
+    if extend is not None:
+        await extend(conn, status)
     await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
     if draft.media_ids:
         await media.attach(conn, author, status_id, draft.media_ids)

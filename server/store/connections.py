@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    union,
     union_all,
     update,
 )
@@ -27,7 +28,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from server.store.accounts import AccountRow
 from server.store.statuses import Page, in_display_order, paged
-from server.store.tables import accounts, blocks, connection_requests, connections
+from server.store.tables import accounts, blocks, connection_requests, connections, follows
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -98,6 +99,27 @@ _CONNECTED = select(
 
 async def are_connected(conn: AsyncConnection, a: int, b: int) -> bool:
     return bool((await conn.execute(_CONNECTED, {"a": a, "b": b})).scalar())
+
+
+async def connected_among(conn: AsyncConnection, account_id: int, ids: Iterable[int]) -> set[int]:
+    """Which of ``ids`` ``account_id`` is connected with."""
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    c = connections.c
+    query = select(c.peer_id).where(c.account_id == account_id, c.peer_id.in_(wanted))
+    return {row[0] for row in await conn.execute(query)}
+
+
+async def network_ids(conn: AsyncConnection, account_id: int, limit: int = 5000) -> list[int]:
+    """The people ``account_id`` is connected with or follows (accepted), at most ``limit``."""
+    c, f = connections.c, follows.c
+    peers = select(c.peer_id.label("id")).where(c.account_id == account_id)
+    followed = select(f.target_account_id.label("id")).where(
+        f.account_id == account_id, f.state == "accepted"
+    )
+    query = union(peers, followed).limit(limit)
+    return [row[0] for row in await conn.execute(query)]
 
 
 async def list_connections(

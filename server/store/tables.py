@@ -833,6 +833,80 @@ throttle_attempts = Table(
     Index("ix_throttle_attempts_key_at", "key", "at"),
 )
 
+# Events (what members meet at): a status of object type ``Event`` (so it is
+# posted, replied to and boosted like any post, and Mastodon shows it as one)
+# with what makes it an event. Remote events (Mobilizon, Gancio, Warmline) too.
+# ``audience`` is who may see it: public, connections or invited.
+events = Table(
+    "events",
+    metadata,
+    Column(
+        "status_id",
+        BigInteger,
+        ForeignKey("statuses.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("title", String(200), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=True),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
+    Column("place_name", String(200), nullable=True),
+    Column("street", String(200), nullable=True),
+    Column("locality", String(200), nullable=True),
+    Column("region", String(200), nullable=True),
+    Column("postal_code", String(32), nullable=True),
+    Column("country", String(200), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("online_url", Text, nullable=True),
+    Column("capacity", Integer, nullable=True),  # None: no limit
+    Column("audience", String(16), nullable=False, server_default="public"),
+    Column("approval_required", Boolean, nullable=False, server_default="0"),
+    Column("group_id", BigInteger, nullable=True),
+    Column("participants_count", Integer, nullable=False, server_default="0"),  # going
+    Column("waitlist_count", Integer, nullable=False, server_default="0"),
+    Column("cancelled_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_events_starts_at", "starts_at"),
+)
+
+# Who answered an event, and how: going, maybe, not_going, waitlisted (going
+# when a place frees up) or pending (waiting for the organiser's approval).
+# ``uri`` is the Join (or our own id for it) that carried the answer.
+event_participants = Table(
+    "event_participants",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _fk("event_id", "events.status_id"),
+    _fk("account_id", "accounts.id"),
+    Column("state", String(16), nullable=False),
+    Column("uri", Text, nullable=True, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ux_event_participants_event_account", "event_id", "account_id", unique=True),
+    Index("ix_event_participants_account_id", "account_id"),
+)
+
+# Invitations to an event, by whom: an invited member may see an event shown
+# only to those invited, and is told.
+event_invites = Table(
+    "event_invites",
+    metadata,
+    Column(
+        "event_id", BigInteger, ForeignKey("events.status_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "account_id",
+        BigInteger,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    _fk("invited_by_id", "accounts.id"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 __all__ = [
     "account_pins",
     "account_stats",
@@ -848,6 +922,9 @@ __all__ = [
     "domain_allows",
     "domain_blocks",
     "endorsements",
+    "event_invites",
+    "event_participants",
+    "events",
     "favourites",
     "follows",
     "home_feed",

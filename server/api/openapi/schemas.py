@@ -38,6 +38,7 @@ def obj(
 
 
 STR = {"type": "string"}
+PLACE_PARTS = ("name", "street", "locality", "region", "postal_code", "country")
 NSTR = {"type": ["string", "null"]}
 BOOL = {"type": "boolean"}
 INT = {"type": "integer"}
@@ -266,6 +267,49 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "created_at": DATE,
         }
     ),
+    "Event": obj(
+        {
+            "id": ID,
+            "uri": STR,
+            "url": STR,
+            "title": STR,
+            "description": STR,
+            "starts_at": DATE,
+            "ends_at": nullable(DATE),
+            "timezone": STR,
+            "location": nullable(
+                obj(
+                    {
+                        **{name: nullable(STR) for name in PLACE_PARTS},
+                        "latitude": nullable({"type": "number"}),
+                        "longitude": nullable({"type": "number"}),
+                    }
+                )
+            ),
+            "online_url": nullable(STR),
+            "capacity": nullable(COUNT),
+            "visibility": {"enum": ["public", "connections", "invited"]},
+            "approval_required": {"type": "boolean"},
+            "group_id": nullable(ID),
+            "organizer": ref("Account"),
+            "participants_count": COUNT,
+            "waitlist_count": COUNT,
+            "my_rsvp": nullable({"enum": ["going", "maybe", "not_going", "waitlisted", "pending"]}),
+            "cancelled": {"type": "boolean"},
+            "created_at": DATE,
+            "updated_at": DATE,
+        }
+    ),
+    "EventAttendee": obj(
+        {
+            "account": ref("Account"),
+            "status": {"enum": ["going", "maybe", "not_going", "waitlisted", "pending"]},
+        }
+    ),
+    "EventParticipant": obj(
+        {"account_id": ID, "status": {"enum": ["going", "not_going", "waitlisted"]}}
+    ),
+    "EventInvites": obj({"invited": array(ID)}),
     "SkillEndorsements": obj({"skill": STR, "count": COUNT, "endorsers": array(ref("Account"))}),
     "Recommendation": obj(
         {

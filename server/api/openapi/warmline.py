@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from server.api.openapi.ops import ID, Table, actions, enum, intrange, op, paging, public, text
+from server.api.openapi.ops import (
+    BOOL,
+    ID,
+    Table,
+    actions,
+    enum,
+    ids,
+    intrange,
+    op,
+    paging,
+    public,
+    text,
+)
 
 W, E = "Warmline network", "Warmline endorsements"
 WL = "/api/v1/warmline"
@@ -118,8 +130,81 @@ _SINGLE: Table = {
     ),
 }
 
+EV = "Warmline events"
+EVENTS = f"{WL}/events"
+LOCATION = {
+    "type": "object",
+    "properties": {
+        **{name: text(200) for name in ("name", "street", "locality", "region", "country")},
+        "postal_code": text(32),
+        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+    },
+}
+EVENT_BODY = {
+    "title": text(200),
+    "description": text(5000),
+    "starts_at": {"type": "string", "format": "date-time"},
+    "ends_at": {"type": "string", "format": "date-time"},
+    "timezone": text(64),
+    "location": LOCATION,
+    "online_url": text(2000),
+    "capacity": intrange(1, 1_000_000),
+    "visibility": enum("public", "connections", "invited"),
+    "approval_required": BOOL,
+    "group_id": ID,
+}
+_EVENTS: Table = {
+    ("POST", EVENTS): op(
+        EV, "Create an event (the caller organises it and is going)", "write:statuses",
+        body=EVENT_BODY, required=("title", "starts_at"), returns="Event",
+    ),
+    ("GET", EVENTS): public(
+        EV, "Upcoming events: the caller's, their network's, or this instance's public ones",
+        "read:statuses",
+        query={"scope": enum("mine", "network", "local"), "limit": intrange(1, 40),
+               "offset": intrange(0, 10_000)},
+        returns="Event[]",
+    ),
+    ("GET", f"{EVENTS}/{{id}}"): public(EV, "An event", "read:statuses", returns="Event"),
+    ("PATCH", f"{EVENTS}/{{id}}"): op(
+        EV, "Change an event (organiser); what is left out stays", "write:statuses",
+        body=EVENT_BODY, returns="Event",
+    ),
+    ("DELETE", f"{EVENTS}/{{id}}"): op(
+        EV, "Cancel an event (organiser); it stays, marked cancelled", "write:statuses",
+        returns="Event",
+    ),
+    ("POST", f"{EVENTS}/{{id}}/rsvp"): op(
+        EV, "Answer an event: going (perhaps waitlisted or pending), maybe, not going",
+        "write:statuses", body={"status": enum("going", "maybe", "not_going")},
+        required=("status",), returns="Event",
+    ),
+    ("GET", f"{EVENTS}/{{id}}/attendees"): public(
+        EV, "Who answered (pending: the organiser only), the caller's connections first",
+        "read:statuses",
+        query={"status": enum("going", "maybe", "not_going", "waitlisted", "pending")},
+        returns="EventAttendee[]",
+    ),
+    ("POST", f"{EVENTS}/{{id}}/invite"): op(
+        EV, "Invite connections (organiser or attendee)", "write:statuses",
+        body={"account_ids": ids(100)}, required=("account_ids",), returns="EventInvites",
+    ),
+    ("GET", f"{EVENTS}/{{id}}.ics"): public(
+        EV, "The event as an iCalendar file (RFC 5545)", "read:statuses",
+        returns={"type": "string"},
+    ),
+    **actions(
+        f"{EVENTS}/{{id}}/participants/{{account_id}}", EV, "write:statuses",
+        "EventParticipant",
+        approve="Approve a request to attend (organiser)",
+        reject="Decline a request to attend (organiser)",
+    ),
+}  # fmt: skip
+
 OPERATIONS: Table = {
     **_SINGLE,
+    **_EVENTS,
     **actions(
         f"{WL}/connection_requests/{{id}}",
         W,

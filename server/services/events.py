@@ -1,0 +1,549 @@
+"""Events members organise and answer: create, change, cancel, RSVP, invite.
+
+An event is a post (a status of object type ``Event``, so followers see it in
+their home timeline, reply to it and boost it, and Mastodon shows it as a
+post) plus its own row: when, where, who may come. Who may see it is the
+event's ``audience``:
+
+- ``public``: anyone; published to the organiser's followers like a public post;
+- ``connections``: the organiser's connections (and whoever answered or was
+  invited); the post itself is direct, addressed to nobody, so no timeline or
+  other server shows it;
+- ``invited``: only those invited (and whoever answered).
+
+Answers: ``going`` takes a place; past ``capacity`` it is ``waitlisted`` and
+moved up, oldest first, when a place frees up; with ``approval_required`` it
+is ``pending`` until the organiser decides. ``maybe`` and ``not_going`` take
+no place. The organiser is going from the start.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from federation import activities as ap
+from server.services import objects, posts
+from server.services.context import Services
+from server.services.errors import Forbidden, NotFound, ValidationError
+from server.services.notify import notify
+from server.services.outbox import Recipients, send
+from server.store import accounts as accounts_q
+from server.store import connections as connections_q
+from server.store import events as q
+from server.store import statuses as statuses_q
+from server.store.accounts import AccountRow
+from server.store.events import (
+    ATTENDING,
+    GOING,
+    MAYBE,
+    NOT_GOING,
+    PENDING,
+    WAITLISTED,
+    EventRow,
+    ParticipantRow,
+)
+from server.store.statuses import StatusRow
+
+AUDIENCES = ("public", "connections", "invited")
+ANSWERS = (GOING, MAYBE, NOT_GOING)
+TITLE_CHARS = 200
+PLACE_CHARS = 200
+URL_CHARS = 2000
+MAX_INVITES = 100
+# A post's visibility for each audience: only a public event is a public post.
+POST_VISIBILITY = {"public": "public", "connections": "direct", "invited": "direct"}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    name: str | None = None
+    street: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """What an organiser fills in. ``starts_at`` and ``ends_at`` are aware."""
+
+    title: str
+    starts_at: datetime
+    description: str = ""
+    ends_at: datetime | None = None
+    timezone: str = "UTC"
+    location: Location | None = None
+    online_url: str | None = None
+    capacity: int | None = None
+    audience: str = "public"
+    approval_required: bool = False
+    group_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """An event as one viewer sees it."""
+
+    event: EventRow
+    status: StatusRow
+    organizer: AccountRow
+    my_rsvp: str | None = None
+    invited: bool = False
+    friends_going: list[AccountRow] = field(default_factory=list)
+
+
+# --- checking what an organiser typed -------------------------------------------------------
+
+
+def _clean(value: str | None, limit: int, name: str) -> str | None:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise ValidationError(f"{name} must be at most {limit} characters", field=name)
+    return text or None
+
+
+def check_draft(draft: EventDraft) -> EventDraft:
+    """The draft with its text trimmed, or ValidationError naming the field."""
+    title = _clean(draft.title, TITLE_CHARS, "title")
+    if not title:
+        raise ValidationError("An event needs a title", field="title")
+    if len(draft.description) > posts.MAX_CHARS:
+        raise ValidationError(
+            f"description must be at most {posts.MAX_CHARS} characters", field="description"
+        )
+    for name, moment in (("starts_at", draft.starts_at), ("ends_at", draft.ends_at)):
+        if moment is not None and moment.tzinfo is None:
+            raise ValidationError(
+                f"{name} needs a UTC offset (2027-03-01T18:00:00+01:00)", field=name
+            )
+    if draft.ends_at is not None and draft.ends_at <= draft.starts_at:
+        raise ValidationError("An event must end after it starts", field="ends_at")
+    try:
+        zoneinfo.ZoneInfo(draft.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f"{draft.timezone!r} is not a time zone (an IANA name: Europe/Paris)", field="timezone"
+        ) from None
+    online_url = _clean(draft.online_url, URL_CHARS, "online_url")
+    if online_url and (urlsplit(online_url).scheme not in ("http", "https") or " " in online_url):
+        raise ValidationError("online_url must be an http(s) link", field="online_url")
+    if draft.capacity is not None and draft.capacity < 1:
+        raise ValidationError("capacity must be at least 1 (or empty: no limit)", field="capacity")
+    if draft.audience not in AUDIENCES:
+        raise ValidationError(
+            f"visibility must be one of {', '.join(AUDIENCES)}", field="visibility"
+        )
+    if draft.group_id is not None:
+        raise ValidationError("There is no such group", field="group_id")
+    return replace(
+        draft, title=title, online_url=online_url, location=_check_location(draft.location)
+    )
+
+
+def _check_location(place: Location | None) -> Location | None:
+    if place is None:
+        return None
+    parts = {
+        name: _clean(getattr(place, name), 32 if name == "postal_code" else PLACE_CHARS, name)
+        for name in ("name", "street", "locality", "region", "postal_code", "country")
+    }
+    for name, bound in (("latitude", 90.0), ("longitude", 180.0)):
+        value = getattr(place, name)
+        if value is not None and not -bound <= value <= bound:
+            raise ValidationError(f"{name} must be between -{bound:g} and {bound:g}", field=name)
+    if (place.latitude is None) != (place.longitude is None):
+        raise ValidationError("give both latitude and longitude, or neither", field="latitude")
+    found = Location(**parts, latitude=place.latitude, longitude=place.longitude)
+    return found if found != Location() else None
+
+
+def _row_values(draft: EventDraft) -> dict[str, Any]:
+    place = draft.location or Location()
+    return {
+        "title": draft.title,
+        "starts_at": draft.starts_at,
+        "ends_at": draft.ends_at,
+        "timezone": draft.timezone,
+        "place_name": place.name,
+        "street": place.street,
+        "locality": place.locality,
+        "region": place.region,
+        "postal_code": place.postal_code,
+        "country": place.country,
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+        "online_url": draft.online_url,
+        "capacity": draft.capacity,
+        "audience": draft.audience,
+        "approval_required": draft.approval_required,
+        "group_id": draft.group_id,
+    }
+
+
+def location_of(event: EventRow) -> Location | None:
+    found = Location(
+        event.place_name, event.street, event.locality, event.region, event.postal_code,
+        event.country, event.latitude, event.longitude,
+    )  # fmt: skip
+    return found if found != Location() else None
+
+
+def draft_of(event: EventRow, status: StatusRow) -> EventDraft:
+    """The draft an event was made from (what an edit changes)."""
+    return EventDraft(
+        title=event.title,
+        starts_at=event.starts_at,
+        description=status.source_text or "",
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        location=location_of(event),
+        online_url=event.online_url,
+        capacity=event.capacity,
+        audience=event.audience,
+        approval_required=event.approval_required,
+        group_id=event.group_id,
+    )
+
+
+# --- seeing an event ------------------------------------------------------------------------
+
+
+async def may_see(
+    conn: AsyncConnection, viewer: AccountRow | None, event: EventRow, status: StatusRow
+) -> bool:
+    if status.deleted_at is not None:
+        return False
+    if event.audience == "public" or (viewer is not None and viewer.id == status.account_id):
+        return True
+    if viewer is None:
+        return False
+    if await q.get_participant(conn, event.id, viewer.id) is not None:
+        return True
+    if await q.is_invited(conn, event.id, viewer.id):
+        return True
+    if event.audience == "connections":
+        return await connections_q.are_connected(conn, viewer.id, status.account_id)
+    return False
+
+
+async def _load(
+    conn: AsyncConnection, viewer: AccountRow | None, event_id: int
+) -> tuple[EventRow, StatusRow, AccountRow]:
+    event = await q.get_event(conn, event_id)
+    status = await statuses_q.get_status(conn, event_id) if event else None
+    organizer = await accounts_q.get_account(conn, status.account_id) if status else None
+    if event is None or status is None or organizer is None:
+        raise NotFound("Record not found")
+    if not await may_see(conn, viewer, event, status):
+        raise NotFound("Record not found")
+    return event, status, organizer
+
+
+async def _view(
+    conn: AsyncConnection, viewer: AccountRow | None, event: EventRow, status: StatusRow,
+    organizer: AccountRow,
+) -> EventView:  # fmt: skip
+    if viewer is None:
+        return EventView(event, status, organizer)
+    answer = await q.get_participant(conn, event.id, viewer.id)
+    invited = await q.is_invited(conn, event.id, viewer.id)
+    return EventView(event, status, organizer, answer.state if answer else None, invited)
+
+
+async def get_event(svc: Services, viewer: AccountRow | None, event_id: int) -> EventView:
+    """The event as ``viewer`` may see it (NotFound when they may not)."""
+    async with svc.db.read() as conn:
+        return await _view(conn, viewer, *await _load(conn, viewer, event_id))
+
+
+async def views(svc: Services, viewer: AccountRow | None, event_ids: list[int]) -> list[EventView]:
+    """The events ``viewer`` may see among ``event_ids``, in that order."""
+    found = []
+    async with svc.db.read() as conn:
+        for event_id in event_ids:
+            try:
+                found.append(await _view(conn, viewer, *await _load(conn, viewer, event_id)))
+            except NotFound:
+                continue
+    return found
+
+
+# --- organising -------------------------------------------------------------------------
+
+
+async def create_event(svc: Services, organizer: AccountRow, draft: EventDraft) -> EventView:
+    """Post a new event; the organiser is going."""
+    draft = check_draft(draft)
+    post = posts.Draft(
+        text=draft.description or draft.title, visibility=POST_VISIBILITY[draft.audience]
+    )
+    prepared = await posts.prepare_status(svc, organizer, post)
+    now = svc.now()
+
+    async def add_event(conn: AsyncConnection, status: StatusRow) -> None:
+        await q.insert_event(
+            conn, {"status_id": status.id, **_row_values(draft), "updated_at": now}
+        )
+        await _answer(svc, conn, status.id, organizer.id, GOING)
+
+    async with svc.db.transaction() as conn:
+        status = await posts.write_status(
+            svc, conn, organizer, prepared, object_type="Event", extend=add_event
+        )
+        event = await q.get_event(conn, status.id)
+        assert event is not None
+    svc.wake.deliveries.set()
+    return EventView(event, status, organizer, GOING)
+
+
+async def _organised(
+    conn: AsyncConnection, organizer: AccountRow, event_id: int
+) -> tuple[EventRow, StatusRow]:
+    event, status, owner = await _load(conn, organizer, event_id)
+    if owner.id != organizer.id:
+        raise Forbidden("Only the organiser may change this event")
+    return event, status
+
+
+async def update_event(
+    svc: Services, organizer: AccountRow, event_id: int, draft: EventDraft
+) -> EventView:
+    """Change an event; followers' servers get an Update, attendees are told when
+    the time or the place changed, and a bigger capacity lets the waiting in."""
+    draft = check_draft(draft)
+    async with svc.db.read() as conn:
+        event, status = await _organised(conn, organizer, event_id)
+    if event.cancelled_at is not None:
+        raise ValidationError("This event was cancelled; it cannot be changed")
+    if draft.audience != event.audience:
+        raise ValidationError("An event's visibility cannot be changed", field="visibility")
+    text = draft.description or draft.title
+    text_changed = text != (status.source_text or "")
+    before = draft_of(event, status)
+    moved = (draft.starts_at, draft.ends_at, draft.location, draft.online_url) != (
+        before.starts_at, before.ends_at, before.location, before.online_url,
+    )  # fmt: skip
+    async with svc.db.transaction() as conn:
+        await q.update_event(conn, event_id, {**_row_values(draft), "updated_at": svc.now()})
+        await _move_up(svc, conn, event_id)
+        if moved:
+            await _tell_attendees(svc, conn, event_id, organizer, "warmline.event_changed")
+        if not text_changed:
+            await _publish(svc, conn, organizer, event_id)
+    if text_changed:  # the post's Update carries the event as it now is
+        await posts.edit_status(
+            svc, organizer, event_id, posts.Draft(text=text, visibility=status.visibility)
+        )
+    svc.wake.deliveries.set()
+    return await get_event(svc, organizer, event_id)
+
+
+async def cancel_event(svc: Services, organizer: AccountRow, event_id: int) -> EventView:
+    """Cancel: the event stays, marked cancelled; attendees are told."""
+    async with svc.db.read() as conn:
+        event, _ = await _organised(conn, organizer, event_id)
+    if event.cancelled_at is None:
+        async with svc.db.transaction() as conn:
+            await q.update_event(conn, event_id, {"cancelled_at": svc.now()})
+            await _tell_attendees(svc, conn, event_id, organizer, "warmline.event_cancelled")
+            await _publish(svc, conn, organizer, event_id)
+        svc.wake.deliveries.set()
+    return await get_event(svc, organizer, event_id)
+
+
+async def _publish(
+    svc: Services, conn: AsyncConnection, organizer: AccountRow, event_id: int
+) -> None:
+    """Send an Update of the event as it now is to whoever got it (a public event's
+    followers' servers)."""
+    status = await statuses_q.get_status(conn, event_id)
+    assert status is not None
+    if status.visibility != "public":
+        return
+    doc = await objects.note_document(svc, conn, status, organizer)
+    stamp = int(svc.now().timestamp() * 1000)
+    update = ap.update(
+        f"{doc['id']}#updates/{stamp}", doc["attributedTo"], doc, to=doc["to"], cc=doc["cc"]
+    )
+    await send(svc, conn, organizer, update, Recipients(followers=True))
+
+
+async def _tell_attendees(
+    svc: Services, conn: AsyncConnection, event_id: int, organizer: AccountRow, kind: str
+) -> None:
+    for answer in await q.participants(conn, event_id, ATTENDING):
+        if answer.account_id != organizer.id:
+            await notify(svc, conn, answer.account_id, kind, organizer.id, event_id)
+
+
+# --- answering --------------------------------------------------------------------------
+
+
+async def _answer(
+    svc: Services, conn: AsyncConnection, event_id: int, account_id: int, state: str,
+    uri: str | None = None,
+) -> None:  # fmt: skip
+    now = svc.now()
+    await q.set_answer(
+        conn,
+        {"id": svc.db.new_id(), "event_id": event_id, "account_id": account_id,
+         "state": state, "uri": uri, "created_at": now, "updated_at": now},
+    )  # fmt: skip
+    await q.recount(conn, event_id)
+
+
+def _place_for(event: EventRow, current: str | None, is_organizer: bool) -> str:
+    """What "going" becomes for someone whose answer is ``current``."""
+    if current == GOING:
+        return GOING
+    if event.approval_required and not is_organizer and current != PENDING:
+        return PENDING
+    if current == PENDING:
+        return PENDING
+    return WAITLISTED if event.is_full() else GOING
+
+
+async def rsvp(svc: Services, me: AccountRow, event_id: int, answer: str) -> EventView:
+    """Answer an event: going (perhaps waitlisted or pending), maybe or not going."""
+    if answer not in ANSWERS:
+        raise ValidationError(f"status must be one of {', '.join(ANSWERS)}", field="status")
+    async with svc.db.transaction() as conn:
+        event, _, organizer = await _load(conn, me, event_id)
+        if event.cancelled_at is not None:
+            raise ValidationError("This event was cancelled")
+        current = await q.get_participant(conn, event_id, me.id)
+        before = current.state if current else None
+        state = answer
+        if answer == GOING:
+            state = _place_for(event, before, me.id == organizer.id)
+        if state != before:
+            await _answer(svc, conn, event_id, me.id, state)
+            if before == GOING:
+                await _move_up(svc, conn, event_id)
+            if me.id != organizer.id and state in (GOING, MAYBE, PENDING, WAITLISTED):
+                await notify(svc, conn, organizer.id, "warmline.event_rsvp", me.id, event_id)
+        view = await _view(conn, me, *await _load(conn, me, event_id))
+    return view
+
+
+async def _move_up(svc: Services, conn: AsyncConnection, event_id: int) -> None:
+    """Give freed places to the waiting list, oldest first; each is told."""
+    event = await q.get_event(conn, event_id)
+    status = await statuses_q.get_status(conn, event_id)
+    assert event is not None and status is not None
+    free = None if event.capacity is None else event.capacity - event.participants_count
+    waiting = await q.participants(conn, event_id, (WAITLISTED,))
+    for answer in waiting if free is None else waiting[: max(free, 0)]:
+        await q.set_state(conn, answer.id, GOING, svc.now())
+        await notify(
+            svc, conn, answer.account_id, "warmline.event_confirmed", status.account_id, event_id
+        )
+    if waiting:
+        await q.recount(conn, event_id)
+
+
+async def decide(
+    svc: Services, organizer: AccountRow, event_id: int, account_id: int, *, approve: bool
+) -> ParticipantRow:
+    """The organiser approves (going, or waitlisted when full) or declines a pending answer."""
+    async with svc.db.transaction() as conn:
+        event, _ = await _organised(conn, organizer, event_id)
+        answer = await q.get_participant(conn, event_id, account_id)
+        if answer is None or answer.state != PENDING:
+            raise NotFound("No request to attend from this account")
+        state = (WAITLISTED if event.is_full() else GOING) if approve else NOT_GOING
+        await q.set_state(conn, answer.id, state, svc.now())
+        await q.recount(conn, event_id)
+        if approve:
+            await notify(svc, conn, account_id, "warmline.event_confirmed", organizer.id, event_id)
+        found = await q.get_participant(conn, event_id, account_id)
+    assert found is not None
+    return found
+
+
+# --- who is coming, and inviting ------------------------------------------------------------
+
+
+async def attendees(
+    svc: Services, viewer: AccountRow | None, event_id: int, state: str = GOING
+) -> list[tuple[AccountRow, str]]:
+    """Who answered ``state`` (pending ones: the organiser only), people the viewer
+    is connected with first, then in the order they answered."""
+    async with svc.db.read() as conn:
+        event, status, _ = await _load(conn, viewer, event_id)
+        if state == PENDING and (viewer is None or viewer.id != status.account_id):
+            raise Forbidden("Only the organiser sees who waits for approval")
+        answers = await q.participants(conn, event.id, (state,))
+        people = await accounts_q.get_accounts(conn, [a.account_id for a in answers])
+        known: set[int] = set()
+        if viewer is not None and answers:
+            known = await connections_q.connected_among(
+                conn, viewer.id, [a.account_id for a in answers]
+            )
+    listed = [(people[a.account_id], a.state) for a in answers if a.account_id in people]
+    return sorted(listed, key=lambda pair: pair[0].id not in known)
+
+
+async def invite(svc: Services, me: AccountRow, event_id: int, account_ids: list[int]) -> list[int]:
+    """Invite connections (the organiser's, or an attendee's own); the ids newly invited."""
+    if not account_ids:
+        raise ValidationError("Choose whom to invite", field="account_ids")
+    if len(account_ids) > MAX_INVITES:
+        raise ValidationError(f"At most {MAX_INVITES} at a time", field="account_ids")
+    async with svc.db.transaction() as conn:
+        event, _, organizer = await _load(conn, me, event_id)
+        answer = await q.get_participant(conn, event_id, me.id)
+        if me.id != organizer.id and (answer is None or answer.state not in ATTENDING):
+            raise Forbidden("Only the organiser and those attending may invite")
+        if event.cancelled_at is not None:
+            raise ValidationError("This event was cancelled")
+        connected = await connections_q.connected_among(conn, me.id, account_ids)
+        strangers = [a for a in account_ids if a not in connected]
+        if strangers:
+            raise ValidationError("You can invite your connections only", field="account_ids")
+        fresh = await q.add_invites(conn, event_id, account_ids, me.id, svc.now())
+        for account_id in fresh:
+            await notify(svc, conn, account_id, "warmline.event_invite", me.id, event_id)
+    return fresh
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+SCOPES = ("mine", "network", "local")
+
+
+async def upcoming(
+    svc: Services, viewer: AccountRow | None, scope: str, *, limit: int = 20, offset: int = 0
+) -> list[EventView]:
+    """Events not over yet, soonest first: ``mine`` (organised or answered),
+    ``network`` (organised or attended by connections and people followed),
+    ``local`` (public events of this instance)."""
+    if scope not in SCOPES:
+        raise ValidationError(f"scope must be one of {', '.join(SCOPES)}", field="scope")
+    if scope != "local" and viewer is None:
+        raise Forbidden("This list is for signed-in members")
+    now = svc.now()
+    async with svc.db.read() as conn:
+        if scope == "local":
+            ids = await q.upcoming(conn, now, local_only=True, public_only=True, limit=limit,
+                                   offset=offset)  # fmt: skip
+        elif scope == "mine":
+            assert viewer is not None
+            ids = await q.upcoming(conn, now, organizers=[viewer.id], attended_by=[viewer.id],
+                                   limit=limit, offset=offset)  # fmt: skip
+        else:
+            assert viewer is not None
+            people = await connections_q.network_ids(conn, viewer.id)
+            ids = await q.upcoming(conn, now, organizers=people, attended_by=people,
+                                   limit=limit, offset=offset)  # fmt: skip
+    return await views(svc, viewer, ids)

@@ -1,0 +1,269 @@
+"""Queries on events, the answers to them and invitations.
+
+An event's id is its status's id (``events.status_id``): the post that carries
+it. ``participants_count`` (going) and ``waitlist_count`` are kept on the
+event row and recounted whenever an answer changes, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.tables import event_invites, event_participants, events, statuses
+
+GOING, MAYBE, NOT_GOING = "going", "maybe", "not_going"
+WAITLISTED, PENDING = "waitlisted", "pending"  # waiting for a place, or for approval
+STATES = (GOING, MAYBE, NOT_GOING, WAITLISTED, PENDING)
+# Answers that hold a place in the member's calendar.
+ATTENDING = (GOING, MAYBE, WAITLISTED, PENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    status_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime | None
+    timezone: str
+    place_name: str | None
+    street: str | None
+    locality: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None
+    latitude: float | None
+    longitude: float | None
+    online_url: str | None
+    capacity: int | None
+    audience: str
+    approval_required: bool
+    group_id: int | None
+    participants_count: int
+    waitlist_count: int
+    cancelled_at: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> EventRow:
+        return cls(**{name: row[name] for name in cls.__slots__})
+
+    @property
+    def id(self) -> int:
+        return self.status_id
+
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.participants_count >= self.capacity
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRow:
+    id: int
+    event_id: int
+    account_id: int
+    state: str
+    uri: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> ParticipantRow:
+        return cls(**{name: row[name] for name in cls.__slots__})
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+async def insert_event(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(events).values(**values))
+
+
+async def update_event(conn: AsyncConnection, event_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(events).where(events.c.status_id == event_id).values(**values))
+
+
+async def get_event(conn: AsyncConnection, event_id: int) -> EventRow | None:
+    row = (await conn.execute(select(events).where(events.c.status_id == event_id))).mappings()
+    found = row.first()
+    return EventRow.from_row(found) if found else None
+
+
+async def get_events(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, EventRow]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = (await conn.execute(select(events).where(events.c.status_id.in_(wanted)))).mappings()
+    return {row["status_id"]: EventRow.from_row(row) for row in rows}
+
+
+async def upcoming(
+    conn: AsyncConnection,
+    now: datetime,
+    *,
+    organizers: Sequence[int] | None = None,
+    attended_by: Sequence[int] | None = None,
+    local_only: bool = False,
+    public_only: bool = False,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[int]:
+    """Ids of events not over yet (not ended, or started in the last 12 hours when
+    they give no end), soonest first, not cancelled, their post not deleted; of
+    these ``organizers``, or answered (going, maybe, waiting) by ``attended_by``."""
+    e, s, p = events.c, statuses.c, event_participants.c
+    not_over = or_(
+        e.ends_at >= now, and_(e.ends_at.is_(None), e.starts_at >= now - timedelta(hours=12))
+    )
+    query = (
+        select(e.status_id)
+        .join(statuses, s.id == e.status_id)
+        .where(not_over, e.cancelled_at.is_(None), s.deleted_at.is_(None))
+    )
+    who = []
+    if organizers is not None:
+        who.append(s.account_id.in_(list(organizers)))
+    if attended_by is not None:
+        who.append(
+            exists().where(
+                p.event_id == e.status_id,
+                p.account_id.in_(list(attended_by)),
+                p.state.in_(ATTENDING),
+            )
+        )
+    if who:
+        query = query.where(or_(*who))
+    if local_only:
+        query = query.where(s.local.is_(True))
+    if public_only:
+        query = query.where(e.audience == "public")
+    query = query.order_by(e.starts_at, e.status_id).limit(limit).offset(offset)
+    return [row[0] for row in await conn.execute(query)]
+
+
+# --- answers ------------------------------------------------------------------------------
+
+
+async def get_participant(
+    conn: AsyncConnection, event_id: int, account_id: int
+) -> ParticipantRow | None:
+    p = event_participants.c
+    query = select(event_participants).where(p.event_id == event_id, p.account_id == account_id)
+    row = (await conn.execute(query)).mappings().first()
+    return ParticipantRow.from_row(row) if row else None
+
+
+async def get_participant_by_uri(conn: AsyncConnection, uri: str) -> ParticipantRow | None:
+    query = select(event_participants).where(event_participants.c.uri == uri)
+    row = (await conn.execute(query)).mappings().first()
+    return ParticipantRow.from_row(row) if row else None
+
+
+async def answers_of(
+    conn: AsyncConnection, account_id: int, event_ids: Iterable[int]
+) -> dict[int, str]:
+    """``account_id``'s answer to each of ``event_ids`` it answered."""
+    wanted = list(set(event_ids))
+    if not wanted:
+        return {}
+    p = event_participants.c
+    query = select(p.event_id, p.state).where(p.account_id == account_id, p.event_id.in_(wanted))
+    return {row.event_id: row.state for row in await conn.execute(query)}
+
+
+async def set_answer(
+    conn: AsyncConnection, values: dict[str, Any], *, keep_uri: bool = True
+) -> None:
+    """Insert or change an account's answer (``values`` has every column)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    changes = {"state": values["state"], "updated_at": values["updated_at"]}
+    if not keep_uri or values.get("uri"):
+        changes["uri"] = values.get("uri")
+    statement = dialect.insert(event_participants).values(**values)
+    await conn.execute(
+        statement.on_conflict_do_update(index_elements=["event_id", "account_id"], set_=changes)
+    )
+
+
+async def set_state(conn: AsyncConnection, answer_id: int, state: str, now: datetime) -> None:
+    await conn.execute(
+        update(event_participants)
+        .where(event_participants.c.id == answer_id)
+        .values(state=state, updated_at=now)
+    )
+
+
+async def remove_answer(conn: AsyncConnection, event_id: int, account_id: int) -> None:
+    p = event_participants.c
+    await conn.execute(
+        delete(event_participants).where(p.event_id == event_id, p.account_id == account_id)
+    )
+
+
+async def participants(
+    conn: AsyncConnection, event_id: int, states: Sequence[str], *, limit: int = 1000
+) -> list[ParticipantRow]:
+    """Answers in ``states``, in the order they were first given."""
+    p = event_participants.c
+    query = (
+        select(event_participants)
+        .where(p.event_id == event_id, p.state.in_(list(states)))
+        .order_by(p.created_at, p.id)
+        .limit(limit)
+    )
+    return [ParticipantRow.from_row(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def recount(conn: AsyncConnection, event_id: int) -> None:
+    """Set the event's going and waiting counts from its answers."""
+    p = event_participants.c
+
+    def count(state: str) -> Any:
+        return (
+            select(func.count()).where(p.event_id == event_id, p.state == state).scalar_subquery()
+        )
+
+    await update_event(
+        conn, event_id, {"participants_count": count(GOING), "waitlist_count": count(WAITLISTED)}
+    )
+
+
+# --- invitations --------------------------------------------------------------------------
+
+
+async def add_invites(
+    conn: AsyncConnection, event_id: int, account_ids: Iterable[int], by: int, now: datetime
+) -> list[int]:
+    """Invite each account not invited yet; the ones newly invited."""
+    wanted = list(dict.fromkeys(account_ids))
+    if not wanted:
+        return []
+    i = event_invites.c
+    known = {
+        row[0]
+        for row in await conn.execute(
+            select(i.account_id).where(i.event_id == event_id, i.account_id.in_(wanted))
+        )
+    }
+    fresh = [account_id for account_id in wanted if account_id not in known]
+    if fresh:
+        await conn.execute(
+            insert(event_invites),
+            [
+                {"event_id": event_id, "account_id": a, "invited_by_id": by, "created_at": now}
+                for a in fresh
+            ],
+        )
+    return fresh
+
+
+async def is_invited(conn: AsyncConnection, event_id: int, account_id: int) -> bool:
+    i = event_invites.c
+    query = select(i.account_id).where(i.event_id == event_id, i.account_id == account_id)
+    return (await conn.execute(query)).first() is not None
