@@ -49,6 +49,7 @@ from server.web import setup as web_pages
 from server.workers.cleanup import (
     SWEEP_SECONDS,
     CodePurge,
+    EventReminders,
     MediaCleanup,
     QueuePrune,
     SessionPurge,
@@ -110,6 +111,9 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     sessions = Runner(
         "idle-sessions", SessionPurge(svc).run_once, asyncio.Event(), poll_seconds=SWEEP_SECONDS
     )
+    reminders = Runner(
+        "event-reminders", EventReminders(svc).run_once, asyncio.Event(), poll_seconds=300.0
+    )
     retention = Runner(
         "retention",
         QueuePrune(svc).run_once,
@@ -128,6 +132,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         codes.running(),
         sessions.running(),
         retention.running(),
+        reminders.running(),
     ):
         yield
 

@@ -181,6 +181,19 @@ async def listing(request: web.Request) -> web.Response:
     return ok(await _answer(request, viewer, found), headers=headers or None)
 
 
+@routes.post(f"{BASE}/resolve")
+async def resolve(request: web.Request) -> web.Response:
+    """An event on any server, by its ActivityPub id or page: fetched and stored."""
+    me = await auth.required(request, "read:statuses")
+    body = await params.body(request)
+    uri = params.text(body, "uri").strip()
+    if not uri.startswith(("https://", "http://")):
+        raise ValidationError("uri must be an event's http(s) address", field="uri")
+    svc = request.app[SERVICES]
+    view = await events.resolve(svc, me.account, uri)
+    return ok((await _answer(request, me.account, [view]))[0])
+
+
 @routes.get(f"{BASE}/{ID}")
 async def show(request: web.Request) -> web.Response:
     me = await auth.optional(request, "read:statuses")
@@ -269,3 +282,17 @@ async def ics(request: web.Request) -> web.Response:
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="event-{view.event.id}.ics"'},
     )
+
+
+@routes.post(f"{BASE}/feed")
+async def new_feed(request: web.Request) -> web.Response:
+    """A new private calendar feed URL of the caller's events (the old one ends)."""
+    me = await auth.required(request, "read:statuses")
+    return ok({"url": await calendar.new_feed(request.app[SERVICES], me.account)})
+
+
+@routes.get("/calendar/{token:[A-Za-z0-9_-]{1,100}}.ics")
+async def feed(request: web.Request) -> web.Response:
+    """A member's calendar feed: the URL is the key (calendar apps send no token)."""
+    body = await calendar.feed(request.app[SERVICES], request.match_info["token"])
+    return web.Response(body=body, content_type="text/calendar", charset="utf-8")

@@ -1,22 +1,34 @@
-"""Events as iCalendar (RFC 5545), with the well-kept ``icalendar`` library.
+"""Events as iCalendar (RFC 5545), with the well-kept ``icalendar`` library, and
+members' private calendar feeds.
 
 One VEVENT per event: its post's ActivityPub id as the UID (the same event
 keeps its UID wherever it is fetched from), start and end in the event's own
 time zone (with the VTIMEZONE a calendar needs to read them), the place as
 text and GEO, the online link, CANCELLED when it was cancelled.
+
+A member's feed (``/calendar/TOKEN.ics``) lists the events they organise or
+answered (going, maybe, waiting) from 30 days back; calendar apps poll it. The
+URL is the only key, so only its token's SHA-256 is stored, and asking for a
+new URL ends the old one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import zoneinfo
 from collections.abc import Sequence
 
 import icalendar
 
-from server.services import objects
+from server.services import events, objects
 from server.services.context import Services
+from server.services.errors import NotFound
 from server.services.events import EventView, location_of
 from server.services.html import strip_html
+from server.store import accounts as accounts_q
+from server.store import events as events_q
+from server.store.accounts import AccountRow
 
 
 def _where(view: EventView) -> str:
@@ -68,3 +80,26 @@ def ics(svc: Services, views: Sequence[EventView], *, name: str) -> bytes:
         calendar.add_component(_vevent(svc, view))
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def new_feed(svc: Services, me: AccountRow) -> str:
+    """A new private feed URL for ``me``; the previous one stops working."""
+    token = secrets.token_urlsafe(32)
+    async with svc.db.transaction() as conn:
+        await events_q.set_feed(conn, me.id, _digest(token), svc.now())
+    return f"{svc.urls.base}/calendar/{token}.ics"
+
+
+async def feed(svc: Services, token: str) -> bytes:
+    """The calendar behind a feed URL's token (NotFound for one that is not, or no longer)."""
+    async with svc.db.read() as conn:
+        owner_id = await events_q.feed_owner(conn, _digest(token)) if token else None
+        owner = await accounts_q.get_account(conn, owner_id) if owner_id else None
+    if owner is None or owner.suspended_at is not None:
+        raise NotFound("There is no calendar at this address")
+    found = await events.calendar_of(svc, owner)
+    return ics(svc, found, name=f"{owner.display_name or owner.username}: Warmline events")

@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import activities as ap
-from server.services import objects, posts
+from federation import participation as wl_events
+from server.services import objects, posts, search
 from server.services.context import Services
 from server.services.errors import Forbidden, NotFound, ValidationError
 from server.services.notify import notify
@@ -127,12 +128,10 @@ def check_draft(draft: EventDraft) -> EventDraft:
             )
     if draft.ends_at is not None and draft.ends_at <= draft.starts_at:
         raise ValidationError("An event must end after it starts", field="ends_at")
-    try:
-        zoneinfo.ZoneInfo(draft.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    if not known_zone(draft.timezone):
         raise ValidationError(
             f"{draft.timezone!r} is not a time zone (an IANA name: Europe/Paris)", field="timezone"
-        ) from None
+        )
     online_url = _clean(draft.online_url, URL_CHARS, "online_url")
     if online_url and (urlsplit(online_url).scheme not in ("http", "https") or " " in online_url):
         raise ValidationError("online_url must be an http(s) link", field="online_url")
@@ -147,6 +146,14 @@ def check_draft(draft: EventDraft) -> EventDraft:
     return replace(
         draft, title=title, online_url=online_url, location=_check_location(draft.location)
     )
+
+
+def known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _check_location(place: Location | None) -> Location | None:
@@ -220,9 +227,20 @@ def draft_of(event: EventRow, status: StatusRow) -> EventDraft:
 async def may_see(
     conn: AsyncConnection, viewer: AccountRow | None, event: EventRow, status: StatusRow
 ) -> bool:
+    """Whether ``viewer`` may see (and so answer) the event: never across a block
+    either way, nor an event of a suspended organiser."""
     if status.deleted_at is not None:
         return False
-    if event.audience == "public" or (viewer is not None and viewer.id == status.account_id):
+    if viewer is not None and viewer.id == status.account_id:
+        return True
+    organizer = await accounts_q.get_account(conn, status.account_id)
+    if organizer is None or organizer.suspended_at is not None:
+        return False
+    if viewer is not None and await connections_q.blocked_either_way(
+        conn, viewer.id, status.account_id
+    ):
+        return False
+    if event.audience == "public":
         return True
     if viewer is None:
         return False
@@ -277,6 +295,14 @@ async def views(svc: Services, viewer: AccountRow | None, event_ids: list[int]) 
     return found
 
 
+async def resolve(svc: Services, viewer: AccountRow, uri: str) -> EventView:
+    """An event by its id or page on any server (fetched and stored if new)."""
+    status = await search.status_by_url(svc, uri, resolve=True)
+    if status is None or status.object_type != "Event":
+        raise NotFound("No event was found at that address")
+    return await get_event(svc, viewer, status.id)
+
+
 # --- organising -------------------------------------------------------------------------
 
 
@@ -293,7 +319,7 @@ async def create_event(svc: Services, organizer: AccountRow, draft: EventDraft) 
         await q.insert_event(
             conn, {"status_id": status.id, **_row_values(draft), "updated_at": now}
         )
-        await _answer(svc, conn, status.id, organizer.id, GOING)
+        await _answer(svc, conn, status, organizer.id, GOING)
 
     async with svc.db.transaction() as conn:
         status = await posts.write_status(
@@ -339,10 +365,12 @@ async def update_event(
             await _tell_attendees(svc, conn, event_id, organizer, "warmline.event_changed")
         if not text_changed:
             await _publish(svc, conn, organizer, event_id)
-    if text_changed:  # the post's Update carries the event as it now is
+    if text_changed:  # the post's Update carries the event as it now is, to followers
         await posts.edit_status(
             svc, organizer, event_id, posts.Draft(text=text, visibility=status.visibility)
         )
+        async with svc.db.transaction() as conn:
+            await _publish(svc, conn, organizer, event_id, followers=False)
     svc.wake.deliveries.set()
     return await get_event(svc, organizer, event_id)
 
@@ -361,48 +389,59 @@ async def cancel_event(svc: Services, organizer: AccountRow, event_id: int) -> E
 
 
 async def _publish(
-    svc: Services, conn: AsyncConnection, organizer: AccountRow, event_id: int
-) -> None:
-    """Send an Update of the event as it now is to whoever got it (a public event's
-    followers' servers)."""
+    svc: Services, conn: AsyncConnection, organizer: AccountRow, event_id: int,
+    *, followers: bool = True,
+) -> None:  # fmt: skip
+    """Send an Update of the event as it now is to whoever has it: a public event's
+    followers' servers (unless ``followers`` is off), and attendees elsewhere."""
     status = await statuses_q.get_status(conn, event_id)
     assert status is not None
-    if status.visibility != "public":
+    public = followers and status.visibility == "public"
+    remote = [a for a in await _attendees_here_and_there(conn, event_id) if not a.is_local]
+    if not public and not remote:
         return
     doc = await objects.note_document(svc, conn, status, organizer)
     stamp = int(svc.now().timestamp() * 1000)
+    to = list(dict.fromkeys([*doc["to"], *(a.uri for a in remote if a.uri)]))
     update = ap.update(
-        f"{doc['id']}#updates/{stamp}", doc["attributedTo"], doc, to=doc["to"], cc=doc["cc"]
+        f"{doc['id']}#updates/{stamp}", doc["attributedTo"], doc, to=to, cc=doc["cc"]
     )
-    await send(svc, conn, organizer, update, Recipients(followers=True))
+    await send(svc, conn, organizer, update, Recipients(followers=public, accounts=remote))
+
+
+async def _attendees_here_and_there(conn: AsyncConnection, event_id: int) -> list[AccountRow]:
+    answers = await q.participants(conn, event_id, ATTENDING)
+    people = await accounts_q.get_accounts(conn, [a.account_id for a in answers])
+    return [people[a.account_id] for a in answers if a.account_id in people]
 
 
 async def _tell_attendees(
     svc: Services, conn: AsyncConnection, event_id: int, organizer: AccountRow, kind: str
 ) -> None:
-    for answer in await q.participants(conn, event_id, ATTENDING):
-        if answer.account_id != organizer.id:
-            await notify(svc, conn, answer.account_id, kind, organizer.id, event_id)
+    for who in await _attendees_here_and_there(conn, event_id):
+        if who.is_local and who.id != organizer.id:
+            await notify(svc, conn, who.id, kind, organizer.id, event_id)
 
 
 # --- answering --------------------------------------------------------------------------
 
 
 async def _answer(
-    svc: Services, conn: AsyncConnection, event_id: int, account_id: int, state: str,
+    svc: Services, conn: AsyncConnection, status: StatusRow, account_id: int, state: str,
     uri: str | None = None,
 ) -> None:  # fmt: skip
     now = svc.now()
     await q.set_answer(
         conn,
-        {"id": svc.db.new_id(), "event_id": event_id, "account_id": account_id,
+        {"id": svc.db.new_id(), "event_id": status.id, "account_id": account_id,
          "state": state, "uri": uri, "created_at": now, "updated_at": now},
     )  # fmt: skip
-    await q.recount(conn, event_id)
+    if status.local:  # a remote event's counts are what its server says
+        await q.recount(conn, status.id)
 
 
 def _place_for(event: EventRow, current: str | None, is_organizer: bool) -> str:
-    """What "going" becomes for someone whose answer is ``current``."""
+    """What "going" becomes at our own event for someone whose answer is ``current``."""
     if current == GOING:
         return GOING
     if event.approval_required and not is_organizer and current != PENDING:
@@ -413,26 +452,102 @@ def _place_for(event: EventRow, current: str | None, is_organizer: bool) -> str:
 
 
 async def rsvp(svc: Services, me: AccountRow, event_id: int, answer: str) -> EventView:
-    """Answer an event: going (perhaps waitlisted or pending), maybe or not going."""
+    """Answer an event: going (perhaps waitlisted or pending), maybe or not going.
+
+    At another server's event, "going" is pending until its organiser's server
+    accepts the Join."""
     if answer not in ANSWERS:
         raise ValidationError(f"status must be one of {', '.join(ANSWERS)}", field="status")
     async with svc.db.transaction() as conn:
-        event, _, organizer = await _load(conn, me, event_id)
+        event, status, organizer = await _load(conn, me, event_id)
         if event.cancelled_at is not None:
             raise ValidationError("This event was cancelled")
-        current = await q.get_participant(conn, event_id, me.id)
-        before = current.state if current else None
-        state = answer
-        if answer == GOING:
-            state = _place_for(event, before, me.id == organizer.id)
-        if state != before:
-            await _answer(svc, conn, event_id, me.id, state)
-            if before == GOING:
-                await _move_up(svc, conn, event_id)
-            if me.id != organizer.id and state in (GOING, MAYBE, PENDING, WAITLISTED):
-                await notify(svc, conn, organizer.id, "warmline.event_rsvp", me.id, event_id)
+        if organizer.is_local:
+            await apply_answer(svc, conn, event, status, organizer, me, answer)
+        else:
+            await _answer_elsewhere(svc, conn, status, organizer, me, answer)
         view = await _view(conn, me, *await _load(conn, me, event_id))
+    svc.wake.deliveries.set()
     return view
+
+
+async def apply_answer(
+    svc: Services, conn: AsyncConnection, event: EventRow, status: StatusRow,
+    organizer: AccountRow, who: AccountRow, answer: str, uri: str | None = None,
+) -> str:  # fmt: skip
+    """``who`` (here or elsewhere; ``uri`` their Join) answers our member's event;
+    the answer it became. Someone elsewhere who gets a place is sent an Accept."""
+    current = await q.get_participant(conn, event.id, who.id)
+    before = current.state if current else None
+    state = _place_for(event, before, who.id == organizer.id) if answer == GOING else answer
+    if state == before and (uri is None or current is None or current.uri == uri):
+        return state
+    await _answer(svc, conn, status, who.id, state, uri)
+    if before == GOING and state != GOING:
+        await _move_up(svc, conn, event.id)
+    if state in (GOING, MAYBE, PENDING, WAITLISTED) and state != before:
+        await notify(svc, conn, organizer.id, "warmline.event_rsvp", who.id, event.id)
+    if state == GOING and not who.is_local:
+        await _tell_participant(svc, conn, status, organizer, who, "Accept")
+    return state
+
+
+async def _answer_elsewhere(
+    svc: Services, conn: AsyncConnection, status: StatusRow, organizer: AccountRow,
+    me: AccountRow, answer: str,
+) -> None:  # fmt: skip
+    """Our member answers another server's event: Join, TentativeAccept or Leave."""
+    current = await q.get_participant(conn, status.id, me.id)
+    before = current.state if current else None
+    event_uri, me_uri = status.uri or "", objects.account_uri(svc, me)
+    to = Recipients(accounts=[organizer])
+
+    def fresh(kind: str) -> str:
+        return svc.urls.activity(me.username, kind, svc.db.new_id())
+
+    if answer == GOING:
+        if before in (GOING, PENDING):
+            return
+        uri = fresh("join")
+        await _answer(svc, conn, status, me.id, PENDING, uri)
+        await send(svc, conn, me, wl_events.join(uri, me_uri, event_uri, organizer.uri or ""), to)
+        return
+    if before in (GOING, PENDING, WAITLISTED):
+        leave = wl_events.leave(fresh("leave"), me_uri, event_uri, organizer.uri or "")
+        await send(svc, conn, me, leave, to)
+    await _answer(svc, conn, status, me.id, answer)
+    if answer == MAYBE and before != MAYBE:
+        maybe = wl_events.tentative_accept(fresh("maybe"), me_uri, event_uri, organizer.uri or "")
+        await send(svc, conn, me, maybe, to)
+
+
+async def refuse_join(
+    svc: Services, conn: AsyncConnection, status: StatusRow, organizer: AccountRow,
+    who: AccountRow, join_id: str,
+) -> None:  # fmt: skip
+    """Reject a Join from elsewhere to an event its sender may not join (nothing stored)."""
+    doc = wl_events.answer_join(
+        "Reject", svc.urls.activity(organizer.username, "reject", svc.db.new_id()),
+        objects.account_uri(svc, organizer), join_id, who.uri or "",
+        objects.status_uri(svc, status, organizer),
+    )  # fmt: skip
+    await send(svc, conn, organizer, doc, Recipients(accounts=[who]))
+
+
+async def _tell_participant(
+    svc: Services, conn: AsyncConnection, status: StatusRow, organizer: AccountRow,
+    who: AccountRow, kind: str,
+) -> None:  # fmt: skip
+    """Accept or Reject the Join of ``who``, a participant on another server."""
+    answer = await q.get_participant(conn, status.id, who.id)
+    if answer is None or not answer.uri or who.is_local:
+        return
+    doc = wl_events.answer_join(
+        kind, svc.urls.activity(organizer.username, kind.lower(), svc.db.new_id()),
+        objects.account_uri(svc, organizer), answer.uri, who.uri or "",
+        objects.status_uri(svc, status, organizer),
+    )  # fmt: skip
+    await send(svc, conn, organizer, doc, Recipients(accounts=[who]))
 
 
 async def _move_up(svc: Services, conn: AsyncConnection, event_id: int) -> None:
@@ -442,13 +557,21 @@ async def _move_up(svc: Services, conn: AsyncConnection, event_id: int) -> None:
     assert event is not None and status is not None
     free = None if event.capacity is None else event.capacity - event.participants_count
     waiting = await q.participants(conn, event_id, (WAITLISTED,))
-    for answer in waiting if free is None else waiting[: max(free, 0)]:
+    moved = waiting if free is None else waiting[: max(free, 0)]
+    if not moved:
+        return
+    organizer = await accounts_q.get_account(conn, status.account_id)
+    assert organizer is not None
+    people = await accounts_q.get_accounts(conn, [a.account_id for a in moved])
+    for answer in moved:
         await q.set_state(conn, answer.id, GOING, svc.now())
         await notify(
-            svc, conn, answer.account_id, "warmline.event_confirmed", status.account_id, event_id
+            svc, conn, answer.account_id, "warmline.event_confirmed", organizer.id, event_id
         )
-    if waiting:
-        await q.recount(conn, event_id)
+        who = people.get(answer.account_id)
+        if who is not None and not who.is_local:
+            await _tell_participant(svc, conn, status, organizer, who, "Accept")
+    await q.recount(conn, event_id)
 
 
 async def decide(
@@ -456,16 +579,21 @@ async def decide(
 ) -> ParticipantRow:
     """The organiser approves (going, or waitlisted when full) or declines a pending answer."""
     async with svc.db.transaction() as conn:
-        event, _ = await _organised(conn, organizer, event_id)
+        event, status = await _organised(conn, organizer, event_id)
         answer = await q.get_participant(conn, event_id, account_id)
         if answer is None or answer.state != PENDING:
             raise NotFound("No request to attend from this account")
         state = (WAITLISTED if event.is_full() else GOING) if approve else NOT_GOING
         await q.set_state(conn, answer.id, state, svc.now())
         await q.recount(conn, event_id)
-        if approve:
+        who = await accounts_q.get_account(conn, account_id)
+        if approve and who is not None and who.is_local:
             await notify(svc, conn, account_id, "warmline.event_confirmed", organizer.id, event_id)
+        if who is not None and state != WAITLISTED:
+            await _tell_participant(svc, conn, status, organizer, who,
+                                    "Accept" if approve else "Reject")  # fmt: skip
         found = await q.get_participant(conn, event_id, account_id)
+    svc.wake.deliveries.set()
     assert found is not None
     return found
 
@@ -547,3 +675,34 @@ async def upcoming(
             ids = await q.upcoming(conn, now, organizers=people, attended_by=people,
                                    limit=limit, offset=offset)  # fmt: skip
     return await views(svc, viewer, ids)
+
+
+async def calendar_of(svc: Services, me: AccountRow) -> list[EventView]:
+    """What a member's calendar feed lists: events they organise or answered
+    (going, maybe, waiting), from 30 days back, cancelled ones too (marked)."""
+    async with svc.db.read() as conn:
+        ids = await q.upcoming(
+            conn, svc.now() - timedelta(days=30), organizers=[me.id], attended_by=[me.id],
+            limit=500, with_cancelled=True,
+        )  # fmt: skip
+    return await views(svc, me, ids)
+
+
+# --- reminders --------------------------------------------------------------------------
+
+REMIND_BEFORE = timedelta(hours=24)
+
+
+async def send_reminders(svc: Services) -> int:
+    """Remind members here who are going (or maybe) of events starting within a day,
+    once each; how many were reminded."""
+    now = svc.now()
+    async with svc.db.transaction() as conn:
+        due = await q.due_reminders(conn, now, now + REMIND_BEFORE)
+        for reminder in due:
+            await notify(
+                svc, conn, reminder.account_id, "warmline.event_reminder",
+                reminder.organizer_id, reminder.event_id,
+            )  # fmt: skip
+        await q.mark_reminded(conn, [r.answer_id for r in due], now)
+    return len(due)

@@ -21,6 +21,7 @@ from server.services.context import Services
 from server.services.errors import Forbidden
 from server.services.inbound import checks as relation_checks
 from server.services.inbound import endorsements as endorsement_checks
+from server.services.inbound import events as event_checks
 from server.store import accounts as accounts_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
@@ -121,6 +122,7 @@ ANSWER_CHECKS: tuple[StepCheck, ...] = (
     relation_checks.answer_to_connect,
     relation_checks.answer_to_introduction,
     endorsement_checks.answer_to_recommendation,
+    event_checks.answer_to_join,
 )
 UNDO_CHECKS: tuple[StepCheck, ...] = (
     _undo_follow_or_like,
@@ -128,4 +130,5 @@ UNDO_CHECKS: tuple[StepCheck, ...] = (
     relation_checks.undo_introduction,
     relation_checks.undo_block,
     endorsement_checks.undo_own,
+    event_checks.undo_of_join,
 )

@@ -30,12 +30,14 @@ WARMLINE_TYPES = (
     "warmline.recommendation_approved",
     # About an event (``status_id`` is the event's post): invited to it, someone
     # answered (to the organiser), its time or place changed, it was cancelled,
-    # a place was confirmed (approved, or moved up from the waiting list).
+    # a place was confirmed (approved, or moved up from the waiting list), it
+    # starts within a day.
     "warmline.event_invite",
     "warmline.event_rsvp",
     "warmline.event_changed",
     "warmline.event_cancelled",
     "warmline.event_confirmed",
+    "warmline.event_reminder",
 )
 
 

@@ -17,7 +17,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.store.tables import event_invites, event_participants, events, statuses
+from server.store.tables import (
+    accounts,
+    calendar_feeds,
+    event_invites,
+    event_participants,
+    events,
+    statuses,
+)
 
 GOING, MAYBE, NOT_GOING = "going", "maybe", "not_going"
 WAITLISTED, PENDING = "waitlisted", "pending"  # waiting for a place, or for approval
@@ -111,6 +118,7 @@ async def upcoming(
     attended_by: Sequence[int] | None = None,
     local_only: bool = False,
     public_only: bool = False,
+    with_cancelled: bool = False,
     limit: int = 20,
     offset: int = 0,
 ) -> list[int]:
@@ -124,8 +132,10 @@ async def upcoming(
     query = (
         select(e.status_id)
         .join(statuses, s.id == e.status_id)
-        .where(not_over, e.cancelled_at.is_(None), s.deleted_at.is_(None))
+        .where(not_over, s.deleted_at.is_(None))
     )
+    if not with_cancelled:
+        query = query.where(e.cancelled_at.is_(None))
     who = []
     if organizers is not None:
         who.append(s.account_id.in_(list(organizers)))
@@ -266,4 +276,68 @@ async def add_invites(
 async def is_invited(conn: AsyncConnection, event_id: int, account_id: int) -> bool:
     i = event_invites.c
     query = select(i.account_id).where(i.event_id == event_id, i.account_id == account_id)
+    return (await conn.execute(query)).first() is not None
+
+
+# --- reminders and calendar feeds ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    answer_id: int
+    event_id: int
+    account_id: int  # a member here, going or maybe
+    organizer_id: int
+
+
+async def due_reminders(
+    conn: AsyncConnection, now: datetime, until: datetime, limit: int = 500
+) -> list[Reminder]:
+    """Answers (going or maybe) of members here, not reminded yet, to events that
+    start between ``now`` and ``until`` and are not cancelled."""
+    e, p, s, a = events.c, event_participants.c, statuses.c, accounts.c
+    query = (
+        select(p.id, p.event_id, p.account_id, s.account_id.label("organizer_id"))
+        .join(events, e.status_id == p.event_id)
+        .join(statuses, s.id == e.status_id)
+        .join(accounts, a.id == p.account_id)
+        .where(
+            p.state.in_((GOING, MAYBE)),
+            p.reminded_at.is_(None),
+            a.domain.is_(None),
+            e.starts_at >= now,
+            e.starts_at < until,
+            e.cancelled_at.is_(None),
+            s.deleted_at.is_(None),
+        )
+        .order_by(e.starts_at, p.id)
+        .limit(limit)
+    )
+    return [Reminder(*row) for row in await conn.execute(query)]
+
+
+async def mark_reminded(conn: AsyncConnection, answer_ids: Sequence[int], now: datetime) -> None:
+    if answer_ids:
+        await conn.execute(
+            update(event_participants)
+            .where(event_participants.c.id.in_(list(answer_ids)))
+            .values(reminded_at=now)
+        )
+
+
+async def set_feed(conn: AsyncConnection, account_id: int, token_hash: str, now: datetime) -> None:
+    """The member's calendar feed token (a new one replaces the old)."""
+    await conn.execute(delete(calendar_feeds).where(calendar_feeds.c.account_id == account_id))
+    await conn.execute(
+        insert(calendar_feeds).values(account_id=account_id, token_hash=token_hash, created_at=now)
+    )
+
+
+async def feed_owner(conn: AsyncConnection, token_hash: str) -> int | None:
+    query = select(calendar_feeds.c.account_id).where(calendar_feeds.c.token_hash == token_hash)
+    return (await conn.execute(query)).scalar()
+
+
+async def has_feed(conn: AsyncConnection, account_id: int) -> bool:
+    query = select(calendar_feeds.c.account_id).where(calendar_feeds.c.account_id == account_id)
     return (await conn.execute(query)).first() is not None

@@ -884,6 +884,7 @@ event_participants = Table(
     Column("uri", Text, nullable=True, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("reminded_at", UTCDateTime, nullable=True),  # a member here was reminded
     Index("ux_event_participants_event_account", "event_id", "account_id", unique=True),
     Index("ix_event_participants_account_id", "account_id"),
 )
@@ -907,6 +908,18 @@ event_invites = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# A member's private calendar feed of the events they answered: the URL holds a
+# token, of which only the SHA-256 is kept (as for API tokens).
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column(
+        "account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 __all__ = [
     "account_pins",
     "account_stats",
@@ -915,6 +928,7 @@ __all__ = [
     "api_tokens",
     "blocks",
     "bookmarks",
+    "calendar_feeds",
     "connection_requests",
     "connections",
     "conversation_marks",

@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 
 from server.config import RetentionSettings
-from server.services import media, websessions
+from server.services import events, media, websessions
 from server.services.context import Services
 from server.store import limits as limits_q
 from server.store import media as q
@@ -116,3 +116,13 @@ class QueuePrune:
                 log.info("pruned %d %s older than %d day(s)", deleted, what, days)
             total += deleted
         return total
+
+
+class EventReminders:
+    """Reminds members of the events they are going to, a day before (once each)."""
+
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+
+    async def run_once(self) -> int:
+        return await events.send_reminders(self.svc)

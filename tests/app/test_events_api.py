@@ -5,13 +5,15 @@ Every test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import icalendar
 from aiohttp.test_utils import TestClient
 from apiclient import Member, member
 
-from server.appkeys import DB
+from server.appkeys import DB, SERVICES
+from server.services import account_moderation, events
 from server.store import interactions as interactions_q
 from server.store.statuses import Page
 
@@ -232,3 +234,54 @@ async def test_an_event_as_an_icalendar_file(start: Any) -> None:
     assert "https://meet.example/x" in str(vevent["description"])
     assert calendar.walk("VTIMEZONE"), "a calendar needs the zone's rules to read TZID"
     assert str(vevent["status"]) == "CONFIRMED"
+
+
+async def test_a_private_calendar_feed_of_ones_events(start: Any) -> None:
+    client = await start()
+    alice, bob = await member(client, "alice"), await member(client, "bob")
+    event = await alice.post(EVENTS, json=MEETUP)
+    other = await alice.post(EVENTS, json={**MEETUP, "title": "Not for bob"})
+    await bob.post(f"{EVENTS}/{event['id']}/rsvp", json={"status": "maybe"})
+    url = (await bob.post(f"{EVENTS}/feed"))["url"]
+    assert url.startswith("http://a.test/calendar/") and url.endswith(".ics")
+    path = url.removeprefix("http://a.test")
+    resp = await client.get(path)  # a calendar app: no token
+    assert resp.status == 200 and resp.content_type == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(await resp.read())
+    assert [str(v["summary"]) for v in calendar.walk("VEVENT")] == ["Supply-chain breakfast"]
+    assert other["id"] not in (await resp.text())
+    # A new URL ends the old one.
+    await bob.post(f"{EVENTS}/feed")
+    assert (await client.get(path)).status == 404
+    assert (await client.get("/calendar/not-a-token.ics")).status == 404
+
+
+async def test_members_going_are_reminded_a_day_before_once(start: Any) -> None:
+    client = await start()
+    svc = client.app[SERVICES]
+    alice, bob, carol = [await member(client, n) for n in ("alice", "bob", "carol")]
+    soon = (svc.now() + timedelta(hours=3)).isoformat()
+    later = (svc.now() + timedelta(days=3)).isoformat()
+    event = await alice.post(EVENTS, json={**MEETUP, "starts_at": soon, "ends_at": None})
+    await alice.post(EVENTS, json={**MEETUP, "starts_at": later, "ends_at": None})
+    await bob.post(f"{EVENTS}/{event['id']}/rsvp", json={"status": "going"})
+    await carol.post(f"{EVENTS}/{event['id']}/rsvp", json={"status": "not_going"})
+    assert await events.send_reminders(svc) == 2  # alice (organising) and bob
+    assert "warmline.event_reminder" in await notified(client, bob)
+    assert "warmline.event_reminder" not in await notified(client, carol)
+    assert await events.send_reminders(svc) == 0
+
+
+async def test_no_event_across_a_block_nor_of_a_suspended_organiser(start: Any) -> None:
+    client = await start()
+    alice, bob = await member(client, "alice"), await member(client, "bob")
+    event = await alice.post(EVENTS, json=MEETUP)
+    await alice.post(f"/api/v1/accounts/{bob.id}/block")
+    await bob.get(f"{EVENTS}/{event['id']}", status=404)
+    await bob.post(f"{EVENTS}/{event['id']}/rsvp", json={"status": "going"}, status=404)
+    await alice.post(f"/api/v1/accounts/{bob.id}/unblock")
+    await bob.get(f"{EVENTS}/{event['id']}")
+    await account_moderation.act(client.app[SERVICES], None, int(alice.id), "suspend")
+    await bob.get(f"{EVENTS}/{event['id']}", status=404)
+    assert (await client.get(f"{EVENTS}?scope=local")).status == 200
+    assert await bob.get(f"{EVENTS}?scope=local") == []

@@ -310,6 +310,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         {"account_id": ID, "status": {"enum": ["going", "not_going", "waitlisted"]}}
     ),
     "EventInvites": obj({"invited": array(ID)}),
+    "CalendarFeed": obj({"url": STR}),
     "SkillEndorsements": obj({"skill": STR, "count": COUNT, "endorsers": array(ref("Account"))}),
     "Recommendation": obj(
         {

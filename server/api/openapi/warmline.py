@@ -167,6 +167,10 @@ _EVENTS: Table = {
         returns="Event[]",
     ),
     ("GET", f"{EVENTS}/{{id}}"): public(EV, "An event", "read:statuses", returns="Event"),
+    ("POST", f"{EVENTS}/resolve"): op(
+        EV, "An event on any server, by its id or page (fetched and stored)", "read:statuses",
+        body={"uri": text(2000)}, required=("uri",), returns="Event",
+    ),
     ("PATCH", f"{EVENTS}/{{id}}"): op(
         EV, "Change an event (organiser); what is left out stays", "write:statuses",
         body=EVENT_BODY, returns="Event",
@@ -189,6 +193,10 @@ _EVENTS: Table = {
     ("POST", f"{EVENTS}/{{id}}/invite"): op(
         EV, "Invite connections (organiser or attendee)", "write:statuses",
         body={"account_ids": ids(100)}, required=("account_ids",), returns="EventInvites",
+    ),
+    ("POST", f"{EVENTS}/feed"): op(
+        EV, "A new private calendar feed URL of the caller's events (the old one ends)",
+        "read:statuses", returns="CalendarFeed",
     ),
     ("GET", f"{EVENTS}/{{id}}.ics"): public(
         EV, "The event as an iCalendar file (RFC 5545)", "read:statuses",

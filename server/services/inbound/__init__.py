@@ -12,7 +12,15 @@ from typing import Any
 
 from server.services import reports
 from server.services.context import Services
-from server.services.inbound import blocks, endorsements, follows, notes, reactions, relations
+from server.services.inbound import (
+    blocks,
+    endorsements,
+    events,
+    follows,
+    notes,
+    reactions,
+    relations,
+)
 
 Handler = Callable[[Services, dict[str, Any], str], Awaitable[None]]
 
@@ -34,6 +42,9 @@ HANDLERS: dict[str, Handler] = {
     "Recommend": endorsements.on_recommend,
     "Block": blocks.on_block,
     "Flag": reports.on_flag,
+    "Join": events.on_participation,
+    "Leave": events.on_participation,
+    "TentativeAccept": events.on_participation,
 }
 
 

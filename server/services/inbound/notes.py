@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,10 +10,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from federation.events import read_event
 from federation.vocab import as_list, get_id, get_ids, get_str, has_type, is_public
 from server.services import media
 from server.services.context import Services
 from server.services.html import sanitize_html, strip_html
+from server.services.inbound import events as remote_events
 from server.services.notify import notify
 from server.services.posts import delete_all_of, mark_deleted
 from server.services.stream import status_changed
@@ -25,7 +28,7 @@ from server.store.statuses import StatusRow
 
 log = logging.getLogger(__name__)
 
-NOTE_TYPES = frozenset({"Note", "Article", "Page", "Question"})
+NOTE_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event"})
 
 
 def _time(value: Any, fallback: datetime) -> datetime:
@@ -74,10 +77,14 @@ def parse_note(obj: dict[str, Any], author: AccountRow, now: datetime) -> NotePa
     if has_type(obj, "Article", "Page") and get_str(obj.get("name")):
         title = strip_html(get_str(obj.get("name")) or "")
         content = f"<p><strong>{title}</strong></p>{content or ''}"
+    object_type = "Article" if has_type(obj, "Article", "Page") else "Note"
+    if has_type(obj, "Event") and read_event(obj) is not None:  # else shown as a post
+        object_type = "Event"
+        content = content or f"<p>{html.escape(strip_html(get_str(obj.get('name')) or ''))}</p>"
     values = {
         "uri": get_id(obj.get("id")),
         "url": get_id(obj.get("url")) or get_id(obj.get("id")),
-        "object_type": "Article" if has_type(obj, "Article", "Page") else "Note",
+        "object_type": object_type,
         "content": sanitize_html(content or "")[:100_000],
         "spoiler_text": strip_html(get_str(obj.get("summary")) or "")[:500],
         "sensitive": obj.get("sensitive") is True or bool(get_str(obj.get("summary"))),
@@ -164,6 +171,8 @@ async def store_note(
         await media.store_remote(
             svc, conn, status_id, obj, author.id, fresh=True, domain=author.domain
         )
+        if status.object_type == "Event":
+            await remote_events.store_event_row(svc, conn, status, obj)
         await q.link_orphan_replies(conn, status)  # replies that came before their parent
         await q.set_mentions(conn, status_id, [a.id for a in mentioned], fresh=True)
         tag_ids = (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
@@ -224,6 +233,8 @@ async def on_update(svc: Services, doc: dict[str, Any], actor: str) -> None:
             conn, status.id, (await q.tag_ids(conn, parts.hashtags, svc.db.new_id)).values()
         )
         await media.store_remote(svc, conn, status.id, obj, author.id, domain=author.domain)
+        if status.object_type == "Event":
+            await remote_events.store_event_row(svc, conn, status, obj)
         await status_changed(svc.stream, conn, "status.update", status)
 
 

@@ -20,6 +20,7 @@ from server.services import connections
 from server.services import introductions as intros
 from server.services.context import Services
 from server.services.inbound import blocks, follows, reactions
+from server.services.inbound import events as inbound_events
 from server.services.notify import notify
 from server.store import accounts as accounts_q
 from server.store import connections as connections_q
@@ -337,6 +338,8 @@ async def on_answer(svc: Services, doc: dict[str, Any], actor: str) -> None:
         return
     if await _answer_introduction(svc, doc, actor, named):
         return
+    if named and await inbound_events.on_answer(svc, doc, actor, named):
+        return
     fallback = follows.on_accept if doc.get("type") == "Accept" else follows.on_reject
     await fallback(svc, doc, actor)
 
@@ -346,6 +349,8 @@ async def on_undo(svc: Services, doc: dict[str, Any], actor: str) -> None:
     if named and await _undo_connect(svc, named):
         return
     if named and await _undo_introduction(svc, named):
+        return
+    if named and await inbound_events.undo_join(svc, named, actor):
         return
     if await blocks.on_undo(svc, doc, actor):
         return

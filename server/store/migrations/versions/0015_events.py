@@ -1,6 +1,6 @@
 """Events: an event is a status of object type Event with its own row
-(``events``), the answers to it (``event_participants``) and invitations
-(``event_invites``)
+(``events``), the answers to it (``event_participants``), invitations
+(``event_invites``) and members' calendar feeds (``calendar_feeds``)
 
 Revision ID: 0015
 Revises: 0014
@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("uri", sa.Text, nullable=True, unique=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.Column("reminded_at", UTCDateTime, nullable=True),
     )
     op.create_index(
         "ux_event_participants_event_account",
@@ -96,9 +97,21 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_event_invites_account_id", "event_invites", ["account_id"])
+    op.create_table(
+        "calendar_feeds",
+        sa.Column(
+            "account_id",
+            sa.BigInteger,
+            sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("calendar_feeds")
     op.drop_table("event_invites")
     op.drop_table("event_participants")
     op.drop_table("events")
