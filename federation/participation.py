@@ -9,6 +9,9 @@
   Mobilizon has no "maybe" and ignores it.
 - ``Leave`` (participant -> organiser): "not going" after a Join, ``object`` the
   event. Mobilizon sends and reads ``Leave``, not ``Undo(Join)``; we read both.
+- ``Invite`` (someone going -> their connections): ``object`` the event (by id, or
+  embedded when the organiser invites), ``target`` and ``to`` the invited, as
+  AS2's example of an invitation to a party.
 
 Pure builders and one reader; the server decides who may send what.
 """
@@ -45,6 +48,17 @@ def tentative_accept(
     activity_id: str, participant: str, event: str, organizer: str
 ) -> dict[str, Any]:
     return activity(TENTATIVE_ACCEPT, activity_id, participant, event, to=[organizer])
+
+
+INVITE: Final = "Invite"
+
+
+def invite(
+    activity_id: str, inviter: str, event: str | dict[str, Any], invitees: list[str]
+) -> dict[str, Any]:
+    doc = activity(INVITE, activity_id, inviter, event, to=invitees)
+    doc["target"] = list(invitees)
+    return doc
 
 
 def answer_join(

@@ -639,9 +639,35 @@ async def invite(svc: Services, me: AccountRow, event_id: int, account_ids: list
         if strangers:
             raise ValidationError("You can invite your connections only", field="account_ids")
         fresh = await q.add_invites(conn, event_id, account_ids, me.id, svc.now())
+        people = await accounts_q.get_accounts(conn, fresh)
+        elsewhere = [people[i] for i in fresh if i in people and not people[i].is_local]
         for account_id in fresh:
-            await notify(svc, conn, account_id, "warmline.event_invite", me.id, event_id)
+            if account_id in people and people[account_id].is_local:
+                await notify(svc, conn, account_id, "warmline.event_invite", me.id, event_id)
+        if elsewhere:
+            await _send_invite(svc, conn, me, event_id, organizer, elsewhere)
+    svc.wake.deliveries.set()
     return fresh
+
+
+async def _send_invite(
+    svc: Services, conn: AsyncConnection, me: AccountRow, event_id: int,
+    organizer: AccountRow, invitees: list[AccountRow],
+) -> None:  # fmt: skip
+    """An ``Invite`` to connections elsewhere. The organiser's own embeds the Event
+    (its server may not show it to strangers); anyone else's names it by id."""
+    status = await statuses_q.get_status(conn, event_id)
+    assert status is not None
+    if me.id == organizer.id:
+        event_doc: Any = await objects.note_document(svc, conn, status, organizer)
+    else:
+        event_doc = objects.status_uri(svc, status, organizer)
+    targets = [a.uri or "" for a in invitees]
+    doc = wl_events.invite(
+        svc.urls.activity(me.username, "invite", svc.db.new_id()),
+        objects.account_uri(svc, me), event_doc, targets,
+    )  # fmt: skip
+    await send(svc, conn, me, doc, Recipients(accounts=invitees))
 
 
 # --- lists --------------------------------------------------------------------------------

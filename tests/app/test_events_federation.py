@@ -16,6 +16,7 @@ from federation.httpsig import sign_cavage
 from federation.jsonld import compact_inbound
 from server.services import events, inbound
 from server.services.events import EventDraft
+from server.store import connections as connections_q
 from server.store import events as events_q
 from server.store import graph as graph_q
 from server.store import statuses as statuses_q
@@ -189,3 +190,38 @@ def test_participation_documents_read_back() -> None:
     assert read == participation.Answer("https://a/j/1", "Join", "https://b/e/1", "hello")
     assert participation.read_answer({"type": "Join", "id": "x"}) is None
     assert participation.read_answer({**join, "type": "Like"}) is None
+
+
+async def connected(w: Warmline, actor: RemoteActor) -> None:
+    them = await w.remote_account(actor)
+    async with w.svc.db.transaction() as conn:
+        await connections_q.insert_connection(conn, w.alice.id, them.id, "", datetime.now(UTC))
+
+
+async def test_invitations_to_and_from_connections_elsewhere(
+    warmline: Warmline, peer: Peer
+) -> None:
+    w = warmline
+    erin, mallory = peer.add("erin"), peer.add("mallory")
+    await connected(w, erin)
+    start = datetime(2027, 3, 5, 7, tzinfo=UTC)
+    ours = await events.create_event(w.svc, w.alice, EventDraft("Board", start, audience="invited"))
+    erin_here = await w.remote_account(erin)
+    assert await events.invite(w.svc, w.alice, ours.event.id, [erin_here.id]) == [erin_here.id]
+    sent = await w.last_sent("Invite")
+    assert (sent["target"], sent["to"]) == ([erin.id], [erin.id])
+    assert sent["object"]["type"] == "Event" and sent["object"]["name"] == "Board"
+
+    # erin invites alice to an event of her own, embedded; mallory (no connection) too.
+    theirs = mobilizon_event(erin)
+    invite = remote_activity(erin, "Invite", theirs, target=[f"{BASE}/users/alice"])
+    await w.deliver(erin, invite)
+    async with w.svc.db.read() as conn:
+        status = await statuses_q.get_status_by_uri(conn, theirs["id"])
+        assert status is not None and status.object_type == "Event"
+        assert await events_q.is_invited(conn, status.id, w.alice.id)
+    other = {**mobilizon_event(mallory), "id": f"{mallory.origin}/events/m"}
+    await w.deliver(mallory, remote_activity(mallory, "Invite", other,
+                                             target=[f"{BASE}/users/alice"]))  # fmt: skip
+    async with w.svc.db.read() as conn:
+        assert await statuses_q.get_status_by_uri(conn, other["id"]) is None

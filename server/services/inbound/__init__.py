@@ -45,6 +45,7 @@ HANDLERS: dict[str, Handler] = {
     "Join": events.on_participation,
     "Leave": events.on_participation,
     "TentativeAccept": events.on_participation,
+    "Invite": events.on_invite,
 }
 
 

@@ -8,6 +8,7 @@
   see, or one that was cancelled, is answered with a ``Reject``.
 - ``Accept`` or ``Reject`` of a Join one of our members sent: going, or not.
   Only the event's own server may answer it (``answer_to_join``, at the door).
+- ``Invite`` of our members by one of their connections elsewhere: invited, and told.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import events as fevents
 from federation import participation as wl
-from server.services import events
+from federation.client import same_origin
+from federation.vocab import get_id, get_ids, has_type
+from server.services import events, search
 from server.services.context import Services
 from server.services.errors import Forbidden
+from server.services.inbound import notes
 from server.services.notify import notify
 from server.store import accounts as accounts_q
+from server.store import connections as connections_q
 from server.store import events as q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
@@ -182,3 +187,59 @@ async def on_answer(svc: Services, doc: dict[str, Any], actor: str, named: str) 
                     status.id,
                 )  # fmt: skip
     return True
+
+
+# --- invitations from elsewhere ------------------------------------------------------------
+
+
+async def on_invite(svc: Services, doc: dict[str, Any], actor: str) -> None:
+    """An ``Invite`` of our members to an event by one of their connections elsewhere.
+
+    The event is ours, one we have, one embedded by its own server (the organiser
+    inviting: its id must be on the signer's origin), or fetched from its origin.
+    Only members connected with the inviter are invited; the rest is ignored."""
+    obj = doc.get("object")
+    event_uri = get_id(obj)
+    names = [
+        svc.urls.local_username(t) for t in get_ids(doc.get("target")) or get_ids(doc.get("to"))
+    ]
+    if not event_uri or not any(names):
+        return
+    inviter = await svc.remote.fetch_actor(actor)
+    async with svc.db.read() as conn:
+        members = []
+        for name in dict.fromkeys(n for n in names if n):
+            member = await accounts_q.get_local_account(conn, name)
+            if member is not None and await connections_q.are_connected(
+                conn, member.id, inviter.id
+            ):
+                members.append(member)
+    if not members:  # nothing is fetched or stored for an invitation nobody may get
+        return
+    status = await _invited_to(svc, obj, event_uri, inviter)
+    if status is None or status.object_type != "Event":
+        return
+    async with svc.db.transaction() as conn:
+        for member in members:
+            if await q.add_invites(conn, status.id, [member.id], inviter.id, svc.now()):
+                await notify(svc, conn, member.id, "warmline.event_invite", inviter.id, status.id)
+
+
+async def _invited_to(
+    svc: Services, obj: Any, event_uri: str, inviter: AccountRow
+) -> StatusRow | None:
+    local_id = svc.urls.local_status_id(event_uri)
+    async with svc.db.read() as conn:
+        if local_id is not None:
+            return await statuses_q.get_status(conn, local_id)
+        known = await statuses_q.get_status_by_uri(conn, event_uri)
+    if known is not None:
+        return known
+    embedded = isinstance(obj, dict) and has_type(obj, "Event")
+    if (
+        embedded
+        and same_origin(event_uri, inviter.uri or "")
+        and get_id(obj.get("attributedTo")) == inviter.uri
+    ):
+        return await notes.store_note(svc, obj, inviter, force=True)
+    return await search.status_by_url(svc, event_uri, resolve=True)
