@@ -8,21 +8,25 @@ documentation describes it: string ids, ``YYYY-MM-DDTHH:MM:SS.sssZ`` dates.
 
 from __future__ import annotations
 
+import html
+import zoneinfo
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from server.api.media import attachment
-from server.services import objects
+from server.services import events, objects
 from server.services.context import Services
 from server.services.graph import Relationship
 from server.services.html import strip_html
 from server.store import accounts as accounts_q
+from server.store import events as events_q
 from server.store import interactions as interactions_q
 from server.store import media as media_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
+from server.store.events import EventRow
 from server.store.interactions import NotificationRow
 from server.store.stats import Stats
 from server.store.statuses import StatusRow
@@ -48,6 +52,7 @@ class Presenter:
         self.mentions: dict[int, list[int]] = {}
         self.tags: dict[int, list[str]] = {}
         self.media: dict[int, list[media_q.MediaRow]] = {}
+        self.events: dict[int, EventRow] = {}
         self.favourited: set[int] = set()
         self.bookmarked: set[int] = set()
         self.reblogged: set[int] = set()
@@ -68,6 +73,8 @@ class Presenter:
             self.mentions.update(await statuses_q.mentioned_accounts(conn, ids))
             self.tags.update(await statuses_q.status_tag_names(conn, ids))
             self.media.update(await media_q.for_statuses(conn, ids))
+            event_ids = [i for i in ids if self.statuses[i].object_type == "Event"]
+            self.events.update(await events_q.get_events(conn, event_ids))
             wanted = {*account_ids, *(s.account_id for s in self.statuses.values())}
             wanted |= {a for people in self.mentions.values() for a in people}
             self.accounts.update(await accounts_q.get_accounts(conn, wanted - set(self.accounts)))
@@ -151,7 +158,7 @@ class Presenter:
             "url": objects.status_url(svc, status, author) if not status.reblog_of_id else None,
             "created_at": date(status.created_at),
             "account": self.account(author),
-            "content": status.content if not reblog else "",
+            "content": "" if reblog else event_heading(self.events.get(status.id)) + status.content,
             "visibility": status.visibility,
             "sensitive": status.sensitive,
             "spoiler_text": status.spoiler_text,
@@ -242,3 +249,18 @@ def relationship(rel: Relationship) -> dict[str, Any]:
         "endorsed": rel.endorsed,
         "note": "",
     }
+
+
+def event_heading(event: EventRow | None) -> str:
+    """What an event's post starts with in apps (they show ``content`` only): its
+    title, and when and where in the event's own time zone."""
+    if event is None:
+        return ""
+    start = event.starts_at.astimezone(zoneinfo.ZoneInfo(event.timezone))
+    when = f"{start:%a %-d %b %Y, %H:%M} ({event.timezone})"
+    place = events.location_of(event)
+    where = (place.name or place.locality) if place else None
+    where = where or ("Online" if event.online_url else "")
+    title = ("Cancelled: " if event.cancelled_at else "") + event.title
+    line = " · ".join(html.escape(part) for part in (when, where) if part)
+    return f"<p><strong>{html.escape(title)}</strong><br>{line}</p>"

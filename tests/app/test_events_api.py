@@ -67,6 +67,11 @@ async def test_a_member_creates_an_event_and_anyone_can_read_it(start: Any) -> N
     assert anonymous.status == 200 and (await anonymous.json())["my_rsvp"] is None
     statuses = await alice.get(f"/api/v1/accounts/{alice.id}/statuses")
     assert [s["id"] for s in statuses] == [made["id"]]
+    # Apps show a post's content only: an event's starts with what, when and where.
+    assert statuses[0]["content"].startswith(
+        "<p><strong>Supply-chain breakfast</strong><br>"
+        "Fri 5 Mar 2027, 08:00 (Europe/Paris) · Café du Port</p>"
+    )
     # Its ActivityPub document is an Event.
     doc = await (await client.get(made["uri"].replace("http://a.test", ""),
                                   headers={"Accept": AS2})).json()  # fmt: skip
