@@ -15,9 +15,10 @@ must be stored and applied: a post in ``statuses``, alice notified. A 2xx
 answer whose activity is missing is a **loss** (the goal is none); a post
 stored twice, or notified twice, is a **duplicate** (the goal is none: the door
 stores by activity id, and the worker's handlers are idempotent: an item
-applied but not marked done before a kill is applied again, changing nothing). Also printed: how many deliveries were sent again after an error
-(the sender could not know whether the server had stored them: the receiver
-must dedupe those), and how long each restart took until the inbox answered.
+applied but not marked done before a kill is applied again, changing nothing).
+Also printed: how many deliveries were sent again after an error (the sender
+could not know whether the server had stored them: the receiver must dedupe
+those), and how long each restart took until the inbox answered.
 
     .venv/bin/python -m bench.crash_inbox                   # 20 kills
     .venv/bin/python -m bench.crash_inbox --kills 40 --requests 40000

@@ -1,5 +1,6 @@
 """The home page: for visitors, what this community is; for members, their timeline
-(posts of the people they follow and are connected with) under the composer.
+(posts of the people they follow and are connected with) under the composer, and
+beside it the events their network is going to (hidden when there are none).
 
 "Older posts" is a link (``/?max_id=``); with htmx it fetches the next page as a
 fragment that replaces the link in place. A newcomer's empty home says what
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from server.appkeys import SERVICES
-from server.services import connections, members, network, timelines
+from server.services import connections, events, members, network, timelines
 from server.services.context import Services
 from server.store.accounts import AccountRow
 from server.store.statuses import Page, StatusRow
 from server.web.composing import composer_context
+from server.web.eventviews import cards
 from server.web.responses import fragment, page
 from server.web.routing import PageRoutes, is_htmx, query_id
 from server.web.session import viewer
@@ -28,6 +30,7 @@ routes = PageRoutes()
 PAGE_SIZE = 20
 SUGGESTIONS = 3
 NEWCOMERS = 5
+EVENTS = 3  # the aside's "Events your connections are going to"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ async def _member_home(
     people = [s.account for s in suggestions] + newcomers
     views = await Views(svc, me).load(found, people=people, stats_of=[me.id])
     stats = views.loaded.stats.get(me.id)
+    coming = await events.upcoming(svc, me, "network", limit=EVENTS)
     suggested = [(views.person(s.account), s.mutual_connections) for s in suggestions]
     newcomer_views: list[PersonView] = [views.person(a) for a in newcomers]
     return await page(
@@ -78,6 +82,7 @@ async def _member_home(
         suggestions=suggested,
         newcomers=newcomer_views,
         starters=[p for p, _ in suggested] or newcomer_views,
+        events=await cards(svc, me, coming),
         stats=MyStats(
             connections=await connections.count(svc, me),
             followers=stats.followers if stats else 0,

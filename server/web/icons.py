@@ -22,6 +22,9 @@ ICONS = [
     "app-window", "copy", "key-round", "monitor", "smartphone", "tablet", "user-x",
     # reports and moderation
     "flag",
+    # events
+    "calendar", "calendar-check", "calendar-plus", "calendar-x", "circle-help", "hourglass",
+    "video",
 ]  # fmt: skip
 OUT = Path(__file__).resolve().parent / "static" / "icons.svg"
 

@@ -3,7 +3,7 @@ with the actions that are natural right there (accept a connection request,
 approve a follower, answer an introduction or a recommendation).
 
 Viewing the first page of all notifications marks them seen (the badge in the
-top bar counts what is newer). New ones arrive live: ``events.py`` renders
+top bar counts what is newer). New ones arrive live: ``live.py`` renders
 each with ``shape()`` and ``parts/notification.html`` as a ``notification``
 event, which this page's list of new notifications inserts at the top.
 """

@@ -2,7 +2,8 @@
 
 ``Views.load()`` reads what a whole page of posts needs in one connection and
 at most five statements (boosted posts, images, authors, counts when asked
-for, the viewer's likes, boosts and bookmarks in one), with the same store
+for, the viewer's likes, boosts and bookmarks in one; a sixth, the events'
+rows, when some of the posts are events), with the same store
 functions as the client API's ``Presenter``, but not what pages never show
 (mentions, tag names, every author's counts); this module turns those rows
 into small view objects. Links to people
@@ -21,15 +22,18 @@ from markupsafe import Markup
 from server.services import images, media, objects
 from server.services.context import Services
 from server.store import accounts as accounts_q
+from server.store import events as events_q
 from server.store import interactions as interactions_q
 from server.store import media as media_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
+from server.store.events import EventRow
 from server.store.interactions import ViewerMarks
 from server.store.media import MediaRow
 from server.store.stats import Stats
 from server.store.statuses import StatusRow
+from server.web.eventtime import EventChip, chip
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,7 @@ class PostView:
     reply_to: PersonView | None = None  # shown as "Replying to Bob"
     source_text: str = ""  # what the author typed (ours only: the edit form starts from it)
     depth: int = 0  # in a thread: how far below the post in focus
+    event: EventChip | None = None  # a post of an event: its title, date and page
 
     @property
     def key(self) -> int:
@@ -150,6 +155,7 @@ class Loaded:
     statuses: dict[int, StatusRow] = field(default_factory=dict)
     media: dict[int, list[MediaRow]] = field(default_factory=dict)
     stats: dict[int, Stats] = field(default_factory=dict)
+    events: dict[int, EventRow] = field(default_factory=dict)  # posts of events, by id
     marks: ViewerMarks = field(default_factory=ViewerMarks)
 
     @property
@@ -199,6 +205,9 @@ class Views:
             ids = list(loaded.statuses)
             if ids:
                 loaded.media.update(await media_q.for_statuses(conn, ids))
+            events = [s.id for s in loaded.statuses.values() if s.object_type == "Event"]
+            if events:  # a sixth statement, only for a page with posts of events
+                loaded.events.update(await events_q.get_events(conn, events))
             wanted |= {s.account_id for s in loaded.statuses.values()}
             missing = wanted - loaded.accounts.keys()
             if missing:
@@ -262,6 +271,7 @@ class Views:
             in_reply_to_id=status.in_reply_to_id,
             reply_to=person(svc, replied) if replied and replied.id != author.id else None,
             source_text=(status.source_text or "") if status.local else "",
+            event=chip(loaded.events[status.id]) if status.id in loaded.events else None,
         )
 
 

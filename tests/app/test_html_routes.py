@@ -29,6 +29,7 @@ from tests.apiclient import member
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 TEXT = "Hello from the page test #PageTest"
 CB = "https://app.example/cb"
+EVENTS = "/api/v1/warmline/events"
 PASSWORD = "correct horse battery"
 NOT_PAGES = (
     "/api/", "/.well-known/", "/nodeinfo/", "/media/", "/static", "/assets/", "/healthz",
@@ -69,7 +70,46 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/posts/{post}/reply", shows=SHOWN, signed_in=True),
         Page("/posts/12345/reply", 404, signed_in=True),
     ),
-    "/events": (Document("/events", 204),),  # nothing to stream to a visitor
+    "/live": (Document("/live", 204),),  # nothing to stream to a visitor
+    "/events": (
+        Page("/events", shows="Breakfast at the port"),  # a visitor: this server's public ones
+        Page("/events?scope=mine&page=x", shows="Breakfast at the port"),
+        Page("/events", shows="Breakfast at the port", signed_in=True),
+        Page("/events?scope=network", shows="None of the people you know", signed_in=True),
+        Page("/events?scope=local&page=9999", shows="No more events", signed_in=True),
+        Page("/events?scope=everything", signed_in=True),
+    ),
+    "/calendar/{token}.ics": (Document("/calendar/nope.ics", 404),),  # a member's private feed
+    "/events/new": (
+        Page("/events/new", 303),
+        Page("/events/new", shows="Time zone", signed_in=True),
+    ),
+    "/events/{event_id}": (
+        Page("/events/{event}", shows="Breakfast at the port"),
+        Page("/events/{event}", shows="Breakfast at the port", signed_in=True),
+        Page("/events/{private_event}", 404, shows="no such event"),
+        Page("/events/{private_event}", shows="Alice only", signed_in=True),
+        Page("/events/{post}", 404, signed_in=True),  # a post, not an event
+        Page("/events/12345", 404, signed_in=True),
+        Page("/events/99999999999999999999", 404),
+    ),
+    "/events/{event_id}.ics": (
+        Document("/events/{event}.ics"),
+        Document("/events/{private_event}.ics", 404),
+        Document("/events/{private_event}.ics", signed_in=True),
+    ),
+    "/events/{event_id}/edit": (
+        Page("/events/{event}/edit", 303),
+        Page("/events/{event}/edit", shows="Breakfast at the port", signed_in=True),
+        Page("/events/{bob_event}/edit", 403, signed_in=True),
+        Page("/events/12345/edit", 404, signed_in=True),
+    ),
+    "/events/{event_id}/cancel": (
+        Page("/events/{event}/cancel", 303),
+        Page("/events/{event}/cancel", shows="Keep the event", signed_in=True),
+        Page("/events/{bob_event}/cancel", 403, signed_in=True),
+        Page("/events/12345/cancel", 404, signed_in=True),
+    ),
     "/posts/{post_id}": (
         Page("/posts/{post}", 303),
         Page("/posts/{post}", 303, signed_in=True),
@@ -277,6 +317,13 @@ async def _samples(client: TestClient) -> dict[str, Any]:
     app = {"client_name": "Page Test", "redirect_uris": CB, "scopes": "read"}
     registered = await (await client.post("/api/v1/apps", json=app)).json()
     invite = await registrations.create_invite(svc, None)
+    meetup = {"title": "Breakfast at the port", "starts_at": "2099-03-05T08:00:00+01:00",
+              "timezone": "Europe/Paris", "location": {"name": "Café du Port"}}  # fmt: skip
+    event = await alice.post(EVENTS, json=meetup)
+    private_event = await alice.post(
+        EVENTS, json={**meetup, "title": "Alice only", "visibility": "invited"}
+    )
+    bob_event = await bob.post(EVENTS, json={**meetup, "title": "Bob's"})
     return {
         "post": post["id"],
         "deleted": deleted["id"],
@@ -286,6 +333,9 @@ async def _samples(client: TestClient) -> dict[str, Any]:
         "paused_post": paused_post["id"],
         "invite": invite.code,
         "bob": bob.id,
+        "event": event["id"],
+        "private_event": private_event["id"],
+        "bob_event": bob_event["id"],
     }
 
 

@@ -1,5 +1,5 @@
 """Notifications in a browser: every kind in words, inline actions, filters, the seen
-mark behind the badge, and new ones arriving live over /events."""
+mark behind the badge, and new ones arriving live over /live."""
 
 from __future__ import annotations
 
@@ -209,7 +209,7 @@ async def test_a_new_notification_arrives_live(client: TestClient, signed_in: Si
     ann = await signed_in("ann")
     page = await ann.get("/notifications")
     assert 'sse-swap="notification" hx-swap="afterbegin"' in page
-    async with ann.client.get("/events", headers=ACCEPT_HTML) as resp:
+    async with ann.client.get("/live", headers=ACCEPT_HTML) as resp:
         assert resp.status == 200
         await asyncio.wait_for(resp.content.readline(), 5)  # ": connected"
         await connections.request(svc, found["bea"], found["ann"], "hello from Bea")

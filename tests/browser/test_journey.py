@@ -111,8 +111,8 @@ def row(page: Page, name: str) -> Locator:
 
 
 def streaming(response: Response) -> bool:
-    """The answer to a page's event stream (``/events``), live updates' way in."""
-    return urlsplit(response.url).path == "/events" and response.ok
+    """The answer to a page's event stream (``/live``), live updates' way in."""
+    return urlsplit(response.url).path == "/live" and response.ok
 
 
 def bread_png(folder: Path) -> Path:

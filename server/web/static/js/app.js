@@ -56,9 +56,17 @@
     });
   });
 
+  // A new event's time zone: the browser's own, unless the organiser chose one.
+  function browserZone(root) {
+    var field = root.querySelector("input[data-browser-zone]");
+    var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (field && zone && field.value === "UTC") field.value = zone;
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusErrors();
     counters(document);
+    browserZone(document);
   });
   // Every element htmx adds (swapped, out of band, or server-sent) gets its counters.
   document.addEventListener("htmx:load", function (event) {
