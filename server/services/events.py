@@ -29,10 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import activities as ap
 from federation import participation as wl_events
+from federation.events import Place
 from server.services import objects, posts, search
 from server.services.context import Services
 from server.services.errors import Forbidden, NotFound, ValidationError
 from server.services.notify import notify
+from server.services.objects import location_of
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
 from server.store import connections as connections_q
@@ -61,16 +63,8 @@ MAX_INVITES = 100
 POST_VISIBILITY = {"public": "public", "connections": "direct", "invited": "direct"}
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
-    name: str | None = None
-    street: str | None = None
-    locality: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+# Where an event is: the same fields as the Place it is published with.
+Location = Place
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,14 +188,6 @@ def _row_values(draft: EventDraft) -> dict[str, Any]:
         "approval_required": draft.approval_required,
         "group_id": draft.group_id,
     }
-
-
-def location_of(event: EventRow) -> Location | None:
-    found = Location(
-        event.place_name, event.street, event.locality, event.region, event.postal_code,
-        event.country, event.latitude, event.longitude,
-    )  # fmt: skip
-    return found if found != Location() else None
 
 
 def draft_of(event: EventRow, status: StatusRow) -> EventDraft:
@@ -693,13 +679,10 @@ async def upcoming(
                                    offset=offset)  # fmt: skip
         elif scope == "mine":
             assert viewer is not None
-            ids = await q.upcoming(conn, now, organizers=[viewer.id], attended_by=[viewer.id],
-                                   limit=limit, offset=offset)  # fmt: skip
+            ids = await q.upcoming(conn, now, mine_of=viewer.id, limit=limit, offset=offset)
         else:
             assert viewer is not None
-            people = await connections_q.network_ids(conn, viewer.id)
-            ids = await q.upcoming(conn, now, organizers=people, attended_by=people,
-                                   limit=limit, offset=offset)  # fmt: skip
+            ids = await q.upcoming(conn, now, network_of=viewer.id, limit=limit, offset=offset)
     return await views(svc, viewer, ids)
 
 
@@ -708,9 +691,8 @@ async def calendar_of(svc: Services, me: AccountRow) -> list[EventView]:
     (going, maybe, waiting), from 30 days back, cancelled ones too (marked)."""
     async with svc.db.read() as conn:
         ids = await q.upcoming(
-            conn, svc.now() - timedelta(days=30), organizers=[me.id], attended_by=[me.id],
-            limit=500, with_cancelled=True,
-        )  # fmt: skip
+            conn, svc.now() - timedelta(days=30), mine_of=me.id, limit=500, with_cancelled=True
+        )
     return await views(svc, me, ids)
 
 

@@ -110,12 +110,17 @@ async def note_document(
     return doc
 
 
-def event_info(event: EventRow) -> fevents.EventInfo:
-    """What an event adds to its post's document."""
-    place = fevents.Place(
+def location_of(event: EventRow) -> fevents.Place | None:
+    """Where an event is, or None when it says nothing of a place."""
+    found = fevents.Place(
         event.place_name, event.street, event.locality, event.region, event.postal_code,
         event.country, event.latitude, event.longitude,
     )  # fmt: skip
+    return found if found != fevents.Place() else None
+
+
+def event_info(event: EventRow) -> fevents.EventInfo:
+    """What an event adds to its post's document."""
     join_mode = "free"
     if event.audience == "invited":
         join_mode = "invite"
@@ -126,7 +131,7 @@ def event_info(event: EventRow) -> fevents.EventInfo:
         start=event.starts_at,
         end=event.ends_at,
         timezone=event.timezone,
-        place=None if place == fevents.Place() else place,
+        place=location_of(event),
         online_url=event.online_url,
         join_mode=join_mode,
         capacity=event.capacity,

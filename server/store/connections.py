@@ -18,7 +18,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    union,
     union_all,
     update,
 )
@@ -28,7 +27,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from server.store.accounts import AccountRow
 from server.store.statuses import Page, in_display_order, paged
-from server.store.tables import accounts, blocks, connection_requests, connections, follows
+from server.store.tables import accounts, blocks, connection_requests, connections
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -109,17 +108,6 @@ async def connected_among(conn: AsyncConnection, account_id: int, ids: Iterable[
     c = connections.c
     query = select(c.peer_id).where(c.account_id == account_id, c.peer_id.in_(wanted))
     return {row[0] for row in await conn.execute(query)}
-
-
-async def network_ids(conn: AsyncConnection, account_id: int, limit: int = 5000) -> list[int]:
-    """The people ``account_id`` is connected with or follows (accepted), at most ``limit``."""
-    c, f = connections.c, follows.c
-    peers = select(c.peer_id.label("id")).where(c.account_id == account_id)
-    followed = select(f.target_account_id.label("id")).where(
-        f.account_id == account_id, f.state == "accepted"
-    )
-    query = union(peers, followed).limit(limit)
-    return [row[0] for row in await conn.execute(query)]
 
 
 async def list_connections(

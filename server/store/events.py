@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    union,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,9 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.store.tables import (
     accounts,
     calendar_feeds,
+    connections,
     event_invites,
     event_participants,
     events,
+    follows,
     statuses,
 )
 
@@ -110,12 +123,19 @@ async def get_events(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Eve
     return {row["status_id"]: EventRow.from_row(row) for row in rows}
 
 
+# An event that began longer ago than this is not listed as upcoming, however
+# long it lasts: the bound is what lets the start-time index be read as a range
+# (without it every past event is read before the first upcoming one).
+LOOKBACK = timedelta(days=31)
+NO_END_LASTS = timedelta(hours=12)  # an event without an end counts as over after this
+
+
 async def upcoming(
     conn: AsyncConnection,
     now: datetime,
     *,
-    organizers: Sequence[int] | None = None,
-    attended_by: Sequence[int] | None = None,
+    mine_of: int | None = None,
+    network_of: int | None = None,
     local_only: bool = False,
     public_only: bool = False,
     with_cancelled: bool = False,
@@ -123,34 +143,43 @@ async def upcoming(
     offset: int = 0,
 ) -> list[int]:
     """Ids of events not over yet (not ended, or started in the last 12 hours when
-    they give no end), soonest first, not cancelled, their post not deleted; of
-    these ``organizers``, or answered (going, maybe, waiting) by ``attended_by``."""
+    they give no end), soonest first, their post not deleted, not cancelled unless
+    ``with_cancelled``: all of them, or those ``mine_of`` organises or answered
+    (going, maybe, waiting), or those organised or answered by the people
+    ``network_of`` is connected with or follows.
+
+    Each form lets SQLite start from the smallest set: a member's own events and
+    answers for ``mine_of``, the start-time index otherwise, the statuses and
+    answers checked per event by correlated look-ups."""
     e, s, p = events.c, statuses.c, event_participants.c
-    not_over = or_(
-        e.ends_at >= now, and_(e.ends_at.is_(None), e.starts_at >= now - timedelta(hours=12))
+    query = select(e.status_id).where(
+        e.starts_at >= now - LOOKBACK,
+        or_(e.ends_at >= now, and_(e.ends_at.is_(None), e.starts_at >= now - NO_END_LASTS)),
     )
-    query = (
-        select(e.status_id)
-        .join(statuses, s.id == e.status_id)
-        .where(not_over, s.deleted_at.is_(None))
-    )
-    if not with_cancelled:
-        query = query.where(e.cancelled_at.is_(None))
-    who = []
-    if organizers is not None:
-        who.append(s.account_id.in_(list(organizers)))
-    if attended_by is not None:
-        who.append(
-            exists().where(
-                p.event_id == e.status_id,
-                p.account_id.in_(list(attended_by)),
-                p.state.in_(ATTENDING),
+    post = [s.id == e.status_id, s.deleted_at.is_(None)]
+    if local_only:
+        post.append(s.local.is_(True))
+    if mine_of is not None:
+        answered = select(p.event_id).where(p.account_id == mine_of, p.state.in_(ATTENDING))
+        organised = select(s.id).where(s.account_id == mine_of, s.object_type == "Event")
+        query = query.where(e.status_id.in_(union_all(answered, organised)))
+    if network_of is not None:
+        c, f = connections.c, follows.c
+        people = union(
+            select(c.peer_id).where(c.account_id == network_of),
+            select(f.target_account_id).where(f.account_id == network_of, f.state == "accepted"),
+        )
+        query = query.where(
+            or_(
+                exists().where(s.id == e.status_id, s.account_id.in_(people)),
+                exists().where(
+                    p.event_id == e.status_id, p.state.in_(ATTENDING), p.account_id.in_(people)
+                ),
             )
         )
-    if who:
-        query = query.where(or_(*who))
-    if local_only:
-        query = query.where(s.local.is_(True))
+    query = query.where(exists().where(*post))
+    if not with_cancelled:
+        query = query.where(e.cancelled_at.is_(None))
     if public_only:
         query = query.where(e.audience == "public")
     query = query.order_by(e.starts_at, e.status_id).limit(limit).offset(offset)
