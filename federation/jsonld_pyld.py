@@ -35,17 +35,29 @@ def canonical_context() -> list[Any]:
     return copy.deepcopy([*WARMLINE_OUTPUT_CONTEXT, inbound, dict(_neutral_prefixes())])
 
 
+_PYLD_FAULTS = (TypeError, ValueError, AttributeError, KeyError, IndexError)
+
+
 def compact_with_pyld(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """compact_inbound() through pyld, always: the reference the fast path must match."""
+    """compact_inbound() through pyld, always: the reference the fast path must match.
+
+    Now and then pyld fails inside (a KeyError on an active context cached
+    half-made, from its shared caches) on a document it compacts fine on its
+    own: such a failure is tried once more with caches of its own, and our shared
+    resolver cache is emptied, before the document is called bad."""
     try:
         prepared = without_nulls(prepare(doc))
-        out = pyld.compact(prepared, canonical_context(), _options())
+        try:
+            out = pyld.compact(prepared, canonical_context(), _options())
+        except _PYLD_FAULTS:
+            _resolver_cache().clear()
+            out = pyld.compact(prepared, canonical_context(), _options(fresh=True))
     except pyld.JsonLdError as exc:
         code = getattr(exc, "code", None) or getattr(exc, "type", "error")
         raise JsonLdError(f"cannot process JSON-LD ({code}): {exc.args[0]}") from exc
     except RecursionError as exc:
         raise JsonLdError("JSON-LD document is nested too deeply") from exc
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+    except _PYLD_FAULTS as exc:
         raise JsonLdError(f"cannot process JSON-LD: {type(exc).__name__}") from exc
     out.pop("@context", None)
     if "@graph" in out:
@@ -80,12 +92,13 @@ def _resolver_cache() -> _Lru:
     return _Lru(256)
 
 
-def _options() -> dict[str, Any]:
+def _options(*, fresh: bool = False) -> dict[str, Any]:
+    cache = _Lru(64) if fresh else _resolver_cache()
     return {
         "documentLoader": document_loader,
         "base": None,
         "processingMode": "json-ld-1.1",
-        "contextResolver": ContextResolver(_resolver_cache(), document_loader),
+        "contextResolver": ContextResolver(cache, document_loader),
     }
 
 
