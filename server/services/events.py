@@ -20,7 +20,7 @@ no place. The organiser is going from the start.
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -93,7 +93,6 @@ class EventView:
     organizer: AccountRow
     my_rsvp: str | None = None
     invited: bool = False
-    friends_going: list[AccountRow] = field(default_factory=list)
 
 
 # --- checking what an organiser typed -------------------------------------------------------
@@ -211,15 +210,17 @@ def draft_of(event: EventRow, status: StatusRow) -> EventDraft:
 
 
 async def may_see(
-    conn: AsyncConnection, viewer: AccountRow | None, event: EventRow, status: StatusRow
-) -> bool:
+    conn: AsyncConnection, viewer: AccountRow | None, event: EventRow, status: StatusRow,
+    organizer: AccountRow | None = None,
+) -> bool:  # fmt: skip
     """Whether ``viewer`` may see (and so answer) the event: never across a block
     either way, nor an event of a suspended organiser."""
     if status.deleted_at is not None:
         return False
     if viewer is not None and viewer.id == status.account_id:
         return True
-    organizer = await accounts_q.get_account(conn, status.account_id)
+    if organizer is None:  # the caller may have it at hand already
+        organizer = await accounts_q.get_account(conn, status.account_id)
     if organizer is None or organizer.suspended_at is not None:
         return False
     if viewer is not None and await connections_q.blocked_either_way(
@@ -247,7 +248,7 @@ async def _load(
     organizer = await accounts_q.get_account(conn, status.account_id) if status else None
     if event is None or status is None or organizer is None:
         raise NotFound("Record not found")
-    if not await may_see(conn, viewer, event, status):
+    if not await may_see(conn, viewer, event, status, organizer):
         raise NotFound("Record not found")
     return event, status, organizer
 

@@ -204,18 +204,6 @@ async def get_participant_by_uri(conn: AsyncConnection, uri: str) -> Participant
     return ParticipantRow.from_row(row) if row else None
 
 
-async def answers_of(
-    conn: AsyncConnection, account_id: int, event_ids: Iterable[int]
-) -> dict[int, str]:
-    """``account_id``'s answer to each of ``event_ids`` it answered."""
-    wanted = list(set(event_ids))
-    if not wanted:
-        return {}
-    p = event_participants.c
-    query = select(p.event_id, p.state).where(p.account_id == account_id, p.event_id.in_(wanted))
-    return {row.event_id: row.state for row in await conn.execute(query)}
-
-
 async def set_answer(
     conn: AsyncConnection, values: dict[str, Any], *, keep_uri: bool = True
 ) -> None:
@@ -235,13 +223,6 @@ async def set_state(conn: AsyncConnection, answer_id: int, state: str, now: date
         update(event_participants)
         .where(event_participants.c.id == answer_id)
         .values(state=state, updated_at=now)
-    )
-
-
-async def remove_answer(conn: AsyncConnection, event_id: int, account_id: int) -> None:
-    p = event_participants.c
-    await conn.execute(
-        delete(event_participants).where(p.event_id == event_id, p.account_id == account_id)
     )
 
 
@@ -365,8 +346,3 @@ async def set_feed(conn: AsyncConnection, account_id: int, token_hash: str, now:
 async def feed_owner(conn: AsyncConnection, token_hash: str) -> int | None:
     query = select(calendar_feeds.c.account_id).where(calendar_feeds.c.token_hash == token_hash)
     return (await conn.execute(query)).scalar()
-
-
-async def has_feed(conn: AsyncConnection, account_id: int) -> bool:
-    query = select(calendar_feeds.c.account_id).where(calendar_feeds.c.account_id == account_id)
-    return (await conn.execute(query)).first() is not None

@@ -81,14 +81,11 @@ def card(svc: Services, view: EventView, friends: Sequence[AccountRow] = ()) -> 
 async def known_going(
     svc: Services, viewer: AccountRow | None, view: EventView
 ) -> list[AccountRow]:
-    """The people going whom ``viewer`` is connected with.
-
-    ``EventView.friends_going`` is meant to carry them, but the service leaves it
-    empty for now; until it fills it, they are found here with the service's own
-    functions (who is going, then which of them are connections): two reads an event.
-    """
-    if view.friends_going or viewer is None:
-        return list(view.friends_going)
+    """The people going whom ``viewer`` is connected with, found with the service's
+    own functions (who is going, then which of them are connections): two reads an
+    event. A batched read in the service would do for a whole page (issue 12)."""
+    if viewer is None:
+        return []
     going = [a for a, _ in await events.attendees(svc, viewer, view.event.id)]
     others = [a.id for a in going if a.id != viewer.id]
     if not others:
