@@ -39,6 +39,10 @@ class Urls:
         """The member's connections collection (``wl:connections``)."""
         return f"{self.actor(username)}/connections"
 
+    def moderators(self, username: str) -> str:
+        """A group's moderators collection (as Lemmy's ``attributedTo``)."""
+        return f"{self.actor(username)}/moderators"
+
     def main_key(self, username: str) -> str:
         return f"{self.actor(username)}#main-key"
 

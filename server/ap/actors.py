@@ -31,7 +31,7 @@ async def _member_response(request: web.Request) -> web.StreamResponse:
     if flavour == "html" and "@" in name:  # someone elsewhere, shown here
         return await remote_profile(request, name)
     try:
-        account = await members.get_member(request.app[DB], name)
+        account = await members.get_member(request.app[DB], name, groups=True)
     except members.MemberDeleted as gone:
         if flavour == "html":
             raise

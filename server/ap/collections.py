@@ -13,8 +13,10 @@ from server.ap.render import as2_response
 from server.ap.signatures import authorize_fetch
 from server.appkeys import DB, SERVICES
 from server.services import members, objects
+from server.store import accounts as accounts_q
 from server.store import connections as connections_q
 from server.store import graph as graph_q
+from server.store import groups as groups_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
@@ -78,7 +80,7 @@ async def _total(request: web.Request, account: AccountRow, kind: str) -> int:
 
 @routes.get("/users/{username}/{collection:outbox|followers|following}")
 async def collection(request: web.Request) -> web.Response:
-    account = await members.get_member(request.app[DB], request.match_info["username"])
+    account = await members.get_member(request.app[DB], request.match_info["username"], groups=True)
     members.require_active(account)
     await authorize_fetch(request)
     kind = request.match_info["collection"]
@@ -134,6 +136,23 @@ async def connections_collection(request: web.Request) -> web.Response:
     if len(found) == PAGE_SIZE:
         doc["next"] = f"{collection_id}?page={int(number) + 1}"
     return as2_response(doc)
+
+
+@routes.get("/users/{username}/moderators")
+async def moderators_collection(request: web.Request) -> web.Response:
+    """A group's moderators, every one named: peers show who runs a group."""
+    account = await members.get_member(request.app[DB], request.match_info["username"], groups=True)
+    if account.actor_type != "Group":
+        raise web.HTTPNotFound(text="only a group has moderators")
+    await authorize_fetch(request)
+    svc = request.app[SERVICES]
+    async with svc.db.read() as conn:
+        ids = list(await groups_q.roles(conn, account.id))
+        found = [await accounts_q.get_account(conn, i) for i in ids]
+    items = [objects.account_uri(svc, a) for a in found if a is not None]
+    return as2_response(
+        ordered_collection(svc.urls.moderators(account.username), len(items), items=items)
+    )
 
 
 @routes.get("/actor/{collection:outbox|followers|following}")

@@ -68,7 +68,7 @@ async def _jrd_for(request: web.Request, username: str) -> dict[str, object]:
         actor, profile = urls.instance_actor, config.base_url + "/about"
         subject = f"acct:{config.domain}@{config.domain}"
     else:
-        account = await members.get_member(request.app[DB], username)
+        account = await members.get_member(request.app[DB], username, groups=True)
         actor, profile = urls.actor(account.username), urls.profile(account.username)
         subject = f"acct:{account.username}@{config.domain}"
     return {

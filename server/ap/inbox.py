@@ -98,5 +98,5 @@ async def shared_inbox(request: web.Request) -> web.Response:
 
 @routes.post("/users/{username}/inbox")
 async def personal_inbox(request: web.Request) -> web.Response:
-    await members.get_member(request.app[DB], request.match_info["username"])
+    await members.get_member(request.app[DB], request.match_info["username"], groups=True)
     return await _accept(request)

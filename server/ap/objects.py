@@ -22,7 +22,7 @@ routes = web.RouteTableDef()
 
 async def _status(request: web.Request, *, activity: bool) -> tuple[StatusRow, AccountRow]:
     author = members.require_active(
-        await members.get_member(request.app[DB], request.match_info["username"])
+        await members.get_member(request.app[DB], request.match_info["username"], groups=True)
     )
     try:
         status_id = int(request.match_info["status_id"])

@@ -149,7 +149,9 @@ def entity(presenter: Presenter, view: EventView) -> dict[str, Any]:
     }
 
 
-async def _answer(request: web.Request, viewer: AccountRow | None, found: list[EventView]) -> Any:
+async def entities_of(
+    request: web.Request, viewer: AccountRow | None, found: list[EventView]
+) -> Any:
     svc = request.app[SERVICES]
     presenter = await Presenter(svc, viewer).load(account_ids=[v.organizer.id for v in found])
     return [entity(presenter, view) for view in found]
@@ -163,7 +165,7 @@ async def create(request: web.Request) -> web.Response:
     me = await auth.required(request, "write:statuses")
     body = await params.body(request)
     view = await events.create_event(request.app[SERVICES], me.account, _draft(body))
-    return ok((await _answer(request, me.account, [view]))[0])
+    return ok((await entities_of(request, me.account, [view]))[0])
 
 
 @routes.get(BASE)
@@ -178,7 +180,7 @@ async def listing(request: web.Request) -> web.Response:
     if len(found) == limit:  # perhaps more: the next page
         url = request.url.update_query(offset=offset + limit)
         headers["Link"] = f'<{url}>; rel="next"'
-    return ok(await _answer(request, viewer, found), headers=headers or None)
+    return ok(await entities_of(request, viewer, found), headers=headers or None)
 
 
 @routes.post(f"{BASE}/resolve")
@@ -191,7 +193,7 @@ async def resolve(request: web.Request) -> web.Response:
         raise ValidationError("uri must be an event's http(s) address", field="uri")
     svc = request.app[SERVICES]
     view = await events.resolve(svc, me.account, uri)
-    return ok((await _answer(request, me.account, [view]))[0])
+    return ok((await entities_of(request, me.account, [view]))[0])
 
 
 @routes.get(f"{BASE}/{ID}")
@@ -199,7 +201,7 @@ async def show(request: web.Request) -> web.Response:
     me = await auth.optional(request, "read:statuses")
     viewer = me.account if me else None
     view = await events.get_event(request.app[SERVICES], viewer, params.path_id(request))
-    return ok((await _answer(request, viewer, [view]))[0])
+    return ok((await entities_of(request, viewer, [view]))[0])
 
 
 @routes.patch(f"{BASE}/{ID}")
@@ -211,14 +213,14 @@ async def change(request: web.Request) -> web.Response:
     body = await params.body(request)
     before = events.draft_of(current.event, current.status)
     view = await events.update_event(svc, me.account, event_id, _draft(body, before))
-    return ok((await _answer(request, me.account, [view]))[0])
+    return ok((await entities_of(request, me.account, [view]))[0])
 
 
 @routes.delete(f"{BASE}/{ID}")
 async def cancel(request: web.Request) -> web.Response:
     me = await auth.required(request, "write:statuses")
     view = await events.cancel_event(request.app[SERVICES], me.account, params.path_id(request))
-    return ok((await _answer(request, me.account, [view]))[0])
+    return ok((await entities_of(request, me.account, [view]))[0])
 
 
 @routes.post(f"{BASE}/{ID}/rsvp")
@@ -227,7 +229,7 @@ async def rsvp(request: web.Request) -> web.Response:
     body = await params.body(request)
     answer = params.text(body, "status")
     view = await events.rsvp(request.app[SERVICES], me.account, params.path_id(request), answer)
-    return ok((await _answer(request, me.account, [view]))[0])
+    return ok((await entities_of(request, me.account, [view]))[0])
 
 
 @routes.get(f"{BASE}/{ID}/attendees")

@@ -38,6 +38,7 @@ async def _draft(request: web.Request, *, for_edit: bool = False) -> Draft:
         sensitive=params.boolean(form, "sensitive"),
         language=params.text(form, "language") or None,
         media_ids=_media_ids(form),
+        group_id=None if for_edit else params.identifier(form, "group_id"),
     )
 
 

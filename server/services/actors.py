@@ -92,6 +92,10 @@ async def actor_document(svc: Services, account: AccountRow) -> dict[str, Any]:
         ),
         updated=account.updated_at,
     )
+    if account.actor_type == "Group":
+        # A group has no professional profile; its moderators are a collection,
+        # named by ``attributedTo`` as Lemmy and Mbin publish theirs.
+        info = replace(info, profile=None, extra={"attributedTo": urls.moderators(name)})
     if account.suspended_at is not None:
         info = _suspended(info)
     return build_actor(info)

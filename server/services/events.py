@@ -134,8 +134,6 @@ def check_draft(draft: EventDraft) -> EventDraft:
         raise ValidationError(
             f"visibility must be one of {', '.join(AUDIENCES)}", field="visibility"
         )
-    if draft.group_id is not None:
-        raise ValidationError("There is no such group", field="group_id")
     return replace(
         draft, title=title, online_url=online_url, location=_check_location(draft.location)
     )
@@ -296,8 +294,12 @@ async def resolve(svc: Services, viewer: AccountRow, uri: str) -> EventView:
 async def create_event(svc: Services, organizer: AccountRow, draft: EventDraft) -> EventView:
     """Post a new event; the organiser is going."""
     draft = check_draft(draft)
+    if draft.group_id is not None and draft.audience != "public":
+        raise ValidationError("A group's event is public: the group shares it", field="group_id")
     post = posts.Draft(
-        text=draft.description or draft.title, visibility=POST_VISIBILITY[draft.audience]
+        text=draft.description or draft.title,
+        visibility=POST_VISIBILITY[draft.audience],
+        group_id=draft.group_id,
     )
     prepared = await posts.prepare_status(svc, organizer, post)
     now = svc.now()

@@ -17,6 +17,7 @@ from server.store import accounts as accounts_q
 from server.store import connections as connections_q
 from server.store import feeds as feeds_q
 from server.store import graph as q
+from server.store import groups as groups_q
 from server.store import relations as relations_q
 from server.store.accounts import AccountRow
 from server.store.graph import ACCEPTED, PENDING, FollowRow
@@ -47,6 +48,8 @@ async def follow(svc: Services, follower: AccountRow, target: AccountRow) -> Fol
     async with svc.db.transaction() as conn:
         if await connections_q.blocked_either_way(conn, follower.id, target.id):
             raise Forbidden("you cannot follow this account: one of you has blocked the other")
+        if target.actor_type == "Group" and await groups_q.is_banned(conn, target.id, follower.id):
+            raise Forbidden("you cannot join this group: its moderators removed you from it")
         row = await write_follow(svc, conn, follower, target)
     svc.wake.deliveries.set()
     return row
@@ -86,11 +89,25 @@ async def write_follow(
     assert row is not None
     if target.is_local:
         if not consented:
-            await notify_follow(svc, conn, target.id, follower.id, accepted=state == ACCEPTED)
+            await tell_followed(svc, conn, target, follower.id, state)
     else:
         doc = follow_document(svc, follower, target, row)
         await send(svc, conn, follower, doc, Recipients(accounts=[target]))
     return row
+
+
+async def tell_followed(
+    svc: Services, conn: AsyncConnection, target: AccountRow, follower_id: int, state: str
+) -> None:
+    """A local member hears of a new follower or follow request; a local group's
+    moderators hear that someone asks to join (a group reads no notifications)."""
+    if target.actor_type != "Group":
+        await notify_follow(svc, conn, target.id, follower_id, accepted=state == ACCEPTED)
+    elif state == PENDING:
+        for moderator_id in await groups_q.roles(conn, target.id):
+            await notify(
+                svc, conn, moderator_id, "warmline.group_request", follower_id, subject_id=target.id
+            )
 
 
 async def unfollow(svc: Services, follower: AccountRow, target: AccountRow) -> None:

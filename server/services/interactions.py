@@ -103,59 +103,74 @@ async def reblog(
         visibility = "public"
     async with svc.db.transaction() as conn:
         await _refuse_across_block(conn, account, status, "boost")
-        existing = await statuses_q.find_reblog(conn, account.id, status.id)
-        if existing is not None:
-            return existing
-        boost_id = svc.db.new_id()
-        boost = await statuses_q.insert_status(
-            conn,
-            {
-                "id": boost_id,
-                "account_id": account.id,
-                "local": True,
-                "reblog_of_id": status.id,
-                "visibility": visibility,
-                "created_at": svc.now(),
-            },
-        )
-        await statuses_q.adjust_count(conn, status.id, "reblogs_count", 1)
-        readers = [account.id, *await graph_q.local_follower_ids(conn, account.id)]
-        await feeds_q.add_to_home_feeds(conn, boost.id, readers)
-        await status_changed(svc.stream, conn, "update", boost)
-        author, _ = await _target(svc, conn, status)
-        if author.is_local:
-            await notify(svc, conn, author.id, "reblog", account.id, boost.id)
-        doc = await objects.announce_document(svc, conn, boost, account)
-        assert doc is not None
-        await send(
-            svc, conn, account, doc, Recipients(followers=True, accounts=remote_only([author]))
-        )
+        boost = await write_reblog(svc, conn, account, status, visibility)
     svc.wake.deliveries.set()
+    return boost
+
+
+async def write_reblog(
+    svc: Services, conn: AsyncConnection, account: AccountRow, status: StatusRow, visibility: str
+) -> StatusRow:
+    """Inside the caller's transaction: ``account`` boosts ``status`` (an existing
+    boost is returned as it is); its followers' servers and a remote author get
+    the Announce. A group redistributing a post to its members is this too."""
+    existing = await statuses_q.find_reblog(conn, account.id, status.id)
+    if existing is not None:
+        return existing
+    boost_id = svc.db.new_id()
+    boost = await statuses_q.insert_status(
+        conn,
+        {
+            "id": boost_id,
+            "account_id": account.id,
+            "local": True,
+            "reblog_of_id": status.id,
+            "visibility": visibility,
+            "created_at": svc.now(),
+        },
+    )
+    await statuses_q.adjust_count(conn, status.id, "reblogs_count", 1)
+    readers = [account.id, *await graph_q.local_follower_ids(conn, account.id)]
+    await feeds_q.add_to_home_feeds(conn, boost.id, readers)
+    await status_changed(svc.stream, conn, "update", boost)
+    author, _ = await _target(svc, conn, status)
+    if author.is_local and account.actor_type != "Group":
+        await notify(svc, conn, author.id, "reblog", account.id, boost.id)
+    doc = await objects.announce_document(svc, conn, boost, account)
+    assert doc is not None
+    await send(svc, conn, account, doc, Recipients(followers=True, accounts=remote_only([author])))
     return boost
 
 
 async def unreblog(svc: Services, account: AccountRow, status_id: int) -> StatusRow:
     status = await _original(svc, account, status_id)
     async with svc.db.transaction() as conn:
-        boost = await statuses_q.find_reblog(conn, account.id, status.id)
-        if boost is None:
-            return status
-        await mark_deleted(svc, conn, boost)
-        author, _ = await _target(svc, conn, status)
-        announce = await objects.announce_document(svc, conn, boost, account)
-        assert announce is not None
-        doc = ap.undo(
-            f"{announce['id']}/undo",
-            announce["actor"],
-            announce,
-            to=announce["to"],
-            cc=announce["cc"],
-        )
-        await send(
-            svc, conn, account, doc, Recipients(followers=True, accounts=remote_only([author]))
-        )
+        await write_unreblog(svc, conn, account, status)
     svc.wake.deliveries.set()
     return status
+
+
+async def write_unreblog(
+    svc: Services, conn: AsyncConnection, account: AccountRow, status: StatusRow
+) -> bool:
+    """Inside the caller's transaction: take ``account``'s boost of ``status``
+    back (Undo of the Announce); False when there was none."""
+    boost = await statuses_q.find_reblog(conn, account.id, status.id)
+    if boost is None:
+        return False
+    await mark_deleted(svc, conn, boost)
+    author, _ = await _target(svc, conn, status)
+    announce = await objects.announce_document(svc, conn, boost, account)
+    assert announce is not None
+    doc = ap.undo(
+        f"{announce['id']}/undo",
+        announce["actor"],
+        announce,
+        to=announce["to"],
+        cc=announce["cc"],
+    )
+    await send(svc, conn, account, doc, Recipients(followers=True, accounts=remote_only([author])))
+    return True
 
 
 async def require_status(svc: Services, status_id: int) -> StatusRow:

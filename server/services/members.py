@@ -159,6 +159,9 @@ async def _insert_local_account(
     role: str | None,
     now: datetime | None,
     also: Also | None = None,
+    *,
+    values: dict[str, object] | None = None,
+    then: Callable[[AsyncConnection, int], Awaitable[None]] | None = None,
 ) -> AccountRow:
     now = now or datetime.now(UTC)
     account_id = db.new_id()
@@ -176,6 +179,7 @@ async def _insert_local_account(
                     "fields": [],
                     "created_at": now,
                     "updated_at": now,
+                    **(values or {}),
                 },
             )
         except DuplicateError:
@@ -191,9 +195,39 @@ async def _insert_local_account(
                 },
             )
         await _insert_keys(db, conn, account_id, new_keys, now)
+        if then is not None:
+            await then(conn, account_id)
         row = await q.get_account(conn, account_id)
     assert row is not None
     return row
+
+
+async def create_group_account(
+    db: Database,
+    username: str,
+    *,
+    display_name: str,
+    summary_html: str,
+    locked: bool,
+    now: datetime,
+    then: Callable[[AsyncConnection, int], Awaitable[None]],
+) -> AccountRow:
+    """A local account of actor type Group, with keys, and no member behind it
+    (no one signs in as a group); ``then`` runs in its transaction with its id."""
+    validate_username(username)
+    new_keys = await asyncio.to_thread(_generate_keys)
+    return await _insert_local_account(
+        db,
+        username,
+        clean_display_name(display_name),
+        "Group",
+        new_keys,
+        None,
+        None,
+        now,
+        values={"summary": summary_html, "locked": locked},
+        then=then,
+    )
 
 
 async def ensure_instance_actor(db: Database) -> AccountRow:
@@ -222,15 +256,17 @@ class MemberDeleted(Gone):
         self.account = account
 
 
-async def get_member(db: Database, username: str) -> AccountRow:
+async def get_member(db: Database, username: str, *, groups: bool = False) -> AccountRow:
     """A local member (not the instance actor) by username, any case; a deleted
     one raises :class:`MemberDeleted`. A suspended one is returned: see
-    :func:`require_active`."""
+    :func:`require_active`. ``groups``: a local group's account is found too
+    (the actor, its inbox and collections are served alike)."""
     if username.lower() == INSTANCE_ACTOR_USERNAME:
         raise NotFound(f"no member called {username!r}")
+    kinds = ("Person", "Group") if groups else ("Person",)
     async with db.read() as conn:
         row = await q.get_local_account(conn, username)
-        if row is None or row.actor_type != "Person":
+        if row is None or row.actor_type not in kinds:
             raise NotFound(f"no member called {username!r}")
         # Deleting a member keeps the account (the username stays taken) without its
         # member row; only a suspended account can be one, so only those cost a query.

@@ -38,6 +38,10 @@ WARMLINE_TYPES = (
     "warmline.event_cancelled",
     "warmline.event_confirmed",
     "warmline.event_reminder",
+    # About a group (``subject_id`` is the group's account): someone asks to join
+    # a group one moderates; one's request to join was accepted (from the group).
+    "warmline.group_request",
+    "warmline.group_accepted",
 )
 
 

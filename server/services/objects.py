@@ -103,6 +103,9 @@ async def note_document(
         attachments=media.documents(svc, attached),
     )
     doc = ap.note(info)
+    in_groups = [account_uri(svc, a) for a in people if a.actor_type == "Group"]
+    if in_groups:  # FEP-1b12: the group a post is in, as Lemmy and Mbin read it
+        doc["audience"] = in_groups[0] if len(in_groups) == 1 else in_groups
     if status.object_type == "Event":
         event = await events_q.get_event(conn, status.id)
         if event is not None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import activities as ap
 from federation.errors import FederationError
-from server.services import media, objects, text
+from server.services import groups, media, objects, text
 from server.services.context import Services
 from server.services.errors import NotFound, ValidationError
 from server.services.notify import notify
@@ -46,6 +46,7 @@ class Draft:
     sensitive: bool = False
     language: str | None = None
     media_ids: tuple[int, ...] = ()  # uploads to attach (on an edit: all it keeps)
+    group_id: int | None = None  # a group to post in (as if its handle were mentioned)
 
 
 def _check(draft: Draft) -> None:
@@ -153,11 +154,19 @@ async def prepare_status(svc: Services, author: AccountRow, draft: Draft) -> Pre
     handles, tag_names = text.parse(draft.text)
     people = await resolve_handles(svc, handles)
     mentioned = list({a.id: a for a in people.values() if a.id != author.id}.values())
+    if draft.group_id is not None:
+        group = await groups.postable(svc, author, draft.group_id)
+        if all(a.id != group.id for a in mentioned):
+            mentioned.append(group)
     if parent is not None and parent.account_id != author.id:
         async with svc.db.read() as conn:
             parent_author = await accounts_q.get_account(conn, parent.account_id)
         if parent_author and all(a.id != parent_author.id for a in mentioned):
             mentioned.append(parent_author)
+    if parent is not None:  # a reply in a group's thread is addressed to the group too
+        for group in await groups.groups_of_post(svc, parent.id):
+            if all(a.id != group.id for a in mentioned):
+                mentioned.append(group)
     return Prepared(draft, people, mentioned, tag_names, parent)
 
 
@@ -233,6 +242,9 @@ async def write_status(
     note = await objects.note_document(svc, conn, status, author)
     doc = ap.create(note, f"{note['id']}/activity")
     await send(svc, conn, author, doc, _recipients(status, mentioned))
+    from server.services.group_posts import redistribute  # it boosts: posts is below it
+
+    await redistribute(svc, conn, status, author, mentioned)
     return status
 
 
@@ -249,7 +261,7 @@ async def _fan_out_locally(
 ) -> None:
     """Home feeds and notifications of local members."""
     readers = [author.id] if author.is_local else []
-    local_mentioned = [a.id for a in mentioned if a.is_local]
+    local_mentioned = [a.id for a in mentioned if a.is_local and a.actor_type != "Group"]
     if status.visibility == "direct":
         readers += local_mentioned
     else:

@@ -137,6 +137,7 @@ async def upcoming(
     mine_of: int | None = None,
     network_of: int | None = None,
     local_only: bool = False,
+    group_of: int | None = None,
     public_only: bool = False,
     with_cancelled: bool = False,
     limit: int = 20,
@@ -146,7 +147,7 @@ async def upcoming(
     they give no end), soonest first, their post not deleted, not cancelled unless
     ``with_cancelled``: all of them, or those ``mine_of`` organises or answered
     (going, maybe, waiting), or those organised or answered by the people
-    ``network_of`` is connected with or follows.
+    ``network_of`` is connected with or follows, or those of the group ``group_of``.
 
     Each form lets SQLite start from the smallest set: a member's own events and
     answers for ``mine_of``, the start-time index otherwise, the statuses and
@@ -159,6 +160,8 @@ async def upcoming(
     post = [s.id == e.status_id, s.deleted_at.is_(None)]
     if local_only:
         post.append(s.local.is_(True))
+    if group_of is not None:
+        query = query.where(e.group_id == group_of)
     if mine_of is not None:
         answered = select(p.event_id).where(p.account_id == mine_of, p.state.in_(ATTENDING))
         organised = select(s.id).where(s.account_id == mine_of, s.object_type == "Event")

@@ -920,6 +920,108 @@ calendar_feeds = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+
+# Groups (FEP-1b12). A group is an account of actor type Group, local or remote;
+# membership is a follow of it. These hold what its actor alone does not: who
+# made a local group, its moderators ("owner" or "moderator"), whom it banned,
+# and the posts made to it (a local group's redistributed ones, and those a
+# remote group announced to us), a moderator's removal kept as ``removed_at``.
+def _group_account(column: str, *, primary_key: bool = False) -> Column[int]:
+    return Column(
+        column,
+        BigInteger,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=False,
+        autoincrement=False,
+    )
+
+
+groups = Table(
+    "groups",
+    metadata,
+    _group_account("account_id", primary_key=True),
+    _fk("created_by_id", "accounts.id", nullable=True, ondelete="SET NULL"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+group_roles = Table(
+    "group_roles",
+    metadata,
+    _group_account("group_id", primary_key=True),
+    _group_account("account_id", primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_group_roles_account_id", "account_id"),
+)
+
+group_bans = Table(
+    "group_bans",
+    metadata,
+    _group_account("group_id", primary_key=True),
+    _group_account("account_id", primary_key=True),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+group_posts = Table(
+    "group_posts",
+    metadata,
+    _group_account("group_id", primary_key=True),
+    Column(
+        "status_id",
+        BigInteger,
+        ForeignKey("statuses.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    _group_account("author_id"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime, nullable=True),
+    Index("ix_group_posts_status_id", "status_id"),
+    Index("ix_group_posts_author_id", "author_id"),
+    # Where the people one knows posted lately (services/warmth.py): a range each.
+    Index("ix_group_posts_author_id_created_at", "author_id", "created_at"),
+)
+
+# Reasons to talk (services/warmth.py). ``job_changes``: an account's latest
+# change of job, a current position (an experience entry without an end) that
+# was not on the profile before, noticed when the profile changed, here or on
+# its own server; one row an account. Nobody is told: it is suggested to the
+# account's connections for a while, and that is all.
+job_changes = Table(
+    "job_changes",
+    metadata,
+    Column(
+        "account_id",
+        BigInteger,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("title", String(200), nullable=False),
+    Column("organization", String(200), nullable=False, server_default=""),
+    Column("changed_at", UTCDateTime, nullable=False),
+    Index("ix_job_changes_changed_at", "changed_at"),
+)
+
+# Suggestions a member put away: ``kind`` job_change (``subject_id`` the account
+# that changed jobs: a later change is suggested again), event or group.
+warmth_dismissals = Table(
+    "warmth_dismissals",
+    metadata,
+    Column(
+        "account_id",
+        BigInteger,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("kind", String(16), primary_key=True),
+    Column("subject_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("dismissed_at", UTCDateTime, nullable=False),
+)
+
 __all__ = [
     "account_pins",
     "account_stats",
@@ -941,6 +1043,10 @@ __all__ = [
     "events",
     "favourites",
     "follows",
+    "group_bans",
+    "group_posts",
+    "group_roles",
+    "groups",
     "home_feed",
     "hosts",
     "idempotency_keys",
@@ -948,6 +1054,7 @@ __all__ = [
     "instance_settings",
     "introductions",
     "invites",
+    "job_changes",
     "keys",
     "media_attachments",
     "mentions",
@@ -967,5 +1074,6 @@ __all__ = [
     "tags",
     "throttle_attempts",
     "users",
+    "warmth_dismissals",
     "web_sessions",
 ]

@@ -8,21 +8,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import activities as ap
 from federation.vocab import get_id
-from server.services import connections
+from server.services import connections, graph
 from server.services.context import Services
 from server.services.inbound import endorsements
-from server.services.notify import notify_follow
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
 from server.store import connections as connections_q
 from server.store import graph as q
+from server.store import groups as groups_q
 from server.store.accounts import AccountRow
 from server.store.graph import ACCEPTED, PENDING
 
 
 async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
-    """Someone follows a member: accepted at once, or pending when the member
-    approves followers by hand, unless they are connected (or the member asked
+    """Someone follows a member or joins a group here: accepted at once, or
+    pending when the member (or group) approves by hand, refused when the group
+    banned them, unless they are connected (or the member asked
     to connect with them): the connection is the consent, and its own
     notifications say it (server/services/connections.py)."""
     username = svc.urls.local_username(get_id(doc.get("object")) or "")
@@ -32,9 +33,11 @@ async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
     follower = await svc.remote.fetch_actor(actor)
     async with svc.db.transaction() as conn:
         target = await accounts_q.get_local_account(conn, username)
-        if target is None or target.actor_type != "Person":
+        if target is None or target.actor_type not in ("Person", "Group"):
             return
-        if await connections_q.blocked_either_way(conn, follower.id, target.id):
+        if await connections_q.blocked_either_way(
+            conn, follower.id, target.id
+        ) or await groups_q.is_banned(conn, target.id, follower.id):
             await _refuse(svc, conn, target, follower, follow_uri)
             return
         existing = await q.get_follow(conn, follower.id, target.id)
@@ -53,7 +56,7 @@ async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
                 },
             )
             if not consented:
-                await notify_follow(svc, conn, target.id, follower.id, accepted=state == ACCEPTED)
+                await graph.tell_followed(svc, conn, target, follower.id, state)
         elif existing.uri != follow_uri:
             await q.delete_follow(conn, existing.id)  # a fresh Follow replaces a stale one
             await q.insert_follow(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation.events import read_event
 from federation.vocab import as_list, get_id, get_ids, get_str, has_type, is_public
-from server.services import media
+from server.services import group_posts, media
 from server.services.context import Services
 from server.services.html import sanitize_html, strip_html
 from server.services.inbound import events as remote_events
@@ -98,7 +98,8 @@ def parse_note(obj: dict[str, Any], author: AccountRow, now: datetime) -> NotePa
         for t in tags
         if t.get("type") == "Hashtag"
     ]
-    audience = get_ids(obj.get("to")) + get_ids(obj.get("cc"))
+    # FEP-1b12's ``audience`` names the group a post is in (Lemmy, Mbin).
+    audience = get_ids(obj.get("to")) + get_ids(obj.get("cc")) + get_ids(obj.get("audience"))
     return NoteParts(
         values,
         [m for m in mentions if m],
@@ -181,6 +182,7 @@ async def store_note(
             await q.adjust_count(conn, parent.id, "replies_count", 1)
         await _fan_out(svc, conn, status, author, mentioned, parent, followers)
         await status_changed(svc.stream, conn, "update", status)
+        await group_posts.redistribute(svc, conn, status, author, mentioned)
     return status
 
 
@@ -193,10 +195,11 @@ async def _fan_out(
     parent: StatusRow | None,
     followers: list[int],
 ) -> None:
-    readers = [a.id for a in mentioned] if status.visibility == "direct" else followers
+    people = [a for a in mentioned if a.actor_type != "Group"]  # a group is posted to
+    readers = [a.id for a in people] if status.visibility == "direct" else followers
     await feeds_q.add_to_home_feeds(conn, status.id, readers)
-    notified = {a.id for a in mentioned}
-    for account in mentioned:
+    notified = {a.id for a in people}
+    for account in people:
         await notify(svc, conn, account.id, "mention", author.id, status.id)
     if parent is not None and parent.local and parent.account_id not in notified:
         await notify(svc, conn, parent.account_id, "mention", author.id, status.id)

@@ -10,8 +10,9 @@ from federation.errors import FetchError
 from federation.jsonld import compact_inbound
 from federation.validate import validate
 from federation.vocab import get_id, get_ids, has_type
+from server.services import group_posts
 from server.services.context import Services
-from server.services.inbound import endorsements
+from server.services.inbound import endorsements, groups
 from server.services.inbound.notes import NOTE_TYPES, store_note
 from server.services.notify import notify
 from server.services.posts import can_see, mark_deleted
@@ -79,10 +80,14 @@ async def _fetch_boosted(svc: Services, uri: str) -> StatusRow | None:
 
 
 async def on_announce(svc: Services, doc: dict[str, Any], actor: str) -> None:
-    """A boost: of our post (notify its author), or of any post our members can see."""
+    """A boost: of our post (notify its author), or of any post our members can
+    see; from a group, a post in that group (or its removal)."""
     announce_uri = get_id(doc.get("id"))
-    target = get_id(doc.get("object"))
+    kind, target = groups.announced(doc.get("object"))
     if not announce_uri or not target:
+        return
+    if kind == groups.REMOVAL:
+        await groups.on_removal(svc, target, actor)
         return
     booster = await svc.remote.fetch_actor(actor)
     async with svc.db.read() as conn:
@@ -116,8 +121,10 @@ async def on_announce(svc: Services, doc: dict[str, Any], actor: str) -> None:
         await q.adjust_count(conn, status.id, "reblogs_count", 1)
         await feeds_q.add_to_home_feeds(conn, boost_id, followers)
         await status_changed(svc.stream, conn, "update", boost)
-        if status.local:
+        if status.local and booster.actor_type != "Group":
             await notify(svc, conn, status.account_id, "reblog", booster.id, boost_id)
+        if booster.actor_type == "Group":
+            await group_posts.announced_by_group(svc, conn, booster, status)
 
 
 async def on_undo(svc: Services, doc: dict[str, Any], actor: str) -> None:
@@ -146,3 +153,5 @@ async def on_undo(svc: Services, doc: dict[str, Any], actor: str) -> None:
             and not boost.deleted_at
         ):
             await mark_deleted(svc, conn, boost)
+            if account.actor_type == "Group":
+                await group_posts.withdrawn_by_group(svc, conn, account, boost.reblog_of_id)
