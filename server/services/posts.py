@@ -369,4 +369,21 @@ async def mark_deleted(svc: Services, conn: AsyncConnection, status: StatusRow) 
     if status.reblog_of_id is not None:
         await q.adjust_count(conn, status.reblog_of_id, "reblogs_count", -1)
     for boost in await q.live_reblogs_of(conn, status.id):  # they would show the deleted text
+        await _group_takes_back(svc, conn, boost)
         await mark_deleted(svc, conn, boost)
+
+
+async def _group_takes_back(svc: Services, conn: AsyncConnection, boost: StatusRow) -> None:
+    """A post a group here redistributed is gone: the group takes its Announce back
+    from its members' servers, which heard of the post from the group, not from
+    its author (whose Delete goes to the author's own audience)."""
+    if not boost.local:
+        return
+    group = await accounts_q.get_account(conn, boost.account_id)
+    if group is None or group.actor_type != "Group":
+        return
+    announce = await objects.announce_document(svc, conn, boost, group)
+    if announce is not None:
+        undo = ap.undo(f"{announce['id']}/undo", announce["actor"], announce,
+                       to=announce["to"], cc=announce["cc"])  # fmt: skip
+        await send(svc, conn, group, undo, Recipients(followers=True))

@@ -102,6 +102,12 @@ async def test_posts_in_a_group_are_boosted_to_its_members(start: Any) -> None:
                                                         "in_reply_to_id": by_id["id"]})  # fmt: skip
     listed = await bob.get(f"{GROUPS}/{group['id']}/statuses")
     assert listed[0]["id"] == reply["id"]
+    # Deleted by its author: gone from the group and from members' home timelines.
+    await bob.delete(f"/api/v1/statuses/{by_id['id']}")
+    listed = await alice.get(f"{GROUPS}/{group['id']}/statuses")
+    assert by_id["id"] not in [s["id"] for s in listed]
+    home = await alice.get("/api/v1/timelines/home")
+    assert by_id["id"] not in [s["reblog"]["id"] for s in home if s["reblog"]]
 
 
 async def test_only_members_post_in_a_group(start: Any) -> None:

@@ -4,7 +4,8 @@ alice (A) starts "logistics". bob (B) joins it through the groups API, carol
 (C) by following it from the Mastodon API, as any app would. bob posts in the
 group (``group_id``) and carol mentions it: A redistributes each post (the
 group's Announce) to the other members' servers. bob's reply in carol's thread
-stays in the group without naming it. alice removes carol's post (the group
+stays in the group without naming it, and when he deletes it the group takes
+it back from C. alice removes carol's post (the group
 takes its Announce back) and then bans carol (Reject of her Follow): C hears
 both. A second group approves its members: bob's request waits until alice
 answers.
@@ -98,6 +99,20 @@ async def test_a_group_with_members_on_three_instances(server_process: Any) -> N
             return reply["uri"] in await _group_statuses(alice, group["id"])
 
         await eventually(reply_in_group, "A takes bob's reply into the group")
+
+        async def carol_reads_reply() -> bool:
+            return reply["uri"] in await _boosted_by(carol, handle)
+
+        await eventually(carol_reads_reply, "the group's Announce of bob's reply reaches C")
+        # bob deletes his reply: the group takes its Announce back from C too.
+        await bob.call("DELETE", f"/api/v1/statuses/{reply['id']}")
+
+        async def reply_gone_at_c() -> bool:
+            return reply["uri"] not in await _boosted_by(carol, handle)
+
+        await eventually(
+            reply_gone_at_c, "the group's Undo(Announce) of the deleted reply reaches C"
+        )
 
         # alice removes carol's post from the group: B drops the group's boost of it.
         at_a = next(
