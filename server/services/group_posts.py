@@ -5,12 +5,16 @@ groups elsewhere announced to us, and a group's posts and events as listed."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.services import interactions
+from federation import activities as ap
+from federation.vocab import AS_PUBLIC
+from server.services import interactions, objects
 from server.services.context import Services
 from server.services.groups import get_group
+from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
 from server.store import events as events_q
 from server.store import graph as graph_q
@@ -105,3 +109,27 @@ async def upcoming_events(svc: Services, viewer: AccountRow | None, group_id: in
         return await events_q.upcoming(
             conn, svc.now(), group_of=group.id, public_only=viewer is None, limit=20
         )
+
+
+async def forward_update(
+    svc: Services, conn: AsyncConnection, status: StatusRow, update: dict[str, Any]
+) -> None:
+    """Inside the caller's transaction: each group here that ``status`` is in
+    announces its ``update`` to its members' servers, as Lemmy's communities do
+    (they heard of the post from the group, so they would not hear of the edit
+    from its author). A receiver fetches the post again from its origin."""
+    for group_id in await q.groups_of_status(conn, status.id):
+        group = await accounts_q.get_account(conn, group_id)
+        if group is None or not group.is_local or group.suspended_at is not None:
+            continue
+        group_uri = objects.account_uri(svc, group)
+        stamp = int(svc.now().timestamp() * 1000)
+        announce = ap.activity(
+            "Announce",
+            f"{group_uri}#updates/{status.id}/{stamp}",
+            group_uri,
+            update,
+            to=[AS_PUBLIC],
+            cc=[objects.followers_uri(svc, group)],
+        )
+        await send(svc, conn, group, announce, Recipients(followers=True))

@@ -328,6 +328,9 @@ async def edit_status(svc: Services, author: AccountRow, status_id: int, draft: 
         stamp = int(svc.now().timestamp() * 1000)
         doc = ap.update(f"{note['id']}#updates/{stamp}", note["attributedTo"], note, to=to, cc=cc)
         await send(svc, conn, author, doc, _recipients(edited, now_mentioned))
+        from server.services.group_posts import forward_update  # it boosts: posts is below it
+
+        await forward_update(svc, conn, edited, doc)
     svc.wake.deliveries.set()
     return edited
 

@@ -3,7 +3,7 @@
 alice (A) starts "logistics". bob (B) joins it through the groups API, carol
 (C) by following it from the Mastodon API, as any app would. bob posts in the
 group (``group_id``) and carol mentions it: A redistributes each post (the
-group's Announce) to the other members' servers. bob's reply in carol's thread
+group's Announce) to the other members' servers, and bob's edit after it. bob's reply in carol's thread
 stays in the group without naming it, and when he deletes it the group takes
 it back from C. alice removes carol's post (the group
 takes its Announce back) and then bans carol (Reject of her Follow): C hears
@@ -76,6 +76,18 @@ async def test_a_group_with_members_on_three_instances(server_process: Any) -> N
             return await _group_statuses(bob, at_b["id"]) == [post["uri"]]
 
         await eventually(listed_at_b, "B lists bob's post in the group once A announced it")
+
+        # bob edits it: C heard of the post from the group, and hears of the edit from it.
+        await bob.call(
+            "PUT", f"/api/v1/statuses/{post['id']}", json={"status": "Who ships to Antwerp?"}
+        )
+
+        async def carol_reads_edit() -> bool:
+            home = await carol.get("/api/v1/timelines/home")
+            found = [s["reblog"] for s in home if s["reblog"] and s["reblog"]["uri"] == post["uri"]]
+            return bool(found) and "Antwerp" in found[0]["content"]
+
+        await eventually(carol_reads_edit, "the group's Announce(Update) reaches C")
 
         # carol mentions the group: the same, the other way.
         mention = await carol.post("/api/v1/statuses", json={"status": f"@{handle} hello all"})

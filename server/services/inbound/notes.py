@@ -222,7 +222,14 @@ async def on_update(svc: Services, doc: dict[str, Any], actor: str) -> None:
         return
     if not has_type(obj, *NOTE_TYPES):
         return
-    author = await svc.remote.fetch_actor(actor)
+    await apply_update(svc, obj, await svc.remote.fetch_actor(actor), doc)
+
+
+async def apply_update(
+    svc: Services, obj: dict[str, Any], author: AccountRow, update: dict[str, Any]
+) -> None:
+    """A new version of ``author``'s post ``obj`` (verified as theirs): stored, and
+    passed on by the groups here it is in (``update`` is the activity that said it)."""
     parts = parse_note(obj, author, svc.now())
     async with svc.db.transaction() as conn:
         status = await q.get_status_by_uri(conn, parts.values["uri"])
@@ -239,6 +246,7 @@ async def on_update(svc: Services, doc: dict[str, Any], actor: str) -> None:
         if status.object_type == "Event":
             await remote_events.store_event_row(svc, conn, status, obj)
         await status_changed(svc.stream, conn, "status.update", status)
+        await group_posts.forward_update(svc, conn, status, update)
 
 
 async def on_delete(svc: Services, doc: dict[str, Any], actor: str) -> None:

@@ -13,7 +13,7 @@ from federation.vocab import get_id, get_ids, has_type
 from server.services import group_posts
 from server.services.context import Services
 from server.services.inbound import endorsements, groups
-from server.services.inbound.notes import NOTE_TYPES, store_note
+from server.services.inbound.notes import NOTE_TYPES, apply_update, store_note
 from server.services.notify import notify
 from server.services.posts import can_see, mark_deleted
 from server.services.stream import status_changed
@@ -22,6 +22,7 @@ from server.store import feeds as feeds_q
 from server.store import graph as graph_q
 from server.store import interactions as interactions_q
 from server.store import statuses as q
+from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
 
 log = logging.getLogger(__name__)
@@ -63,20 +64,25 @@ async def on_like(svc: Services, doc: dict[str, Any], actor: str) -> None:
         await notify(svc, conn, status.account_id, "favourite", liker.id, status.id)
 
 
-async def _fetch_boosted(svc: Services, uri: str) -> StatusRow | None:
-    """A boosted post, fetched from its own origin: an embedded copy proves nothing."""
+async def fetch_post(svc: Services, uri: str) -> tuple[dict[str, Any], AccountRow] | None:
+    """A post and its author, fetched from the post's own origin: an embedded
+    copy proves nothing. None when what is there is not a post on that origin."""
     final_url, raw = await svc.remote.fetch_document(uri)
     validate("object", raw)
     obj = compact_inbound(raw)
     object_id = get_id(obj.get("id"))
     if not has_type(obj, *NOTE_TYPES) or not object_id or not same_origin(object_id, final_url):
-        log.info("boosted object %s is not a post on its own origin", uri)
+        log.info("object %s is not a post on its own origin", uri)
         return None
     authors = get_ids(obj.get("attributedTo"))
     if not authors or not same_origin(authors[0], object_id):
         return None
-    author = await svc.remote.fetch_actor(authors[0])
-    return await store_note(svc, obj, author, force=True)
+    return obj, await svc.remote.fetch_actor(authors[0])
+
+
+async def _fetch_boosted(svc: Services, uri: str) -> StatusRow | None:
+    found = await fetch_post(svc, uri)
+    return None if found is None else await store_note(svc, found[0], found[1], force=True)
 
 
 async def on_announce(svc: Services, doc: dict[str, Any], actor: str) -> None:
@@ -88,6 +94,9 @@ async def on_announce(svc: Services, doc: dict[str, Any], actor: str) -> None:
         return
     if kind == groups.REMOVAL:
         await groups.on_removal(svc, target, actor)
+        return
+    if kind == groups.UPDATE:
+        await _on_group_update(svc, doc, target, actor)
         return
     booster = await svc.remote.fetch_actor(actor)
     async with svc.db.read() as conn:
@@ -105,6 +114,8 @@ async def on_announce(svc: Services, doc: dict[str, Any], actor: str) -> None:
     if status is None or status.visibility not in ("public", "unlisted"):
         return
     async with svc.db.transaction() as conn:
+        if await q.find_reblog(conn, booster.id, status.id) is not None:
+            return  # boosted again under a new id: one boost per account, as Mastodon keeps
         boost_id = svc.db.new_id()
         boost = await q.insert_status(
             conn,
@@ -125,6 +136,21 @@ async def on_announce(svc: Services, doc: dict[str, Any], actor: str) -> None:
             await notify(svc, conn, status.account_id, "reblog", booster.id, boost_id)
         if booster.actor_type == "Group":
             await group_posts.announced_by_group(svc, conn, booster, status)
+
+
+async def _on_group_update(svc: Services, doc: dict[str, Any], uri: str, actor: str) -> None:
+    """A group announced that a post in it changed: read it again from its origin."""
+    if not await groups.is_in_group(svc, uri, actor):
+        return
+    try:
+        found = await fetch_post(svc, uri)
+    except FetchError as exc:
+        if exc.retryable:
+            raise
+        log.info("cannot fetch updated %s: %s", uri, exc)
+        return
+    if found is not None:
+        await apply_update(svc, found[0], found[1], doc["object"])
 
 
 async def on_undo(svc: Services, doc: dict[str, Any], actor: str) -> None:
