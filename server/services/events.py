@@ -20,7 +20,7 @@ no place. The organiser is going from the start.
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -207,76 +207,112 @@ def draft_of(event: EventRow, status: StatusRow) -> EventDraft:
 # --- seeing an event ------------------------------------------------------------------------
 
 
-async def may_see(
-    conn: AsyncConnection, viewer: AccountRow | None, event: EventRow, status: StatusRow,
-    organizer: AccountRow | None = None,
+@dataclass(frozen=True, slots=True)
+class Relations:
+    """What decides which of a page of events a viewer may see, read once for the
+    page: their answers, invitations, and the organisers they are blocked with
+    either way or connected to."""
+
+    answers: dict[int, str] = field(default_factory=dict)
+    invited: set[int] = field(default_factory=set)
+    blocked: set[int] = field(default_factory=set)
+    connected: set[int] = field(default_factory=set)
+
+
+async def relations(
+    conn: AsyncConnection, viewer: AccountRow | None, event_ids: list[int], organizer_ids: list[int]
+) -> Relations:
+    if viewer is None:
+        return Relations()
+    return Relations(
+        answers=await q.answers_of(conn, viewer.id, event_ids),
+        invited=await q.invited_among(conn, viewer.id, event_ids),
+        blocked=await connections_q.blocked_among(conn, viewer.id, organizer_ids),
+        connected=await connections_q.connected_among(conn, viewer.id, organizer_ids),
+    )
+
+
+def visible(
+    viewer: AccountRow | None, event: EventRow, status: StatusRow, organizer: AccountRow | None,
+    known: Relations,
 ) -> bool:  # fmt: skip
     """Whether ``viewer`` may see (and so answer) the event: never across a block
-    either way, nor an event of a suspended organiser."""
+    either way, nor an event of a suspended organiser; beyond public events,
+    those the viewer answered or was invited to, and a connection's events
+    shown to connections."""
     if status.deleted_at is not None:
         return False
     if viewer is not None and viewer.id == status.account_id:
         return True
-    if organizer is None:  # the caller may have it at hand already
-        organizer = await accounts_q.get_account(conn, status.account_id)
     if organizer is None or organizer.suspended_at is not None:
         return False
-    if viewer is not None and await connections_q.blocked_either_way(
-        conn, viewer.id, status.account_id
-    ):
+    if organizer.id in known.blocked:
         return False
     if event.audience == "public":
         return True
     if viewer is None:
         return False
-    if await q.get_participant(conn, event.id, viewer.id) is not None:
+    if event.id in known.answers or event.id in known.invited:
         return True
-    if await q.is_invited(conn, event.id, viewer.id):
-        return True
-    if event.audience == "connections":
-        return await connections_q.are_connected(conn, viewer.id, status.account_id)
-    return False
+    return event.audience == "connections" and organizer.id in known.connected
+
+
+async def may_see(
+    conn: AsyncConnection, viewer: AccountRow | None, event: EventRow, status: StatusRow,
+    organizer: AccountRow | None = None,
+) -> bool:  # fmt: skip
+    """:func:`visible` for one event, reading what it needs."""
+    if organizer is None:  # the caller may have it at hand already
+        organizer = await accounts_q.get_account(conn, status.account_id)
+    known = await relations(conn, viewer, [event.id], [status.account_id])
+    return visible(viewer, event, status, organizer, known)
+
+
+async def get_event(svc: Services, viewer: AccountRow | None, event_id: int) -> EventView:
+    """The event as ``viewer`` may see it (NotFound when they may not)."""
+    found = await views(svc, viewer, [event_id])
+    if not found:
+        raise NotFound("Record not found")
+    return found[0]
 
 
 async def _load(
     conn: AsyncConnection, viewer: AccountRow | None, event_id: int
 ) -> tuple[EventRow, StatusRow, AccountRow]:
-    event = await q.get_event(conn, event_id)
-    status = await statuses_q.get_status(conn, event_id) if event else None
-    organizer = await accounts_q.get_account(conn, status.account_id) if status else None
-    if event is None or status is None or organizer is None:
+    found = await _views(conn, viewer, [event_id])
+    if not found:
         raise NotFound("Record not found")
-    if not await may_see(conn, viewer, event, status, organizer):
-        raise NotFound("Record not found")
-    return event, status, organizer
-
-
-async def _view(
-    conn: AsyncConnection, viewer: AccountRow | None, event: EventRow, status: StatusRow,
-    organizer: AccountRow,
-) -> EventView:  # fmt: skip
-    if viewer is None:
-        return EventView(event, status, organizer)
-    answer = await q.get_participant(conn, event.id, viewer.id)
-    invited = await q.is_invited(conn, event.id, viewer.id)
-    return EventView(event, status, organizer, answer.state if answer else None, invited)
-
-
-async def get_event(svc: Services, viewer: AccountRow | None, event_id: int) -> EventView:
-    """The event as ``viewer`` may see it (NotFound when they may not)."""
-    async with svc.db.read() as conn:
-        return await _view(conn, viewer, *await _load(conn, viewer, event_id))
+    return found[0].event, found[0].status, found[0].organizer
 
 
 async def views(svc: Services, viewer: AccountRow | None, event_ids: list[int]) -> list[EventView]:
     """The events ``viewer`` may see among ``event_ids``, in that order."""
-    found = []
     async with svc.db.read() as conn:
-        for event_id in event_ids:
-            try:
-                found.append(await _view(conn, viewer, *await _load(conn, viewer, event_id)))
-            except NotFound:
-                continue
+        return await _views(conn, viewer, event_ids)
+
+
+async def _views(
+    conn: AsyncConnection, viewer: AccountRow | None, event_ids: list[int]
+) -> list[EventView]:
+    """A page of events in a handful of statements, whatever its length."""
+    events_by_id = await q.get_events(conn, event_ids)
+    posts_by_id = await statuses_q.get_statuses(conn, list(events_by_id))
+    organizer_ids = list({s.account_id for s in posts_by_id.values()})
+    organizers = await accounts_q.get_accounts(conn, organizer_ids)
+    known = await relations(conn, viewer, list(posts_by_id), organizer_ids)
+    found = []
+    for event_id in event_ids:
+        event, status = events_by_id.get(event_id), posts_by_id.get(event_id)
+        if event is None or status is None:
+            continue
+        organizer = organizers.get(status.account_id)
+        if organizer is None or not visible(viewer, event, status, organizer, known):
+            continue
+        found.append(
+            EventView(
+                event, status, organizer, known.answers.get(event.id), event.id in known.invited
+            )
+        )
     return found
 
 
@@ -341,6 +377,8 @@ async def update_event(
         raise ValidationError("This event was cancelled; it cannot be changed")
     if draft.audience != event.audience:
         raise ValidationError("An event's visibility cannot be changed", field="visibility")
+    if draft.group_id != event.group_id:
+        raise ValidationError("An event cannot move to another group", field="group_id")
     text = draft.description or draft.title
     text_changed = text != (status.source_text or "")
     before = draft_of(event, status)
@@ -455,9 +493,9 @@ async def rsvp(svc: Services, me: AccountRow, event_id: int, answer: str) -> Eve
             await apply_answer(svc, conn, event, status, organizer, me, answer)
         else:
             await _answer_elsewhere(svc, conn, status, organizer, me, answer)
-        view = await _view(conn, me, *await _load(conn, me, event_id))
+        view = await _views(conn, me, [event_id])
     svc.wake.deliveries.set()
-    return view
+    return view[0]
 
 
 async def apply_answer(

@@ -113,8 +113,19 @@ async def tell_followed(
 async def unfollow(svc: Services, follower: AccountRow, target: AccountRow) -> None:
     """Stop following (or withdraw a request); a remote target receives Undo(Follow)."""
     async with svc.db.transaction() as conn:
+        await check_may_leave(conn, follower, target)
         await write_unfollow(svc, conn, follower, target)
     svc.wake.deliveries.set()
+
+
+async def check_may_leave(conn: AsyncConnection, follower: AccountRow, target: AccountRow) -> None:
+    """The last owner of a group here may not leave it: it would have no one to run it."""
+    if target.actor_type != "Group" or not target.is_local:
+        return
+    if await groups_q.role_of(conn, target.id, follower.id) != groups_q.OWNER:
+        return
+    if await groups_q.count_owners(conn, target.id) == 1:
+        raise ValidationError("You own this group: make another member its owner before you leave")
 
 
 async def write_unfollow(
@@ -126,6 +137,8 @@ async def write_unfollow(
         return False
     await q.delete_follow(conn, row.id)
     await feeds_q.remove_account_from_home_feed(conn, follower.id, target.id)
+    if target.actor_type == "Group" and target.is_local:  # leaving a group ends one's role in it
+        await groups_q.set_role(conn, target.id, follower.id, None, svc.now())
     if not target.is_local:
         undone = follow_document(svc, follower, target, row)
         doc = ap.undo(f"{row.uri}/undo", undone["actor"], undone, to=[undone["object"]])

@@ -12,6 +12,7 @@ from server.services.errors import Forbidden, NotFound, ValidationError
 from server.services.groups import get_group, require_moderator
 from server.services.notify import notify
 from server.store import accounts as accounts_q
+from server.store import events as events_q
 from server.store import graph as graph_q
 from server.store import groups as q
 from server.store import statuses as statuses_q
@@ -100,7 +101,8 @@ async def set_moderator(
         follow = await graph_q.get_follow(conn, account_id, group.id)
         if target is None or not target.is_local or follow is None or follow.state != ACCEPTED:
             raise ValidationError("Moderators are members of the group from this server")
-        if role is None and account_id == owner.id and await q.count_owners(conn, group.id) == 1:
+        last_owner = account_id == owner.id and await q.count_owners(conn, group.id) == 1
+        if role != q.OWNER and last_owner:
             raise ValidationError("A group needs an owner: name another one first")
         await q.set_role(conn, group.id, account_id, role, svc.now())
 
@@ -115,6 +117,9 @@ async def remove_post(svc: Services, moderator: AccountRow, group_id: int, statu
         if post is None or post.removed_at is not None:
             raise NotFound("This post is not in the group")
         await q.remove_post(conn, group.id, status_id, svc.now())
+        event = await events_q.get_event(conn, status_id)
+        if event is not None and event.group_id == group.id:  # out of its calendar too
+            await events_q.update_event(conn, status_id, {"group_id": None})
         status = await statuses_q.get_status(conn, status_id)
         if status is not None:
             await interactions.write_unreblog(svc, conn, group, status)

@@ -26,7 +26,8 @@ from server.services import graph
 from server.services.context import Services
 from server.services.errors import Forbidden, NotFound, ValidationError
 from server.services.html import text_to_html
-from server.services.members import create_group_account
+from server.services.members import clean_display_name, create_group_account, validate_username
+from server.services.notify import notify
 from server.store import accounts as accounts_q
 from server.store import graph as graph_q
 from server.store import groups as q
@@ -92,6 +93,10 @@ async def create_group(svc: Services, creator: AccountRow, draft: GroupDraft) ->
             },
         )
 
+    try:
+        validate_username(draft.name)
+    except ValidationError as bad:
+        raise ValidationError(bad.message.replace("username", "name"), field="name") from None
     group = await create_group_account(
         svc.db,
         draft.name,
@@ -116,7 +121,7 @@ async def edit_group(
         await require_moderator(conn, group, moderator)
         await svc.keyring.for_account(group.id, group.username)
         values: dict[str, Any] = {
-            "display_name": draft.display_name or group.display_name,
+            "display_name": clean_display_name(draft.display_name) or group.display_name,
             "summary": text_to_html(draft.description),
             "locked": draft.membership == "approval",
             "updated_at": svc.now(),
@@ -199,14 +204,8 @@ async def join(svc: Services, member: AccountRow, group_id: int) -> GroupView:
 async def leave(svc: Services, member: AccountRow, group_id: int) -> GroupView:
     group = await get_group(svc, group_id)
     async with svc.db.transaction() as conn:
-        owner = group.is_local and await q.role_of(conn, group.id, member.id) == q.OWNER
-        if owner and await q.count_owners(conn, group.id) == 1:
-            raise ValidationError(
-                "You own this group: make another member its owner before you leave"
-            )
+        await graph.check_may_leave(conn, member, group)
         await graph.write_unfollow(svc, conn, member, group)
-        if group.is_local:
-            await q.set_role(conn, group.id, member.id, None, svc.now())
     svc.wake.deliveries.set()
     return (await views(svc, member, [group]))[0]
 
@@ -246,6 +245,9 @@ async def _accept_all_waiting(svc: Services, conn: AsyncConnection, group: Accou
             row = await graph_q.get_follow(conn, requester.id, group.id)
             assert row is not None
             await graph.write_answer(svc, conn, group, requester, row, accept=True)
+            if requester.is_local:
+                await notify(svc, conn, requester.id, "warmline.group_accepted", group.id,
+                             subject_id=group.id)  # fmt: skip
 
 
 async def postable(svc: Services, author: AccountRow, group_id: int) -> AccountRow:

@@ -155,6 +155,10 @@ async def prepare_status(svc: Services, author: AccountRow, draft: Draft) -> Pre
     people = await resolve_handles(svc, handles)
     mentioned = list({a.id: a for a in people.values() if a.id != author.id}.values())
     if draft.group_id is not None:
+        if draft.visibility not in ("public", "unlisted"):
+            raise ValidationError(
+                "A post in a group is public or unlisted: the group shares it", field="group_id"
+            )
         group = await groups.postable(svc, author, draft.group_id)
         if all(a.id != group.id for a in mentioned):
             mentioned.append(group)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    union,
     union_all,
     update,
 )
@@ -342,6 +343,21 @@ async def blocked_either_way(
     backward = and_(blocks.c.account_id == b, blocks.c.target_account_id == a)
     query = select(exists().where(forward if one_way else or_(forward, backward)))
     return bool((await conn.execute(query)).scalar())
+
+
+async def blocked_among(conn: AsyncConnection, account_id: int, ids: Iterable[int]) -> set[int]:
+    """Which of ``ids`` block ``account_id`` or are blocked by it."""
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    b = blocks.c
+    forward = select(b.target_account_id).where(
+        b.account_id == account_id, b.target_account_id.in_(wanted)
+    )
+    backward = select(b.account_id).where(
+        b.target_account_id == account_id, b.account_id.in_(wanted)
+    )
+    return {row[0] for row in await conn.execute(union(forward, backward))}
 
 
 async def list_blocked(

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.tables import (
     accounts,
+    blocks,
     calendar_feeds,
     connections,
     event_invites,
@@ -167,19 +168,7 @@ async def upcoming(
         organised = select(s.id).where(s.account_id == mine_of, s.object_type == "Event")
         query = query.where(e.status_id.in_(union_all(answered, organised)))
     if network_of is not None:
-        c, f = connections.c, follows.c
-        people = union(
-            select(c.peer_id).where(c.account_id == network_of),
-            select(f.target_account_id).where(f.account_id == network_of, f.state == "accepted"),
-        )
-        query = query.where(
-            or_(
-                exists().where(s.id == e.status_id, s.account_id.in_(people)),
-                exists().where(
-                    p.event_id == e.status_id, p.state.in_(ATTENDING), p.account_id.in_(people)
-                ),
-            )
-        )
+        query = query.where(_by_network(network_of, e.status_id), _visible_to(network_of))
     query = query.where(exists().where(*post))
     if not with_cancelled:
         query = query.where(e.cancelled_at.is_(None))
@@ -187,6 +176,51 @@ async def upcoming(
         query = query.where(e.audience == "public")
     query = query.order_by(e.starts_at, e.status_id).limit(limit).offset(offset)
     return [row[0] for row in await conn.execute(query)]
+
+
+def _by_network(me: int, event_id: Any) -> Any:
+    """Organised or attended by someone ``me`` is connected with or follows.
+
+    The people are a joined subquery, not an ``IN`` list: each event's answers
+    (read by event) are probed against the set, instead of the set's few
+    hundred ids being looked up in every event's answers."""
+    c, f, p, s = connections.c, follows.c, event_participants.c, statuses.c
+    people = union(
+        select(c.peer_id.label("id")).where(c.account_id == me),
+        select(f.target_account_id.label("id")).where(f.account_id == me, f.state == "accepted"),
+    ).subquery("network")
+    attended = (
+        select(p.event_id)
+        .join(people, people.c.id == p.account_id)
+        .where(p.event_id == event_id, p.state.in_(ATTENDING))
+    )
+    organised = select(s.id).join(people, people.c.id == s.account_id).where(s.id == event_id)
+    return or_(exists(organised), exists(attended))
+
+
+def _visible_to(me: int) -> Any:
+    """The events ``me`` may see, as ``services.events.visible`` decides (which
+    still checks each one): so ``LIMIT`` and ``OFFSET`` count only those shown."""
+    e, s, p, i, b, c = (
+        events.c, statuses.c, event_participants.c, event_invites.c, blocks.c, connections.c
+    )  # fmt: skip
+    organiser = select(s.account_id).where(s.id == e.status_id).correlate(events).scalar_subquery()
+    blocked = or_(
+        exists().where(b.account_id == me, b.target_account_id == organiser),
+        exists().where(b.target_account_id == me, b.account_id == organiser),
+    )
+    suspended = exists().where(accounts.c.id == organiser, accounts.c.suspended_at.is_not(None))
+    shown = or_(
+        e.audience == "public",
+        organiser == me,
+        exists().where(p.event_id == e.status_id, p.account_id == me),
+        exists().where(i.event_id == e.status_id, i.account_id == me),
+        and_(
+            e.audience == "connections",
+            exists().where(c.account_id == me, c.peer_id == organiser),
+        ),
+    )
+    return and_(shown, ~blocked, ~suspended)
 
 
 # --- answers ------------------------------------------------------------------------------
@@ -284,6 +318,30 @@ async def add_invites(
             ],
         )
     return fresh
+
+
+async def answers_of(
+    conn: AsyncConnection, account_id: int, event_ids: Iterable[int]
+) -> dict[int, str]:
+    """``account_id``'s answers among ``event_ids``: ``{event_id: state}``."""
+    wanted = list(set(event_ids))
+    if not wanted:
+        return {}
+    p = event_participants.c
+    query = select(p.event_id, p.state).where(p.account_id == account_id, p.event_id.in_(wanted))
+    return {row[0]: row[1] for row in await conn.execute(query)}
+
+
+async def invited_among(
+    conn: AsyncConnection, account_id: int, event_ids: Iterable[int]
+) -> set[int]:
+    """Which of ``event_ids`` ``account_id`` was invited to."""
+    wanted = list(set(event_ids))
+    if not wanted:
+        return set()
+    i = event_invites.c
+    query = select(i.event_id).where(i.account_id == account_id, i.event_id.in_(wanted))
+    return {row[0] for row in await conn.execute(query)}
 
 
 async def is_invited(conn: AsyncConnection, event_id: int, account_id: int) -> bool:

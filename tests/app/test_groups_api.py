@@ -217,3 +217,41 @@ async def test_bad_requests_say_why(start: Any) -> None:
     assert "membership" in wrong["error"]
     await alice.get(f"{GROUPS}/{alice.id}", status=404)  # a person is not a group
     await alice.get(f"{GROUPS}?scope=everything", status=422)
+
+
+async def test_a_group_keeps_an_owner_and_its_calendar(start: Any) -> None:
+    client = await start()
+    alice, bob = await member(client, "alice"), await member(client, "bob")
+    group = await make_group(alice)
+    gid = group["id"]
+    # The last owner cannot leave by the Mastodon route either, nor step down.
+    refused = await alice.post(f"/api/v1/accounts/{gid}/unfollow", status=422)
+    assert "owner" in refused["error"]
+    await alice.post(f"{GROUPS}/{gid}/moderators/{alice.id}", status=422,
+                     json={"role": "moderator"})  # fmt: skip
+    # A member who leaves by unfollowing loses their role with their membership.
+    await bob.post(f"/api/v1/accounts/{gid}/follow")
+    await alice.post(f"{GROUPS}/{gid}/moderators/{bob.id}")
+    await bob.post(f"/api/v1/accounts/{gid}/unfollow")
+    assert (await bob.get(f"{GROUPS}/{gid}"))["my_role"] is None
+    await bob.delete(f"{GROUPS}/{gid}/statuses/1", status=403)
+    # A post in a group is shared: not followers-only.
+    await bob.post(f"{GROUPS}/{gid}/join")
+    hidden = await bob.post("/api/v1/statuses", status=422,
+                            json={"status": "hi", "visibility": "private", "group_id": gid})  # fmt: skip
+    assert "public" in hidden["error"]
+    # An event cannot be moved into a group afterwards, and leaves the group's
+    # calendar when a moderator removes it.
+    mine = await bob.post("/api/v1/warmline/events", json={
+        "title": "Drinks", "starts_at": "2027-05-01T18:00:00+02:00"})  # fmt: skip
+    moved = await client.patch(f"/api/v1/warmline/events/{mine['id']}", json={"group_id": gid},
+                               headers={"Authorization": f"Bearer {bob.token}"})  # fmt: skip
+    assert moved.status == 422
+    assert await (await client.get(f"{GROUPS}/{gid}/events")).json() == []
+    in_group = await bob.post("/api/v1/warmline/events", json={
+        "title": "Port tour", "starts_at": "2027-05-01T10:00:00+02:00", "group_id": gid})  # fmt: skip
+    await alice.delete(f"{GROUPS}/{gid}/statuses/{in_group['id']}")
+    assert await (await client.get(f"{GROUPS}/{gid}/events")).json() == []
+    # A bad handle is the name's fault.
+    bad = await alice.post(GROUPS, status=422, json={"name": "no spaces"})
+    assert bad["field"] == "name" and "name" in bad["error"]

@@ -11,6 +11,7 @@ from federation.vocab import get_id
 from server.services import connections, graph
 from server.services.context import Services
 from server.services.inbound import endorsements
+from server.services.notify import notify
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
 from server.store import connections as connections_q
@@ -109,6 +110,10 @@ async def on_accept(svc: Services, doc: dict[str, Any], actor: str) -> None:
         follow = await q.get_follow_by_uri(conn, get_id(doc.get("object")) or "")
         if follow is not None and follow.state == PENDING:
             await q.set_follow_state(conn, follow.id, ACCEPTED)
+            group = await accounts_q.get_account(conn, follow.target_account_id)
+            if group is not None and group.actor_type == "Group" and group.locked:
+                await notify(svc, conn, follow.account_id, "warmline.group_accepted", group.id,
+                             subject_id=group.id)  # fmt: skip
 
 
 async def on_reject(svc: Services, doc: dict[str, Any], actor: str) -> None:
