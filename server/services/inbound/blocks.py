@@ -3,7 +3,8 @@
 The block is stored as a block row (the blocker as ``account_id``), so the
 member's timelines, streams and relationships treat it as any block; the
 follows both ways and a connection end without anything sent back, and
-nobody is notified. A Block of someone who is not our member is ignored.
+nobody is notified. A Block of someone who is not our member is ignored, and
+so is a Block with a ``target`` (Lemmy's ban from a community).
 The door (``checks.undo_block``) let an Undo naming a stored block through
 only from that block's actor.
 """
@@ -24,6 +25,11 @@ async def on_block(svc: Services, doc: dict[str, Any], actor: str) -> None:
     username = svc.urls.local_username(get_id(doc.get("object")) or "")
     block_uri = get_id(doc.get("id"))
     if username is None or block_uri is None:
+        return
+    if doc.get("target") is not None:
+        # Lemmy's ban from a community (Block with ``target``: the community, by a
+        # moderator): not the moderator blocking our member, so nothing personal
+        # ends. The community's own Reject or Undo of the Follow is what we act on.
         return
     blocker = await svc.remote.fetch_actor(actor)
     async with svc.db.transaction() as conn:
