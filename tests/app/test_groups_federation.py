@@ -327,6 +327,25 @@ async def test_a_member_joins_a_lemmy_community_and_reads_its_posts(
     await deliver(w, lemmy.community, announced(lemmy, removal))
     assert await alice.get(f"{GROUPS}/{group_id}/statuses") == []
     assert await home(alice) == []  # nor is the community's boost of it left in her feed
+    # ...but it is still lemmy_beta's post: its origin still serves it.
+    await alice.get(f"/api/v1/statuses/{shown['id']}")
+
+    # An author deletes their own post; Lemmy sends the Delete to the community
+    # only, which announces it (lemmy/delete-page.json): the origin answers 404,
+    # so the post is deleted here too. A group alone could not make us believe it.
+    second = page(lemmy.enterprise, lemmy.beta, lemmy.community.id, 8, "Shore leave rota")
+    create = announced(lemmy, {**lemmy.doc("announce-create-page.json")["object"],
+                               "id": f"{lemmy.enterprise.origin}/activities/create/8",
+                               "actor": lemmy.beta.id, "object": second})  # fmt: skip
+    await deliver(w, lemmy.community, create)
+    [listed] = await alice.get(f"{GROUPS}/{group_id}/statuses")
+    assert listed["uri"] == second["id"]
+    deletion = lemmy.doc("delete-page.json", **{"ds9.lemmy.ml": lemmy.enterprise.host})
+    deletion.update(actor=lemmy.beta.id, object=second["id"])
+    del lemmy.enterprise.docs["/post/8"]
+    await deliver(w, lemmy.community, announced(lemmy, deletion))
+    assert await alice.get(f"{GROUPS}/{group_id}/statuses") == []
+    await alice.get(f"/api/v1/statuses/{listed['id']}", status=404)
 
     # The moderator bans alice from the community (lemmy/block-user.json: a Block
     # with the community as target): not a block between the two of them.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from federation.errors import FetchError
 from federation.vocab import get_id, has_type
 from server.services import group_posts
 from server.services.context import Services
@@ -61,9 +62,24 @@ async def is_in_group(svc: Services, uri: str, actor: str) -> bool:
         return group.id in await groups_q.groups_of_status(conn, status.id)
 
 
+async def _gone_at_origin(svc: Services, uri: str) -> bool:
+    """Whether the post's own server says it is gone (404, 410 or a Tombstone):
+    an author's Delete relayed by a group is believed only from the origin."""
+    try:
+        _, raw = await svc.remote.fetch_document(uri)
+    except FetchError as exc:
+        if exc.retryable:
+            raise
+        return exc.status in (404, 410)
+    return has_type(raw, "Tombstone")
+
+
 async def on_removal(svc: Services, uri: str, actor: str) -> None:
     """A group announced that a post was deleted or removed: out of its list,
-    and the group's boost of it withdrawn (as when it takes its Announce back)."""
+    and the group's boost of it withdrawn (as when it takes its Announce back).
+    If its author deleted it (Lemmy sends the Delete to the community only), the
+    origin says so, and the post is deleted here too."""
+    gone = await is_in_group(svc, uri, actor) and await _gone_at_origin(svc, uri)
     async with svc.db.transaction() as conn:
         group = await accounts_q.get_account_by_uri(conn, actor)
         if group is None or group.actor_type != "Group":
@@ -78,3 +94,5 @@ async def on_removal(svc: Services, uri: str, actor: str) -> None:
         boost = await q.find_reblog(conn, group.id, status.id)
         if boost is not None:  # the group's boost goes from its members' feeds too
             await mark_deleted(svc, conn, boost)
+        if gone and status.deleted_at is None:
+            await mark_deleted(svc, conn, status)
