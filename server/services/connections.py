@@ -54,6 +54,8 @@ def clean_note(note: object) -> str:
 async def _check_allowed(conn: AsyncConnection, me: AccountRow, target: AccountRow) -> None:
     if me.id == target.id:
         raise ValidationError("you cannot connect with yourself", field="account_id")
+    if target.actor_type == "Group":
+        raise ValidationError("a group is joined, not connected with", field="account_id")
     if await q.blocked_either_way(conn, me.id, target.id):
         raise Forbidden("you cannot connect with this account: one of you has blocked the other")
     if await q.are_connected(conn, me.id, target.id):

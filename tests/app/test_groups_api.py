@@ -216,6 +216,10 @@ async def test_bad_requests_say_why(start: Any) -> None:
     wrong = await alice.post(GROUPS, status=422, json={"name": "x", "membership": "secret"})
     assert "membership" in wrong["error"]
     await alice.get(f"{GROUPS}/{alice.id}", status=404)  # a person is not a group
+    group = (await alice.get(GROUPS))[0]
+    joined = await alice.post("/api/v1/warmline/connections", status=422,
+                              json={"account_id": group["id"]})  # fmt: skip
+    assert "joined, not connected" in joined["error"]
     await alice.get(f"{GROUPS}?scope=everything", status=422)
 
 
