@@ -37,6 +37,7 @@ from server.api import statuses as api_statuses
 from server.api import streaming as api_streaming
 from server.api import suggestions as api_suggestions
 from server.api import timelines as api_timelines
+from server.api import warmth as api_warmth
 from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
 from server.middleware import error_middleware, refuse_nul_middleware, request_id_middleware
@@ -174,6 +175,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_events,
         api_groups,
         api_suggestions,
+        api_warmth,
         api_media,
         api_apps,
         api_oauth,

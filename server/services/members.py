@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import keys as fkeys
-from server.services import passwords, profiles
+from server.services import job_changes, passwords, profiles
 from server.services.errors import Conflict, Forbidden, Gone, NotFound, ValidationError
 from server.services.html import text_to_html
 from server.store import Database
@@ -381,6 +381,8 @@ async def apply_profile(
     await q.update_account(conn, member.id, {**values, "updated_at": now})
     row = await q.get_account(conn, member.id)
     assert row is not None
+    if "experience" in values:
+        await job_changes.notice(conn, member, row, now)
     return row
 
 

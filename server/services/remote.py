@@ -26,6 +26,7 @@ from federation.validate import validate
 from federation.vocab import as_list, get_id, get_str
 from federation.webfinger import resolve_actor
 from server.config import Config
+from server.services import job_changes
 from server.services.domains import covering, host_of
 from server.services.html import sanitize_html, strip_html
 from server.services.inbox_limits import KeyFetchBudget
@@ -229,7 +230,9 @@ class RemoteActors:
     async def store(self, parsed: ParsedActor) -> AccountRow:
         now = parsed.values["updated_at"]
         async with self._db.transaction() as conn:
+            before = await q.get_account_by_uri(conn, parsed.values["uri"])
             account = await q.upsert_remote_account(conn, parsed.values, new_id=self._db.new_id())
+            await job_changes.notice(conn, before, account, now)
             if account.domain and await domains_q.mark_account(
                 conn, account.id, covering(host_of(account.domain))
             ):

@@ -1,6 +1,8 @@
 """The home page: for visitors, what this community is; for members, their timeline
 (posts of the people they follow and are connected with) under the composer, and
-beside it the events their network is going to (hidden when there are none).
+beside it reasons to talk (``web/warmth.py``) and the events their network is
+going to (each box hidden when it has nothing). An event is shown once: the
+reasons to talk leave out the events of the events box.
 
 "Older posts" is a link (``/?max_id=``); with htmx it fetches the next page as a
 fragment that replaces the link in place. A newcomer's empty home says what
@@ -15,10 +17,11 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from server.appkeys import SERVICES
-from server.services import connections, events, members, network, timelines
+from server.services import connections, events, members, network, timelines, warmth
 from server.services.context import Services
 from server.store.accounts import AccountRow
 from server.store.statuses import Page, StatusRow
+from server.web import warmth as warmth_pages
 from server.web.composing import composer_context
 from server.web.eventviews import cards
 from server.web.responses import fragment, page
@@ -31,6 +34,7 @@ PAGE_SIZE = 20
 SUGGESTIONS = 3
 NEWCOMERS = 5
 EVENTS = 3  # the aside's "Events your connections are going to"
+REASONS = 5  # the aside's "Reasons to talk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,9 @@ async def _member_home(
     views = await Views(svc, me).load(found, people=people, stats_of=[me.id])
     stats = views.loaded.stats.get(me.id)
     coming = await events.upcoming(svc, me, "network", limit=EVENTS)
+    reasons = await warmth.suggestions(
+        svc, me, limit=REASONS, exclude_events=[v.event.id for v in coming]
+    )
     suggested = [(views.person(s.account), s.mutual_connections) for s in suggestions]
     newcomer_views: list[PersonView] = [views.person(a) for a in newcomers]
     return await page(
@@ -83,6 +90,7 @@ async def _member_home(
         newcomers=newcomer_views,
         starters=[p for p, _ in suggested] or newcomer_views,
         events=await cards(svc, me, coming),
+        reasons=warmth_pages.views(svc, reasons),
         stats=MyStats(
             connections=await connections.count(svc, me),
             followers=stats.followers if stats else 0,
@@ -98,6 +106,12 @@ async def landing(request: web.Request) -> web.Response:
     found = await timelines.public(svc, None, Page(limit=5), local=True)
     views = await Views(svc, None).load(found)
     return await page(request, "landing.html", member_count=member_count, posts=views.posts(found))
+
+
+# Reasons to talk: what their actions lead to (web/warmth.py).
+routes.get(r"/warmth/congratulate/{account_id:\d+}")(warmth_pages.congratulate_page)
+routes.post(r"/warmth/congratulate/{account_id:\d+}")(warmth_pages.congratulate)
+routes.post("/warmth/dismiss")(warmth_pages.dismiss)
 
 
 @routes.get("/about")

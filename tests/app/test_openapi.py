@@ -138,6 +138,7 @@ async def test_real_answers_match_the_described_entities(client: TestClient) -> 
     follow = await bea.post(f"/api/v1/accounts/{ann.id}/follow")
     _check(doc, "POST", "/api/v1/accounts/{id}/follow", follow)
     await _check_network(doc, ann, bea, cal)
+    await _check_groups(doc, ann, bea, cal)
     _check(
         doc, "GET", "/api/v1/notifications", await ann.get("/api/v1/notifications?warmline=true")
     )
@@ -181,6 +182,48 @@ async def _check_network(doc: dict[str, Any], ann: Member, bea: Member, cal: Mem
         f"{W}/recommendations/{{id}}/approve",
         await ann.post(f"{W}/recommendations/{rec['id']}/approve"),
     )
+
+
+async def _check_groups(doc: dict[str, Any], ann: Member, bea: Member, cal: Member) -> None:
+    g = f"{W}/groups"
+    group = await ann.post(g, json={"name": "makers", "membership": "approval"})
+    _check(doc, "POST", g, group)
+    gid = group["id"]
+    _check(doc, "POST", f"{g}/{{id}}/join", await bea.post(f"{g}/{gid}/join"))
+    _check(doc, "GET", f"{g}/{{id}}/requests", await ann.get(f"{g}/{gid}/requests"))
+    _check(doc, "GET", f"{g}/{{id}}", await ann.get(f"{g}/{gid}"))  # with pending_count
+    approved = await ann.post(f"{g}/{gid}/requests/{bea.id}/approve")
+    _check(doc, "POST", f"{g}/{{id}}/requests/{{account_id}}/approve", approved)
+    await cal.post(f"{g}/{gid}/join")
+    rejected = await ann.post(f"{g}/{gid}/requests/{cal.id}/reject")
+    _check(doc, "POST", f"{g}/{{id}}/requests/{{account_id}}/reject", rejected)
+    changed = await ann.client.patch(
+        f"{g}/{gid}",
+        headers={"Authorization": f"Bearer {ann.token}"},
+        json={"membership": "open", "description": "Hi"},
+    )
+    assert changed.status == 200
+    _check(doc, "PATCH", f"{g}/{{id}}", await changed.json())
+    _check(doc, "GET", g, await bea.get(g))
+    _check(doc, "GET", g, await cal.get(f"{g}?scope=local"))
+    _check(doc, "GET", f"{g}/{{id}}/members", await cal.get(f"{g}/{gid}/members"))
+    post = await bea.post("/api/v1/statuses", json={"status": "hello", "group_id": gid})
+    _check(doc, "POST", "/api/v1/statuses", post)
+    _check(doc, "GET", f"{g}/{{id}}/statuses", await cal.get(f"{g}/{gid}/statuses"))
+    removed = await ann.delete(f"{g}/{gid}/statuses/{post['id']}")
+    _check(doc, "DELETE", f"{g}/{{id}}/statuses/{{status_id}}", removed)
+    _check(doc, "GET", f"{g}/{{id}}/events", await cal.get(f"{g}/{gid}/events"))
+    named = await ann.post(f"{g}/{gid}/moderators/{bea.id}", json={"role": "moderator"})
+    _check(doc, "POST", f"{g}/{{id}}/moderators/{{account_id}}", named)
+    unnamed = await ann.delete(f"{g}/{gid}/moderators/{bea.id}")
+    _check(doc, "DELETE", f"{g}/{{id}}/moderators/{{account_id}}", unnamed)
+    await cal.post(f"{g}/{gid}/join")
+    banned = await ann.post(f"{g}/{gid}/members/{cal.id}/remove", json={"ban": True})
+    _check(doc, "POST", f"{g}/{{id}}/members/{{account_id}}/remove", banned)
+    _check(doc, "GET", f"{g}/{{id}}/bans", await ann.get(f"{g}/{gid}/bans"))
+    unbanned = await ann.delete(f"{g}/{gid}/bans/{cal.id}")
+    _check(doc, "DELETE", f"{g}/{{id}}/bans/{{account_id}}", unbanned)
+    _check(doc, "POST", f"{g}/{{id}}/leave", await bea.post(f"{g}/{gid}/leave"))
 
 
 async def test_the_entity_check_refuses_a_wrong_shape(client: TestClient) -> None:

@@ -158,7 +158,12 @@ _SINGLE: dict[tuple[str, str], Op] = {
         S,
         "Post (honours Idempotency-Key)",
         "write:statuses",
-        body={**STATUS_BODY, "visibility": enum(*VISIBILITY), "in_reply_to_id": ID},
+        body={
+            **STATUS_BODY,
+            "visibility": enum(*VISIBILITY),
+            "in_reply_to_id": ID,
+            "group_id": {**ID, "description": "post in this group (the caller a member)"},
+        },
         required=("status",),
         returns="Status",
     ),

@@ -234,6 +234,28 @@ INTRODUCTION = obj(
     optional=("note", "declined_by"),
 )
 
+GROUP = obj(
+    {
+        "id": {**ID, "description": "the group's account id"},
+        "acct": STR,
+        "username": STR,
+        "uri": {"type": "string", "description": "the Group actor's id"},
+        "url": STR,
+        "display_name": STR,
+        "note": {"type": "string", "description": "HTML"},
+        "avatar": STR,
+        "membership": {"enum": ["open", "approval"]},
+        "members_count": {**COUNT, "description": "for a group elsewhere: members from here"},
+        "my_membership": {"enum": ["member", "moderator", "pending", None]},
+        "my_role": {"enum": ["owner", "moderator", None]},
+        "pending_count": {**COUNT, "description": "requests to join; for moderators only"},
+        "local": BOOL,
+        "created_at": DATE,
+        "account": ref("Account"),
+    },
+    optional=("pending_count",),
+)
+
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Error": obj(
         {"error": STR, "field": {"type": "string", "description": "the parameter, on a 422"}},
@@ -311,6 +333,42 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "EventInvites": obj({"invited": array(ID)}),
     "CalendarFeed": obj({"url": STR}),
+    "Group": GROUP,
+    "GroupMember": obj(
+        {
+            "account": ref("Account"),
+            "role": {
+                "enum": ["owner", "moderator", None],
+                "description": "null for members, and for every member of a group elsewhere",
+            },
+        }
+    ),
+    "GroupRequestDecision": obj({"account_id": ID, "approved": BOOL}),
+    "GroupPostRemoval": obj({"status_id": ID, "removed": {"const": True}}),
+    "GroupMemberRemoval": obj({"account_id": ID, "removed": {"const": True}, "banned": BOOL}),
+    "GroupBan": obj({"account_id": ID, "banned": {"const": False}}),
+    "GroupRole": obj({"account_id": ID, "role": {"enum": ["moderator", "owner", None]}}),
+    "Reason": obj(
+        {
+            "type": {"enum": ["job_change", "event", "group"]},
+            "id": {**STR, "description": "type:subject id, what the dismiss route names"},
+            "account": ref("Account"),
+            "title": STR,
+            "organization": STR,
+            "changed_at": DATE,
+            "event": ref("Event"),
+            "connections_going": COUNT,
+            "group": ref("Account"),
+            "people_active": COUNT,
+            "accounts": array(ref("Account")),
+        },
+        optional=(
+            "account", "title", "organization", "changed_at", "event", "connections_going",
+            "group", "people_active", "accounts",
+        ),
+        description="A reason to talk: a connection's new job, an event several connections "
+        "attend, a group where people one knows are active",
+    ),  # fmt: skip
     "SkillEndorsements": obj({"skill": STR, "count": COUNT, "endorsers": array(ref("Account"))}),
     "Recommendation": obj(
         {

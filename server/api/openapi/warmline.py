@@ -152,7 +152,7 @@ EVENT_BODY = {
     "capacity": intrange(1, 1_000_000),
     "visibility": enum("public", "connections", "invited"),
     "approval_required": BOOL,
-    "group_id": ID,
+    "group_id": {**ID, "description": "a group the caller is a member of (a public event)"},
 }
 _EVENTS: Table = {
     ("POST", EVENTS): op(
@@ -173,7 +173,7 @@ _EVENTS: Table = {
     ),
     ("PATCH", f"{EVENTS}/{{id}}"): op(
         EV, "Change an event (organiser); what is left out stays", "write:statuses",
-        body=EVENT_BODY, returns="Event",
+        body={k: v for k, v in EVENT_BODY.items() if k != "group_id"}, returns="Event",
     ),
     ("DELETE", f"{EVENTS}/{{id}}"): op(
         EV, "Cancel an event (organiser); it stays, marked cancelled", "write:statuses",
@@ -210,9 +210,104 @@ _EVENTS: Table = {
     ),
 }  # fmt: skip
 
+GR = "Warmline groups"
+GROUPS = f"{WL}/groups"
+GROUP = f"{GROUPS}/{{id}}"
+GROUP_BODY = {
+    "display_name": text(100),
+    "description": text(2000),
+    "membership": enum("open", "approval"),
+}
+_GROUPS: Table = {
+    ("POST", GROUPS): op(
+        GR, "Create a group here (the caller owns it and is its first member)", "write:accounts",
+        body={"name": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,30}$"}, **GROUP_BODY},
+        required=("name",), returns="Group",
+    ),
+    ("GET", GROUPS): public(
+        GR, "scope=mine: the caller's groups (a token needed; paged on max_id, since_id, "
+        "min_id); scope=local: this server's groups, the most members first (limit, offset)",
+        "read:accounts",
+        query={"scope": enum("mine", "local"), **paging(), "offset": intrange(0, 10_000)},
+        returns="Group[]",
+    ),
+    ("GET", GROUP): public(GR, "A group, here or elsewhere", "read:accounts", returns="Group"),
+    ("PATCH", GROUP): op(
+        GR, "Change a group here (moderators); what is left out stays", "write:accounts",
+        body=GROUP_BODY, returns="Group",
+    ),
+    ("POST", f"{GROUP}/join"): op(
+        GR, "Join a group (pending where moderators approve members)", "write:follows",
+        returns="Group",
+    ),
+    ("POST", f"{GROUP}/leave"): op(
+        GR, "Leave a group (or withdraw a request to join)", "write:follows", returns="Group"
+    ),
+    ("GET", f"{GROUP}/members"): public(
+        GR, "A group's members with their role (of a group that approves members: its "
+        "members only)", "read:accounts", query=paging(), returns="GroupMember[]",
+    ),
+    ("GET", f"{GROUP}/requests"): op(
+        GR, "Who asks to join (moderators)", "read:accounts", query=paging(),
+        returns="GroupMember[]",
+    ),
+    ("GET", f"{GROUP}/statuses"): public(
+        GR, "The posts in a group, newest first", "read:statuses", query=paging(),
+        returns="Status[]",
+    ),
+    ("DELETE", f"{GROUP}/statuses/{{status_id}}"): op(
+        GR, "Take a post out of the group (moderators; it stays its author's)",
+        "write:statuses", returns="GroupPostRemoval",
+    ),
+    ("GET", f"{GROUP}/events"): public(
+        GR, "A group's events still to come (at most 20), soonest first", "read:statuses",
+        returns="Event[]",
+    ),
+    ("POST", f"{GROUP}/members/{{account_id}}/remove"): op(
+        GR, "Remove a member (moderators); ban=true also keeps them out", "write:follows",
+        body={"ban": BOOL, "reason": text(500)}, returns="GroupMemberRemoval",
+    ),
+    ("GET", f"{GROUP}/bans"): op(
+        GR, "Who is banned from the group (moderators; at most 200, newest first)",
+        "read:accounts", returns="Account[]",
+    ),
+    ("DELETE", f"{GROUP}/bans/{{account_id}}"): op(
+        GR, "Lift a ban (moderators)", "write:follows", returns="GroupBan",
+    ),
+    ("POST", f"{GROUP}/moderators/{{account_id}}"): op(
+        GR, "Name a member from this server moderator or owner (owner)", "write:follows",
+        body={"role": enum("moderator", "owner")}, returns="GroupRole",
+    ),
+    ("DELETE", f"{GROUP}/moderators/{{account_id}}"): op(
+        GR, "Make a moderator or owner a plain member again (owner)", "write:follows",
+        returns="GroupRole",
+    ),
+    **actions(
+        f"{GROUP}/requests/{{account_id}}", GR, "write:follows", "GroupRequestDecision",
+        approve="Accept a request to join (moderators)",
+        reject="Refuse a request to join (moderators)",
+    ),
+}  # fmt: skip
+
+WARMTH = f"{WL}/warmth"
+_WARMTH: Table = {
+    ("GET", WARMTH): op(
+        "Warmline reasons to talk",
+        "Reasons to talk (what the home page suggests), the kinds taking turns",
+        "read:accounts", query={"limit": intrange(1, 20)}, returns="Reason[]",
+    ),
+    ("POST", f"{WARMTH}/{{kind}}/{{id}}/dismiss"): op(
+        "Warmline reasons to talk",
+        "Stop suggesting it (a job change: until the connection's next one)",
+        "write:accounts", returns="Empty",
+    ),
+}  # fmt: skip
+
 OPERATIONS: Table = {
     **_SINGLE,
     **_EVENTS,
+    **_GROUPS,
+    **_WARMTH,
     **actions(
         f"{WL}/connection_requests/{{id}}",
         W,
