@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from server import ids
 from server.appkeys import CONFIG, SERVICES
 from server.services import media, personal, posts
 from server.services.context import Services
@@ -40,7 +41,7 @@ SLOTS = range(1, media.MAX_PER_POST + 1)
 IMAGE_FIELDS = tuple(f"image_{n}" for n in SLOTS)
 FORM_KEY = re.compile(r"[0-9a-z-]{1,40}")
 # A service's field names as the composer calls them.
-FIELDS = {"media_ids": GENERAL, "text": "status", "language": GENERAL}
+FIELDS = {"media_ids": GENERAL, "text": "status", "language": GENERAL, "group_id": GENERAL}
 
 
 def friendly(state: FormState, blank: str = "Write something first, or add an image") -> FormState:
@@ -159,6 +160,7 @@ async def kept_images(
 def _draft(form: Form, media_ids: tuple[int, ...]) -> Draft:
     reply_to = form.text("in_reply_to_id")
     spoiler = form.text("spoiler_text").strip()
+    group = form.text("group_id")  # a group's page: posted in that group
     return Draft(
         text=form.text("status"),
         visibility=form.text("visibility") or "public",
@@ -166,7 +168,15 @@ def _draft(form: Form, media_ids: tuple[int, ...]) -> Draft:
         spoiler_text=spoiler,
         sensitive=bool(spoiler),
         media_ids=media_ids,
+        group_id=_group_id(group) if group else None,
     )
+
+
+def _group_id(value: str) -> int:
+    found = ids.parse(value)
+    if found is None:
+        raise NotFound("There is no such group here")
+    return found
 
 
 @routes.post("/posts", files=IMAGE_FIELDS)
@@ -190,7 +200,8 @@ async def create(request: web.Request) -> web.StreamResponse:
         return await _posted(request, form, status)
     if status.in_reply_to_id is not None:
         raise redirect(request, _after_reply(request, form), flash="Your reply is posted.")
-    raise redirect(request, _after_post(request), flash="Posted.")
+    flash = "Posted in the group." if form.text("group_id") else "Posted."
+    raise redirect(request, _after_post(request), flash=flash)
 
 
 def _after_post(request: web.Request) -> str:

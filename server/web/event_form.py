@@ -20,11 +20,13 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDict
 
+from server import ids
 from server.appkeys import SERVICES
-from server.services import events, posts
+from server.services import events, groups, posts
 from server.services.errors import Forbidden, ServiceError, ValidationError
 from server.services.events import EventDraft, EventView, Location
 from server.store.accounts import AccountRow
+from server.store.statuses import Page
 from server.web.events import NO_EVENT, visible_event
 from server.web.eventtime import zone_of
 from server.web.eventviews import card
@@ -36,7 +38,8 @@ from server.web.session import member
 routes = PageRoutes()
 PLACE_FIELDS = ("street", "locality", "region", "postal_code", "country")
 # The service's field names that are not the form's.
-FIELDS = {"name": "place_name", "location": "place_name", "group_id": "", "status": ""}
+FIELDS = {"name": "place_name", "location": "place_name", "status": ""}
+GROUPS_OFFERED = 100  # the member's groups the form offers to post an event in
 COMMON_ZONES = (
     "UTC", "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Brussels",
     "Europe/Amsterdam", "Europe/Berlin", "Europe/Madrid", "Europe/Rome", "Europe/Zurich",
@@ -109,6 +112,16 @@ def _capacity(form: Form) -> int | None:
     return int(text)
 
 
+def _group(form: Form) -> int | None:
+    text = form.text("group_id").strip()
+    if not text:
+        return None
+    found = ids.parse(text)
+    if found is None:
+        raise ValidationError("Choose one of your groups", field="group_id")
+    return found
+
+
 def read_draft(form: Form, before: EventDraft | None = None) -> EventDraft:
     """The draft the form describes; on an edit, what the form cannot change stays."""
     zone_name = form.text("timezone").strip() or "UTC"
@@ -131,7 +144,7 @@ def read_draft(form: Form, before: EventDraft | None = None) -> EventDraft:
         capacity=_capacity(form),
         audience=before.audience if before else form.text("visibility", "public"),
         approval_required=form.flag("approval_required"),
-        group_id=before.group_id if before else None,
+        group_id=before.group_id if before else _group(form),
     )
 
 
@@ -161,15 +174,23 @@ def form_values(draft: EventDraft) -> MultiDict[Any]:
 # --- the pages ------------------------------------------------------------------------------
 
 
+async def _my_groups(request: web.Request, me: AccountRow) -> list[tuple[str, str]]:
+    """The groups a new event may be posted in: the member's, as (id, name) choices."""
+    found = await groups.my_groups(request.app[SERVICES], me, Page(limit=GROUPS_OFFERED))
+    return [(str(v.account.id), v.account.display_name or v.account.username) for _, v in found]
+
+
 async def form_page(
     request: web.Request, form: FormState, view: EventView | None = None, http_status: int = 200
 ) -> web.Response:
     svc = request.app[SERVICES]
+    session = await member(request)
     return await page(
         request,
         "events/form.html",
         form=form,
         event=card(svc, view) if view else None,
+        groups=[] if view else await _my_groups(request, session.account),
         zones=COMMON_ZONES,
         max_description=posts.MAX_CHARS,
         max_title=events.TITLE_CHARS,
@@ -181,6 +202,9 @@ async def form_page(
 async def new_event(request: web.Request) -> web.Response:
     await member(request)
     values = MultiDict(timezone="UTC", visibility="public")
+    group = ids.parse(request.query.get("group_id", ""))  # "Create an event in this group"
+    if group is not None:
+        values["group_id"] = str(group)
     return await form_page(request, FormState(values))
 
 

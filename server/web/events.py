@@ -22,7 +22,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from server.appkeys import SERVICES
-from server.services import calendar, connections, events
+from server.services import calendar, connections, events, groups
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.events import EventView
@@ -157,6 +157,16 @@ def _may_invite(me: AccountRow | None, view: EventView, is_organizer: bool) -> b
     return is_organizer or (view.my_rsvp or "") in events.ATTENDING
 
 
+async def _group_of(svc: Services, view: EventView) -> PersonView | None:
+    """The group the event is in, if any (and still there)."""
+    if view.event.group_id is None:
+        return None
+    try:
+        return person(svc, await groups.get_group(svc, view.event.group_id))
+    except NotFound:
+        return None
+
+
 async def event_page(
     request: web.Request,
     event_id: int,
@@ -195,6 +205,7 @@ async def event_page(
         "invite_form": invite_form or FormState(),
         "invitable": await invitable(svc, me, lists) if may_invite and me else [],
         "error": error,
+        "group": await _group_of(svc, view),
     }
     return await page(request, "events/event.html", http_status=http_status, **context)
 

@@ -25,6 +25,8 @@ ICONS = [
     # events
     "calendar", "calendar-check", "calendar-plus", "calendar-x", "circle-help", "hourglass",
     "video",
+    # groups
+    "ban", "messages-square", "shield-check",
 ]  # fmt: skip
 OUT = Path(__file__).resolve().parent / "static" / "icons.svg"
 

@@ -31,6 +31,8 @@ from server.web.views import PersonView, PostView, Views
 
 routes = PageRoutes()
 PAGE_SIZE = 30
+# Notifications about a group: ``subject_id`` is the group's account.
+GROUP_KINDS = ("warmline.group_request", "warmline.group_accepted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class NoticeView:
     skill: str = ""
     intro: netviews.IntroView | None = None
     connected: str = ""  # for a new follower: where the member stands with them
+    group: PersonView | None = None  # the group it is about (asked to join, accepted)
 
 
 async def shape(
@@ -56,7 +59,10 @@ async def shape(
 ) -> list[NoticeView]:
     """The notifications in words, with what each is about, in a few queries."""
     found = await notices.load(svc, me, rows)
-    views = await Views(svc, me).load(list(found.statuses.values()), list(found.account_ids()))
+    groups = [n.subject_id for n in found.rows if n.type in GROUP_KINDS and n.subject_id]
+    views = await Views(svc, me).load(
+        list(found.statuses.values()), [*found.account_ids(), *groups]
+    )
     followers = [n.from_account_id for n in found.rows if n.type in ("follow", "follow_request")]
     relations = {r.id: r for r in await graph.relationships(svc, me, followers)}
     states = await connections.states(svc, me, followers)
@@ -97,6 +103,8 @@ class _Subjects:
             return replace(view, state="pending" if asked and asked.requested_by else "answered")
         if row.type == "follow":
             return replace(view, connected=self.states.of(row.from_account_id))
+        if row.type in GROUP_KINDS:  # the group's account: its page links to the rest
+            return replace(view, group=self.views.person_by_id(subject))
         kind = notices.SUBJECTS.get(row.type)
         if kind == "request" and subject in found.requests:
             request = found.requests[subject]

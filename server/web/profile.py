@@ -15,6 +15,7 @@ from server.services import connections, members, search
 from server.services.errors import NotFound
 from server.store.accounts import AccountRow
 from server.web import profile_view, relationship
+from server.web.group_views import group_page
 from server.web.relationship import Forms
 from server.web.responses import page
 from server.web.routing import PageRoutes, query_id
@@ -33,7 +34,10 @@ async def profile_page(
     http_status: int = 200,
 ) -> web.Response:
     """The profile as ``request``'s viewer may see it; ``forms`` brings back a
-    refused action's form (what was typed and why it was refused)."""
+    refused action's form (what was typed and why it was refused). A group's
+    page is where its profile would be (``group_views.py``)."""
+    if account.actor_type == "Group":
+        return await group_page(request, account, http_status=http_status)
     session = await viewer(request)
     me = session.account if session else None
     svc = request.app[SERVICES]

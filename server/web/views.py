@@ -51,6 +51,7 @@ class PersonView:
     is_local: bool
     locked: bool
     bot: bool
+    group: bool = False  # a group's account: its page is the group's (joined, not connected)
 
 
 def local_path(svc: Services, url: str) -> str:
@@ -79,6 +80,7 @@ def person(svc: Services, account: AccountRow) -> PersonView:
         is_local=account.is_local,
         locked=account.locked,
         bot=account.actor_type in ("Service", "Application"),
+        group=account.actor_type == "Group",
     )
 
 

@@ -241,8 +241,8 @@ async def test_a_group_keeps_an_owner_and_its_calendar(start: Any) -> None:
     await bob.delete(f"{GROUPS}/{gid}/statuses/1", status=403)
     # A post in a group is shared: not followers-only.
     await bob.post(f"{GROUPS}/{gid}/join")
-    hidden = await bob.post("/api/v1/statuses", status=422,
-                            json={"status": "hi", "visibility": "private", "group_id": gid})  # fmt: skip
+    private = {"status": "hi", "visibility": "private", "group_id": gid}
+    hidden = await bob.post("/api/v1/statuses", status=422, json=private)
     assert "public" in hidden["error"]
     # An event cannot be moved into a group afterwards, and leaves the group's
     # calendar when a moderator removes it.
@@ -252,8 +252,8 @@ async def test_a_group_keeps_an_owner_and_its_calendar(start: Any) -> None:
                                headers={"Authorization": f"Bearer {bob.token}"})  # fmt: skip
     assert moved.status == 422
     assert await (await client.get(f"{GROUPS}/{gid}/events")).json() == []
-    in_group = await bob.post("/api/v1/warmline/events", json={
-        "title": "Port tour", "starts_at": "2027-05-01T10:00:00+02:00", "group_id": gid})  # fmt: skip
+    tour = {"title": "Port tour", "starts_at": "2027-05-01T10:00:00+02:00", "group_id": gid}
+    in_group = await bob.post("/api/v1/warmline/events", json=tour)
     await alice.delete(f"{GROUPS}/{gid}/statuses/{in_group['id']}")
     assert await (await client.get(f"{GROUPS}/{gid}/events")).json() == []
     # A bad handle is the name's fault.

@@ -30,6 +30,7 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 TEXT = "Hello from the page test #PageTest"
 CB = "https://app.example/cb"
 EVENTS = "/api/v1/warmline/events"
+GROUPS = "/api/v1/warmline/groups"
 PASSWORD = "correct horse battery"
 NOT_PAGES = (
     "/api/", "/.well-known/", "/nodeinfo/", "/media/", "/static", "/assets/", "/healthz",
@@ -80,6 +81,10 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/events?scope=everything", signed_in=True),
     ),
     "/calendar/{token}.ics": (Document("/calendar/nope.ics", 404),),  # a member's private feed
+    "/warmth/congratulate/{account_id}": (
+        Page("/warmth/congratulate/12345", 303),
+        Page("/warmth/congratulate/12345", 404, signed_in=True),
+    ),
     "/events/new": (
         Page("/events/new", 303),
         Page("/events/new", shows="Time zone", signed_in=True),
@@ -110,6 +115,48 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/events/{bob_event}/cancel", 403, signed_in=True),
         Page("/events/12345/cancel", 404, signed_in=True),
     ),
+    "/groups": (
+        Page("/groups", shows="Logistics people"),  # a visitor: this server's
+        Page("/groups?scope=mine&page=x&handle=nonsense", shows="name@server.example"),
+        Page("/groups?handle=" + "x" * 301, shows="at most 300 characters"),
+        Page("/groups", shows="Logistics people", signed_in=True),
+        Page("/groups?scope=local&page=9999", shows="No more groups", signed_in=True),
+        Page("/groups?max_id=nope&handle=logistics@a.test", signed_in=True),
+    ),
+    "/groups/new": (
+        Page("/groups/new", 303),
+        Page("/groups/new", shows="Who may join", signed_in=True),
+    ),
+    "/groups/{group_id}": (
+        Page("/groups/{group}", 302),
+        Page("/groups/{bob}", 404, shows="no such group"),  # a person, not a group
+        Page("/groups/12345", 404, signed_in=True),
+        Page("/groups/99999999999999999999", 404),
+    ),
+    "/groups/{group_id}/edit": (
+        Page("/groups/{group}/edit", 303),
+        Page("/groups/{group}/edit", shows="Logistics people", signed_in=True),
+        Page("/groups/{closed_group}/edit", 403, signed_in=True),
+        Page("/groups/12345/edit", 404, signed_in=True),
+    ),
+    "/groups/{group_id}/members": (
+        Page("/groups/{group}/members", shows="Alice Archer"),
+        Page("/groups/{closed_group}/members", 403, shows="Only this group&#39;s members"),
+        Page("/groups/{group}/members?max_id=x", shows="Asking to join", signed_in=True),
+        Page("/groups/12345/members", 404),
+    ),
+    "/groups/{group_id}/members/{account_id}/remove": (
+        Page("/groups/{group}/members/{bob}/remove", 303),
+        Page("/groups/{group}/members/{bob}/remove?ban=1", shows="Also ban them", signed_in=True),
+        Page("/groups/{closed_group}/members/{bob}/remove", 403, signed_in=True),
+        Page("/groups/{group}/members/12345/remove", 404, signed_in=True),
+    ),
+    "/groups/{group_id}/posts/{status_id}/remove": (
+        Page("/groups/{group}/posts/{post}/remove", 303),
+        Page("/groups/{group}/posts/{post}/remove", shows=SHOWN, signed_in=True),
+        Page("/groups/{closed_group}/posts/{post}/remove", 403, signed_in=True),
+        Page("/groups/{group}/posts/12345/remove", 404, signed_in=True),
+    ),
     "/posts/{post_id}": (
         Page("/posts/{post}", 303),
         Page("/posts/{post}", 303, signed_in=True),
@@ -129,6 +176,8 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/@alice", shows="Alice Archer"),
         Page("/@ALICE", shows="Alice Archer"),
         Page("/@alice", shows="Alice Archer", signed_in=True),
+        Page("/@logistics", shows="Logistics people"),  # a group: its page
+        Page("/@logistics", shows="Posts in the group", signed_in=True),
         Page("/@unknown", 404),
         Page("/@actor", 404),
         Page("/@paused", 403, shows="suspended"),
@@ -168,6 +217,10 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Document("/users/gone/followers", 410),
     ),
     "/users/{username}/connections": (Document("/users/alice/connections"),),
+    "/users/{username}/moderators": (
+        Document("/users/logistics/moderators"),
+        Document("/users/alice/moderators", 404),  # only a group has moderators
+    ),
     "/@{username}/connections": (
         Page("/@alice/connections", 403),  # connections are shown to connections by default
         Page("/@alice/connections", signed_in=True),
@@ -324,6 +377,8 @@ async def _samples(client: TestClient) -> dict[str, Any]:
         EVENTS, json={**meetup, "title": "Alice only", "visibility": "invited"}
     )
     bob_event = await bob.post(EVENTS, json={**meetup, "title": "Bob's"})
+    group = await alice.post(GROUPS, json={"name": "logistics", "display_name": "Logistics people"})
+    closed = await bob.post(GROUPS, json={"name": "closed", "membership": "approval"})
     return {
         "post": post["id"],
         "deleted": deleted["id"],
@@ -336,6 +391,8 @@ async def _samples(client: TestClient) -> dict[str, Any]:
         "event": event["id"],
         "private_event": private_event["id"],
         "bob_event": bob_event["id"],
+        "group": group["id"],
+        "closed_group": closed["id"],
     }
 
 

@@ -3,12 +3,12 @@
 alice (A) starts "logistics". bob (B) joins it through the groups API, carol
 (C) by following it from the Mastodon API, as any app would. bob posts in the
 group (``group_id``) and carol mentions it: A redistributes each post (the
-group's Announce) to the other members' servers, and bob's edit after it. bob's reply in carol's thread
-stays in the group without naming it, and when he deletes it the group takes
-it back from C. alice removes carol's post (the group
-takes its Announce back) and then bans carol (Reject of her Follow): C hears
-both. A second group approves its members: bob's request waits until alice
-answers.
+group's Announce) to the other members' servers, and bob's edit after it.
+bob's reply in carol's thread stays in the group without naming it, and when
+he deletes it the group takes it back from C. alice removes carol's post (the
+group takes its Announce back) and then bans carol (Reject of her Follow): C
+hears both. A second group approves its members: bob's request waits until
+alice answers.
 """
 
 from __future__ import annotations

@@ -363,12 +363,19 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "accounts": array(ref("Account")),
         },
         optional=(
-            "account", "title", "organization", "changed_at", "event", "connections_going",
-            "group", "people_active", "accounts",
+            "account",
+            "title",
+            "organization",
+            "changed_at",
+            "event",
+            "connections_going",
+            "group",
+            "people_active",
+            "accounts",
         ),
         description="A reason to talk: a connection's new job, an event several connections "
         "attend, a group where people one knows are active",
-    ),  # fmt: skip
+    ),
     "SkillEndorsements": obj({"skill": STR, "count": COUNT, "endorsers": array(ref("Account"))}),
     "Recommendation": obj(
         {
