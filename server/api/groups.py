@@ -98,7 +98,8 @@ async def create(request: web.Request) -> web.Response:
 
 @routes.get(BASE)
 async def listing(request: web.Request) -> web.Response:
-    """``scope=mine`` (the caller's groups, Link paging) or ``local`` (this server's)."""
+    """``scope=mine`` (the caller's groups, Link paging), ``pending`` (those the
+    caller asked to join) or ``local`` (this server's)."""
     scope = params.text(request.query, "scope", "mine")
     svc = request.app[SERVICES]
     if scope == "local":
@@ -111,10 +112,11 @@ async def listing(request: web.Request) -> web.Response:
         if len(found) == limit:
             headers = {"Link": f'<{request.url.update_query(offset=offset + limit)}>; rel="next"'}
         return ok(await _entities(request, viewer, found), headers=headers)
-    if scope != "mine":
-        raise ValidationError("scope must be mine or local", field="scope")
+    if scope not in ("mine", "pending"):
+        raise ValidationError("scope must be mine, pending or local", field="scope")
     me = await auth.required(request, "read:accounts")
-    pairs = await groups.my_groups(svc, me.account, params.page(request.query))
+    state = PENDING if scope == "pending" else ACCEPTED
+    pairs = await groups.my_groups(svc, me.account, params.page(request.query), state=state)
     return paged(
         request, await _entities(request, me.account, [v for _, v in pairs]), [c for c, _ in pairs]
     )
@@ -240,8 +242,17 @@ async def bans(request: web.Request) -> web.Response:
     me = await auth.required(request, "read:accounts")
     svc = request.app[SERVICES]
     found = await group_moderation.bans(svc, me.account, params.path_id(request))
-    presenter = await Presenter(svc, me.account).load(account_ids=[a.id for a in found])
-    return ok([presenter.account(a) for a in found])
+    presenter = await Presenter(svc, me.account).load(account_ids=[b.account.id for b in found])
+    return ok(
+        [
+            {
+                "account": presenter.account(b.account),
+                "reason": b.reason,
+                "created_at": date(b.created_at),
+            }
+            for b in found
+        ]
+    )
 
 
 @routes.delete(f"{BASE}/{ID}/bans/{MEMBER}")

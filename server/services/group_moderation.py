@@ -51,10 +51,10 @@ async def remove_member(
     """Take a member out of a group (a remote one hears Reject of their Follow);
     ``ban`` also keeps them out, and their posts from being shared."""
     group = await get_group(svc, group_id)
-    if len(reason) > 500:
-        raise ValidationError("reason must be at most 500 characters", field="reason")
     async with svc.db.transaction() as conn:
         my_role = await require_moderator(conn, group, moderator)
+        if len(reason) > 500:
+            raise ValidationError("reason must be at most 500 characters", field="reason")
         their_role = await q.role_of(conn, group.id, account_id)
         if account_id == moderator.id:
             raise ValidationError("Leave the group instead of removing yourself")
@@ -82,7 +82,7 @@ async def unban(svc: Services, moderator: AccountRow, group_id: int, account_id:
             raise NotFound("This account is not banned from the group")
 
 
-async def bans(svc: Services, moderator: AccountRow, group_id: int) -> list[AccountRow]:
+async def bans(svc: Services, moderator: AccountRow, group_id: int) -> list[q.Ban]:
     group = await get_group(svc, group_id)
     async with svc.db.read() as conn:
         await require_moderator(conn, group, moderator)

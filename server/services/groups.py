@@ -140,7 +140,7 @@ async def get_group(svc: Services, group_id: int) -> AccountRow:
     async with svc.db.read() as conn:
         account = await accounts_q.get_account(conn, group_id)
     if account is None or account.actor_type != "Group" or account.suspended_at is not None:
-        raise NotFound("Record not found")
+        raise NotFound("There is no such group")
     return account
 
 
@@ -173,10 +173,13 @@ async def view(svc: Services, viewer: AccountRow | None, group_id: int) -> Group
     return (await views(svc, viewer, [await get_group(svc, group_id)]))[0]
 
 
-async def my_groups(svc: Services, me: AccountRow, page: Page) -> list[tuple[int, GroupView]]:
-    """The groups ``me`` belongs to, with the paging cursor."""
+async def my_groups(
+    svc: Services, me: AccountRow, page: Page, *, state: str = ACCEPTED
+) -> list[tuple[int, GroupView]]:
+    """The groups ``me`` belongs to (``state=PENDING``: asked to join), with the
+    paging cursor."""
     async with svc.db.read() as conn:
-        found = await q.groups_of(conn, me.id, page)
+        found = await q.groups_of(conn, me.id, page, state=state)
     shown = await views(svc, me, [g for _, g in found])
     return [(cursor, v) for (cursor, _), v in zip(found, shown, strict=True)]
 

@@ -208,15 +208,24 @@ async def is_banned(conn: AsyncConnection, group_id: int, account_id: int) -> bo
     return bool((await conn.execute(query)).scalar())
 
 
-async def banned(conn: AsyncConnection, group_id: int, *, limit: int) -> list[AccountRow]:
+@dataclass(frozen=True, slots=True)
+class Ban:
+    account: AccountRow
+    reason: str
+    created_at: datetime
+
+
+async def banned(conn: AsyncConnection, group_id: int, *, limit: int) -> list[Ban]:
+    """Who is banned from the group, the latest first, with the moderator's reason."""
     query = (
-        select(accounts)
+        select(accounts, group_bans.c.reason, group_bans.c.created_at.label("banned_at"))
         .join(group_bans, group_bans.c.account_id == accounts.c.id)
         .where(group_bans.c.group_id == group_id)
         .order_by(group_bans.c.created_at.desc())
         .limit(limit)
     )
-    return [AccountRow.from_row(r) for r in (await conn.execute(query)).mappings().all()]
+    rows = (await conn.execute(query)).mappings().all()
+    return [Ban(AccountRow.from_row(r), r["reason"], r["banned_at"]) for r in rows]
 
 
 # Posts made to a group

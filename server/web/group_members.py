@@ -62,12 +62,15 @@ async def members_page(
     rows = [MemberRow(person(svc, a), role or "", me is not None and a.id == me.id)
             for _, a, role in found]  # fmt: skip
     requests: list[PersonView] = []
-    banned: list[PersonView] = []
+    banned: list[tuple[PersonView, str]] = []
     if group.moderates:
         asking = await groups.members(svc, me, group.id, Page(limit=REQUESTS_SHOWN), state=PENDING)
         requests = [person(svc, a) for _, a, _ in asking]
         assert me is not None
-        banned = [person(svc, a) for a in await group_moderation.bans(svc, me, group.id)]
+        banned = [
+            (person(svc, b.account), b.reason)
+            for b in await group_moderation.bans(svc, me, group.id)
+        ]
     return await page(
         request,
         "groups/members.html",

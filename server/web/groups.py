@@ -24,6 +24,7 @@ from server.services.errors import Conflict, Forbidden, ServiceError
 from server.services.groups import DESCRIPTION_MAX, GroupDraft
 from server.services.members import DISPLAY_NAME_MAX, USERNAME_MAX
 from server.store.accounts import AccountRow
+from server.store.graph import PENDING
 from server.store.statuses import Page
 from server.web.forms import FormState
 from server.web.group_views import NO_GROUP, GroupCard, card, plain, shown_group
@@ -52,13 +53,16 @@ async def listing(request: web.Request) -> web.Response:
     scope = request.query.get("scope", "mine")
     if me is None or scope not in TABS:
         scope = "local" if me is None else "mine"
-    context: dict[str, Any] = {"older": None, "page_number": 1, "more": False}
+    context: dict[str, Any] = {"older": None, "page_number": 1, "more": False, "waiting": []}
     if scope == "mine" and me is not None:
         older_than = query_id(request)
         pairs = await groups.my_groups(svc, me, Page(limit=PAGE_SIZE, max_id=older_than))
         found = [v for _, v in pairs]
         context["older"] = pairs[-1][0] if len(pairs) == PAGE_SIZE else None
         context["older_than"] = older_than
+        if older_than is None:  # the requests not answered yet, above the first page
+            asked = await groups.my_groups(svc, me, Page(limit=PAGE_SIZE), state=PENDING)
+            context["waiting"] = [card(svc, v) for _, v in asked]
     else:
         number = page_number(request)
         found = await groups.directory(

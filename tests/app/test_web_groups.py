@@ -286,6 +286,8 @@ async def test_a_group_that_approves_its_members(
     words = await flash_after(bea, await bea.post(f"/groups/{group_id}/join"))
     assert "You asked to join Logistics people: its moderators will answer" in words
     assert "Request sent" in words and "Cancel the request" in words
+    mine = text_of(await bea.get("/groups"))
+    assert "Waiting for an answer" in mine and "Logistics people" in mine
     await cal.get("/@logistics")
     await cal.post(f"/groups/{group_id}/join")
     words = await flash_after(cal, await cal.post(f"/groups/{group_id}/leave"))

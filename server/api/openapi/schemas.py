@@ -347,6 +347,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "GroupPostRemoval": obj({"status_id": ID, "removed": {"const": True}}),
     "GroupMemberRemoval": obj({"account_id": ID, "removed": {"const": True}, "banned": BOOL}),
     "GroupBan": obj({"account_id": ID, "banned": {"const": False}}),
+    "GroupBanEntry": obj({"account": ref("Account"), "reason": STR, "created_at": DATE}),
     "GroupRole": obj({"account_id": ID, "role": {"enum": ["moderator", "owner", None]}}),
     "Reason": obj(
         {

@@ -226,9 +226,10 @@ _GROUPS: Table = {
     ),
     ("GET", GROUPS): public(
         GR, "scope=mine: the caller's groups (a token needed; paged on max_id, since_id, "
-        "min_id); scope=local: this server's groups, the most members first (limit, offset)",
+        "min_id); scope=pending: those the caller asked to join; scope=local: this server's "
+        "groups, the most members first (limit, offset)",
         "read:accounts",
-        query={"scope": enum("mine", "local"), **paging(), "offset": intrange(0, 10_000)},
+        query={"scope": enum("mine", "pending", "local"), **paging(), "offset": intrange(0, 10_000)},
         returns="Group[]",
     ),
     ("GET", GROUP): public(GR, "A group, here or elsewhere", "read:accounts", returns="Group"),
@@ -269,7 +270,7 @@ _GROUPS: Table = {
     ),
     ("GET", f"{GROUP}/bans"): op(
         GR, "Who is banned from the group (moderators; at most 200, newest first)",
-        "read:accounts", returns="Account[]",
+        "read:accounts", returns="GroupBanEntry[]",
     ),
     ("DELETE", f"{GROUP}/bans/{{account_id}}"): op(
         GR, "Lift a ban (moderators)", "write:follows", returns="GroupBan",
