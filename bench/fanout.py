@@ -154,6 +154,48 @@ class Peers:
 # --- database setup, before the server starts -------------------------------------
 
 
+def remote_account(db, port: int, j: int, now: datetime) -> dict:
+    """The ``accounts`` row of remote account ``f{j}`` on the loopback host ``port``:
+    its own inbox, and the host's shared inbox at ``/inbox``."""
+    base = f"http://127.0.0.1:{port}"
+    actor = f"{base}/users/f{j}"
+    return {
+        "id": db.new_id(),
+        "username": f"f{j}",
+        "username_key": f"f{j}",
+        "domain": f"127.0.0.1:{port}",
+        "uri": actor,
+        "url": f"{base}/@f{j}",
+        "actor_type": "Person",
+        "inbox_url": f"{actor}/inbox",
+        "shared_inbox_url": f"{base}/inbox",
+        "outbox_url": f"{actor}/outbox",
+        "followers_url": f"{actor}/followers",
+        "following_url": f"{actor}/following",
+        "display_name": f"Follower {j}",
+        "fields": [],
+        "created_at": now,
+        "updated_at": now,
+        "fetched_at": now,
+    }
+
+
+def accepted_follow(db, account: dict, target_id: int, now: datetime) -> dict:
+    """The ``follows`` row of remote ``account`` (a ``remote_account`` row) following
+    ``target_id``, accepted."""
+    from server.store import graph as graph_q
+
+    follow_id = db.new_id()
+    return {
+        "id": follow_id,
+        "account_id": account["id"],
+        "target_account_id": target_id,
+        "state": graph_q.ACCEPTED,
+        "uri": f"{account['uri']}#follows/{follow_id}",
+        "created_at": now,
+    }
+
+
 async def seed(data: Path, authority: str, ports: list[int], per_host: int) -> tuple[int, float]:
     """Insert ``per_host`` remote followers of alice on every port; (rows, seconds)."""
     from sqlalchemy import insert
@@ -161,7 +203,6 @@ async def seed(data: Path, authority: str, ports: list[int], per_host: int) -> t
     from server.config import load_config
     from server.store import Database, tables
     from server.store import accounts as accounts_q
-    from server.store import graph as graph_q
 
     started = time.perf_counter()
     config = load_config(domain=authority, listen=authority, data=str(data), dev=True)
@@ -172,43 +213,8 @@ async def seed(data: Path, authority: str, ports: list[int], per_host: int) -> t
         async with db.transaction() as conn:
             alice = await accounts_q.get_local_account(conn, "alice")
             assert alice is not None
-            accounts, follows = [], []
-            for port in ports:
-                base = f"http://127.0.0.1:{port}"
-                for j in range(per_host):
-                    account_id = db.new_id()
-                    actor = f"{base}/users/f{j}"
-                    accounts.append(
-                        {
-                            "id": account_id,
-                            "username": f"f{j}",
-                            "username_key": f"f{j}",
-                            "domain": f"127.0.0.1:{port}",
-                            "uri": actor,
-                            "url": f"{base}/@f{j}",
-                            "actor_type": "Person",
-                            "inbox_url": f"{actor}/inbox",
-                            "shared_inbox_url": f"{base}/inbox",
-                            "outbox_url": f"{actor}/outbox",
-                            "followers_url": f"{actor}/followers",
-                            "following_url": f"{actor}/following",
-                            "display_name": f"Follower {j}",
-                            "fields": [],
-                            "created_at": now,
-                            "updated_at": now,
-                            "fetched_at": now,
-                        }
-                    )
-                    follows.append(
-                        {
-                            "id": db.new_id(),
-                            "account_id": account_id,
-                            "target_account_id": alice.id,
-                            "state": graph_q.ACCEPTED,
-                            "uri": f"{actor}#follows/{account_id}",
-                            "created_at": now,
-                        }
-                    )
+            accounts = [remote_account(db, p, j, now) for p in ports for j in range(per_host)]
+            follows = [accepted_follow(db, a, alice.id, now) for a in accounts]
             await conn.execute(insert(tables.accounts), accounts)
             await conn.execute(insert(tables.follows), follows)
     finally:
@@ -244,34 +250,52 @@ def alice_public_key(server: Server):
     return key["id"], keys.load_public_pem(key["publicKeyPem"])
 
 
-def check_records(records: list[dict], key_id: str, public_key, note_url: str) -> dict:
-    """Each request: signed by alice's key, verifies, carries a Create of the new note."""
+def verify_records(records: list[dict], keys: dict[str, object]) -> tuple[list, Counter[str]]:
+    """Each recorded request's signature, verified by the key its ``keyId`` names among
+    ``keys`` (key id -> public key): the parsed bodies (None where the request is
+    bad) and the problems found, counted."""
     from federation.httpsig import parse_request_signature, verify_parsed
 
     problems: Counter[str] = Counter()
+    docs: list[dict | None] = []
     for rec in records:
         body = rec["body"].encode()
         url = f"http://127.0.0.1:{rec['port']}{rec['path']}"
         try:
             parsed = parse_request_signature("POST", url, rec["headers"], body)
-            if parsed.key_id != key_id:
+            if parsed.key_id not in keys:
                 problems[f"signed by {parsed.key_id}"] += 1
-            verify_parsed(parsed, public_key)
+                docs.append(None)
+                continue
+            verify_parsed(parsed, keys[parsed.key_id])
         except Exception as exc:
             problems[f"signature: {type(exc).__name__}: {exc}"[:120]] += 1
+            docs.append(None)
             continue
-        doc = json.loads(body)
+        docs.append(json.loads(body))
+    return docs, problems
+
+
+def check_records(records: list[dict], key_id: str, public_key, note_url: str) -> dict:
+    """Each request: signed by alice's key, verifies, carries a Create of the new note."""
+    docs, problems = verify_records(records, {key_id: public_key})
+    for doc in docs:
+        if doc is None:
+            continue
         obj = doc.get("object")
         if doc.get("type") != "Create" or (obj or {}).get("id") != note_url:
             problems["not a Create of the new post"] += 1
     return dict(problems)
 
 
-async def wait_for(peers: Peers, hosts: int, max_wait: float) -> dict:
+async def wait_for(peers: Peers, hosts: int, max_wait: float, requests: int = 0) -> dict:
+    """Until ``hosts`` hosts were reached and ``requests`` requests received (or
+    ``max_wait`` seconds passed); the peers' last count."""
     deadline = time.monotonic() + max_wait
     while True:
         count = await asyncio.to_thread(peers.get, "/count")
-        if count["hosts"] >= hosts or time.monotonic() > deadline:
+        done = count["hosts"] >= hosts and count["requests"] >= requests
+        if done or time.monotonic() > deadline:
             return count
         await asyncio.sleep(0.02)
 
@@ -440,12 +464,13 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"# EXPERIMENT: server variant {' '.join(args.variant)} (monkeypatched, not Warmline)"
         )
-    server = Server(data, free_port(), command)
     variant_lines: list[str] = []
     peers = None
     try:
         started = time.perf_counter()
         peers = Peers(args.hosts)
+        # After the peers bound their 500 ports: a port picked before could be one of them.
+        server = Server(data, free_port(), command)
         print(
             f"# {args.hosts} hosts listening in pid {peers.proc.pid} "
             f"({time.perf_counter() - started:.1f}s)",

@@ -94,18 +94,23 @@ async def delete_follows_of(conn: AsyncConnection, account_id: int) -> None:
 async def follower_inboxes(
     conn: AsyncConnection, account_id: int
 ) -> list[tuple[str | None, str | None]]:
-    """``(inbox, shared_inbox)`` of the remote accounts that follow ``account_id``."""
+    """Where the remote accounts that follow ``account_id`` receive, one row per
+    destination (their shared inbox, else their own): as ``(None, url)`` pairs
+    for ``inbox_targets``. Folding in SQL reads one row per server, not one per
+    follower (500 rather than 10,000 for a big group)."""
+    target = func.coalesce(func.nullif(accounts.c.shared_inbox_url, ""), accounts.c.inbox_url)
     query = (
-        select(accounts.c.inbox_url, accounts.c.shared_inbox_url)
+        select(target)
         .join(follows, follows.c.account_id == accounts.c.id)
         .where(
             follows.c.target_account_id == account_id,
             follows.c.state == ACCEPTED,
             accounts.c.domain.is_not(None),
+            target.is_not(None),
         )
         .distinct()
     )
-    return [(r[0], r[1]) for r in (await conn.execute(query)).all()]
+    return [(None, row[0]) for row in (await conn.execute(query)).all()]
 
 
 async def local_follower_ids(conn: AsyncConnection, account_id: int) -> list[int]:
