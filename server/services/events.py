@@ -279,7 +279,7 @@ async def get_event(svc: Services, viewer: AccountRow | None, event_id: int) -> 
 async def _load(
     conn: AsyncConnection, viewer: AccountRow | None, event_id: int
 ) -> tuple[EventRow, StatusRow, AccountRow]:
-    found = await _views(conn, viewer, [event_id])
+    found = await views_in(conn, viewer, [event_id])
     if not found:
         raise NotFound("Record not found")
     return found[0].event, found[0].status, found[0].organizer
@@ -288,10 +288,10 @@ async def _load(
 async def views(svc: Services, viewer: AccountRow | None, event_ids: list[int]) -> list[EventView]:
     """The events ``viewer`` may see among ``event_ids``, in that order."""
     async with svc.db.read() as conn:
-        return await _views(conn, viewer, event_ids)
+        return await views_in(conn, viewer, event_ids)
 
 
-async def _views(
+async def views_in(
     conn: AsyncConnection, viewer: AccountRow | None, event_ids: list[int]
 ) -> list[EventView]:
     """A page of events in a handful of statements, whatever its length."""
@@ -493,7 +493,7 @@ async def rsvp(svc: Services, me: AccountRow, event_id: int, answer: str) -> Eve
             await apply_answer(svc, conn, event, status, organizer, me, answer)
         else:
             await _answer_elsewhere(svc, conn, status, organizer, me, answer)
-        view = await _views(conn, me, [event_id])
+        view = await views_in(conn, me, [event_id])
     svc.wake.deliveries.set()
     return view[0]
 

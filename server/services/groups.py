@@ -8,10 +8,9 @@ the group boosts it, so every member's server receives one ``Announce`` per
 shared inbox. Groups on other servers are joined and posted to the same way,
 and what they announce to us is listed as theirs.
 
-Moderators (the owner, and members the owner names) approve members, remove
-posts (the group takes its Announce back) and remove or ban members (a remote
-one hears ``Reject`` of their Follow, which Mastodon and we read as "no longer
-following").
+This module makes, shows, joins and leaves groups; ``group_posts`` decides
+what a group takes and redistributes, ``group_moderation`` is what its
+moderators (the owner, and members the owner names) may do.
 """
 
 from __future__ import annotations

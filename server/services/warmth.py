@@ -26,17 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import zip_longest
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from server.services import posts
+from server.services import events, posts
 from server.services.context import Services
 from server.services.errors import NotFound, ValidationError
 from server.services.events import EventView
 from server.services.job_changes import still_holds
 from server.store import accounts as accounts_q
 from server.store import connections as connections_q
-from server.store import events as events_q
-from server.store import statuses as statuses_q
 from server.store import warmth as q
 from server.store.accounts import AccountRow
 from server.store.statuses import StatusRow
@@ -131,7 +127,7 @@ async def suggestions(
         event_ids, group_ids = [e for e, _ in attended], [g for g, _ in active]
         going = await q.connections_going(conn, me.id, event_ids, each=PEOPLE_SHOWN)
         posting = await q.people_active_in(conn, me.id, group_ids, since, each=PEOPLE_SHOWN)
-        found = await _events(conn, me, event_ids)
+        found = {v.event.id: v for v in await events.views_in(conn, me, event_ids)}
         wanted = {c.account_id for c in changes} | set(group_ids)
         wanted |= {a for ids in (*going.values(), *posting.values()) for a in ids}
         people = await accounts_q.get_accounts(conn, wanted)
@@ -153,24 +149,6 @@ async def suggestions(
 
 def _some(people: dict[int, AccountRow], ids: Sequence[int]) -> tuple[AccountRow, ...]:
     return tuple(people[i] for i in ids if i in people)
-
-
-async def _events(
-    conn: AsyncConnection, me: AccountRow, event_ids: list[int]
-) -> dict[int, EventView]:
-    """The events as the member sees them, read in batches (the query chose only
-    events they may see and did not answer)."""
-    rows = await events_q.get_events(conn, event_ids)
-    posts_of = await statuses_q.get_statuses(conn, event_ids)
-    organizers = await accounts_q.get_accounts(conn, {s.account_id for s in posts_of.values()})
-    invited = await q.invited_to(conn, me.id, event_ids)
-    found = {}
-    for event_id in event_ids:
-        event, status = rows.get(event_id), posts_of.get(event_id)
-        organizer = organizers.get(status.account_id) if status else None
-        if event and status and organizer:
-            found[event_id] = EventView(event, status, organizer, None, event_id in invited)
-    return found
 
 
 # --- putting a suggestion away ------------------------------------------------------------

@@ -227,15 +227,6 @@ async def connections_going(
     return found
 
 
-async def invited_to(conn: AsyncConnection, me: int, event_ids: Sequence[int]) -> set[int]:
-    """Which of the events ``me`` was invited to."""
-    if not event_ids:
-        return set()
-    i = event_invites.c
-    query = select(i.event_id).where(i.account_id == me, i.event_id.in_(list(event_ids)))
-    return {row[0] for row in await conn.execute(query)}
-
-
 # --- groups -------------------------------------------------------------------------------
 
 
