@@ -1022,7 +1022,93 @@ warmth_dismissals = Table(
     Column("dismissed_at", UTCDateTime, nullable=False),
 )
 
+# Bringing a network in and taking it away (migration 0018). A member's other
+# accounts, published as ``alsoKnownAs``; where an account moved (``Move``);
+# who may be found by their LinkedIn profile address (``url_key``: the address
+# normalised, as ``linkedin.com/in/name``); the contacts and recommendations a
+# LinkedIn export brought, private to the member until they act; the languages
+# and certifications a profile lists.
+def _portable_account(column: str = "account_id", *, primary_key: bool = False) -> Column[int]:
+    return Column(
+        column,
+        BigInteger,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=False,
+        autoincrement=False,
+    )
+
+
+account_aliases = Table(
+    "account_aliases",
+    metadata,
+    _portable_account(primary_key=True),
+    Column("uri", Text, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+account_moves = Table(
+    "account_moves",
+    metadata,
+    _portable_account(primary_key=True),
+    _portable_account("target_account_id"),
+    Column("moved_at", UTCDateTime, nullable=False),
+    Index("ix_account_moves_target_account_id", "target_account_id"),
+)
+
+linkedin_links = Table(
+    "linkedin_links",
+    metadata,
+    _portable_account(primary_key=True),
+    Column("url_key", String(200), nullable=False),
+    Column("findable", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_linkedin_links_url_key", "url_key"),
+)
+
+linkedin_contacts = Table(
+    "linkedin_contacts",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _portable_account(),
+    Column("first_name", String(200), nullable=False, server_default=""),
+    Column("last_name", String(200), nullable=False, server_default=""),
+    Column("url_key", String(200), nullable=True),
+    Column("email", String(320), nullable=True),
+    Column("company", String(200), nullable=False, server_default=""),
+    Column("position", String(200), nullable=False, server_default=""),
+    Column("connected_on", String(32), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_linkedin_contacts_account_id", "account_id"),
+    Index("ix_linkedin_contacts_url_key", "url_key"),
+)
+
+imported_recommendations = Table(
+    "imported_recommendations",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _portable_account(),
+    Column("author", String(200), nullable=False),
+    Column("author_title", String(200), nullable=False, server_default=""),
+    Column("text", Text, nullable=False),
+    Column("written_on", String(32), nullable=True),
+    Column("shown", Boolean, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_imported_recommendations_account_id", "account_id"),
+)
+
+profile_extras = Table(
+    "profile_extras",
+    metadata,
+    _portable_account(primary_key=True),
+    Column("languages", JSON, nullable=False),
+    Column("certifications", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 __all__ = [
+    "account_aliases",
+    "account_moves",
     "account_pins",
     "account_stats",
     "accounts",
@@ -1050,12 +1136,15 @@ __all__ = [
     "home_feed",
     "hosts",
     "idempotency_keys",
+    "imported_recommendations",
     "inbox_items",
     "instance_settings",
     "introductions",
     "invites",
     "job_changes",
     "keys",
+    "linkedin_contacts",
+    "linkedin_links",
     "media_attachments",
     "mentions",
     "metadata",
@@ -1065,6 +1154,7 @@ __all__ = [
     "oauth_applications",
     "oauth_codes",
     "processes",
+    "profile_extras",
     "rate_counts",
     "recommendations",
     "reports",
