@@ -23,6 +23,7 @@ from server.api import conventions
 from server.api import endorsements as api_endorsements
 from server.api import events as api_events
 from server.api import groups as api_groups
+from server.api import moves as api_moves
 from server.api import instance as api_instance
 from server.api import media as api_media
 from server.api import network as api_network
@@ -174,6 +175,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_endorsements,
         api_events,
         api_groups,
+        api_moves,
         api_suggestions,
         api_warmth,
         api_media,

@@ -23,6 +23,7 @@ from server.store import accounts as accounts_q
 from server.store import events as events_q
 from server.store import interactions as interactions_q
 from server.store import media as media_q
+from server.store import moves as moves_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.accounts import AccountRow
@@ -53,6 +54,7 @@ class Presenter:
         self.tags: dict[int, list[str]] = {}
         self.media: dict[int, list[media_q.MediaRow]] = {}
         self.events: dict[int, EventRow] = {}
+        self.moved: dict[int, int] = {}  # account id -> the account it moved to
         self.favourited: set[int] = set()
         self.bookmarked: set[int] = set()
         self.reblogged: set[int] = set()
@@ -78,6 +80,9 @@ class Presenter:
             wanted = {*account_ids, *(s.account_id for s in self.statuses.values())}
             wanted |= {a for people in self.mentions.values() for a in people}
             self.accounts.update(await accounts_q.get_accounts(conn, wanted - set(self.accounts)))
+            self.moved.update(await moves_q.moves_of(conn, list(self.accounts)))
+            targets = set(self.moved.values()) - set(self.accounts)
+            self.accounts.update(await accounts_q.get_accounts(conn, targets))
             people = list(self.accounts)
             self.stats.update(await stats_q.get_stats(conn, people))
             if self.viewer is not None:
@@ -88,7 +93,12 @@ class Presenter:
         return self
 
     def account(
-        self, account: AccountRow, *, source: bool = False, detail: bool = False
+        self,
+        account: AccountRow,
+        *,
+        source: bool = False,
+        detail: bool = False,
+        with_moved: bool = True,
     ) -> dict[str, Any]:
         """The Account entity; ``detail`` adds the whole professional profile
         (account pages), ``source`` the owner's own settings (implies ``detail``)."""
@@ -128,6 +138,9 @@ class Presenter:
             ],
             "warmline": warmline_profile(account, detail=detail or source),
         }
+        target = self.accounts.get(self.moved.get(account.id, 0))
+        if target is not None and with_moved:  # Mastodon's "moved": where it went
+            entity["moved"] = self.account(target, with_moved=False)
         if source:
             entity["source"] = {
                 "privacy": "public",

@@ -14,19 +14,23 @@ from federation.builders import ActorInfo, ActorKeys
 from federation.builders import actor_document as build_actor
 from federation.profiles import Profile
 from federation.vocab import AS_PUBLIC
-from server.services import graph, pictures
+from server.services import graph, objects, pictures
 from server.services.context import Services
 from server.services.errors import ServiceError
 from server.services.images import CONTENT_TYPES
 from server.services.members import ProfileChanges, apply_profile, get_member
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
+from server.store import moves as moves_q
 from server.store.accounts import AccountRow
 from server.urls import INSTANCE_ACTOR_USERNAME
 
 
-async def actor_document(svc: Services, account: AccountRow) -> dict[str, Any]:
-    """The actor document of a local account (member or instance actor)."""
+async def actor_document(
+    svc: Services, account: AccountRow, conn: AsyncConnection | None = None
+) -> dict[str, Any]:
+    """The actor document of a local account (member or instance actor); ``conn``:
+    the caller's transaction, whose changes (a new alias, a move) it must show."""
     urls, config = svc.urls, svc.config
     local_keys = await svc.keyring.for_account(account.id, account.username)
     ed_public = fkeys.load_public_pem(local_keys.ed25519_public_pem)
@@ -92,6 +96,13 @@ async def actor_document(svc: Services, account: AccountRow) -> dict[str, Any]:
         ),
         updated=account.updated_at,
     )
+    if conn is None:
+        async with svc.db.read() as reading:
+            moves = await _moves(svc, reading, account)
+    else:
+        moves = await _moves(svc, conn, account)
+    if moves:
+        info = replace(info, extra={**info.extra, **moves})
     if account.actor_type == "Group":
         # A group has no professional profile; its moderators are a collection,
         # named by ``attributedTo`` as Lemmy and Mbin publish theirs.
@@ -99,6 +110,19 @@ async def actor_document(svc: Services, account: AccountRow) -> dict[str, Any]:
     if account.suspended_at is not None:
         info = _suspended(info)
     return build_actor(info)
+
+
+async def _moves(svc: Services, conn: AsyncConnection, account: AccountRow) -> dict[str, Any]:
+    """``alsoKnownAs`` (the member's other accounts) and ``movedTo`` (where they went)."""
+    found: dict[str, Any] = {}
+    aliases = await moves_q.aliases(conn, account.id)
+    if aliases:
+        found["alsoKnownAs"] = aliases
+    target_id = await moves_q.moved_to(conn, account.id)
+    target = await accounts_q.get_account(conn, target_id) if target_id else None
+    if target is not None:
+        found["movedTo"] = objects.account_uri(svc, target)
+    return found
 
 
 def _suspended(info: ActorInfo) -> ActorInfo:
@@ -160,7 +184,7 @@ async def _change(svc: Services, member: AccountRow, changes: ProfileChanges) ->
 async def send_update(svc: Services, conn: AsyncConnection, account: AccountRow) -> None:
     """Queue ``Update`` of the member's actor, as now stored, to their followers
     (inside the caller's transaction; the member's keys must be loaded before it)."""
-    doc = await actor_document(svc, account)
+    doc = await actor_document(svc, account, conn)
     stamp = int(svc.now().timestamp() * 1000)
     update = ap.update(
         f"{doc['id']}#updates/{stamp}", doc["id"], doc, to=[AS_PUBLIC], cc=[doc["followers"]]

@@ -31,6 +31,7 @@ from server.web import (
     reporting,
     search,
     settings,
+    settings_moving,
 )
 from server.web.assets import PREFIX, STATIC_DIR, Assets
 from server.web.templating import make_templates
@@ -58,6 +59,7 @@ PAGE_MODULES = (
     notifications,
     search,
     settings,
+    settings_moving,
     admin,
     admin_members,
     admin_domains,

@@ -88,6 +88,7 @@ class Peer:
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     display_names: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # name -> alsoKnownAs
     answer: int = 202
     slow_types: frozenset[str] = frozenset()  # activity types answered after a pause
 
@@ -128,6 +129,8 @@ class Peer:
                 "publicKeyPem": fkeys.public_key_to_pem(actor.key),
             },
         }
+        if actor.name in self.aliases:
+            doc["alsoKnownAs"] = self.aliases[actor.name]
         return web.json_response(doc, content_type=AS2)
 
     def publish(self, author: RemoteActor, text: str) -> dict[str, Any]:

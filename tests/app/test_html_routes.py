@@ -293,6 +293,7 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
             ("/settings/sessions", "This browser"),
             ("/settings/apps", "Apps with access to your account"),
             ("/settings/password", "Current password"),
+            ("/settings/moving", "Moving from another account"),
         )
     },
     **{  # administration: alice is a member, not an admin

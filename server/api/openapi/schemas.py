@@ -120,9 +120,10 @@ ACCOUNT = obj(
         "emojis": array({"type": "object"}),
         "fields": array(FIELD),
         "warmline": ref("WarmlineProfile"),
+        "moved": {"type": "object", "description": "the Account it moved to (Mastodon's)"},
         "source": SOURCE,
     },
-    optional=("source",),
+    optional=("source", "moved"),
 )
 
 STATUS = obj(
@@ -347,6 +348,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "GroupPostRemoval": obj({"status_id": ID, "removed": {"const": True}}),
     "GroupMemberRemoval": obj({"account_id": ID, "removed": {"const": True}, "banned": BOOL}),
     "GroupBan": obj({"account_id": ID, "banned": {"const": False}}),
+    "Alias": obj({"uri": {**STR, "description": "the other account's ActivityPub id"}}),
+    "MoveResult": obj({"moved_to": ref("Account")}),
     "GroupBanEntry": obj({"account": ref("Account"), "reason": STR, "created_at": DATE}),
     "GroupRole": obj({"account_id": ID, "role": {"enum": ["moderator", "owner", None]}}),
     "Reason": obj(

@@ -229,7 +229,10 @@ _GROUPS: Table = {
         "min_id); scope=pending: those the caller asked to join; scope=local: this server's "
         "groups, the most members first (limit, offset)",
         "read:accounts",
-        query={"scope": enum("mine", "pending", "local"), **paging(), "offset": intrange(0, 10_000)},
+        query={
+            "scope": enum("mine", "pending", "local"), **paging(),
+            "offset": intrange(0, 10_000),
+        },
         returns="Group[]",
     ),
     ("GET", GROUP): public(GR, "A group, here or elsewhere", "read:accounts", returns="Group"),
@@ -304,8 +307,31 @@ _WARMTH: Table = {
     ),
 }  # fmt: skip
 
+MV = "Warmline moving"
+_MOVES: Table = {
+    ("GET", f"{WL}/account/aliases"): op(
+        MV, "The caller's other accounts (published as alsoKnownAs)", "read:accounts",
+        returns="Alias[]",
+    ),
+    ("POST", f"{WL}/account/aliases"): op(
+        MV, "Name another account as the caller's too (before moving it here)",
+        "write:accounts", body={"acct": text(300)}, required=("acct",), returns="Alias[]",
+    ),
+    ("DELETE", f"{WL}/account/aliases"): op(
+        MV, "Stop naming an account as the caller's", "write:accounts",
+        query={"acct": text(300)}, returns="Alias[]",
+    ),
+    ("POST", f"{WL}/account/move"): op(
+        MV, "Move to another account, which names this one among its aliases; followers "
+        "are told (Move) and those here follow the new account", "write:accounts",
+        body={"target": text(300), "password": text(1024)}, required=("target", "password"),
+        returns="MoveResult",
+    ),
+}  # fmt: skip
+
 OPERATIONS: Table = {
     **_SINGLE,
+    **_MOVES,
     **_EVENTS,
     **_GROUPS,
     **_WARMTH,

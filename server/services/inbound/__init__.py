@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from server.services import reports
+from server.services import moves, reports
 from server.services.context import Services
 from server.services.inbound import (
     blocks,
@@ -46,6 +46,7 @@ HANDLERS: dict[str, Handler] = {
     "Leave": events.on_participation,
     "TentativeAccept": events.on_participation,
     "Invite": events.on_invite,
+    "Move": moves.on_move,
 }
 
 
