@@ -22,10 +22,12 @@ from server.api import apps as api_apps
 from server.api import conventions
 from server.api import endorsements as api_endorsements
 from server.api import events as api_events
+from server.api import exports as api_exports
 from server.api import groups as api_groups
-from server.api import moves as api_moves
 from server.api import instance as api_instance
+from server.api import linkedin as api_linkedin
 from server.api import media as api_media
+from server.api import moves as api_moves
 from server.api import network as api_network
 from server.api import notifications as api_notifications
 from server.api import oauth as api_oauth
@@ -167,6 +169,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     api_modules = (
         api_accounts,
         api_profile,
+        api_linkedin,
         api_statuses,
         api_timelines,
         api_network,
@@ -176,6 +179,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_events,
         api_groups,
         api_moves,
+        api_exports,
         api_suggestions,
         api_warmth,
         api_media,

@@ -15,6 +15,9 @@ from server.store.accounts import MemberListing
 
 Command = Callable[[argparse.Namespace, Config], int]
 if TYPE_CHECKING:  # generic only to type checkers
+    from server.services.context import Services
+    from server.services.linkedin_import import ImportReport
+
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
@@ -54,6 +57,15 @@ def add_parsers(commands: SubParsers, parser_class: type[argparse.ArgumentParser
     )
     delete.add_argument("username")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    imports = actions.add_parser(
+        "import-linkedin", help="import a LinkedIn data export (the .zip) into a member's profile"
+    )
+    imports.add_argument("username")
+    imports.add_argument("file", help="the .zip LinkedIn sent")
+    imports.add_argument("--dry-run", action="store_true", help="report, change nothing")
+    imports.add_argument(
+        "--replace", action="store_true", help="overwrite the parts the export holds"
+    )
     for action in actions.choices.values():
         config_flags(action)
 
@@ -219,6 +231,27 @@ def _confirm(handle: str, username: str) -> None:
         raise CliError(f"{handle} was not deleted: the confirmation did not match")
 
 
+def cmd_import_linkedin(args: argparse.Namespace, config: Config) -> int:
+    from server.services.linkedin_import import UPLOAD_MAX, import_export
+    from server.services.linkedin_report import as_text
+    from server.services.members import get_member
+
+    try:
+        with open(args.file, "rb") as handle:
+            data = handle.read(UPLOAD_MAX + 1)
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    if len(data) > UPLOAD_MAX:
+        raise CliError(f"{args.file} is larger than {UPLOAD_MAX} bytes")
+
+    async def run(svc: Services) -> ImportReport:
+        member = await get_member(svc.db, args.username)
+        return await import_export(svc, member, data, dry_run=args.dry_run, replace=args.replace)
+
+    print(as_text(with_services(config, run)))
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "create": cmd_create,
     "update": cmd_update,
@@ -228,4 +261,5 @@ COMMANDS: dict[str, Command] = {
     "suspend": cmd_suspend,
     "unsuspend": cmd_suspend,
     "delete": cmd_delete,
+    "import-linkedin": cmd_import_linkedin,
 }

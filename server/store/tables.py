@@ -1022,6 +1022,7 @@ warmth_dismissals = Table(
     Column("dismissed_at", UTCDateTime, nullable=False),
 )
 
+
 # Bringing a network in and taking it away (migration 0018). A member's other
 # accounts, published as ``alsoKnownAs``; where an account moved (``Move``);
 # who may be found by their LinkedIn profile address (``url_key``: the address

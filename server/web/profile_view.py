@@ -15,7 +15,14 @@ from typing import Any
 from babel.dates import format_date
 from markupsafe import Markup
 
-from server.services import connections, endorsements, objects, recommendations, timelines
+from server.services import (
+    connections,
+    endorsements,
+    linkedin_contacts,
+    objects,
+    recommendations,
+    timelines,
+)
 from server.services.context import Services
 from server.services.graph import Relationship
 from server.services.profiles import OPEN_TO
@@ -173,6 +180,11 @@ async def load(
         "education": education(account, today),
         "skills": skill_views(views, account, endorsed),
         "recommendations": recommendation_views(views, recs),
+        "imported_recommendations": (
+            await linkedin_contacts.recommendations(svc, account, shown_only=True)
+            if account.is_local
+            else []
+        ),
         "links": links(account),
         "network": network,
         "network_people": [views.person(p) for p in network.few] if network else [],

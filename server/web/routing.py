@@ -77,9 +77,11 @@ def form_of(request: web.Request) -> Form:
     return request[_FORM]
 
 
-async def read_form(request: web.Request, files: tuple[str, ...]) -> Form:
+async def read_form(
+    request: web.Request, files: tuple[str, ...], max_file_bytes: int | None = None
+) -> Form:
     if files:
-        limit = request.app[CONFIG].media.max_image_bytes
+        limit = max_file_bytes or request.app[CONFIG].media.max_image_bytes
         too_large: list[str] = []
         fields, found = await uploads.read_form(
             request, files=files, max_file_bytes=limit, too_large=too_large
@@ -92,10 +94,12 @@ async def read_form(request: web.Request, files: tuple[str, ...]) -> Form:
     return Form(MultiDict(data))
 
 
-def csrf_protected(handler: Handler, files: tuple[str, ...] = ()) -> Handler:
+def csrf_protected(
+    handler: Handler, files: tuple[str, ...] = (), max_file_bytes: int | None = None
+) -> Handler:
     @functools.wraps(handler)
     async def checked(request: web.Request) -> web.StreamResponse:
-        form = await read_form(request, files)
+        form = await read_form(request, files, max_file_bytes)
         await check_csrf(request, form.text(CSRF_FIELD))
         request[_FORM] = form
         return await handler(request)
@@ -107,11 +111,18 @@ def csrf_protected(handler: Handler, files: tuple[str, ...] = ()) -> Handler:
 class PageRoutes(web.RouteTableDef):
     """A ``RouteTableDef`` whose POST routes are CSRF-checked (module docstring)."""
 
-    def post(self, path: str, *, files: tuple[str, ...] = (), **kwargs: Any) -> Any:  # type: ignore[override]
+    def post(  # type: ignore[override]
+        self,
+        path: str,
+        *,
+        files: tuple[str, ...] = (),
+        max_file_bytes: int | None = None,  # default: ``[media] max_image_bytes``
+        **kwargs: Any,
+    ) -> Any:
         register = super().post(path, **kwargs)
 
         def decorator(handler: Handler) -> Handler:
-            register(csrf_protected(handler, files))
+            register(csrf_protected(handler, files, max_file_bytes))
             return handler
 
         return decorator

@@ -31,6 +31,8 @@ from server.web import (
     reporting,
     search,
     settings,
+    settings_exchange,
+    settings_linkedin,
     settings_moving,
 )
 from server.web.assets import PREFIX, STATIC_DIR, Assets
@@ -60,6 +62,8 @@ PAGE_MODULES = (
     search,
     settings,
     settings_moving,
+    settings_exchange,
+    settings_linkedin,
     admin,
     admin_members,
     admin_domains,

@@ -294,8 +294,18 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
             ("/settings/apps", "Apps with access to your account"),
             ("/settings/password", "Current password"),
             ("/settings/moving", "Moving from another account"),
+            ("/settings/linkedin", "Import your LinkedIn profile"),
+            ("/settings/import", "What the file holds"),
         )
     },
+    "/settings/export/{kind}.csv": (
+        Page("/settings/export/following.csv", 303),
+        Document("/settings/export/bookmarks.csv", signed_in=True),
+    ),
+    "/settings/linkedin/contacts.csv": (
+        Page("/settings/linkedin/contacts.csv", 303),
+        Document("/settings/linkedin/contacts.csv", signed_in=True),
+    ),
     **{  # administration: alice is a member, not an admin
         path: (Page(path, 303), Page(path, 403, shows="for the instance", signed_in=True))
         for path in (

@@ -352,6 +352,45 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "MoveResult": obj({"moved_to": ref("Account")}),
     "GroupBanEntry": obj({"account": ref("Account"), "reason": STR, "created_at": DATE}),
     "GroupRole": obj({"account_id": ID, "role": {"enum": ["moderator", "owner", None]}}),
+    "LinkedInImportReport": obj(
+        {
+            "dry_run": BOOL,
+            "replace": BOOL,
+            "files": array(STR),
+            "profile": {
+                "type": "object",
+                "description": "the profile parts set (or, dry, that would be)",
+            },
+            "imported": {"type": "object", "additionalProperties": COUNT},
+            "connections": obj({"found": COUNT, "matched": COUNT}),
+            "warnings": array(STR),
+        }
+    ),
+    "LinkedInContact": obj(
+        {
+            "id": ID,
+            "first_name": STR,
+            "last_name": STR,
+            "url": NSTR,
+            "email": NSTR,
+            "company": STR,
+            "position": STR,
+            "connected_on": NSTR,
+            "account": {"oneOf": [ref("Account"), {"type": "null"}]},
+        }
+    ),
+    "ImportedRecommendation": obj(
+        {
+            "id": ID,
+            "author": STR,
+            "author_title": STR,
+            "text": STR,
+            "written_on": NSTR,
+            "shown": BOOL,
+            "source": {"enum": ["linkedin"]},
+        }
+    ),
+    "LinkedInLink": obj({"url": NSTR, "findable": BOOL}),
     "Reason": obj(
         {
             "type": {"enum": ["job_change", "event", "group"]},

@@ -329,12 +329,58 @@ _MOVES: Table = {
     ),
 }  # fmt: skip
 
+_EXPORTS: Table = {
+    ("GET", f"{WL}/export/{kind}.csv"): op(
+        "Warmline import and export",
+        f"The caller's {kind} as Mastodon's CSV file (text/csv)",
+        scope, returns={"type": "string"},
+    )
+    for kind, scope in (("following", "read:follows"), ("followers", "read:follows"),
+                        ("blocks", "read:blocks"), ("mutes", "read:mutes"),
+                        ("bookmarks", "read:bookmarks"))
+}  # fmt: skip
+
+LI = "Warmline LinkedIn import"
+LINKEDIN = f"{WL}/import/linkedin"
+_LINKEDIN: Table = {
+    ("POST", LINKEDIN): op(
+        LI, "Import a LinkedIn data export (multipart: file, dry_run, replace)",
+        "write:accounts", body={"file": {"type": "string", "format": "binary"},
+                                "dry_run": BOOL, "replace": BOOL},
+        required=("file",), returns="LinkedInImportReport",
+    ),
+    ("GET", f"{LINKEDIN}/contacts"): op(
+        LI, "Imported LinkedIn contacts, matched members first", "read:accounts",
+        query={"matched": BOOL, "limit": intrange(1, 200), "offset": intrange(0, 30_000)},
+        returns="LinkedInContact[]",
+    ),
+    ("GET", f"{LINKEDIN}/recommendations"): op(
+        LI, "Recommendations imported from LinkedIn", "read:accounts",
+        returns="ImportedRecommendation[]",
+    ),
+    **actions(
+        f"{LINKEDIN}/recommendations/{{id}}", LI, "write:accounts", "ImportedRecommendation",
+        show="Show an imported recommendation on one's profile",
+        hide="Stop showing an imported recommendation",
+    ),
+    ("GET", f"{WL}/profile/linkedin"): op(
+        LI, "One's LinkedIn address and whether one may be found by it", "read:accounts",
+        returns="LinkedInLink",
+    ),
+    ("PUT", f"{WL}/profile/linkedin"): op(
+        LI, "Publish one's LinkedIn address; opt in to being found by it", "write:accounts",
+        body={"url": text(300), "findable": BOOL}, returns="LinkedInLink",
+    ),
+}  # fmt: skip
+
 OPERATIONS: Table = {
     **_SINGLE,
     **_MOVES,
     **_EVENTS,
     **_GROUPS,
     **_WARMTH,
+    **_EXPORTS,
+    **_LINKEDIN,
     **actions(
         f"{WL}/connection_requests/{{id}}",
         W,
