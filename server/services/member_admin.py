@@ -27,6 +27,7 @@ from server.services.members import create_member, get_member, validate_password
 from server.services.outbox import Recipients, send
 from server.store import Database
 from server.store import accounts as q
+from server.store import events as events_q
 from server.store import graph as graph_q
 from server.store import websessions as websessions_q
 from server.store.accounts import AccountRow, MemberListing, MemberRow
@@ -170,7 +171,10 @@ async def delete_member(svc: Services, username: str) -> AccountRow:
         await send(svc, conn, member, doc, Recipients(followers=True, accounts=contacts))
         await posts.delete_all_of(svc, conn, member.id)
         await graph_q.delete_follows_of(conn, member.id)
+        answered = await events_q.answered_by(conn, member.id)
         await q.purge_member(conn, member.id)
+        for event_id in answered:  # their answers are gone: the counts follow
+            await events_q.recount(conn, event_id)
         changes = {**_BLANK_PROFILE, "suspended_at": now, "updated_at": now}
         await q.update_account(conn, member.id, changes)
         tombstone = await q.get_account(conn, member.id)
@@ -178,6 +182,21 @@ async def delete_member(svc: Services, username: str) -> AccountRow:
         pictures.drop_replaced(svc, conn, member, tombstone)
     svc.wake.deliveries.set()
     return tombstone
+
+
+async def delete_own_account(
+    svc: Services, member: AccountRow, *, password: str, confirm: str
+) -> AccountRow:
+    """A member deletes their own account: with their password, and their
+    username typed out, since nothing brings it back. As ``delete_member``:
+    other servers are told, the handle stays taken."""
+    if confirm.strip().removeprefix("@").lower() != member.username.lower():
+        raise ValidationError("Type your username to confirm", field="confirm")
+    async with svc.db.read() as conn:
+        stored = await q.get_password_hash(conn, member.id)
+    if not await passwords.verify_password(stored, password):
+        raise ValidationError("This is not your password", field="password")
+    return await delete_member(svc, member.username)
 
 
 @dataclass(frozen=True, slots=True)

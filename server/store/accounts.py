@@ -14,24 +14,35 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.exclusions import blocked_either_way
 from server.store.tables import (
+    account_aliases,
     account_pins,
     accounts,
     api_tokens,
     blocks,
     bookmarks,
+    calendar_feeds,
     connection_requests,
     connections,
     conversation_marks,
     endorsements,
+    event_invites,
+    event_participants,
     follows,
+    group_roles,
     home_feed,
     idempotency_keys,
+    imported_recommendations,
+    job_changes,
     keys,
+    linkedin_contacts,
+    linkedin_links,
     mutes,
     notifications,
     oauth_codes,
+    profile_extras,
     recommendations,
     users,
+    warmth_dismissals,
     web_sessions,
 )
 
@@ -394,6 +405,18 @@ _MEMBER_ROWS = (
     (idempotency_keys, ("account_id",)),
     (home_feed, ("account_id",)),
     (web_sessions, ("account_id",)),
+    # What events, groups, reasons to talk and imports hold of the member.
+    (event_participants, ("account_id",)),
+    (event_invites, ("account_id", "invited_by_id")),
+    (calendar_feeds, ("account_id",)),
+    (group_roles, ("account_id",)),
+    (job_changes, ("account_id",)),
+    (warmth_dismissals, ("account_id",)),
+    (account_aliases, ("account_id",)),
+    (linkedin_links, ("account_id",)),
+    (linkedin_contacts, ("account_id",)),
+    (imported_recommendations, ("account_id",)),
+    (profile_extras, ("account_id",)),
 )
 
 

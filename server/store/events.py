@@ -320,6 +320,14 @@ async def add_invites(
     return fresh
 
 
+async def answered_by(conn: AsyncConnection, account_id: int) -> list[int]:
+    """The events ``account_id`` answered, whatever the answer."""
+    p = event_participants.c
+    return [
+        row[0] for row in await conn.execute(select(p.event_id).where(p.account_id == account_id))
+    ]
+
+
 async def answers_of(
     conn: AsyncConnection, account_id: int, event_ids: Iterable[int]
 ) -> dict[int, str]:

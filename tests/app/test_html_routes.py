@@ -294,6 +294,7 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
             ("/settings/apps", "Apps with access to your account"),
             ("/settings/password", "Current password"),
             ("/settings/moving", "Moving from another account"),
+            ("/settings/delete", "Delete your account"),
             ("/settings/linkedin", "Import your LinkedIn profile"),
             ("/settings/import", "What the file holds"),
         )
