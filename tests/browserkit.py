@@ -360,3 +360,18 @@ class Member:
             "POST", "/api/v1/statuses", self.token, {"status": text, **fields}
         )
         return status
+
+
+async def sign_in(page: Page, site: Instance, username: str) -> None:
+    """Sign in through the form, as a person would (the password of ``Member``s)."""
+    await page.goto(site.url("/signin"))
+    await page.locator("#field-username").fill(username)
+    await page.locator("#field-password").fill(PASSWORD)
+    await page.locator("#main button[type=submit]").click()
+    await page.wait_for_url(site.url("/"))
+
+
+async def fits(page: Page) -> None:
+    """Nothing makes the page wider than the window (no sideways scrolling)."""
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"  # type: ignore[index]

@@ -926,7 +926,8 @@ calendar_feeds = Table(
 # made a local group, its moderators ("owner" or "moderator"), whom it banned,
 # and the posts made to it (a local group's redistributed ones, and those a
 # remote group announced to us), a moderator's removal kept as ``removed_at``.
-def _group_account(column: str, *, primary_key: bool = False) -> Column[int]:
+def _account_key(column: str, *, primary_key: bool = False) -> Column[int]:
+    """A non-null reference to an account, deleted with it (part of a key, or not)."""
     return Column(
         column,
         BigInteger,
@@ -940,7 +941,7 @@ def _group_account(column: str, *, primary_key: bool = False) -> Column[int]:
 groups = Table(
     "groups",
     metadata,
-    _group_account("account_id", primary_key=True),
+    _account_key("account_id", primary_key=True),
     _fk("created_by_id", "accounts.id", nullable=True, ondelete="SET NULL"),
     Column("created_at", UTCDateTime, nullable=False),
 )
@@ -948,8 +949,8 @@ groups = Table(
 group_roles = Table(
     "group_roles",
     metadata,
-    _group_account("group_id", primary_key=True),
-    _group_account("account_id", primary_key=True),
+    _account_key("group_id", primary_key=True),
+    _account_key("account_id", primary_key=True),
     Column("role", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_group_roles_account_id", "account_id"),
@@ -958,8 +959,8 @@ group_roles = Table(
 group_bans = Table(
     "group_bans",
     metadata,
-    _group_account("group_id", primary_key=True),
-    _group_account("account_id", primary_key=True),
+    _account_key("group_id", primary_key=True),
+    _account_key("account_id", primary_key=True),
     Column("reason", Text, nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
 )
@@ -967,7 +968,7 @@ group_bans = Table(
 group_posts = Table(
     "group_posts",
     metadata,
-    _group_account("group_id", primary_key=True),
+    _account_key("group_id", primary_key=True),
     Column(
         "status_id",
         BigInteger,
@@ -975,7 +976,7 @@ group_posts = Table(
         primary_key=True,
         autoincrement=False,
     ),
-    _group_account("author_id"),
+    _account_key("author_id"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("removed_at", UTCDateTime, nullable=True),
     Index("ix_group_posts_status_id", "status_id"),
@@ -1029,21 +1030,10 @@ warmth_dismissals = Table(
 # normalised, as ``linkedin.com/in/name``); the contacts and recommendations a
 # LinkedIn export brought, private to the member until they act; the languages
 # and certifications a profile lists.
-def _portable_account(column: str = "account_id", *, primary_key: bool = False) -> Column[int]:
-    return Column(
-        column,
-        BigInteger,
-        ForeignKey("accounts.id", ondelete="CASCADE"),
-        primary_key=primary_key,
-        nullable=False,
-        autoincrement=False,
-    )
-
-
 account_aliases = Table(
     "account_aliases",
     metadata,
-    _portable_account(primary_key=True),
+    _account_key("account_id", primary_key=True),
     Column("uri", Text, primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
@@ -1051,8 +1041,8 @@ account_aliases = Table(
 account_moves = Table(
     "account_moves",
     metadata,
-    _portable_account(primary_key=True),
-    _portable_account("target_account_id"),
+    _account_key("account_id", primary_key=True),
+    _account_key("target_account_id"),
     Column("moved_at", UTCDateTime, nullable=False),
     Index("ix_account_moves_target_account_id", "target_account_id"),
 )
@@ -1060,7 +1050,7 @@ account_moves = Table(
 linkedin_links = Table(
     "linkedin_links",
     metadata,
-    _portable_account(primary_key=True),
+    _account_key("account_id", primary_key=True),
     Column("url_key", String(200), nullable=False),
     Column("findable", Boolean, nullable=False, server_default="0"),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -1071,7 +1061,7 @@ linkedin_contacts = Table(
     "linkedin_contacts",
     metadata,
     Column("id", ID, primary_key=True, autoincrement=False),
-    _portable_account(),
+    _account_key("account_id"),
     Column("first_name", String(200), nullable=False, server_default=""),
     Column("last_name", String(200), nullable=False, server_default=""),
     Column("url_key", String(200), nullable=True),
@@ -1088,7 +1078,7 @@ imported_recommendations = Table(
     "imported_recommendations",
     metadata,
     Column("id", ID, primary_key=True, autoincrement=False),
-    _portable_account(),
+    _account_key("account_id"),
     Column("author", String(200), nullable=False),
     Column("author_title", String(200), nullable=False, server_default=""),
     Column("text", Text, nullable=False),
@@ -1101,7 +1091,7 @@ imported_recommendations = Table(
 profile_extras = Table(
     "profile_extras",
     metadata,
-    _portable_account(primary_key=True),
+    _account_key("account_id", primary_key=True),
     Column("languages", JSON, nullable=False),
     Column("certifications", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

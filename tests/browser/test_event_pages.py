@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import PASSWORD, Instance, Member, Pages
-from playwright.async_api import Page, expect
+from browserkit import Instance, Member, Pages, fits, sign_in
+from playwright.async_api import expect
 
 VIEWPORTS = ["desktop", "phone"]
 W = "/api/v1/warmline"
@@ -22,19 +22,6 @@ class Events:
     instance: Instance
     people: dict[str, Member]
     ids: dict[str, str]  # the events' ids by name
-
-
-async def sign_in(page: Page, site: Instance, username: str) -> None:
-    await page.goto(site.url("/signin"))
-    await page.locator("#field-username").fill(username)
-    await page.locator("#field-password").fill(PASSWORD)
-    await page.locator("#main button[type=submit]").click()
-    await page.wait_for_url(site.url("/"))
-
-
-async def fits(page: Page) -> None:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"  # type: ignore[index]
 
 
 @pytest.fixture(scope="module")

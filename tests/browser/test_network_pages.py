@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import PASSWORD, Instance, Member, Pages
-from playwright.async_api import Page, expect
+from browserkit import Instance, Member, Pages, fits, sign_in
+from playwright.async_api import expect
 
 VIEWPORTS = ["desktop", "phone"]
 W = "/api/v1/warmline"
@@ -56,19 +56,6 @@ def network(module_instance: Callable[..., Instance]) -> Network:
     )
     people["bea"].post(f"{people['ann'].handle} have you met Cal?")
     return Network(site, people, ids)
-
-
-async def sign_in(page: Page, site: Instance, username: str) -> None:
-    await page.goto(site.url("/signin"))
-    await page.locator("#field-username").fill(username)
-    await page.locator("#field-password").fill(PASSWORD)
-    await page.locator("#main button[type=submit]").click()
-    await page.wait_for_url(site.url("/"))
-
-
-async def fits(page: Page) -> None:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"  # type: ignore[index]
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

@@ -11,24 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import PASSWORD, Instance, Pages
-from playwright.async_api import Page, expect
+from browserkit import Instance, Pages, fits, sign_in
+from playwright.async_api import expect
 
 W = "/api/v1/warmline"
 CREDENTIALS = "/api/v1/accounts/update_credentials"
-
-
-async def sign_in(page: Page, site: Instance, username: str) -> None:
-    await page.goto(site.url("/signin"))
-    await page.locator("#field-username").fill(username)
-    await page.locator("#field-password").fill(PASSWORD)
-    await page.locator("#main button[type=submit]").click()
-    await page.wait_for_url(site.url("/"))
-
-
-async def fits(page: Page) -> None:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"  # type: ignore[index]
 
 
 def this_month() -> str:
