@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from server.services.context import Services
 from server.services.errors import NotFound, ValidationError
@@ -108,6 +109,12 @@ async def contacts_csv(svc: Services, member: AccountRow) -> str:
                  row.connected_on or "", handle)  # fmt: skip
         writer.writerow([csv_safe(cell) for cell in cells])
     return out.getvalue()
+
+
+async def languages_and_certifications(svc: Services, member: AccountRow) -> dict[str, list[Any]]:
+    """What the profile lists besides its experience and skills (from an import)."""
+    async with svc.db.read() as conn:
+        return await q.get_extras(conn, member.id)
 
 
 async def recommendations(

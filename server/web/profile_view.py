@@ -186,6 +186,11 @@ async def load(
             else []
         ),
         "links": links(account),
+        **(
+            await linkedin_contacts.languages_and_certifications(svc, account)
+            if account.is_local
+            else {"languages": [], "certifications": []}
+        ),
         "network": network,
         "network_people": [views.person(p) for p in network.few] if network else [],
         "posts": views.posts(found),

@@ -94,6 +94,10 @@ async def test_recommendations_are_shown_on_request(client: TestClient, browsers
     profile = await jane.get("/@jane")
     assert "Imported from LinkedIn, not signed by its author" in profile
     assert "Jane is great to work with." in profile
+    # The languages and certifications the export listed are on the profile too.
+    assert "French" in profile and "Native or bilingual" in profile
+    assert "AWS Solutions Architect" in profile and "Amazon" in profile
+    assert 'href="https://aws.example/cert"' in profile
 
 
 async def test_refusals_are_shown_on_the_page(client: TestClient, browsers: Browsers) -> None:
