@@ -19,6 +19,7 @@ from server.api import accounts as api_accounts
 from server.api import admin_accounts as api_admin_accounts
 from server.api import admin_domains as api_admin_domains
 from server.api import apps as api_apps
+from server.api import archive as api_archive
 from server.api import conventions
 from server.api import endorsements as api_endorsements
 from server.api import events as api_events
@@ -45,6 +46,7 @@ from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
 from server.middleware import error_middleware, refuse_nul_middleware, request_id_middleware
 from server.services import member_admin
+from server.services.archive.jobs import ArchiveWorker
 from server.services.errors import ServiceError
 from server.services.member_admin import DEMO_USERNAME
 from server.services.runtime import open_services
@@ -125,6 +127,9 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         asyncio.Event(),
         poll_seconds=svc.config.retention.sweep_minutes * 60.0,
     )
+    archives = Runner(
+        "archives", ArchiveWorker(svc).run_once, svc.wake.archives, poll_seconds=60.0
+    )
     heartbeat = Runner(
         "heartbeat", Heartbeat(svc).run_once, asyncio.Event(), poll_seconds=HEARTBEAT_SECONDS
     )
@@ -138,6 +143,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         sessions.running(),
         retention.running(),
         reminders.running(),
+        archives.running(),
     ):
         yield
 
@@ -180,6 +186,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_groups,
         api_moves,
         api_exports,
+        api_archive,
         api_suggestions,
         api_warmth,
         api_media,

@@ -7,6 +7,7 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from server.cli_shared import CliError, config_flags, with_db, with_services
@@ -66,6 +67,11 @@ def add_parsers(commands: SubParsers, parser_class: type[argparse.ArgumentParser
     imports.add_argument(
         "--replace", action="store_true", help="overwrite the parts the export holds"
     )
+    export = actions.add_parser(
+        "export", help="write an archive of everything a member has (a .zip) to a file"
+    )
+    export.add_argument("username")
+    export.add_argument("file", help="where to write the .zip (replaced if it exists)")
     for action in actions.choices.values():
         config_flags(action)
 
@@ -252,6 +258,41 @@ def cmd_import_linkedin(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    """The archive the web settings offer, built here and now into FILE (through
+    a temporary file beside it, so a stopped export leaves no half archive)."""
+    from server.services.archive.build import build
+    from server.services.members import get_member
+
+    target = Path(args.file)
+    if target.is_dir():
+        raise CliError(f"{args.file} is a folder: name the .zip file to write")
+    if not target.parent.is_dir():
+        raise CliError(f"there is no folder {str(target.parent)!r} to write {target.name} in")
+    temp = target.with_name(f".{target.name}.partial")
+
+    async def progress(done: int, total: int) -> None:
+        print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    async def run(svc: Services) -> int:
+        member = await get_member(svc.db, args.username)
+        try:
+            size = await build(svc, member, temp, progress)
+            temp.replace(target)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return size
+
+    size = with_services(config, run)
+    print(file=sys.stderr)
+    print(f"wrote the archive of {args.username} to {args.file} ({size:,} bytes)")
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "create": cmd_create,
     "update": cmd_update,
@@ -262,4 +303,5 @@ COMMANDS: dict[str, Command] = {
     "unsuspend": cmd_suspend,
     "delete": cmd_delete,
     "import-linkedin": cmd_import_linkedin,
+    "export": cmd_export,
 }

@@ -34,6 +34,7 @@ class Wakeups:
 
     deliveries: asyncio.Event = field(default_factory=asyncio.Event)
     inbox: asyncio.Event = field(default_factory=asyncio.Event)
+    archives: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass

@@ -33,7 +33,7 @@ from server.store import graph as graph_q
 from server.store import personal as personal_q
 from server.store.accounts import AccountRow
 from server.store.graph import ACCEPTED
-from server.store.statuses import Page
+from server.store.statuses import Page, StatusRow
 
 EXPORTS = ("following", "followers", "blocks", "mutes", "bookmarks")
 IMPORTS = ("following", "blocks", "mutes", "bookmarks")
@@ -121,6 +121,13 @@ async def all_mutes(svc: Services, me: AccountRow) -> list[tuple[AccountRow, boo
             cursor = rows[-1][0]
 
 
+def status_address(svc: Services, status: StatusRow, author: AccountRow | None) -> str:
+    """A post's ActivityPub id: a remote one's own, a local one's made from its author."""
+    if not status.local or author is None:
+        return status.uri or ""
+    return objects.status_uri(svc, status, author)
+
+
 async def all_bookmarks(svc: Services, me: AccountRow) -> list[tuple[int, str]]:
     """(status id, its ActivityPub id) of every bookmarked post, newest bookmark first."""
     found: list[tuple[int, str]] = []
@@ -129,10 +136,11 @@ async def all_bookmarks(svc: Services, me: AccountRow) -> list[tuple[int, str]]:
         while True:
             rows = await personal_q.list_bookmarks(conn, me.id, Page(limit=BATCH, max_id=cursor))
             for _, status in rows:
-                if not status.local:
-                    found.append((status.id, status.uri or ""))
-                elif (author := await accounts_q.get_account(conn, status.account_id)) is not None:
-                    found.append((status.id, objects.status_uri(svc, status, author)))
+                author = None if not status.local else (
+                    await accounts_q.get_account(conn, status.account_id)
+                )
+                if not status.local or author is not None:
+                    found.append((status.id, status_address(svc, status, author)))
             if len(rows) < BATCH:
                 return found
             cursor = rows[-1][0]

@@ -21,16 +21,19 @@ from dataclasses import dataclass
 from federation import activities as ap
 from server.services import audit, passwords, pictures, posts
 from server.services.actors import send_update
+from server.services.archive import jobs as archive_jobs
 from server.services.context import Services
 from server.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from server.services.members import create_member, get_member, validate_password
 from server.services.outbox import Recipients, send
 from server.store import Database
 from server.store import accounts as q
+from server.store import archives as archives_q
 from server.store import events as events_q
 from server.store import graph as graph_q
 from server.store import websessions as websessions_q
 from server.store.accounts import AccountRow, MemberListing, MemberRow
+from server.store.database import after_commit
 
 # Moderators act on accounts (``account_moderation``); admins also run the instance.
 ROLES = ("member", "moderator", "admin")
@@ -172,7 +175,9 @@ async def delete_member(svc: Services, username: str) -> AccountRow:
         await posts.delete_all_of(svc, conn, member.id)
         await graph_q.delete_follows_of(conn, member.id)
         answered = await events_q.answered_by(conn, member.id)
+        archived = await archives_q.file_names(conn, member.id)
         await q.purge_member(conn, member.id)
+        after_commit(conn, lambda: archive_jobs.remove_files(svc, list(archived)))
         for event_id in answered:  # their answers are gone: the counts follow
             await events_q.recount(conn, event_id)
         changes = {**_BLANK_PROFILE, "suspended_at": now, "updated_at": now}

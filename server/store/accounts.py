@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.store.exclusions import blocked_either_way
 from server.store.tables import (
     account_aliases,
+    account_archives,
     account_pins,
     accounts,
     api_tokens,
@@ -417,6 +418,7 @@ _MEMBER_ROWS = (
     (linkedin_contacts, ("account_id",)),
     (imported_recommendations, ("account_id",)),
     (profile_extras, ("account_id",)),
+    (account_archives, ("account_id",)),
 )
 
 

@@ -84,7 +84,7 @@ def _claimable(table: Table, now: datetime) -> Any:
     )
 
 
-async def _claim_ids(
+async def claim_ids(
     conn: AsyncConnection,
     table: Table,
     now: datetime,
@@ -147,7 +147,7 @@ async def claim_deliveries(
     limit: int,
     owner: int | None = None,
 ) -> list[DeliveryJob]:
-    ids = await _claim_ids(conn, deliveries, now, lease_until, limit, owner)
+    ids = await claim_ids(conn, deliveries, now, lease_until, limit, owner)
     if not ids:
         return []
     query = (
@@ -285,7 +285,7 @@ async def claim_inbox_items(
     limit: int,
     owner: int | None = None,
 ) -> list[InboxJob]:
-    ids = await _claim_ids(conn, inbox_items, now, lease_until, limit, owner)
+    ids = await claim_ids(conn, inbox_items, now, lease_until, limit, owner)
     if not ids:
         return []
     query = (

@@ -1097,8 +1097,35 @@ profile_extras = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# A member's archive of everything they have (migration 0019): asked for, then
+# built by a worker that claims the row as the queues' workers claim theirs
+# (a process that dies lets its lease run out and another builds it again).
+# ``file_name`` is unguessable; the ZIP is kept until ``expires_at``.
+account_archives = Table(
+    "account_archives",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _account_key("account_id"),
+    Column("state", String(16), nullable=False, server_default="pending"),  # pending|ready|failed
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("total", Integer, nullable=False, server_default="0"),
+    Column("file_name", String(80), nullable=True, unique=True),
+    Column("file_size", BigInteger, nullable=False, server_default="0"),
+    Column("error", Text, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("locked_by", BigInteger, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Index("ix_account_archives_account_id_created_at", "account_id", "created_at"),
+    Index("ix_account_archives_state_next_attempt_at", "state", "next_attempt_at"),
+)
+
 __all__ = [
     "account_aliases",
+    "account_archives",
     "account_moves",
     "account_pins",
     "account_stats",

@@ -27,6 +27,8 @@ ICONS = [
     "video",
     # groups
     "ban", "messages-square", "shield-check",
+    # taking it with you
+    "archive", "download",
 ]  # fmt: skip
 OUT = Path(__file__).resolve().parent / "static" / "icons.svg"
 

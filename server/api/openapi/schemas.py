@@ -350,6 +350,21 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "GroupBan": obj({"account_id": ID, "banned": {"const": False}}),
     "Alias": obj({"uri": {**STR, "description": "the other account's ActivityPub id"}}),
     "MoveResult": obj({"moved_to": ref("Account")}),
+    "Archive": obj(
+        {
+            "id": ID,
+            "state": {"enum": ["none", "pending", "ready", "failed"]},
+            "progress": obj({"done": INT, "total": INT}),
+            "created_at": DATE,
+            "finished_at": nullable(DATE),
+            "expires_at": nullable(DATE),
+            "size": nullable(INT),
+            "url": nullable({**STR, "description": "the ZIP, once ready"}),
+            "error": nullable(STR),
+        },
+        # Before any archive was asked for, only "state": "none" and "url": null.
+        optional=("id", "progress", "created_at", "finished_at", "expires_at", "size", "error"),
+    ),
     "GroupBanEntry": obj({"account": ref("Account"), "reason": STR, "created_at": DATE}),
     "GroupRole": obj({"account_id": ID, "role": {"enum": ["moderator", "owner", None]}}),
     "LinkedInImportReport": obj(

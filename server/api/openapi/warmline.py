@@ -340,6 +340,24 @@ _EXPORTS: Table = {
                         ("bookmarks", "read:bookmarks"))
 }  # fmt: skip
 
+AR = "Warmline archive"
+ARCHIVE = f"{WL}/account/archive"
+_ARCHIVE: Table = {
+    ("POST", ARCHIVE): op(
+        AR, "Ask for an archive of everything the caller has (built in the background; "
+        "202 while it is built, 429 if one was made less than a day ago)", "read",
+        returns="Archive",
+    ),
+    ("GET", ARCHIVE): op(
+        AR, "How far the caller's latest archive is, and once ready the URL of its ZIP",
+        "read", returns="Archive",
+    ),
+    ("GET", f"{ARCHIVE}/{{name}}"): op(
+        AR, "The archive's ZIP file (application/zip), with the same token", "read",
+        returns={"type": "string", "format": "binary"},
+    ),
+}  # fmt: skip
+
 LI = "Warmline LinkedIn import"
 LINKEDIN = f"{WL}/import/linkedin"
 _LINKEDIN: Table = {
@@ -380,6 +398,7 @@ OPERATIONS: Table = {
     **_GROUPS,
     **_WARMTH,
     **_EXPORTS,
+    **_ARCHIVE,
     **_LINKEDIN,
     **actions(
         f"{WL}/connection_requests/{{id}}",
