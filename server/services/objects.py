@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,6 +19,7 @@ from server.store import media as media_q
 from server.store import statuses as q
 from server.store.accounts import AccountRow
 from server.store.events import EventRow
+from server.store.media import MediaRow
 from server.store.statuses import StatusRow
 
 
@@ -58,27 +61,70 @@ def acct(svc: Services, account: AccountRow) -> str:
 
 async def mentioned(conn: AsyncConnection, status: StatusRow) -> list[AccountRow]:
     ids = (await q.mentioned_accounts(conn, [status.id]))[status.id]
-    found = [await accounts_q.get_account(conn, i) for i in ids]
-    return [a for a in found if a is not None]
+    found = await accounts_q.get_accounts(conn, ids)
+    return [found[i] for i in ids if i in found]
 
 
 async def parent_uri(svc: Services, conn: AsyncConnection, status: StatusRow) -> str | None:
-    if status.in_reply_to_id is not None:
-        parent = await q.get_status(conn, status.in_reply_to_id)
-        if parent is not None:
-            author = await accounts_q.get_account(conn, parent.account_id)
-            if author is not None:
-                return status_uri(svc, parent, author)
-    return status.in_reply_to_uri
+    return (await _Related.read(svc, conn, [status])).parents[status.id]
+
+
+@dataclass(frozen=True, slots=True)
+class _Related:
+    """What the documents of some statuses need besides the rows: their mentions,
+    hashtags, attachments and the ids of the posts they answer, in a few queries
+    whatever their number (an outbox page, an archive's posts)."""
+
+    people: dict[int, list[AccountRow]]
+    tags: dict[int, list[str]]
+    attached: dict[int, list[MediaRow]]
+    parents: dict[int, str | None]
+
+    @classmethod
+    async def read(
+        cls, svc: Services, conn: AsyncConnection, statuses: Sequence[StatusRow]
+    ) -> _Related:
+        ids = [s.id for s in statuses]
+        mentioned_ids = await q.mentioned_accounts(conn, ids)
+        parent_rows = await q.get_statuses(
+            conn, [s.in_reply_to_id for s in statuses if s.in_reply_to_id is not None]
+        )
+        accounts = await accounts_q.get_accounts(
+            conn,
+            [i for found in mentioned_ids.values() for i in found]
+            + [p.account_id for p in parent_rows.values()],
+        )
+        parents: dict[int, str | None] = {}
+        for s in statuses:
+            parent = parent_rows.get(s.in_reply_to_id) if s.in_reply_to_id else None
+            parent_author = accounts.get(parent.account_id) if parent is not None else None
+            parents[s.id] = (
+                status_uri(svc, parent, parent_author)
+                if parent is not None and parent_author is not None
+                else s.in_reply_to_uri
+            )
+        return cls(
+            people={
+                i: [accounts[a] for a in found if a in accounts]
+                for i, found in mentioned_ids.items()
+            },
+            tags=await q.status_tag_names(conn, ids),
+            attached=await media_q.for_statuses(conn, ids),
+            parents=parents,
+        )
 
 
 async def note_document(
     svc: Services, conn: AsyncConnection, status: StatusRow, author: AccountRow
 ) -> dict[str, Any]:
     """The Note (or Article, or Event) a local status is published as."""
-    people = await mentioned(conn, status)
-    tags = (await q.status_tag_names(conn, [status.id]))[status.id]
-    attached = (await media_q.for_statuses(conn, [status.id]))[status.id]
+    return await _note(svc, conn, status, author, await _Related.read(svc, conn, [status]))
+
+
+async def _note(
+    svc: Services, conn: AsyncConnection, status: StatusRow, author: AccountRow, related: _Related
+) -> dict[str, Any]:
+    people = related.people[status.id]
     to, cc = ap.addressing(
         status.visibility, followers_uri(svc, author), [account_uri(svc, a) for a in people]
     )
@@ -91,7 +137,7 @@ async def note_document(
         published=status.created_at,
         to=to,
         cc=cc,
-        in_reply_to=await parent_uri(svc, conn, status),
+        in_reply_to=related.parents[status.id],
         summary=status.spoiler_text or None,
         sensitive=status.sensitive,
         updated=status.edited_at,
@@ -99,8 +145,8 @@ async def note_document(
         mentions=[
             (account_uri(svc, a), f"@{a.username}@{a.domain or svc.config.domain}") for a in people
         ],
-        hashtags=[(svc.urls.tag(t), f"#{t}") for t in tags],
-        attachments=media.documents(svc, attached),
+        hashtags=[(svc.urls.tag(t), f"#{t}") for t in related.tags[status.id]],
+        attachments=media.documents(svc, related.attached[status.id]),
     )
     doc = ap.note(info)
     in_groups = [account_uri(svc, a) for a in people if a.actor_type == "Group"]
@@ -169,7 +215,21 @@ async def activity_document(
     svc: Services, conn: AsyncConnection, status: StatusRow, author: AccountRow
 ) -> dict[str, Any] | None:
     """A local status as the activity that published it: Create, or Announce for a boost."""
-    if status.reblog_of_id is not None:
-        return await announce_document(svc, conn, status, author)
-    note = await note_document(svc, conn, status, author)
-    return ap.create(note, f"{note['id']}/activity")
+    return (await activity_documents(svc, conn, [status], author))[0]
+
+
+async def activity_documents(
+    svc: Services, conn: AsyncConnection, statuses: Sequence[StatusRow], author: AccountRow
+) -> list[dict[str, Any] | None]:
+    """``activity_document`` of each of ``author``'s ``statuses``, their related
+    rows read once for all (None for a boost of a post that is gone)."""
+    posts = [s for s in statuses if s.reblog_of_id is None]
+    related = await _Related.read(svc, conn, posts)
+    found: list[dict[str, Any] | None] = []
+    for status in statuses:
+        if status.reblog_of_id is not None:
+            found.append(await announce_document(svc, conn, status, author))
+        else:
+            note = await _note(svc, conn, status, author, related)
+            found.append(ap.create(note, f"{note['id']}/activity"))
+    return found

@@ -96,9 +96,7 @@ class _Builder:
         while True:
             async with self.svc.db.read() as conn:
                 found = await q.statuses_before(conn, self.account.id, before, POSTS_PAGE)
-                docs = [
-                    await objects.activity_document(self.svc, conn, s, self.account) for s in found
-                ]
+                docs = await objects.activity_documents(self.svc, conn, found, self.account)
             encoded = []
             for doc in docs:
                 if doc is None:
