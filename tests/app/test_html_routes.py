@@ -297,8 +297,13 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
             ("/settings/delete", "Delete your account"),
             ("/settings/linkedin", "Import your LinkedIn profile"),
             ("/settings/import", "What the file holds"),
+            ("/settings/archive", "Ask for an archive"),
         )
     },
+    "/settings/archive/{name}": (
+        Page("/settings/archive/archive-20261207000000-" + "0" * 32 + ".zip", 303),
+        Page("/settings/archive/nope.zip", 404, shows="no such archive", signed_in=True),
+    ),
     "/settings/export/{kind}.csv": (
         Page("/settings/export/following.csv", 303),
         Document("/settings/export/bookmarks.csv", signed_in=True),
