@@ -127,9 +127,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         asyncio.Event(),
         poll_seconds=svc.config.retention.sweep_minutes * 60.0,
     )
-    archives = Runner(
-        "archives", ArchiveWorker(svc).run_once, svc.wake.archives, poll_seconds=60.0
-    )
+    archives = Runner("archives", ArchiveWorker(svc).run_once, svc.wake.archives, poll_seconds=60.0)
     heartbeat = Runner(
         "heartbeat", Heartbeat(svc).run_once, asyncio.Event(), poll_seconds=HEARTBEAT_SECONDS
     )

@@ -136,8 +136,10 @@ async def all_bookmarks(svc: Services, me: AccountRow) -> list[tuple[int, str]]:
         while True:
             rows = await personal_q.list_bookmarks(conn, me.id, Page(limit=BATCH, max_id=cursor))
             for _, status in rows:
-                author = None if not status.local else (
-                    await accounts_q.get_account(conn, status.account_id)
+                author = (
+                    None
+                    if not status.local
+                    else (await accounts_q.get_account(conn, status.account_id))
                 )
                 if not status.local or author is not None:
                     found.append((status.id, status_address(svc, status, author)))

@@ -256,30 +256,33 @@ def _columns(row: Any, table: Any) -> dict[str, Any]:
     return {c.name: mapping[c] for c in table.c}
 
 
+async def _with_people(
+    conn: AsyncConnection, table: Any, account_id: int, received: bool, *extra: Any
+) -> list[tuple[dict[str, Any], AccountRow]]:
+    """Rows of ``table`` (endorsements, recommendations) the account received or
+    gave, oldest first, each with the account on the other side."""
+    mine, other = (
+        (table.c.target_account_id, table.c.account_id)
+        if received
+        else (table.c.account_id, table.c.target_account_id)
+    )
+    query = (
+        select(table, accounts)
+        .join(accounts, accounts.c.id == other)
+        .where(mine == account_id, *extra)
+        .order_by(table.c.id)
+    )
+    rows = (await conn.execute(query)).all()
+    return [(_columns(r, table), AccountRow.from_row(_columns(r, accounts))) for r in rows]
+
+
 async def endorsements_with(
     conn: AsyncConnection, account_id: int, *, received: bool
 ) -> list[tuple[EndorsementRow, AccountRow]]:
     """Endorsements the account received (with each endorser) or gave (with each
     person endorsed), oldest first."""
-    mine, other = (
-        (endorsements.c.target_account_id, endorsements.c.account_id)
-        if received
-        else (endorsements.c.account_id, endorsements.c.target_account_id)
-    )
-    query = (
-        select(endorsements, accounts)
-        .join(accounts, accounts.c.id == other)
-        .where(mine == account_id)
-        .order_by(endorsements.c.id)
-    )
-    rows = (await conn.execute(query)).all()
-    return [
-        (
-            EndorsementRow.from_row(_columns(r, endorsements)),
-            AccountRow.from_row(_columns(r, accounts)),
-        )
-        for r in rows
-    ]
+    found = await _with_people(conn, endorsements, account_id, received)
+    return [(EndorsementRow.from_row(row), other) for row, other in found]
 
 
 async def recommendations_with(
@@ -287,22 +290,6 @@ async def recommendations_with(
 ) -> list[tuple[RecommendationRow, AccountRow]]:
     """Recommendations the account received (with each author) or wrote (with each
     person recommended), oldest first; withdrawn ones are left out."""
-    mine, other = (
-        (recommendations.c.target_account_id, recommendations.c.account_id)
-        if received
-        else (recommendations.c.account_id, recommendations.c.target_account_id)
-    )
-    query = (
-        select(recommendations, accounts)
-        .join(accounts, accounts.c.id == other)
-        .where(mine == account_id, recommendations.c.state != WITHDRAWN)
-        .order_by(recommendations.c.id)
-    )
-    rows = (await conn.execute(query)).all()
-    return [
-        (
-            RecommendationRow.from_row(_columns(r, recommendations)),
-            AccountRow.from_row(_columns(r, accounts)),
-        )
-        for r in rows
-    ]
+    not_withdrawn = recommendations.c.state != WITHDRAWN
+    found = await _with_people(conn, recommendations, account_id, received, not_withdrawn)
+    return [(RecommendationRow.from_row(row), other) for row, other in found]

@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.statuses import Page, in_display_order, paged
 from server.store.tables import endorsements, recommendations
+from server.store.upsert import insert_on
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -57,8 +57,7 @@ class RecommendationRow:
 
 def _insert_new(conn: AsyncConnection, table: Any, values: dict[str, Any]) -> Any:
     """INSERT that skips a row clashing with a unique one (a repeat, or a race)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(**values).on_conflict_do_nothing()
+    return insert_on(conn, table).values(**values).on_conflict_do_nothing()
 
 
 async def insert_endorsement(conn: AsyncConnection, values: dict[str, Any]) -> bool:

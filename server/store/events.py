@@ -24,7 +24,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -39,6 +38,7 @@ from server.store.tables import (
     follows,
     statuses,
 )
+from server.store.upsert import insert_on
 
 GOING, MAYBE, NOT_GOING = "going", "maybe", "not_going"
 WAITLISTED, PENDING = "waitlisted", "pending"  # waiting for a place, or for approval
@@ -245,11 +245,10 @@ async def set_answer(
     conn: AsyncConnection, values: dict[str, Any], *, keep_uri: bool = True
 ) -> None:
     """Insert or change an account's answer (``values`` has every column)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     changes = {"state": values["state"], "updated_at": values["updated_at"]}
     if not keep_uri or values.get("uri"):
         changes["uri"] = values.get("uri")
-    statement = dialect.insert(event_participants).values(**values)
+    statement = insert_on(conn, event_participants).values(**values)
     await conn.execute(
         statement.on_conflict_do_update(index_elements=["event_id", "account_id"], set_=changes)
     )

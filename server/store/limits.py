@@ -14,17 +14,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.tables import rate_counts, throttle_attempts
+from server.store.upsert import insert_for
 
 
 @functools.cache
 def _add_hits_statement(dialect: str) -> Any:
     # Built once per dialect: this runs for many API requests.
-    upsert = (postgresql if dialect == "postgresql" else sqlite).insert(rate_counts)
+    upsert = insert_for(dialect, rate_counts)
     return upsert.values(
         scope=bindparam("scope"), key=bindparam("key"), period=bindparam("period"),
         hits=bindparam("hits"),

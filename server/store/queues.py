@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.tables import activities, deliveries, hosts, inbox_items, processes
+from server.store.upsert import insert_for, insert_on
 
 PENDING, SENT, DEAD, DONE, FAILED = "pending", "sent", "dead", "done", "failed"
 
@@ -228,10 +228,6 @@ async def host_states(conn: AsyncConnection, names: Iterable[str]) -> dict[str, 
     }
 
 
-def _upsert(conn: AsyncConnection, table: Table) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-
-
 async def record_host_result(
     conn: AsyncConnection,
     host: str,
@@ -251,14 +247,14 @@ async def record_host_result(
         values["last_failure_at"] = now
         if failures >= failures_to_open:
             values["circuit_open_until"] = open_until
-    statement = _upsert(conn, hosts).values(host=host, **values)
+    statement = insert_on(conn, hosts).values(host=host, **values)
     await conn.execute(statement.on_conflict_do_update(index_elements=["host"], set_=values))
 
 
 @functools.cache
 def insert_inbox_item_statement(dialect: str) -> Any:
     # Built once per dialect: this runs for every group commit of the inbox.
-    insert_into = (postgresql if dialect == "postgresql" else sqlite).insert(inbox_items)
+    insert_into = insert_for(dialect, inbox_items)
     return insert_into.on_conflict_do_nothing(index_elements=["activity_uri"])
 
 

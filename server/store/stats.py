@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.tables import account_stats, follows, statuses
+from server.store.upsert import insert_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ async def bump(
     last_status_at: datetime | None = None,
 ) -> None:
     """Add to an account's counters (creating its row on first use)."""
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(account_stats)
+    insert = insert_on(conn, account_stats)
     c = account_stats.c
     values = {
         "account_id": account_id,
@@ -94,7 +94,7 @@ async def recount(conn: AsyncConnection, account_ids: Iterable[int]) -> None:
         ).scalar_one()
         followers = await _count_follows(conn, follows.c.target_account_id == account_id)
         following = await _count_follows(conn, follows.c.account_id == account_id)
-        insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(account_stats)
+        insert = insert_on(conn, account_stats)
         values = {
             "statuses_count": count,
             "followers_count": followers,

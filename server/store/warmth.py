@@ -21,7 +21,6 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Exists,
-    Table,
     and_,
     exists,
     func,
@@ -30,7 +29,6 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.events import GOING, LOOKBACK, NO_END_LASTS
@@ -49,6 +47,7 @@ from server.store.tables import (
     statuses,
     warmth_dismissals,
 )
+from server.store.upsert import insert_on
 
 JOB_CHANGE, EVENT, GROUP = "job_change", "event", "group"
 KINDS = (JOB_CHANGE, EVENT, GROUP)
@@ -62,12 +61,6 @@ class JobChangeRow:
     changed_at: datetime
 
 
-def _upsert(conn: AsyncConnection, table: Table) -> Any:
-    """An INSERT that can say what to do on conflict, in the connection's dialect."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
 # --- job changes --------------------------------------------------------------------------
 
 
@@ -76,7 +69,7 @@ async def record_job_change(
 ) -> None:
     """Make this the account's latest change of job."""
     values = {"title": title, "organization": organization, "changed_at": now}
-    statement = _upsert(conn, job_changes).values(account_id=account_id, **values)
+    statement = insert_on(conn, job_changes).values(account_id=account_id, **values)
     await conn.execute(statement.on_conflict_do_update(index_elements=["account_id"], set_=values))
 
 
@@ -319,7 +312,7 @@ async def dismiss(
     conn: AsyncConnection, me: int, kind: str, subject_id: int, now: datetime
 ) -> None:
     """Put a suggestion away (again: from now)."""
-    statement = _upsert(conn, warmth_dismissals).values(
+    statement = insert_on(conn, warmth_dismissals).values(
         account_id=me, kind=kind, subject_id=subject_id, dismissed_at=now
     )
     await conn.execute(
