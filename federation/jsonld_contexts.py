@@ -93,6 +93,13 @@ WARMLINE_OUTPUT_CONTEXT: Final[list[Any]] = [
         "degree": "wl:degree",
         "fieldOfStudy": "wl:fieldOfStudy",
         "skills": {"@id": "wl:skills", "@container": "@list"},
+        "Language": "wl:Language",
+        "languages": {"@id": "wl:languages", "@type": "@id"},
+        "proficiency": "wl:proficiency",
+        "Certification": "wl:Certification",
+        "certifications": {"@id": "wl:certifications", "@type": "@id"},
+        "authority": "wl:authority",
+        "licenseNumber": "wl:licenseNumber",
         "links": {"@id": "wl:links", "@container": "@list"},
         "connections": {"@id": "wl:connections", "@type": "@id"},
         "acceptsIntroductions": "wl:acceptsIntroductions",
@@ -106,6 +113,7 @@ WARMLINE_OUTPUT_CONTEXT: Final[list[Any]] = [
         "Endorse": "wl:Endorse",
         "skill": "wl:skill",
         "Recommend": "wl:Recommend",
+        "movedFrom": {"@id": "wl:movedFrom", "@type": "@id"},
     },
 ]
 """The ``@context`` of every document Warmline sends. Treat it as read-only.

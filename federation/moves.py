@@ -59,3 +59,36 @@ def confirms(target_doc: Mapping[str, Any], claim: MoveClaim, final_url: str) ->
     if target_id != claim.new or final_url.split("#")[0] != claim.new.split("#")[0]:
         return False
     return claim.old in aliases_of(target_doc)
+
+
+def moved_to_of(actor_doc: Mapping[str, Any], fetched_from: str) -> str | None:
+    """The ``movedTo`` of an actor document fetched from ``fetched_from`` (its final
+    URL), when the document is the actor that URL names; else None."""
+    actor_id = get_id(actor_doc.get("id"))
+    if not actor_id or actor_id.split("#")[0] != fetched_from.split("#")[0]:
+        return None
+    return get_id(actor_doc.get("movedTo"))
+
+
+# --- reading a collection (an old account's connections) ----------------------------
+
+
+def collection_items(doc: Mapping[str, Any]) -> list[str]:
+    """The ids in a collection or page's ``orderedItems`` (or ``items``); others left out."""
+    raw = doc.get("orderedItems", doc.get("items"))
+    found = [get_id(item) for item in as_list(raw)]
+    return [i for i in found if isinstance(i, str) and i.startswith(("https://", "http://"))]
+
+
+def first_page(doc: Mapping[str, Any]) -> tuple[list[str], str | None]:
+    """A collection's own items and the URL of the page to fetch next: its
+    ``first`` (when it is a link), or an embedded first page's ``next``."""
+    items = collection_items(doc)
+    first = doc.get("first")
+    if isinstance(first, Mapping):
+        return items + collection_items(first), get_id(first.get("next"))
+    return items, get_id(first)
+
+
+def next_page(page: Mapping[str, Any]) -> str | None:
+    return get_id(page.get("next"))

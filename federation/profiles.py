@@ -3,14 +3,16 @@
 Pure builders. A profile travels twice in an actor document: structured, in
 Warmline's own terms (``headline``, ``industry``, ``openTo``, ``experience``
 as ``Experience`` objects, ``education`` as ``Education`` objects, ``skills``,
-``links``, ``connections``, ``acceptsIntroductions``), and readable, as
+``languages`` as ``Language`` objects, ``certifications`` as ``Certification``
+objects, ``links``, ``connections``, ``acceptsIntroductions``), and readable, as
 ``PropertyValue`` attachments after the member's own fields and a headline
 paragraph at the top of ``summary``, for servers that ignore our terms.
 
 Entries use the same keys as Warmline stores them: experience ``{title,
 organization, start, end, description}``, education ``{school, degree, field,
-start, end}``, links ``{name, url}``; dates are ``YYYY-MM`` or ``YYYY-MM-DD``
-strings, and an ``end`` of None means "to the present".
+start, end}``, languages ``{name, proficiency}``, certifications ``{name,
+authority, url, license, start, end}``, links ``{name, url}``; dates are
+``YYYY-MM`` or ``YYYY-MM-DD`` strings, and an ``end`` of None means "to the present".
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ OPEN_TO_LABELS: Mapping[str, str] = {
     "speaking": "Speaking",
 }
 SKILLS_SHOWN = 10
+LANGUAGES_SHOWN = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,8 @@ class Profile:
     education: Sequence[Mapping[str, Any]] = ()
     skills: Sequence[str] = ()
     links: Sequence[Mapping[str, str]] = ()
+    languages: Sequence[Mapping[str, Any]] = ()
+    certifications: Sequence[Mapping[str, Any]] = ()
     accepts_introductions: bool = True
     connections: str | None = None  # the connections collection's id
 
@@ -72,6 +77,15 @@ _EDUCATION_KEYS = {
     "start": "startDate",
     "end": "endDate",
 }
+_LANGUAGE_KEYS = {"name": "name", "proficiency": "proficiency"}
+_CERTIFICATION_KEYS = {
+    "name": "name",
+    "authority": "authority",
+    "url": "url",
+    "license": "licenseNumber",
+    "start": "startDate",
+    "end": "endDate",
+}
 
 
 def profile_properties(profile: Profile) -> dict[str, Any]:
@@ -91,6 +105,12 @@ def profile_properties(profile: Profile) -> dict[str, Any]:
         props["education"] = [_dated(e, "Education", _EDUCATION_KEYS) for e in profile.education]
     if profile.skills:
         props["skills"] = list(profile.skills)
+    if profile.languages:
+        props["languages"] = [_dated(e, "Language", _LANGUAGE_KEYS) for e in profile.languages]
+    if profile.certifications:
+        props["certifications"] = [
+            _dated(e, "Certification", _CERTIFICATION_KEYS) for e in profile.certifications
+        ]
     if profile.links:
         props["links"] = [
             {"type": "Link", "name": link["name"], "href": link["url"]} for link in profile.links
@@ -110,6 +130,16 @@ def current_role(experience: Sequence[Mapping[str, Any]]) -> str:
     return ""
 
 
+def spoken(languages: Sequence[Mapping[str, Any]]) -> str:
+    """ "French (Native or bilingual), English" for the first LANGUAGES_SHOWN languages."""
+    shown = []
+    for entry in languages[:LANGUAGES_SHOWN]:
+        name, level = entry.get("name"), entry.get("proficiency")
+        if name:
+            shown.append(f"{name} ({level})" if level else str(name))
+    return ", ".join(shown)
+
+
 def essential_fields(profile: Profile) -> list[tuple[str, str]]:
     """(name, HTML value) pairs that show the essentials as profile fields."""
     pairs = [
@@ -118,6 +148,7 @@ def essential_fields(profile: Profile) -> list[tuple[str, str]]:
         ("Industry", profile.industry),
         ("Open to", ", ".join(OPEN_TO_LABELS.get(o, o) for o in profile.open_to)),
         ("Skills", ", ".join(profile.skills[:SKILLS_SHOWN])),
+        ("Languages", spoken(profile.languages)),
     ]
     return [(name, html.escape(value)) for name, value in pairs if value]
 

@@ -39,10 +39,17 @@ MAX_TEXT: Final = 5000
 MAX_SKILL: Final = 100
 
 
-def connect(activity_id: str, actor: str, target: str, note: str) -> dict[str, Any]:
-    """``actor`` asks ``target`` to connect; ``content`` is the personal note."""
+def connect(
+    activity_id: str, actor: str, target: str, note: str, *, moved_from: str | None = None
+) -> dict[str, Any]:
+    """``actor`` asks ``target`` to connect; ``content`` is the personal note.
+
+    ``moved_from``: the account ``actor`` moved from, which ``target`` was
+    connected with (``wl:movedFrom``); a claim the receiver checks, never proof."""
     doc = activity(CONNECT, activity_id, actor, target, to=[target])
     doc["content"] = as_html(note)
+    if moved_from:
+        doc["movedFrom"] = moved_from
     return doc
 
 
@@ -137,6 +144,7 @@ class Step:
     reason: str = ""
     skill: str = ""
     expires: str | None = None
+    moved_from: str | None = None  # a Connect's ``movedFrom``: the account the actor moved from
 
 
 def read_step(doc: Mapping[str, Any]) -> Step | None:
@@ -158,6 +166,7 @@ def read_step(doc: Mapping[str, Any]) -> Step | None:
         reason=_text(doc.get("reason")),
         skill=_text(doc.get("skill"))[:MAX_SKILL].strip(),
         expires=doc.get("endTime") if isinstance(doc.get("endTime"), str) else None,
+        moved_from=_moved_from(doc) if kind == CONNECT else None,
     )
     if kind == REQUEST_INTRODUCTION and not step.introducer:
         return None
@@ -166,6 +175,14 @@ def read_step(doc: Mapping[str, Any]) -> Step | None:
     if kind == ENDORSE and not step.skill:
         return None
     return step
+
+
+def _moved_from(doc: Mapping[str, Any]) -> str | None:
+    """A Connect's ``movedFrom``: one http(s) id other than its actor's, else None."""
+    found = get_id(doc.get("movedFrom"))
+    if not found or not found.startswith(("https://", "http://")):
+        return None
+    return None if found == get_id(doc.get("actor")) else found
 
 
 def _text(value: Any) -> str:

@@ -8,11 +8,12 @@ from aiohttp import web
 
 from federation.builders import ordered_collection
 from federation.jsonld import WARMLINE_OUTPUT_CONTEXT
+from federation.verify import VerifiedRequest
 from server import ids
 from server.ap.render import as2_response
-from server.ap.signatures import authorize_fetch
+from server.ap.signatures import authorize_fetch, verify_signed
 from server.appkeys import DB, SERVICES
-from server.services import members, objects
+from server.services import members, move_carry, objects
 from server.store import accounts as accounts_q
 from server.store import connections as connections_q
 from server.store import graph as graph_q
@@ -63,7 +64,7 @@ async def _items(
             found = await statuses_q.account_statuses(
                 conn, account.id, page, visibilities=PUBLISHED
             )
-            docs = [await objects.activity_document(svc, conn, s, account) for s in found]
+            docs = await objects.activity_documents(svc, conn, found, account)
             return [d for d in docs if d is not None], [s.id for s in found]
         direction = "followers" if kind == "followers" else "following"
         pairs = await graph_q.list_related(conn, account.id, page, direction=direction)
@@ -103,16 +104,21 @@ async def collection(request: web.Request) -> web.Response:
 
 @routes.get("/users/{username}/connections")
 async def connections_collection(request: web.Request) -> web.Response:
-    """``wl:connections``: everyone sees how many; the list itself only when the
-    member made it public (a signed fetch does not tell us enough to show more)."""
+    """``wl:connections``: everyone sees how many; the list itself when the member
+    made it public, or to the server of the account the member moved to (a fetch
+    signed by that account or its server's instance actor), which asks them to
+    connect with it (``services/move_carry.py``)."""
     account = await members.get_member(request.app[DB], request.match_info["username"])
     members.require_active(account)
-    await authorize_fetch(request)
+    verified = await authorize_fetch(request)
     svc = request.app[SERVICES]
     collection_id = svc.urls.connections(account.username)
+    listed = account.connections_visibility == "public" or await _new_home_asks(
+        request, account, verified
+    )
     async with svc.db.read() as conn:
         total = await connections_q.count_connections(conn, account.id)
-        if account.connections_visibility != "public":
+        if not listed:
             return as2_response(ordered_collection(collection_id, total))
         if "page" not in request.query:
             return as2_response(
@@ -136,6 +142,17 @@ async def connections_collection(request: web.Request) -> web.Response:
     if len(found) == PAGE_SIZE:
         doc["next"] = f"{collection_id}?page={int(number) + 1}"
     return as2_response(doc)
+
+
+async def _new_home_asks(
+    request: web.Request, account: AccountRow, verified: VerifiedRequest | None
+) -> bool:
+    """Whether the fetch is signed for the account ``account`` moved to."""
+    if verified is None:
+        if "Signature" not in request.headers and "Signature-Input" not in request.headers:
+            return False
+        verified = await verify_signed(request)
+    return await move_carry.may_list_connections(request.app[SERVICES], account, verified.signer)
 
 
 @routes.get("/users/{username}/moderators")

@@ -17,6 +17,7 @@ from server.appkeys import SERVICES
 from server.services import linkedin_contacts as contacts_service
 from server.services.errors import ValidationError
 from server.services.linkedin_import import UPLOAD_MAX, import_export
+from server.services.linkedin_invites import invite_mailto, invite_policy
 from server.store.linkedin import ImportedRecommendation
 
 routes = web.RouteTableDef()
@@ -54,6 +55,7 @@ async def list_contacts(request: web.Request) -> web.Response:
         offset=params.integer(query, "offset", 0) or 0,
     )
     presenter = await Presenter(svc, me.account).load(account_ids=list(found.accounts))
+    policy = await invite_policy(svc)
     entries = []
     for row in found.contacts:
         matched = found.accounts.get(row.matched_account_id or 0)
@@ -68,6 +70,7 @@ async def list_contacts(request: web.Request) -> web.Response:
                 "position": row.position,
                 "connected_on": row.connected_on,
                 "account": presenter.account(matched) if matched else None,
+                "invite_url": None if matched else invite_mailto(svc, me.account, row, policy),
             }
         )
     return ok(entries, headers={"X-Total-Count": str(found.total)})

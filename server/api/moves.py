@@ -3,7 +3,8 @@
 ``/api/v1/warmline/account/aliases`` lists, adds and removes the member's other
 accounts (``acct``), published as ``alsoKnownAs``; ``/account/move`` moves the
 member to ``target`` (an acct naming this account among its aliases), with
-their ``password``. The web's settings do the same.
+their ``password``; ``/account/aliases/carry`` brings an old account's
+connections to this one. The web's settings do the same.
 """
 
 from __future__ import annotations
@@ -57,6 +58,16 @@ async def remove_alias(request: web.Request) -> web.Response:
     body = request.query if "acct" in request.query else await params.body(request)
     acct = _acct(body, "acct")
     return ok(_aliases(await moves.remove_alias(request.app[SERVICES], me.account, acct)))
+
+
+@routes.post(f"{BASE}/aliases/carry")
+async def carry(request: web.Request) -> web.Response:
+    """Bring the connections of an alias that moved here (by hand, in case the
+    Move never reached this server): ``{asked, connected, skipped}``."""
+    me = await auth.required(request, "write:accounts")
+    acct = _acct(await params.body(request), "acct")
+    done = await moves.carry_from(request.app[SERVICES], me.account, acct)
+    return ok({"asked": done.asked, "connected": done.connected, "skipped": done.skipped})
 
 
 @routes.post(f"{BASE}/move")

@@ -21,6 +21,7 @@ from server.services.images import CONTENT_TYPES
 from server.services.members import ProfileChanges, apply_profile, get_member
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
+from server.store import linkedin as extras_q
 from server.store import moves as moves_q
 from server.store.accounts import AccountRow
 from server.urls import INSTANCE_ACTOR_USERNAME
@@ -99,10 +100,14 @@ async def actor_document(
     if conn is None:
         async with svc.db.read() as reading:
             moves = await _moves(svc, reading, account)
+            extras = await extras_q.get_extras(reading, account.id)
     else:
         moves = await _moves(svc, conn, account)
+        extras = await extras_q.get_extras(conn, account.id)
     if moves:
         info = replace(info, extra={**info.extra, **moves})
+    if info.profile is not None and (extras["languages"] or extras["certifications"]):
+        info = replace(info, profile=replace(info.profile, **extras))
     if account.actor_type == "Group":
         # A group has no professional profile; its moderators are a collection,
         # named by ``attributedTo`` as Lemmy and Mbin publish theirs.

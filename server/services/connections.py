@@ -39,6 +39,7 @@ from server.store.connections import ACCEPTED, DECLINED, PENDING, WITHDRAWN, Req
 from server.store.statuses import Page
 
 MAX_NOTE = 500
+MOVED_CONNECT = "moved-connect"  # the kind in the ids of requests made for a move
 VISIBILITIES = ("public", "connections", "private")
 
 
@@ -92,10 +93,13 @@ async def request(svc: Services, me: AccountRow, target: AccountRow, note: str) 
 
 
 async def over_daily_limit(svc: Services, conn: AsyncConnection, requester: AccountRow) -> bool:
-    """Whether ``requester`` (here or elsewhere) sent its day's connection requests."""
+    """Whether ``requester`` (here or elsewhere) sent its day's connection requests
+    (not counting those this server made for a member who moved: ``move_carry``)."""
     since = svc.now() - timedelta(days=1)
     limit = svc.config.network.connection_request_daily_limit
-    return await q.count_requested_since(conn, requester.id, since) >= limit
+    carried = f"{svc.urls.base}/users/%#{MOVED_CONNECT}/%"
+    sent = await q.count_requested_since(conn, requester.id, since, except_uri_like=carried)
+    return sent >= limit
 
 
 async def _insert_request(

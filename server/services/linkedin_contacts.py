@@ -84,6 +84,18 @@ async def contacts(
     return Contacts(rows, found, total)
 
 
+async def unmatched_contacts(
+    svc: Services, member: AccountRow, *, limit: int = 100, offset: int = 0
+) -> tuple[list[ContactRow], int]:
+    """A page of the contacts who match no member here, and how many there are."""
+    limit = max(1, min(limit, CONTACTS_PAGE_MAX))
+    async with svc.db.read() as conn:
+        rows = await q.list_contacts(
+            conn, member.id, unmatched_only=True, limit=limit, offset=max(0, offset)
+        )
+        return rows, await q.count_unmatched(conn, member.id)
+
+
 CSV_HEADER = ("First Name", "Last Name", "URL", "Email Address", "Company", "Position",
               "Connected On", "Here")  # fmt: skip
 

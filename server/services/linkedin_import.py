@@ -159,12 +159,14 @@ async def _write(
 ) -> None:
     changes, extras, recs = plan
     now = svc.now()
-    if changes is not None:
-        account = await apply_profile(conn, member, changes, now)
-        if account is not member:
-            await send_update(svc, conn, account)
+    # The extras first: the actor sent to followers lists languages and certifications.
     if extras is not None:
         await q.set_extras(conn, member.id, extras["languages"], extras["certifications"], now)
+    account = member
+    if changes is not None:
+        account = await apply_profile(conn, member, changes, now)
+    if account is not member or extras is not None:
+        await send_update(svc, conn, account)
     if "Connections.csv" in export.files:
         contacts = [{**c, "id": svc.db.new_id(), "created_at": now} for c in export.contacts]
         await q.replace_contacts(conn, member.id, contacts)

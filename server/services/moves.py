@@ -8,7 +8,8 @@ followers, the actor says ``movedTo``, and members here who followed them now
 follow the new account. When a ``Move`` arrives from elsewhere, it is believed
 only if the new account's own document names the old one; members here who
 followed the old account then follow the new one (a Follow, pending until its
-server accepts).
+server accepts). The Move also goes to the new account; when that account is
+ours, its connections are carried over too (``move_carry.py``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from federation import moves as fmoves
 from federation.errors import FederationError
 from federation.moves import MoveClaim
-from server.services import graph, objects, passwords
+from server.services import graph, move_carry, objects, passwords
 from server.services.context import Services
-from server.services.errors import Forbidden, NotFound, ValidationError
+from server.services.errors import Forbidden, NotFound, ServiceError, ValidationError
 from server.services.outbox import Recipients, send
 from server.store import accounts as accounts_q
 from server.store import connections as connections_q
@@ -128,9 +129,16 @@ async def move(svc: Services, me: AccountRow, target_acct: str, password: str) -
             f"{me_uri}#moves/{stamp}", me_uri, objects.account_uri(svc, target),
             objects.followers_uri(svc, me),
         )  # fmt: skip
-        await send(svc, conn, me, doc, Recipients(followers=True))
+        # The new account's server hears it too: it carries the connections over.
+        also = () if target.is_local else (target,)
+        await send(svc, conn, me, doc, Recipients(followers=True, accounts=also))
         await _carry_local_followers(svc, conn, me, target)
     svc.wake.deliveries.set()
+    if target.is_local:  # both here: the connections are carried now
+        try:
+            await move_carry.carry(svc, target, me_uri)
+        except ServiceError as exc:  # the move stands; the member can retry by hand
+            log.info("connections of %s not carried to %s: %s", me_uri, target.username, exc)
     return target
 
 
@@ -181,6 +189,11 @@ async def on_move(svc: Services, doc: dict[str, Any], actor: str) -> None:
         await q.set_move(conn, old.id, new.id, svc.now())
         await _carry_local_followers(svc, conn, old, new)
     svc.wake.deliveries.set()
+    if new.is_local:  # moved here: its connections are asked to connect with it
+        try:
+            await move_carry.carry(svc, new, claim.old)
+        except ServiceError as exc:
+            log.info("connections of %s not carried to %s: %s", claim.old, claim.new, exc)
 
 
 async def _confirmed(svc: Services, claim: MoveClaim) -> bool:
@@ -194,6 +207,18 @@ async def _confirmed(svc: Services, claim: MoveClaim) -> bool:
         return False
     await svc.remote.fetch_actor(claim.new, refresh=True)  # stored, as followed next
     return True
+
+
+async def carry_from(svc: Services, me: AccountRow, acct: str) -> move_carry.Carried:
+    """By hand (in case the Move never reached us): bring the connections of the
+    account ``acct`` (a handle, or the id of one of ``me``'s aliases) to ``me``."""
+    async with svc.db.read() as conn:
+        known = await q.aliases(conn, me.id)
+    handle = acct.strip().removeprefix("@")
+    uri = handle if handle in known else None
+    if uri is None:
+        uri = objects.account_uri(svc, await _resolve(svc, acct, "acct"))
+    return await move_carry.carry(svc, me, uri)
 
 
 async def moved_to(svc: Services, account: AccountRow) -> AccountRow | None:

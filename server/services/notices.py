@@ -31,6 +31,7 @@ from server.store.statuses import StatusRow
 SUBJECTS = {
     "warmline.connection_request": "request",
     "warmline.connection_accepted": "request",
+    "warmline.connection_moved": "request",
     "warmline.introduction_request": "introduction",
     "warmline.introduction_forwarded": "introduction",
     "warmline.introduction_accepted": "introduction",

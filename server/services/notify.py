@@ -20,6 +20,7 @@ TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite",
 WARMLINE_TYPES = (
     "warmline.connection_request",
     "warmline.connection_accepted",
+    "warmline.connection_moved",  # a connection moved: connected with their new account
     "warmline.introduction_request",
     "warmline.introduction_forwarded",
     "warmline.introduction_accepted",

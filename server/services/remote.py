@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import aiohttp
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import keys as fkeys
 from federation.client import Signer, fetch_document, same_origin
@@ -30,10 +31,11 @@ from server.services import job_changes
 from server.services.domains import covering, host_of
 from server.services.html import sanitize_html, strip_html
 from server.services.inbox_limits import KeyFetchBudget
-from server.services.remote_profile import parse_profile, without_copies
+from server.services.remote_profile import parse_profile, take_extras, without_copies
 from server.store import Database
 from server.store import accounts as q
 from server.store import domains as domains_q
+from server.store import linkedin as extras_q
 from server.store.accounts import AccountRow
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
@@ -49,6 +51,8 @@ class ParsedActor:
 
     values: dict[str, Any]
     keys: list[tuple[str, str, str]]  # (kind, key id, public PEM)
+    # Languages and certifications, stored apart from the account (profile_extras).
+    extras: dict[str, list[Any]] | None = None
 
 
 def _first_url(value: Any) -> str | None:
@@ -141,7 +145,20 @@ def parse_actor(doc: dict[str, Any], now: datetime) -> ParsedActor:
         **parse_profile(doc, actor_id),
     }
     without_copies(values)
-    return ParsedActor(values, _keys(doc, actor_id))
+    extras = take_extras(values)
+    return ParsedActor(values, _keys(doc, actor_id), extras)
+
+
+async def _store_extras(
+    conn: AsyncConnection, account_id: int, extras: dict[str, list[Any]] | None, now: datetime
+) -> None:
+    """A remote profile's languages and certifications, as a member's are kept."""
+    if extras and (extras["languages"] or extras["certifications"]):
+        await extras_q.set_extras(
+            conn, account_id, extras["languages"], extras["certifications"], now
+        )
+    else:
+        await extras_q.delete_extras(conn, account_id)
 
 
 class RemoteActors:
@@ -239,6 +256,7 @@ class RemoteActors:
                 account = await q.get_account(conn, account.id) or account
             ids = [self._db.new_id() for _ in parsed.keys]
             await q.replace_remote_keys(conn, account.id, parsed.keys, ids=ids, now=now)
+            await _store_extras(conn, account.id, parsed.extras, now)
         stale = [k for k, (info, _) in self._keys.items() if info.owner == account.uri]
         for key_id in stale:
             del self._keys[key_id]

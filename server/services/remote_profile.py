@@ -23,6 +23,9 @@ from federation.vocab import as_list, get_id, get_str
 from server.services import profiles as limits
 from server.services.errors import ValidationError
 from server.services.html import sanitize_html, strip_html
+from server.services.linkedin.mapping import CERTIFICATIONS_MAX, LANGUAGES_MAX
+
+SHORT_MAX = 100  # a language's name and proficiency, a licence number (as an import keeps them)
 
 
 def _text(value: Any, limit: int, *, lines: bool = False) -> str:
@@ -100,6 +103,46 @@ def skills(value: Any) -> list[str]:
     return out[: limits.SKILLS_MAX]
 
 
+def languages(value: Any) -> list[dict[str, str]]:
+    """``{name, proficiency}`` entries; a bare string is a language without a level."""
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for item in as_list(value)[: LANGUAGES_MAX * 4]:
+        entry = item if isinstance(item, dict) else {"name": item}
+        name = " ".join(_text(entry.get("name"), SHORT_MAX).split())
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            level = " ".join(_text(entry.get("proficiency"), SHORT_MAX).split())
+            out.append({"name": name, "proficiency": level})
+    return out[:LANGUAGES_MAX]
+
+
+def _cert_url(value: Any) -> str:
+    url = next((get_id(item) for item in as_list(value)[:4] if get_id(item)), None)
+    try:
+        return limits.http_url(url, "url") if url else ""
+    except ValidationError:
+        return ""
+
+
+def certifications(value: Any) -> list[dict[str, Any]]:
+    """``{name, authority, url, license, start, end}`` entries, as an import stores them."""
+    out = []
+    for entry in _entries(value, CERTIFICATIONS_MAX):
+        name = _text(entry.get("name"), limits.NAME_MAX)
+        if name:
+            out.append(
+                {
+                    "name": name,
+                    "authority": _text(entry.get("authority"), limits.NAME_MAX),
+                    "url": _cert_url(entry.get("url")),
+                    "license": _text(entry.get("licenseNumber"), SHORT_MAX),
+                    **_span(entry),
+                }
+            )
+    return out[:CERTIFICATIONS_MAX]
+
+
 def links(value: Any) -> list[dict[str, str]]:
     out = []
     for item in _entries(value, limits.LINKS_MAX):
@@ -126,7 +169,9 @@ def location(value: Any) -> str:
 
 
 def parse_profile(doc: dict[str, Any], actor_id: str) -> dict[str, Any]:
-    """Account values for the professional profile of a compacted actor document."""
+    """Account values for the professional profile of a compacted actor document
+    (``languages`` and ``certifications`` are not account columns: the caller
+    takes them off and stores them apart, see ``take_extras``)."""
     connections = get_id(doc.get("connections"))
     speaks = bool(connections) and same_origin(connections or "", actor_id)
     return {
@@ -138,6 +183,8 @@ def parse_profile(doc: dict[str, Any], actor_id: str) -> dict[str, Any]:
         "education": education(doc.get("education")),
         "skills": skills(doc.get("skills")),
         "links": links(doc.get("links")),
+        "languages": languages(doc.get("languages")),
+        "certifications": certifications(doc.get("certifications")),
         "accepts_introductions": doc.get("acceptsIntroductions") is not False,
         "warmline": speaks,
         "connections_url": connections if speaks else None,
@@ -154,6 +201,7 @@ def without_copies(values: dict[str, Any]) -> None:
         open_to=values["open_to"],
         experience=values["experience"],
         skills=values["skills"],
+        languages=values.get("languages", ()),
     )
     generated = [(name, strip_html(value)) for name, value in essential_fields(profile)]
     fields = values["fields"]
@@ -163,3 +211,12 @@ def without_copies(values: dict[str, Any]) -> None:
     first = sanitize_html(headline_paragraph(values["headline"]))
     if first and values["summary"].startswith(first):
         values["summary"] = values["summary"][len(first) :]
+
+
+def take_extras(values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Take ``languages`` and ``certifications`` off ``values`` (in place): they
+    are stored apart from the account (``profile_extras``), as a member's are."""
+    return {
+        "languages": values.pop("languages", None) or [],
+        "certifications": values.pop("certifications", None) or [],
+    }

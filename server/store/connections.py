@@ -177,11 +177,16 @@ def _from_to(
     )
 
 
-async def count_requested_since(conn: AsyncConnection, account_id: int, since: datetime) -> int:
-    """Connection requests ``account_id`` made since ``since``, whatever became of them."""
+async def count_requested_since(
+    conn: AsyncConnection, account_id: int, since: datetime, *, except_uri_like: str | None = None
+) -> int:
+    """Connection requests ``account_id`` made since ``since``, whatever became of
+    them (but those whose uri is ``LIKE except_uri_like``)."""
     query = select(func.count()).where(
         connection_requests.c.account_id == account_id, connection_requests.c.created_at >= since
     )
+    if except_uri_like is not None:
+        query = query.where(connection_requests.c.uri.not_like(except_uri_like))
     return int((await conn.execute(query)).scalar_one())
 
 
@@ -194,6 +199,12 @@ async def pending_request(
     )
     row = (await conn.execute(query)).mappings().first()
     return RequestRow.from_row(row) if row else None
+
+
+async def ever_requested(conn: AsyncConnection, account_id: int, target_id: int) -> bool:
+    """Whether ``account_id`` ever asked ``target_id`` to connect (any state)."""
+    query = select(connection_requests.c.id).where(_from_to(account_id, target_id)).limit(1)
+    return (await conn.execute(query)).first() is not None
 
 
 _PENDING_BETWEEN = select(connection_requests).where(

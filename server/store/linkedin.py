@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,6 +19,7 @@ from server.store.tables import (
     linkedin_links,
     profile_extras,
 )
+from server.store.upsert import upsert
 
 _CHUNK = 500  # keys per IN (...) and rows per INSERT
 
@@ -53,13 +53,6 @@ class ImportedRecommendation:
         return cls(**{name: row[name] for name in cls.__slots__})
 
 
-def _upsert(conn: AsyncConnection, table: Any, values: dict[str, Any], keep: Sequence[str]) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values)
-    changed = {k: v for k, v in values.items() if k not in keep}
-    return statement.on_conflict_do_update(index_elements=list(keep), set_=changed)
-
-
 # --- languages and certifications --------------------------------------------------
 
 
@@ -81,7 +74,11 @@ async def set_extras(
         "certifications": certifications,
         "updated_at": now,
     }
-    await conn.execute(_upsert(conn, profile_extras, values, ["account_id"]))
+    await conn.execute(upsert(conn, profile_extras, values, ["account_id"]))
+
+
+async def delete_extras(conn: AsyncConnection, account_id: int) -> None:
+    await conn.execute(delete(profile_extras).where(profile_extras.c.account_id == account_id))
 
 
 # --- contacts ------------------------------------------------------------------------
@@ -121,14 +118,10 @@ async def findable_accounts(
     return found
 
 
-async def list_contacts(
-    conn: AsyncConnection, account_id: int, *, matched_only: bool = False, limit: int = 100,
-    offset: int = 0,
-) -> list[ContactRow]:  # fmt: skip
-    """The member's contacts, matched ones first, each with the findable member
-    (not suspended) their LinkedIn address belongs to."""
+def _with_matches(account_id: int) -> Any:
+    """The member's contacts joined to the findable member (not suspended) each matches."""
     link = linkedin_links
-    joined = linkedin_contacts.outerjoin(
+    return linkedin_contacts.outerjoin(
         link,
         and_(
             link.c.url_key == linkedin_contacts.c.url_key,
@@ -138,9 +131,17 @@ async def list_contacts(
     ).outerjoin(
         accounts, and_(accounts.c.id == link.c.account_id, accounts.c.suspended_at.is_(None))
     )
+
+
+async def list_contacts(
+    conn: AsyncConnection, account_id: int, *, matched_only: bool = False, limit: int = 100,
+    offset: int = 0, unmatched_only: bool = False,
+) -> list[ContactRow]:  # fmt: skip
+    """The member's contacts, matched ones first, each with the findable member
+    (not suspended) their LinkedIn address belongs to."""
     query = (
         select(linkedin_contacts, accounts.c.id.label("matched_account_id"))
-        .select_from(joined)
+        .select_from(_with_matches(account_id))
         .where(linkedin_contacts.c.account_id == account_id)
         .order_by(accounts.c.id.is_(None), linkedin_contacts.c.last_name, linkedin_contacts.c.id)
         .limit(limit)
@@ -148,12 +149,24 @@ async def list_contacts(
     )
     if matched_only:
         query = query.where(accounts.c.id.is_not(None))
+    elif unmatched_only:
+        query = query.where(accounts.c.id.is_(None))
     rows = (await conn.execute(query)).mappings().all()
     return [ContactRow(**{name: r[name] for name in ContactRow.__slots__}) for r in rows]
 
 
 async def count_contacts(conn: AsyncConnection, account_id: int) -> int:
     query = select(func.count()).where(linkedin_contacts.c.account_id == account_id)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def count_unmatched(conn: AsyncConnection, account_id: int) -> int:
+    """How many of the member's contacts match no findable member."""
+    query = (
+        select(func.count())
+        .select_from(_with_matches(account_id))
+        .where(linkedin_contacts.c.account_id == account_id, accounts.c.id.is_(None))
+    )
     return int((await conn.execute(query)).scalar_one())
 
 
@@ -207,4 +220,4 @@ async def set_link(
         await conn.execute(delete(linkedin_links).where(linkedin_links.c.account_id == account_id))
         return
     values = {"account_id": account_id, "url_key": key, "findable": findable, "updated_at": now}
-    await conn.execute(_upsert(conn, linkedin_links, values, ["account_id"]))
+    await conn.execute(upsert(conn, linkedin_links, values, ["account_id"]))

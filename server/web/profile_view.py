@@ -186,11 +186,8 @@ async def load(
             else []
         ),
         "links": links(account),
-        **(
-            await linkedin_contacts.languages_and_certifications(svc, account)
-            if account.is_local
-            else {"languages": [], "certifications": []}
-        ),
+        # A member's from their import; a remote profile's as its actor lists them.
+        **await linkedin_contacts.languages_and_certifications(svc, account),
         "network": network,
         "network_people": [views.person(p) for p in network.few] if network else [],
         "posts": views.posts(found),

@@ -1,6 +1,7 @@
 """Settings, "LinkedIn import": upload an export (preview, then import), see
 which LinkedIn connections are members here (one-step Connect), choose which
-imported recommendations the profile shows, and publish one's LinkedIn address.
+imported recommendations the profile shows, invite the others by email
+(``services.linkedin_invites``), and publish one's LinkedIn address.
 The same services as ``/api/v1/warmline/import/linkedin`` (``services.linkedin_import``)."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from server.appkeys import SERVICES
 from server.services import linkedin_contacts as contacts_service
 from server.services.errors import ServiceError
 from server.services.linkedin_import import UPLOAD_MAX, ImportReport, import_export
+from server.services.linkedin_invites import invite_mailto, invite_policy
 from server.services.linkedin_report import sentences
 from server.web.forms import FormState
 from server.web.responses import page, redirect
@@ -24,6 +26,7 @@ routes = PageRoutes()
 TEMPLATE = "settings/linkedin.html"
 PATH = "/settings/linkedin"
 MATCHED_SHOWN = 200
+OTHERS_SHOWN = 50  # unmatched contacts a page lists (``?others=OFFSET`` for more)
 
 
 async def _page(
@@ -40,12 +43,21 @@ async def _page(
     link = await contacts_service.get_link(svc, me)
     matched = [(row, person(svc, found.accounts[row.matched_account_id])) for row in found.contacts
                if row.matched_account_id in found.accounts]  # fmt: skip
+    offset = _offset(request)
+    others, unmatched = await contacts_service.unmatched_contacts(
+        svc, me, limit=OTHERS_SHOWN, offset=offset
+    )
+    policy = await invite_policy(svc)
     context: dict[str, Any] = {
         "tab": "linkedin",
         "report": report,
         "report_lines": sentences(report) if report else [],
         "matched": matched,
-        "unmatched": found.total - len(matched),
+        "unmatched": unmatched,
+        "invite_policy": policy,
+        "others": [(row, invite_mailto(svc, me, row, policy)) for row in others],
+        "others_newer": max(0, offset - OTHERS_SHOWN) if offset else None,
+        "others_older": offset + OTHERS_SHOWN if offset + OTHERS_SHOWN < unmatched else None,
         "total": found.total,
         "recommendations": await contacts_service.recommendations(svc, me),
         "import_form": import_form or FormState(),
@@ -54,6 +66,11 @@ async def _page(
         "max_megabytes": UPLOAD_MAX // 1_048_576,
     }
     return await page(request, TEMPLATE, http_status=status, **context)
+
+
+def _offset(request: web.Request) -> int:
+    text = request.query.get("others", "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 0
 
 
 @routes.get(PATH)

@@ -1,6 +1,7 @@
 """Settings, "Moving": a member's other accounts (aliases, for moving one here)
-and moving this account to another server; the same services as
-``/api/v1/warmline/account/aliases`` and ``.../move`` (``services/moves.py``)."""
+and moving this account to another server, and bringing an old account's
+connections here; the same services as ``/api/v1/warmline/account/aliases``,
+``.../aliases/carry`` and ``.../move`` (``services/moves.py``)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,23 @@ async def remove_alias(request: web.Request) -> web.StreamResponse:
     except ServiceError as exc:
         return await _page(request, alias_form=FormState().refused(exc), status=exc.status)
     raise redirect(request, "/settings/moving", flash="The account is no longer named as yours.")
+
+
+@routes.post("/settings/moving/carry")
+async def carry(request: web.Request) -> web.StreamResponse:
+    """Bring my connections from an alias that moved here (``moves.carry_from``)."""
+    session = await member(request)
+    try:
+        done = await moves.carry_from(
+            request.app[SERVICES], session.account, form_of(request).text("uri")
+        )
+    except ServiceError as exc:
+        return await _page(request, alias_form=FormState().refused(exc), status=exc.status)
+    said = (
+        f"Asked {done.asked} of your connections elsewhere to connect with this account; "
+        f"{done.connected} here are connected already."
+    )
+    raise redirect(request, "/settings/moving", flash=said)
 
 
 @routes.post("/settings/moving/move")

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import linkedin_samples as samples
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -126,3 +127,31 @@ async def test_a_profile_update_reaches_a_follower_on_another_instance(
             return (await shown_at_b())["warmline"]["skills"] == ["Go"]
 
         await eventually(skills_changed, "B shows alice's new skills")
+
+
+async def test_imported_languages_and_certifications_show_on_another_instance(
+    server_process: Any,
+) -> None:
+    a, alice_token = start_member(server_process, "a", "alice")
+    b, bob_token = start_member(server_process, "b", "bob")
+    async with aiohttp.ClientSession() as session:
+        alice = Api(session, a.base_url, alice_token)
+        bob = Api(session, b.base_url, bob_token)
+        form = aiohttp.FormData()
+        form.add_field(
+            "file", samples.english_old(), filename="export.zip", content_type="application/zip"
+        )
+        await alice.call("POST", "/api/v1/warmline/import/linkedin", data=form)
+        found = await bob.call(
+            "GET",
+            "/api/v2/search",
+            params={"q": f"alice@{a.domain}", "resolve": "true", "type": "accounts"},
+        )
+        alice_at_b = found["accounts"][0]
+        # B reads the structured terms and takes the readable copy off again.
+        assert "Languages" not in [f["name"] for f in alice_at_b["fields"]]
+        async with session.get(f"{b.base_url}/@alice@{a.domain}") as resp:
+            assert resp.status == 200
+            page = await resp.text()
+        assert "French" in page and "Native or bilingual" in page
+        assert "AWS Solutions Architect" in page and "Amazon" in page

@@ -350,6 +350,16 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "GroupBan": obj({"account_id": ID, "banned": {"const": False}}),
     "Alias": obj({"uri": {**STR, "description": "the other account's ActivityPub id"}}),
     "MoveResult": obj({"moved_to": ref("Account")}),
+    "CarryResult": obj(
+        {
+            "asked": {**COUNT, "description": "connections elsewhere asked (Connect, movedFrom)"},
+            "connected": {**COUNT, "description": "connections here, connected at once"},
+            "skipped": {
+                **COUNT,
+                "description": "already connected or asked, blocked, or not reachable",
+            },
+        }
+    ),
     "Archive": obj(
         {
             "id": ID,
@@ -392,6 +402,18 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "position": STR,
             "connected_on": NSTR,
             "account": {"oneOf": [ref("Account"), {"type": "null"}]},
+            "invite_url": {
+                "type": ["string", "null"],
+                "description": (
+                    "For a contact who is not here (account null) and whose email looks "
+                    "like an email address: a mailto: link (RFC 6068, every part "
+                    "percent-encoded) with a subject and a short body naming the caller "
+                    "and linking to this server's sign-up page, to open in the caller's "
+                    "own email program; nothing is sent by the server. Null otherwise, "
+                    "and for every contact while sign-ups are closed or need an invite "
+                    "link (only admins make those)."
+                ),
+            },
         }
     ),
     "ImportedRecommendation": obj(

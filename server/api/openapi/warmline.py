@@ -321,6 +321,11 @@ _MOVES: Table = {
         MV, "Stop naming an account as the caller's", "write:accounts",
         query={"acct": text(300)}, returns="Alias[]",
     ),
+    ("POST", f"{WL}/account/aliases/carry"): op(
+        MV, "Bring the connections of an alias that moved here: each is asked to connect "
+        "(Connect with movedFrom), those here are connected at once; idempotent",
+        "write:accounts", body={"acct": text(300)}, required=("acct",), returns="CarryResult",
+    ),
     ("POST", f"{WL}/account/move"): op(
         MV, "Move to another account, which names this one among its aliases; followers "
         "are told (Move) and those here follow the new account", "write:accounts",
@@ -368,7 +373,8 @@ _LINKEDIN: Table = {
         required=("file",), returns="LinkedInImportReport",
     ),
     ("GET", f"{LINKEDIN}/contacts"): op(
-        LI, "Imported LinkedIn contacts, matched members first", "read:accounts",
+        LI, "Imported LinkedIn contacts, matched members first; others may carry invite_url",
+        "read:accounts",
         query={"matched": BOOL, "limit": intrange(1, 200), "offset": intrange(0, 30_000)},
         returns="LinkedInContact[]",
     ),

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation import relations
+from federation.errors import FetchError
 from federation.vocab import get_id
 from server.services.context import Services
 from server.services.endorsements import listed_skill
@@ -44,6 +45,19 @@ async def _local_peer(
     return target
 
 
+async def _not_yet(
+    svc: Services, conn: AsyncConnection, sender: AccountRow, target_uri: str
+) -> None:
+    """Retry later (a retryable FetchError) when the member named asked ``sender`` to
+    connect and no answer was applied yet: what a member's server gives an account
+    that moved (``move_carry``) follows its Accept, and may overtake it."""
+    username = svc.urls.local_username(target_uri)
+    target = await accounts_q.get_local_account(conn, username) if username else None
+    if target is not None and await connections_q.pending_request(conn, target.id, sender.id):
+        raise FetchError("the connection request to its sender is not answered yet",
+                         retryable=True)  # fmt: skip
+
+
 async def on_endorse(svc: Services, doc: dict[str, Any], actor: str) -> None:
     step = relations.read_step(doc)
     if step is None or step.type != relations.ENDORSE:
@@ -51,6 +65,8 @@ async def on_endorse(svc: Services, doc: dict[str, Any], actor: str) -> None:
     endorser = await svc.remote.fetch_actor(actor)
     async with svc.db.transaction() as conn:
         target = await _local_peer(svc, conn, endorser, step.object)
+        if target is None:
+            await _not_yet(svc, conn, endorser, step.object)
         skill = listed_skill(target.skills, step.skill) if target else None
         if target is None or skill is None:
             return
@@ -78,6 +94,8 @@ async def on_recommend(svc: Services, doc: dict[str, Any], actor: str) -> None:
     author = await svc.remote.fetch_actor(actor)
     async with svc.db.transaction() as conn:
         target = await _local_peer(svc, conn, author, step.object)
+        if target is None:
+            await _not_yet(svc, conn, author, step.object)
         if target is None or await q.get_recommendation_by_uri(conn, step.id) is not None:
             return
         row_id, now = svc.db.new_id(), svc.now()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from federation import relations as wl
 from federation.client import same_origin
 from federation.vocab import get_id
-from server.services import connections
+from server.services import connections, move_carry
 from server.services import introductions as intros
 from server.services.context import Services
 from server.services.inbound import blocks, follows, reactions
@@ -59,13 +59,19 @@ async def on_connect(svc: Services, doc: dict[str, Any], actor: str) -> None:
     if step is None or username is None:
         return
     requester = await _speaker(svc, actor)
+    # Sent for an account that moved (``movedFrom``): checked, never believed.
+    old = await move_carry.moved_old(svc, requester, step.moved_from) if step.moved_from else None
     async with svc.db.transaction() as conn:
         me = await accounts_q.get_local_account(conn, username)
         if me is None or me.actor_type != "Person":
             return
         if await connections_q.get_request_by_uri(conn, step.id) is not None:
             return
-        if await connections_q.blocked_either_way(
+        if old is not None and await move_carry.accept_moved(
+            svc, conn, me, requester, old, uri=step.id
+        ):
+            pass  # connected at once, as with the old account
+        elif await connections_q.blocked_either_way(
             conn, me.id, requester.id
         ) or await connections.over_daily_limit(svc, conn, requester):
             await connections.refuse_request(svc, conn, me, requester, step.id)

@@ -208,3 +208,92 @@ def test_the_schema_refuses_wrong_types_and_sizes(changes: dict[str, Any]) -> No
     doc.update(changes)
     with pytest.raises(SchemaError):
         validate("actor", doc)
+
+
+LANGUAGES = [
+    {"name": "French", "proficiency": "Native or bilingual proficiency"},
+    {"name": "English", "proficiency": ""},
+]
+CERTIFICATIONS = [
+    {"name": "Certified <Scrum> Master", "authority": "Scrum & Co", "url": "https://c.example/1",
+     "license": "AB-123", "start": "2020-01", "end": "2023-01"},
+    {"name": "First aid", "authority": "", "url": "", "license": "", "start": None, "end": None},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("pyld", [False, True], ids=["fast-path", "pyld"])
+def test_languages_and_certifications_round_trip(pyld: bool) -> None:
+    doc = build(languages=LANGUAGES, certifications=CERTIFICATIONS)
+    languages = "French (Native or bilingual proficiency), English"
+    assert {"type": "PropertyValue", "name": "Languages", "value": languages} in doc["attachment"]
+    validate("actor", doc)
+    compacted = compact_with_pyld(doc) if pyld else compact_inbound(doc)
+    parsed_actor = parse_actor(compacted, datetime.now(UTC))
+    assert parsed_actor.extras == {"languages": LANGUAGES, "certifications": CERTIFICATIONS}
+    values = parsed_actor.values
+    assert "languages" not in values and "certifications" not in values  # not account columns
+    # The generated "Languages" field is taken off with the other copies.
+    assert values["fields"] == [{"name": n, "value": v} for n, v in OWN_FIELDS]
+
+
+def test_a_profile_without_them_reads_as_empty_extras() -> None:
+    extras = parse_actor(compact_inbound(build()), datetime.now(UTC)).extras
+    assert extras == {"languages": [], "certifications": []}
+
+
+def test_hostile_languages_and_certifications_are_cleaned_or_skipped() -> None:
+    doc = build()
+    doc.update(
+        languages=[
+            "Esperanto",  # a bare name is a language without a level
+            {"name": "esperanto", "proficiency": "again"},  # the same language twice
+            {"name": {"nested": 1}},
+            {"proficiency": "no name"},
+            {"name": "\x00Dutch\r\n" + "d" * 300, "proficiency": ["Fluent", 3]},
+            None,
+            7,
+            *({"name": f"L{i}"} for i in range(100)),
+        ],
+        certifications=[
+            {"name": "Evil", "url": "javascript:alert(1)", "startDate": "2020-13",
+             "endDate": "never", "licenseNumber": {"x": 1}, "authority": 5},
+            {"name": "Backwards", "startDate": "2022-01", "endDate": "2021-01",
+             "url": {"type": "Link", "href": "https://ok.example/c"}},
+            {"authority": "no name"},
+            "https://bare.example/cert",
+            *({"name": f"C{i}"} for i in range(300)),
+        ],
+    )  # fmt: skip
+    extras = parse_actor(doc, datetime.now(UTC)).extras
+    assert extras is not None
+    languages, certs = extras["languages"], extras["certifications"]
+    assert languages[0] == {"name": "Esperanto", "proficiency": ""}
+    assert languages[1]["name"].startswith("Dutch dd") and len(languages[1]["name"]) <= 100
+    assert languages[1]["proficiency"] == "Fluent"
+    assert len(languages) == 20  # LinkedIn import's cap
+    assert certs[0] == {"name": "Evil", "authority": "", "url": "", "license": "",
+                        "start": None, "end": None}  # fmt: skip
+    assert certs[1] == {"name": "Backwards", "authority": "", "url": "https://ok.example/c",
+                        "license": "", "start": "2022-01", "end": None}  # fmt: skip
+    assert certs[2]["name"] == "C0" and len(certs) == 50
+    for wrong in (42, "French", {"name": "x"}, True):
+        assert parse_actor({**doc, "languages": wrong, "certifications": wrong},
+                           datetime.now(UTC)).extras is not None  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"languages": [{"type": "Language", "name": "x", "proficiency": "p" * 3000}]},
+        {"certifications": [{"type": "Certification", "name": "x", "licenseNumber": "1" * 3000}]},
+        {"certifications": 42},
+        {"languages": [{"name": "x"}] * 201},
+    ],
+)
+def test_the_schema_refuses_oversized_languages_and_certifications(
+    changes: dict[str, Any],
+) -> None:
+    doc = copy.deepcopy(build())
+    doc.update(changes)
+    with pytest.raises(SchemaError):
+        validate("actor", doc)
