@@ -19,6 +19,7 @@ from server.services import (
     connections,
     endorsements,
     linkedin_contacts,
+    moves,
     objects,
     recommendations,
     timelines,
@@ -165,8 +166,11 @@ async def load(
         stats_of=[account.id],
     )
     today = svc.now().astimezone(UTC).date()
+    moved = await moves.moved_to(svc, account)
     return {
         "account": account,
+        # Where the account went (Mastodon's "has moved" banner): its new home.
+        "moved_to": views.person(moved) if moved is not None else None,
         "person": views.person(account),
         "stats": views.loaded.stats.get(account.id, Stats()),
         "absolute_avatar": svc.urls.avatar(account.avatar_url),

@@ -81,6 +81,10 @@ async def test_a_confirmed_move_takes_our_follow_to_the_new_account(
     old_account = await warmline.remote_account(old)
     shown = await alice.get(f"/api/v1/accounts/{old_account.id}")
     assert shown["moved"]["acct"] == f"turtle@{peer.host}"
+    # So does its page here, with a link to the new one.
+    page = await (await warmline.client.get(f"/@zork@{peer.host}")).text()
+    assert f"has moved to @turtle@{peer.host}" in page
+    assert f'href="/@turtle@{peer.host}"' in page
 
 
 async def test_a_move_the_target_does_not_confirm_is_ignored(
