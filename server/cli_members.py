@@ -271,8 +271,11 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
         raise CliError(f"there is no folder {str(target.parent)!r} to write {target.name} in")
     temp = target.with_name(f".{target.name}.partial")
 
+    shown = sys.stderr.isatty()  # a counter that rewrites itself, at a terminal only
+
     async def progress(done: int, total: int) -> None:
-        print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+        if shown:
+            print(f"\r{done}/{total} parts", end="", file=sys.stderr, flush=True)
 
     async def run(svc: Services) -> int:
         member = await get_member(svc.db, args.username)
@@ -288,7 +291,8 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
         return size
 
     size = with_services(config, run)
-    print(file=sys.stderr)
+    if shown:
+        print(file=sys.stderr)
     print(f"wrote the archive of {args.username} to {args.file} ({size:,} bytes)")
     return 0
 
