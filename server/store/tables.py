@@ -1165,9 +1165,9 @@ account_domain_blocks = Table(
 )
 
 __all__ = [
-    "account_domain_blocks",
     "account_aliases",
     "account_archives",
+    "account_domain_blocks",
     "account_moves",
     "account_pins",
     "account_stats",
