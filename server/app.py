@@ -27,6 +27,7 @@ from server.api import exports as api_exports
 from server.api import groups as api_groups
 from server.api import instance as api_instance
 from server.api import linkedin as api_linkedin
+from server.api import lists as api_lists
 from server.api import media as api_media
 from server.api import moves as api_moves
 from server.api import network as api_network
@@ -179,6 +180,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_network,
         api_notifications,
         api_personal,
+        api_lists,
         api_endorsements,
         api_events,
         api_groups,

@@ -1,4 +1,4 @@
-"""What apps call when they start, answered truthfully: Warmline has no lists,
+"""What apps call when they start, answered truthfully: Warmline has no
 filters, custom emojis, announcements, trends or followed tags yet, so these
 are empty (but correctly shaped, and scope-checked like Mastodon's).
 
@@ -32,7 +32,6 @@ def _empty_list(scope: str | None):  # type: ignore[no-untyped-def]
 
 
 _EMPTY_LISTS = {
-    "/api/v1/lists": "read:lists",
     "/api/v1/followed_tags": "read:follows",
     "/api/v1/filters": "read:filters",
     "/api/v2/filters": "read:filters",

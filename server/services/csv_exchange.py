@@ -7,7 +7,9 @@ The formats are Mastodon's own (``app/models/export.rb``, ``bulk_import``):
   ``true,false,`` as Mastodon does for a plain follow, and ignores them on import);
 - ``followers.csv`` and ``blocks.csv``: one ``user@domain`` a line, no header;
 - ``mutes.csv``: ``Account address,Hide notifications``;
-- ``bookmarks.csv``: one post's URL (its ActivityPub id) a line, no header.
+- ``bookmarks.csv``: one post's URL (its ActivityPub id) a line, no header;
+- ``lists.csv``: ``List name,Account address``, one line per account per list,
+  no header (a list with no accounts has no line).
 
 Older exports have no header: a file is read either way, and an address may
 start with ``@``. Local accounts are written ``user@thisdomain``. A cell a
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.services import objects
+from server.services import lists, objects
 from server.services.context import Services
 from server.services.errors import ValidationError
 from server.store import accounts as accounts_q
@@ -35,14 +37,15 @@ from server.store.accounts import AccountRow
 from server.store.graph import ACCEPTED
 from server.store.statuses import Page, StatusRow
 
-EXPORTS = ("following", "followers", "blocks", "mutes", "bookmarks")
-IMPORTS = ("following", "blocks", "mutes", "bookmarks")
+EXPORTS = ("following", "followers", "blocks", "mutes", "bookmarks", "lists")
+IMPORTS = ("following", "blocks", "mutes", "bookmarks", "lists")
 FILENAMES = {
     "following": "following_accounts.csv",
     "followers": "followers.csv",
     "blocks": "blocked_accounts.csv",
     "mutes": "muted_accounts.csv",
     "bookmarks": "bookmarks.csv",
+    "lists": "lists.csv",
 }
 MAX_BYTES = 1024 * 1024  # a form's files may be larger (the image limit): this is the cap
 MAX_ROWS = 2_000  # as Mastodon's follow limit
@@ -171,6 +174,9 @@ async def export_csv(svc: Services, me: AccountRow, kind: str) -> str:
         return _write(rows, ["Account address", "Hide notifications"])
     if kind == "bookmarks":
         return _write([[uri] for _, uri in await all_bookmarks(svc, me)])
+    if kind == "lists":
+        pairs = await lists.entries(svc, me)
+        return _write([[found.title, address(svc, a)] for found, a in pairs])
     raise ValidationError(f"Nothing is exported as {kind!r}: choose one of {', '.join(EXPORTS)}")
 
 
@@ -185,6 +191,7 @@ class Line:
     number: int
     value: str
     hide_notifications: bool = True
+    list_name: str = ""  # lists.csv: the list the account goes on
 
 
 def _text(data: bytes) -> str:
@@ -222,13 +229,14 @@ def read_lines(kind: str, data: bytes) -> list[Line]:
     Refused as a whole when it is not a CSV file, too large or too long."""
     if kind not in IMPORTS:
         raise ValidationError(
-            "Choose what the file holds: follows, blocks, mutes or bookmarks", field="type"
+            "Choose what the file holds: follows, blocks, mutes, bookmarks or lists",
+            field="type",
         )
     rows = _rows(_text(data))
     if not rows:
         raise ValidationError("This file is empty", field="file")
     columns: dict[str, int] = {}
-    if kind != "bookmarks" and rows[0][1][0].lower() == ADDRESS:
+    if kind not in ("bookmarks", "lists") and rows[0][1][0].lower() == ADDRESS:
         columns = {name.lower(): i for i, name in enumerate(rows[0][1])}
         rows = rows[1:]
     if len(rows) > MAX_ROWS:
@@ -236,6 +244,8 @@ def read_lines(kind: str, data: bytes) -> list[Line]:
             f"This file has {len(rows):,} lines: at most {MAX_ROWS:,} can be imported at once",
             field="file",
         )
+    if kind == "lists":  # List name,Account address
+        return [Line(n, row[1] if len(row) > 1 else "", list_name=row[0]) for n, row in rows]
     quiet = columns.get("hide notifications", 1)
     return [
         Line(n, row[0], _flag(row[quiet], True) if len(row) > quiet else True) for n, row in rows

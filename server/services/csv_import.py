@@ -1,4 +1,4 @@
-"""Importing a Mastodon CSV file (follows, blocks, mutes, bookmarks), as Mastodon does.
+"""Importing a Mastodon CSV file (follows, blocks, mutes, bookmarks, lists), as Mastodon does.
 
 ``merge`` adds what the file names to what the member has; ``overwrite`` also
 ends what the file does not name (unfollows, unblocks, unmutes, removes the
@@ -73,6 +73,10 @@ async def import_csv(
     report = ImportReport(kind, mode, len(lines))
     if kind == "bookmarks":
         await _bookmarks(svc, me, lines, report)
+    elif kind == "lists":
+        from server.services import csv_lists  # it uses this module's helpers
+
+        await csv_lists.import_lists(svc, me, lines, report)
     else:
         await _accounts(svc, me, kind, lines, report)
     return report

@@ -229,7 +229,7 @@ async def status_changed(hub: Hub, conn: AsyncConnection, event: str, status: St
         raise ValueError(event)
     if not hub.subscriptions:
         return  # nobody is streaming: skip the two queries (a stream opened now starts after)
-    readers = await feeds_q.home_feed_readers(conn, status.id)
+    readers = await feeds_q.home_feed_readers(conn, status.id, status.account_id)
     tags = (await statuses_q.status_tag_names(conn, [status.id])).get(status.id, [])
     public = status.visibility == "public" and status.reblog_of_id is None
     authors = {status.account_id}

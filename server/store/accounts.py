@@ -37,6 +37,8 @@ from server.store.tables import (
     keys,
     linkedin_contacts,
     linkedin_links,
+    list_accounts,
+    lists,
     mutes,
     notifications,
     oauth_codes,
@@ -419,6 +421,9 @@ _MEMBER_ROWS = (
     (imported_recommendations, ("account_id",)),
     (profile_extras, ("account_id",)),
     (account_archives, ("account_id",)),
+    # Their lists (list_accounts cascade) and their place on others' lists.
+    (list_accounts, ("account_id",)),
+    (lists, ("account_id",)),
 )
 
 

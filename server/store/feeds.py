@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.domains import withheld_accounts
 from server.store.exclusions import Excluding, hide_excluded
+from server.store.lists import exclusive_accounts, exclusive_owners
 from server.store.statuses import Page, StatusRow, in_display_order, paged
 from server.store.tables import home_feed, status_tags, statuses, tags
 
@@ -21,9 +22,14 @@ async def add_to_home_feeds(
         await conn.execute(insert(home_feed), rows)
 
 
-async def home_feed_readers(conn: AsyncConnection, status_id: int) -> list[int]:
-    """The accounts whose home feed holds ``status_id``."""
+async def home_feed_readers(
+    conn: AsyncConnection, status_id: int, author_id: int | None = None
+) -> list[int]:
+    """The accounts whose home feed holds ``status_id``; with ``author_id``, not
+    those who have the author on an exclusive list (their home leaves it out)."""
     query = select(home_feed.c.account_id).where(home_feed.c.status_id == status_id)
+    if author_id is not None:
+        query = query.where(home_feed.c.account_id.not_in(exclusive_owners(author_id)))
     return list((await conn.execute(query)).scalars())
 
 
@@ -44,11 +50,13 @@ async def remove_account_from_home_feed(
 
 
 async def home_timeline(conn: AsyncConnection, page: Page, excluding: Excluding) -> list[StatusRow]:
-    """The member's home feed, newest first, without what they exclude."""
+    """The member's home feed, newest first, without what they exclude and
+    without the posts of accounts on their exclusive lists (Mastodon 4.2)."""
     query = (
         select(statuses)
         .join(home_feed, home_feed.c.status_id == statuses.c.id)
         .where(home_feed.c.account_id == excluding.viewer_id, statuses.c.deleted_at.is_(None))
+        .where(statuses.c.account_id.not_in(exclusive_accounts(excluding.viewer_id)))
     )
     query = hide_excluded(query, excluding)
     rows = (await conn.execute(paged(query, home_feed.c.status_id, page))).mappings().all()

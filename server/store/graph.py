@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import BindParameter
 from server.store import stats
 from server.store.accounts import AccountRow
 from server.store.statuses import Page, in_display_order, paged
-from server.store.tables import accounts, follows
+from server.store.tables import accounts, follows, list_accounts, lists
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -77,6 +77,14 @@ async def delete_follow(conn: AsyncConnection, follow_id: int) -> None:
     await conn.execute(delete(follows).where(follows.c.id == follow_id))
     if before is not None and before.state == ACCEPTED:
         await _count(conn, before.account_id, before.target_account_id, -1)
+    if before is not None:  # an unfollowed account leaves the follower's lists, as in Mastodon
+        owned = select(lists.c.id).where(lists.c.account_id == before.account_id)
+        await conn.execute(
+            delete(list_accounts).where(
+                list_accounts.c.account_id == before.target_account_id,
+                list_accounts.c.list_id.in_(owned),
+            )
+        )
 
 
 async def delete_follows_of(conn: AsyncConnection, account_id: int) -> None:
@@ -88,6 +96,12 @@ async def delete_follows_of(conn: AsyncConnection, account_id: int) -> None:
         )
     ).all()
     await conn.execute(delete(follows).where(touching))
+    owned = select(lists.c.id).where(lists.c.account_id == account_id)
+    await conn.execute(
+        delete(list_accounts).where(
+            (list_accounts.c.account_id == account_id) | list_accounts.c.list_id.in_(owned)
+        )
+    )
     await stats.recount(conn, {account_id, *(a for pair in rows for a in pair)})
 
 

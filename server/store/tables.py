@@ -1123,9 +1123,51 @@ account_archives = Table(
     Index("ix_account_archives_state_next_attempt_at", "state", "next_attempt_at"),
 )
 
+# Mastodon's lists (migration 0020): a member's named lists of accounts they
+# follow, each with its own timeline; ``replies_policy`` followed|list|none and
+# ``exclusive`` (posts of its accounts leave the home timeline) as Mastodon has them.
+lists = Table(
+    "lists",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    _account_key("account_id"),
+    Column("title", String(200), nullable=False),
+    Column("replies_policy", String(16), nullable=False, server_default="list"),
+    Column("exclusive", Boolean, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_lists_account_id", "account_id"),
+)
+
+list_accounts = Table(
+    "list_accounts",
+    metadata,
+    Column(
+        "list_id",
+        BigInteger,
+        ForeignKey("lists.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    _account_key("account_id", primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_list_accounts_account_id", "account_id"),
+)
+
+# A member's own blocks of whole servers (Mastodon's ``/api/v1/domain_blocks``,
+# not the admins' ``domain_blocks``): what comes from ``domain`` is hidden from them.
+account_domain_blocks = Table(
+    "account_domain_blocks",
+    metadata,
+    _account_key("account_id", primary_key=True),
+    Column("domain", String(255), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_account_domain_blocks_domain", "domain"),
+)
+
 __all__ = [
     "account_aliases",
     "account_archives",
+    "account_domain_blocks",
     "account_moves",
     "account_pins",
     "account_stats",
@@ -1163,6 +1205,8 @@ __all__ = [
     "keys",
     "linkedin_contacts",
     "linkedin_links",
+    "list_accounts",
+    "lists",
     "media_attachments",
     "mentions",
     "metadata",

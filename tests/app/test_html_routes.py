@@ -231,6 +231,13 @@ ROUTES: dict[str, tuple[Page | Document, ...]] = {
         Page("/profile/edit", shows="Alice Archer", signed_in=True),
         Page("/profile/edit?welcome=1", signed_in=True),
     ),
+    "/lists": (Page("/lists", 303), Page("/lists", shows="Your lists", signed_in=True)),
+    "/lists/{list_id}": (
+        Page("/lists/{list}", 303),
+        Page("/lists/{list}", shows="Key clients", signed_in=True),
+        Page("/lists/{bob_list}", 404, signed_in=True),
+        Page("/lists/12345", 404, signed_in=True),
+    ),
     "/network": (
         Page("/network", 303),
         Page("/network", shows="My network", signed_in=True),
@@ -396,7 +403,11 @@ async def _samples(client: TestClient) -> dict[str, Any]:
     bob_event = await bob.post(EVENTS, json={**meetup, "title": "Bob's"})
     group = await alice.post(GROUPS, json={"name": "logistics", "display_name": "Logistics people"})
     closed = await bob.post(GROUPS, json={"name": "closed", "membership": "approval"})
+    alice_list = await alice.post("/api/v1/lists", json={"title": "Key clients"})
+    bob_list = await bob.post("/api/v1/lists", json={"title": "Bob's list"})
     return {
+        "list": alice_list["id"],
+        "bob_list": bob_list["id"],
         "post": post["id"],
         "deleted": deleted["id"],
         "private": private["id"],

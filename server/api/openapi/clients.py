@@ -43,7 +43,6 @@ OPERATIONS: Table = {
     ("GET", "/api/v1/preferences"): op(ST, "Posting and reading preferences", "read:accounts"),
     ("GET", "/api/v1/markers"): op(ST, "Reading positions (not stored: empty)", "read:statuses"),
     ("POST", "/api/v1/markers"): op(ST, "Save reading positions (echoed)", "write:statuses"),
-    ("GET", "/api/v1/lists"): _empty_list("Lists (none yet)", "read:lists"),
     ("GET", "/api/v1/followed_tags"): _empty_list("Followed hashtags (none yet)", "read:follows"),
     ("GET", "/api/v1/filters"): _empty_list("Filters, v1 (none yet)", "read:filters"),
     ("GET", "/api/v2/filters"): _empty_list("Filters (none yet)", "read:filters"),

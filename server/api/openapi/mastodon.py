@@ -281,8 +281,49 @@ _SINGLE: dict[tuple[str, str], Op] = {
     ),
 }
 
+LI = "Lists"
+LIST = "/api/v1/lists/{id}"
+LIST_BODY = {
+    "title": text(200),
+    "replies_policy": enum("followed", "list", "none"),
+    "exclusive": BOOL,
+}
+ACCOUNT_IDS = {"account_ids[]": ids(250)}
+_LISTS: Table = {
+    ("GET", "/api/v1/lists"): op(LI, "The caller's lists", "read:lists", returns="List[]"),
+    ("POST", "/api/v1/lists"): op(
+        LI, "Make a list (at most 50)", "write:lists", body=LIST_BODY, required=("title",),
+        returns="List",
+    ),
+    ("GET", LIST): op(LI, "One of the caller's lists", "read:lists", returns="List"),
+    ("PUT", LIST): op(
+        LI, "Change a list (only what is sent)", "write:lists", body=LIST_BODY, returns="List"
+    ),
+    ("DELETE", LIST): op(LI, "Delete a list", "write:lists", returns="Empty"),
+    ("GET", f"{LIST}/accounts"): op(
+        LI, "The list's accounts (limit=0: all of them, unpaged)", "read:lists",
+        query={**paging(40, 80), "limit": intrange(0, 80)}, returns="Account[]",
+    ),
+    ("POST", f"{LIST}/accounts"): op(
+        LI, "Add accounts the caller follows to the list", "write:lists",
+        body=ACCOUNT_IDS, required=("account_ids[]",), returns="Empty",
+    ),
+    ("DELETE", f"{LIST}/accounts"): op(
+        LI, "Take accounts off the list", "write:lists", body=ACCOUNT_IDS,
+        required=("account_ids[]",), returns="Empty",
+    ),
+    ("GET", f"{ACC}/lists"): op(
+        LI, "The caller's lists that hold this account", "read:lists", returns="List[]"
+    ),
+    ("GET", "/api/v1/timelines/list/{id}"): op(
+        T, "Posts of the list's accounts (replies as its replies_policy says)", "read:lists",
+        query=paging(), returns="Status[]",
+    ),
+}  # fmt: skip
+
 OPERATIONS: Table = {
     **_SINGLE,
+    **_LISTS,
     **actions(
         "/api/v1/statuses/{id}",
         S,

@@ -276,6 +276,14 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "hashtags": array({"type": "object"}),
         }
     ),
+    "List": obj(
+        {
+            "id": ID,
+            "title": STR,
+            "replies_policy": {"type": "string", "enum": ["followed", "list", "none"]},
+            "exclusive": BOOL,
+        }
+    ),
     "FamiliarFollowers": obj({"id": ID, "accounts": array(ref("Account"))}),
     "Connection": obj({"account": ref("Account"), "note": STR, "connected_at": DATE}),
     "ConnectionRequest": CONNECTION_REQUEST,

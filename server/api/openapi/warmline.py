@@ -342,7 +342,7 @@ _EXPORTS: Table = {
     )
     for kind, scope in (("following", "read:follows"), ("followers", "read:follows"),
                         ("blocks", "read:blocks"), ("mutes", "read:mutes"),
-                        ("bookmarks", "read:bookmarks"))
+                        ("bookmarks", "read:bookmarks"), ("lists", "read:lists"))
 }  # fmt: skip
 
 AR = "Warmline archive"
