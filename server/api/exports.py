@@ -1,7 +1,7 @@
 """Warmline extension routes: a member's lists as Mastodon's CSV files.
 
 ``GET /api/v1/warmline/export/{kind}.csv`` (``following``, ``followers``,
-``blocks``, ``mutes``, ``bookmarks``) answers the file the settings page's
+``blocks``, ``mutes``, ``bookmarks``, ``domain_blocks``) answers the file the settings page's
 export links give (``services/csv_exchange.py``), with a token holding the
 scope that reads that list.
 """
@@ -22,6 +22,7 @@ SCOPES = {
     "blocks": "read:blocks",
     "mutes": "read:mutes",
     "bookmarks": "read:bookmarks",
+    "domain_blocks": "read:blocks",
 }
 
 

@@ -7,7 +7,9 @@ The formats are Mastodon's own (``app/models/export.rb``, ``bulk_import``):
   ``true,false,`` as Mastodon does for a plain follow, and ignores them on import);
 - ``followers.csv`` and ``blocks.csv``: one ``user@domain`` a line, no header;
 - ``mutes.csv``: ``Account address,Hide notifications``;
-- ``bookmarks.csv``: one post's URL (its ActivityPub id) a line, no header.
+- ``bookmarks.csv``: one post's URL (its ActivityPub id) a line, no header;
+- ``domain_blocks.csv``: one blocked server's domain a line, no header (an
+  import also takes Mastodon's ``#domain`` header).
 
 Older exports have no header: a file is read either way, and an address may
 start with ``@``. Local accounts are written ``user@thisdomain``. A cell a
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.services import objects
+from server.services import member_domain_blocks, objects
 from server.services.context import Services
 from server.services.errors import ValidationError
 from server.store import accounts as accounts_q
@@ -35,20 +37,22 @@ from server.store.accounts import AccountRow
 from server.store.graph import ACCEPTED
 from server.store.statuses import Page, StatusRow
 
-EXPORTS = ("following", "followers", "blocks", "mutes", "bookmarks")
-IMPORTS = ("following", "blocks", "mutes", "bookmarks")
+EXPORTS = ("following", "followers", "blocks", "mutes", "bookmarks", "domain_blocks")
+IMPORTS = ("following", "blocks", "mutes", "bookmarks", "domain_blocks")
 FILENAMES = {
     "following": "following_accounts.csv",
     "followers": "followers.csv",
     "blocks": "blocked_accounts.csv",
     "mutes": "muted_accounts.csv",
     "bookmarks": "bookmarks.csv",
+    "domain_blocks": "domain_blocks.csv",
 }
 MAX_BYTES = 1024 * 1024  # a form's files may be larger (the image limit): this is the cap
 MAX_ROWS = 2_000  # as Mastodon's follow limit
 BATCH = 500
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ADDRESS = "account address"
+DOMAIN_HEADERS = ("#domain", "domain")
 TRUE = {"true", "1", "yes"}
 FALSE = {"false", "0", "no"}
 
@@ -136,8 +140,10 @@ async def all_bookmarks(svc: Services, me: AccountRow) -> list[tuple[int, str]]:
         while True:
             rows = await personal_q.list_bookmarks(conn, me.id, Page(limit=BATCH, max_id=cursor))
             for _, status in rows:
-                author = None if not status.local else (
-                    await accounts_q.get_account(conn, status.account_id)
+                author = (
+                    None
+                    if not status.local
+                    else (await accounts_q.get_account(conn, status.account_id))
                 )
                 if not status.local or author is not None:
                     found.append((status.id, status_address(svc, status, author)))
@@ -169,6 +175,8 @@ async def export_csv(svc: Services, me: AccountRow, kind: str) -> str:
         return _write(rows, ["Account address", "Hide notifications"])
     if kind == "bookmarks":
         return _write([[uri] for _, uri in await all_bookmarks(svc, me)])
+    if kind == "domain_blocks":
+        return _write([[domain] for domain in await member_domain_blocks.all_domains(svc, me)])
     raise ValidationError(f"Nothing is exported as {kind!r}: choose one of {', '.join(EXPORTS)}")
 
 
@@ -226,7 +234,9 @@ def read_lines(kind: str, data: bytes) -> list[Line]:
     if not rows:
         raise ValidationError("This file is empty", field="file")
     columns: dict[str, int] = {}
-    if kind != "bookmarks" and rows[0][1][0].lower() == ADDRESS:
+    if kind == "domain_blocks" and rows[0][1][0].lower() in DOMAIN_HEADERS:
+        rows = rows[1:]
+    elif kind != "bookmarks" and rows[0][1][0].lower() == ADDRESS:
         columns = {name.lower(): i for i, name in enumerate(rows[0][1])}
         rows = rows[1:]
     if len(rows) > MAX_ROWS:

@@ -337,7 +337,7 @@ _EXPORTS: Table = {
     )
     for kind, scope in (("following", "read:follows"), ("followers", "read:follows"),
                         ("blocks", "read:blocks"), ("mutes", "read:mutes"),
-                        ("bookmarks", "read:bookmarks"))
+                        ("bookmarks", "read:bookmarks"), ("domain_blocks", "read:blocks"))
 }  # fmt: skip
 
 AR = "Warmline archive"
