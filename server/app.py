@@ -21,6 +21,7 @@ from server.api import admin_domains as api_admin_domains
 from server.api import apps as api_apps
 from server.api import archive as api_archive
 from server.api import conventions
+from server.api import domain_blocks as api_domain_blocks
 from server.api import endorsements as api_endorsements
 from server.api import events as api_events
 from server.api import exports as api_exports
@@ -181,6 +182,7 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
         api_notifications,
         api_personal,
         api_lists,
+        api_domain_blocks,
         api_endorsements,
         api_events,
         api_groups,

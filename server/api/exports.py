@@ -1,9 +1,9 @@
 """Warmline extension routes: a member's lists as Mastodon's CSV files.
 
 ``GET /api/v1/warmline/export/{kind}.csv`` (``following``, ``followers``,
-``blocks``, ``mutes``, ``bookmarks``, ``lists``) answers the file the settings page's
-export links give (``services/csv_exchange.py``), with a token holding the
-scope that reads that list.
+``blocks``, ``mutes``, ``bookmarks``, ``lists``, ``domain_blocks``) answers the
+file the settings page's export links give (``services/csv_exchange.py``), with
+a token holding the scope that reads that list.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ SCOPES = {
     "mutes": "read:mutes",
     "bookmarks": "read:bookmarks",
     "lists": "read:lists",
+    "domain_blocks": "read:blocks",
 }
 
 

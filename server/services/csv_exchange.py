@@ -10,6 +10,8 @@ The formats are Mastodon's own (``app/models/export.rb``, ``bulk_import``):
 - ``bookmarks.csv``: one post's URL (its ActivityPub id) a line, no header;
 - ``lists.csv``: ``List name,Account address``, one line per account per list,
   no header (a list with no accounts has no line).
+- ``domain_blocks.csv``: one blocked server's domain a line, no header (an
+  import also takes Mastodon's ``#domain`` header).
 
 Older exports have no header: a file is read either way, and an address may
 start with ``@``. Local accounts are written ``user@thisdomain``. A cell a
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.services import lists, objects
+from server.services import lists, member_domain_blocks, objects
 from server.services.context import Services
 from server.services.errors import ValidationError
 from server.store import accounts as accounts_q
@@ -37,8 +39,8 @@ from server.store.accounts import AccountRow
 from server.store.graph import ACCEPTED
 from server.store.statuses import Page, StatusRow
 
-EXPORTS = ("following", "followers", "blocks", "mutes", "bookmarks", "lists")
-IMPORTS = ("following", "blocks", "mutes", "bookmarks", "lists")
+EXPORTS = ("following", "followers", "blocks", "mutes", "bookmarks", "lists", "domain_blocks")
+IMPORTS = ("following", "blocks", "mutes", "bookmarks", "lists", "domain_blocks")
 FILENAMES = {
     "following": "following_accounts.csv",
     "followers": "followers.csv",
@@ -46,12 +48,14 @@ FILENAMES = {
     "mutes": "muted_accounts.csv",
     "bookmarks": "bookmarks.csv",
     "lists": "lists.csv",
+    "domain_blocks": "domain_blocks.csv",
 }
 MAX_BYTES = 1024 * 1024  # a form's files may be larger (the image limit): this is the cap
 MAX_ROWS = 2_000  # as Mastodon's follow limit
 BATCH = 500
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ADDRESS = "account address"
+DOMAIN_HEADERS = ("#domain", "domain")
 TRUE = {"true", "1", "yes"}
 FALSE = {"false", "0", "no"}
 
@@ -177,6 +181,8 @@ async def export_csv(svc: Services, me: AccountRow, kind: str) -> str:
     if kind == "lists":
         pairs = await lists.entries(svc, me)
         return _write([[found.title, address(svc, a)] for found, a in pairs])
+    if kind == "domain_blocks":
+        return _write([[domain] for domain in await member_domain_blocks.all_domains(svc, me)])
     raise ValidationError(f"Nothing is exported as {kind!r}: choose one of {', '.join(EXPORTS)}")
 
 
@@ -229,14 +235,17 @@ def read_lines(kind: str, data: bytes) -> list[Line]:
     Refused as a whole when it is not a CSV file, too large or too long."""
     if kind not in IMPORTS:
         raise ValidationError(
-            "Choose what the file holds: follows, blocks, mutes, bookmarks or lists",
+            "Choose what the file holds: follows, blocks, mutes, bookmarks, lists or "
+            "blocked servers",
             field="type",
         )
     rows = _rows(_text(data))
     if not rows:
         raise ValidationError("This file is empty", field="file")
     columns: dict[str, int] = {}
-    if kind not in ("bookmarks", "lists") and rows[0][1][0].lower() == ADDRESS:
+    if kind == "domain_blocks" and rows[0][1][0].lower() in DOMAIN_HEADERS:
+        rows = rows[1:]
+    elif kind not in ("bookmarks", "lists") and rows[0][1][0].lower() == ADDRESS:
         columns = {name.lower(): i for i, name in enumerate(rows[0][1])}
         rows = rows[1:]
     if len(rows) > MAX_ROWS:

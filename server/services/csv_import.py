@@ -1,4 +1,5 @@
-"""Importing a Mastodon CSV file (follows, blocks, mutes, bookmarks, lists), as Mastodon does.
+"""Importing a Mastodon CSV file (follows, blocks, mutes, bookmarks, lists, blocked
+servers), as Mastodon does.
 
 ``merge`` adds what the file names to what the member has; ``overwrite`` also
 ends what the file does not name (unfollows, unblocks, unmutes, removes the
@@ -21,7 +22,7 @@ import logging
 from dataclasses import dataclass, field
 
 from federation.errors import FederationError
-from server.services import blocks, graph, personal, search
+from server.services import blocks, graph, member_domain_blocks, personal, search
 from server.services.context import Services
 from server.services.csv_exchange import (
     Line,
@@ -77,6 +78,8 @@ async def import_csv(
         from server.services import csv_lists  # it uses this module's helpers
 
         await csv_lists.import_lists(svc, me, lines, report)
+    elif kind == "domain_blocks":
+        await _domain_blocks(svc, me, lines, report)
     else:
         await _accounts(svc, me, kind, lines, report)
     return report
@@ -246,4 +249,35 @@ async def _bookmarks(
                 await personal.bookmark(svc, me, status_id, on=False)
             except NotFound:  # no longer visible: it is not listed either
                 continue
+            report.removed += 1
+
+
+# --- blocked servers ----------------------------------------------------------------
+
+
+async def _domain_blocks(
+    svc: Services, me: AccountRow, lines: list[Line], report: ImportReport
+) -> None:
+    """Block each server named (``member_domain_blocks.block``); with ``overwrite``,
+    unblock those not named. Nothing is looked up elsewhere."""
+    current = set(await member_domain_blocks.all_domains(svc, me))
+    kept: set[str] = set()
+    for line in lines:
+        try:
+            domain = member_domain_blocks.normalise(svc, line.value)
+        except ServiceError as exc:
+            report.skip(line, str(exc))
+            continue
+        if domain in kept:
+            report.skip(line, "this server is on an earlier line already")
+            continue
+        kept.add(domain)
+        if domain in current:
+            report.unchanged += 1
+            continue
+        await member_domain_blocks.block(svc, me, domain)
+        report.imported += 1
+    if report.mode == "overwrite":
+        for domain in sorted(current - kept):
+            await member_domain_blocks.unblock(svc, me, domain)
             report.removed += 1

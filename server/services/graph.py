@@ -235,6 +235,7 @@ class Relationship:
     muting: bool = False
     muting_notifications: bool = False
     endorsed: bool = False
+    domain_blocking: bool = False
 
 
 async def relationships(svc: Services, viewer: AccountRow, ids: list[int]) -> list[Relationship]:
@@ -253,6 +254,7 @@ async def relationships(svc: Services, viewer: AccountRow, ids: list[int]) -> li
             muting=i in found[relations_q.MUTING],
             muting_notifications=i in found[relations_q.MUTING_NOTIFICATIONS],
             endorsed=i in found[relations_q.ENDORSED],
+            domain_blocking=i in found[relations_q.DOMAIN_BLOCKING],
         )
         for i in ids
     ]

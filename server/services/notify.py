@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.services.context import Services
 from server.services.stream import NotificationEvent
+from server.store import account_domain_blocks as domain_blocks_q
 from server.store import connections as connections_q
 from server.store import interactions as q
 
@@ -57,12 +58,15 @@ async def notify(
     subject_id: int | None = None,
 ) -> None:
     """Tell ``account_id`` about something ``from_account_id`` did; never about
-    one's own actions, nor about what an account blocked either way did. The
+    one's own actions, nor about what an account blocked either way (or on a
+    server the member blocks, unless they follow it) did. The
     caller makes sure ``account_id`` is a local member."""
     if account_id == from_account_id:
         return
     if await connections_q.blocked_either_way(conn, account_id, from_account_id):
         return
+    if await domain_blocks_q.blocking_domain_of(conn, account_id, from_account_id):
+        return  # from a server the member blocks (and an account they do not follow)
     row = q.NotificationRow(
         svc.db.new_id(), account_id, type_, from_account_id, status_id, subject_id, svc.now()
     )

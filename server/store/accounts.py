@@ -16,6 +16,7 @@ from server.store.exclusions import blocked_either_way
 from server.store.tables import (
     account_aliases,
     account_archives,
+    account_domain_blocks,
     account_pins,
     accounts,
     api_tokens,
@@ -399,6 +400,7 @@ _MEMBER_ROWS = (
     (connection_requests, ("account_id", "target_account_id")),
     (blocks, ("account_id", "target_account_id")),
     (mutes, ("account_id", "target_account_id")),
+    (account_domain_blocks, ("account_id",)),
     (account_pins, ("account_id", "target_account_id")),
     (endorsements, ("account_id", "target_account_id")),
     (recommendations, ("account_id", "target_account_id")),

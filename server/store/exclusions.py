@@ -1,5 +1,6 @@
 """Whose posts a member's timelines leave out: the accounts they block or mute,
-and the accounts that block them (and whom searches leave out: blocks either way).
+the accounts that block them, and the accounts on servers they block
+(``account_domain_blocks``); and whom searches leave out: blocks either way.
 
 One definition serves every timeline: the REST timelines apply it in SQL
 (``hide_excluded``), the streams load it once per connection (``load``).
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
+    ColumnElement,
     CompoundSelect,
     Select,
     cast,
@@ -26,10 +28,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter
 
-from server.store.tables import blocks, mutes, statuses
+from server.store.tables import account_domain_blocks, accounts, blocks, mutes, statuses
 
 # Built once: aliasing a table copies its columns, which costs more than the query.
 _boosted = statuses.alias("boosted")
+_author = accounts.alias("domain_blocked_author")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +64,22 @@ def _muting(viewer_id: int, now: datetime) -> Select[tuple[int, datetime | None]
     )
 
 
+def on_blocked_domain(
+    account_id: ColumnElement[int], viewer_id: int | BindParameter[int]
+) -> ColumnElement[bool]:
+    """Whether ``account_id`` (a column of the enclosing query) is on a server
+    ``viewer_id`` blocks: a lookup by primary key in each table, per row."""
+    return exists().where(
+        _author.c.id == account_id,
+        account_domain_blocks.c.account_id == viewer_id,
+        account_domain_blocks.c.domain == _author.c.domain,
+    )
+
+
 def hide_excluded(query: Select, excluding: Excluding | None) -> Select:
     """``query`` (over ``statuses``) without posts by the viewer's excluded
-    accounts, nor boosts of their posts; unchanged for no viewer."""
+    accounts (those on servers they block too), nor boosts of their posts;
+    unchanged for no viewer."""
     if excluding is None:
         return query
     viewer_id = excluding.viewer_id
@@ -71,21 +87,36 @@ def hide_excluded(query: Select, excluding: Excluding | None) -> Select:
     excluded = union(_blocking(viewer_id), _blocked_by(viewer_id), muting)
     return query.where(
         statuses.c.account_id.not_in(excluded),
+        ~on_blocked_domain(statuses.c.account_id, viewer_id),
         ~exists().where(
-            _boosted.c.id == statuses.c.reblog_of_id, _boosted.c.account_id.in_(excluded)
+            _boosted.c.id == statuses.c.reblog_of_id,
+            or_(
+                _boosted.c.account_id.in_(excluded),
+                on_blocked_domain(_boosted.c.account_id, viewer_id),
+            ),
         ),
     )
 
 
+def _on_blocked_domains(viewer_id: int) -> Select[tuple[int]]:
+    """The accounts on the servers ``viewer_id`` blocks (none asked for without a block)."""
+    return (
+        select(accounts.c.id)
+        .join(account_domain_blocks, account_domain_blocks.c.domain == accounts.c.domain)
+        .where(account_domain_blocks.c.account_id == viewer_id)
+    )
+
+
 def _load_query(viewer_id: int, now: datetime) -> CompoundSelect:
-    """Mutes in force (``m``, with their end and notifications flag) and blocks
-    either way (``b``), as rows of one statement."""
+    """Mutes in force (``m``, with their end and notifications flag), and blocks
+    either way and accounts on blocked servers (``b``), as rows of one statement."""
     no_end = cast(null(), mutes.c.expires_at.type)
     muting = _muting(viewer_id, now).add_columns(mutes.c.notifications)
     return union_all(
         muting.add_columns(literal_column("'m'")),
         _blocking(viewer_id).add_columns(no_end, false(), literal_column("'b'")),
         _blocked_by(viewer_id).add_columns(no_end, false(), literal_column("'b'")),
+        _on_blocked_domains(viewer_id).add_columns(no_end, false(), literal_column("'b'")),
     )
 
 

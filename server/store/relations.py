@@ -1,8 +1,9 @@
 """Where a viewer stands with a few accounts, in one statement: follows both ways,
-blocks both ways, mutes (and whether they cover notifications), featured.
+blocks both ways, mutes (and whether they cover notifications), featured, and
+whether the account is on a server the viewer blocks.
 
 The profile page, the API's relationships and every list of people ask this;
-seven small queries, one per table and direction, cost more in round trips
+eight small queries, one per table and direction, cost more in round trips
 than in SQL, so they are one UNION ALL built once and bound at each call.
 """
 
@@ -15,12 +16,20 @@ from datetime import datetime
 from sqlalchemy import CompoundSelect, bindparam, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.store.tables import account_pins, blocks, follows, mutes
+from server.store.tables import (
+    account_domain_blocks,
+    account_pins,
+    accounts,
+    blocks,
+    follows,
+    mutes,
+)
 
 # The kinds of row the query answers (``state`` is a follow's state, else "").
 FOLLOWING, FOLLOWED_BY = "following", "followed_by"
 BLOCKING, BLOCKED_BY = "blocking", "blocked_by"
 MUTING, MUTING_NOTIFICATIONS, ENDORSED = "muting", "muting_notifications", "endorsed"
+DOMAIN_BLOCKING = "domain_blocking"
 
 
 def _query() -> CompoundSelect:
@@ -58,6 +67,9 @@ def _query() -> CompoundSelect:
         select(kind(ENDORSED), account_pins.c.target_account_id, blank).where(
             account_pins.c.account_id == viewer, account_pins.c.target_account_id.in_(ids)
         ),
+        select(kind(DOMAIN_BLOCKING), accounts.c.id, blank)
+        .join(account_domain_blocks, account_domain_blocks.c.domain == accounts.c.domain)
+        .where(account_domain_blocks.c.account_id == viewer, accounts.c.id.in_(ids)),
     )
 
 

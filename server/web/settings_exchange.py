@@ -9,7 +9,7 @@ from aiohttp import web
 
 from server.api.exports import csv_response
 from server.appkeys import SERVICES
-from server.services import csv_exchange, csv_import
+from server.services import csv_exchange, csv_import, member_domain_blocks
 from server.services.csv_import import ImportReport
 from server.services.errors import ServiceError, ValidationError
 from server.web.forms import FormState
@@ -30,7 +30,8 @@ async def _page(
     report: ImportReport | None = None,
     status: int = 200,
 ) -> web.Response:
-    await member(request)
+    session = await member(request)
+    blocked_servers = await member_domain_blocks.all_domains(request.app[SERVICES], session.account)
     return await page(
         request,
         TEMPLATE,
@@ -42,6 +43,7 @@ async def _page(
         max_mb=csv_exchange.MAX_BYTES // 1_048_576,
         max_remote=csv_import.MAX_REMOTE,
         skipped_shown=SKIPPED_SHOWN,
+        blocked_servers=blocked_servers,
         http_status=status,
     )
 

@@ -342,7 +342,8 @@ _EXPORTS: Table = {
     )
     for kind, scope in (("following", "read:follows"), ("followers", "read:follows"),
                         ("blocks", "read:blocks"), ("mutes", "read:mutes"),
-                        ("bookmarks", "read:bookmarks"), ("lists", "read:lists"))
+                        ("bookmarks", "read:bookmarks"), ("lists", "read:lists"),
+                        ("domain_blocks", "read:blocks"))
 }  # fmt: skip
 
 AR = "Warmline archive"

@@ -13,6 +13,7 @@ from server.services.context import Services
 from server.services.inbound import endorsements
 from server.services.notify import notify
 from server.services.outbox import Recipients, send
+from server.store import account_domain_blocks as domain_blocks_q
 from server.store import accounts as accounts_q
 from server.store import connections as connections_q
 from server.store import graph as q
@@ -36,9 +37,11 @@ async def on_follow(svc: Services, doc: dict[str, Any], actor: str) -> None:
         target = await accounts_q.get_local_account(conn, username)
         if target is None or target.actor_type not in ("Person", "Group"):
             return
-        if await connections_q.blocked_either_way(
-            conn, follower.id, target.id
-        ) or await groups_q.is_banned(conn, target.id, follower.id):
+        if (
+            await connections_q.blocked_either_way(conn, follower.id, target.id)
+            or await groups_q.is_banned(conn, target.id, follower.id)
+            or await domain_blocks_q.is_blocked(conn, target.id, follower.domain)
+        ):
             await _refuse(svc, conn, target, follower, follow_uri)
             return
         existing = await q.get_follow(conn, follower.id, target.id)
