@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    ColumnElement,
     CompoundSelect,
     Select,
     cast,
@@ -32,7 +31,6 @@ from server.store.tables import account_domain_blocks, accounts, blocks, mutes, 
 
 # Built once: aliasing a table copies its columns, which costs more than the query.
 _boosted = statuses.alias("boosted")
-_author = accounts.alias("domain_blocked_author")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,36 +62,23 @@ def _muting(viewer_id: int, now: datetime) -> Select[tuple[int, datetime | None]
     )
 
 
-def on_blocked_domain(
-    account_id: ColumnElement[int], viewer_id: int | BindParameter[int]
-) -> ColumnElement[bool]:
-    """Whether ``account_id`` (a column of the enclosing query) is on a server
-    ``viewer_id`` blocks: a lookup by primary key in each table, per row."""
-    return exists().where(
-        _author.c.id == account_id,
-        account_domain_blocks.c.account_id == viewer_id,
-        account_domain_blocks.c.domain == _author.c.domain,
-    )
-
-
 def hide_excluded(query: Select, excluding: Excluding | None) -> Select:
     """``query`` (over ``statuses``) without posts by the viewer's excluded
     accounts (those on servers they block too), nor boosts of their posts;
-    unchanged for no viewer."""
+    unchanged for no viewer. The excluded accounts are one uncorrelated set,
+    which the database builds once per query (empty for most viewers), not a
+    lookup per row."""
     if excluding is None:
         return query
     viewer_id = excluding.viewer_id
     muting = _muting(viewer_id, excluding.now).with_only_columns(mutes.c.target_account_id)
-    excluded = union(_blocking(viewer_id), _blocked_by(viewer_id), muting)
+    excluded = union(
+        _blocking(viewer_id), _blocked_by(viewer_id), muting, _on_blocked_domains(viewer_id)
+    )
     return query.where(
         statuses.c.account_id.not_in(excluded),
-        ~on_blocked_domain(statuses.c.account_id, viewer_id),
         ~exists().where(
-            _boosted.c.id == statuses.c.reblog_of_id,
-            or_(
-                _boosted.c.account_id.in_(excluded),
-                on_blocked_domain(_boosted.c.account_id, viewer_id),
-            ),
+            _boosted.c.id == statuses.c.reblog_of_id, _boosted.c.account_id.in_(excluded)
         ),
     )
 
