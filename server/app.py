@@ -7,7 +7,6 @@ reverse; nothing happens at import time.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -48,25 +47,12 @@ from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
 from server.middleware import error_middleware, refuse_nul_middleware, request_id_middleware
 from server.services import member_admin
-from server.services.archive.jobs import ArchiveWorker
 from server.services.errors import ServiceError
 from server.services.member_admin import DEMO_USERNAME
 from server.services.runtime import open_services
 from server.store import Database
-from server.store.queues import HEARTBEAT_SECONDS
 from server.web import setup as web_pages
-from server.workers.cleanup import (
-    SWEEP_SECONDS,
-    CodePurge,
-    EventReminders,
-    MediaCleanup,
-    QueuePrune,
-    SessionPurge,
-)
-from server.workers.delivery import DeliveryWorker
-from server.workers.heartbeat import Heartbeat
-from server.workers.inbox import InboxWorker
-from server.workers.runner import Runner
+from server.workers import pool as worker_pool
 
 log = logging.getLogger("warmline")
 
@@ -107,44 +93,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _workers(app: web.Application) -> AsyncIterator[None]:
-    """The delivery, inbox and cleanup workers run inside the web process."""
-    svc = app[SERVICES]
-    delivery = Runner("delivery", DeliveryWorker(svc, svc.http).run_once, svc.wake.deliveries)
-    inbox = Runner("inbox", InboxWorker(svc).run_once, svc.wake.inbox)
-    cleanup = Runner(  # nothing wakes these: they sweep on their own schedule
-        "media-cleanup", MediaCleanup(svc).run_once, asyncio.Event(), poll_seconds=SWEEP_SECONDS
-    )
-    codes = Runner(
-        "oauth-codes", CodePurge(svc).run_once, asyncio.Event(), poll_seconds=SWEEP_SECONDS
-    )
-    sessions = Runner(
-        "idle-sessions", SessionPurge(svc).run_once, asyncio.Event(), poll_seconds=SWEEP_SECONDS
-    )
-    reminders = Runner(
-        "event-reminders", EventReminders(svc).run_once, asyncio.Event(), poll_seconds=300.0
-    )
-    retention = Runner(
-        "retention",
-        QueuePrune(svc).run_once,
-        asyncio.Event(),
-        poll_seconds=svc.config.retention.sweep_minutes * 60.0,
-    )
-    archives = Runner("archives", ArchiveWorker(svc).run_once, svc.wake.archives, poll_seconds=60.0)
-    heartbeat = Runner(
-        "heartbeat", Heartbeat(svc).run_once, asyncio.Event(), poll_seconds=HEARTBEAT_SECONDS
-    )
-    async with (
-        Heartbeat.registered(svc),
-        heartbeat.running(),
-        delivery.running(),
-        inbox.running(),
-        cleanup.running(),
-        codes.running(),
-        sessions.running(),
-        retention.running(),
-        reminders.running(),
-        archives.running(),
-    ):
+    """Every queue worker runs inside the web process (``warmline worker`` runs
+    them in processes of their own, beside ``warmline serve --no-workers``)."""
+    async with worker_pool.running(app[SERVICES]):
         yield
 
 

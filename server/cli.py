@@ -33,6 +33,7 @@ from server.cli_shared import (
 from server.config import Config, ConfigError
 from server.services.errors import ServiceError
 from server.store import DatabaseError
+from server.workers import QUEUES
 
 Command = Callable[[argparse.Namespace, Config], int]
 
@@ -49,6 +50,30 @@ def build_parser() -> Parser:
         "--demo",
         action="store_true",
         help="create a demo member if missing, with a password (and with --dev the admin role)",
+    )
+
+    serve.add_argument(
+        "--no-workers",
+        dest="workers",
+        action="store_false",
+        help="serve pages and APIs only; `warmline worker` processes work the queues",
+    )
+    worker = commands.add_parser(
+        "worker", help="work the queues (deliveries, inbox, cleanup, archives) in this process"
+    )
+    config_flags(worker)
+    worker.add_argument(
+        "--queues",
+        default=",".join(QUEUES),
+        metavar="NAMES",
+        help=f"comma-separated, from {','.join(QUEUES)} (default: all)",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="runners per claimed queue (delivery, inbox, archives), 1 to 16",
     )
 
     cli_members.add_parsers(commands, Parser)
@@ -80,15 +105,33 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     from server.serve import ListenError, serve
 
     try:
-        serve(config, demo=args.demo)
+        serve(config, demo=args.demo, workers=args.workers)
     except ListenError as exc:
         raise CliError(str(exc)) from None
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, config: Config) -> int:
+    from server.worker import run_worker
+
+    queues = tuple(dict.fromkeys(q.strip() for q in args.queues.split(",") if q.strip()))
+    unknown = [q for q in queues if q not in QUEUES]
+    if not queues or unknown:
+        raise CliError(
+            f"--queues takes names from {', '.join(QUEUES)}"
+            + (f" (not {', '.join(unknown)})" if unknown else "")
+        )
+    if not 1 <= args.concurrency <= 16:
+        raise CliError("--concurrency must be between 1 and 16")
+    run_worker(config, queues, args.concurrency)
     return 0
 
 
 def _dispatch(args: argparse.Namespace) -> Command:
     if args.command == "serve":
         return cmd_serve
+    if args.command == "worker":
+        return cmd_worker
     if args.command == "member":
         return cli_members.COMMANDS[args.member_command]
     if args.command == "invite":
@@ -108,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = config_from(args)
         # Only the server logs as it goes; the other commands stay quiet unless it fails.
-        level = config.log_level if args.command == "serve" else "WARNING"
+        level = config.log_level if args.command in ("serve", "worker") else "WARNING"
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)
         return _dispatch(args)(args, config)

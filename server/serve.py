@@ -32,7 +32,7 @@ class ListenError(OSError):
     """The listening address cannot be bound; the message says which and why."""
 
 
-def serve(config: Config, *, demo: bool = False) -> None:
+def serve(config: Config, *, demo: bool = False, workers: bool = True) -> None:
     """Listen until stopped (SIGINT/SIGTERM).
 
     The address is bound first, so a port in use stops the start before
@@ -43,7 +43,7 @@ def serve(config: Config, *, demo: bool = False) -> None:
     sockets = bind(config.listen_host, config.listen_port)
     try:
         with _logging_off_the_event_loop():
-            _serve(config, sockets, demo=demo)
+            _serve(config, sockets, demo=demo, workers=workers)
     finally:
         for sock in sockets:
             sock.close()
@@ -104,7 +104,9 @@ class _InProcessQueueHandler(logging.handlers.QueueHandler):
         return record
 
 
-def _serve(config: Config, sockets: list[socket.socket], *, demo: bool) -> None:
+def _serve(
+    config: Config, sockets: list[socket.socket], *, demo: bool, workers: bool = True
+) -> None:
     mode = "development (http ids, private peers allowed)" if config.dev else "production"
     addresses = ", ".join(_address(sock) for sock in sockets)
 
@@ -117,7 +119,7 @@ def _serve(config: Config, sockets: list[socket.socket], *, demo: bool) -> None:
             mode,
         )
 
-    app = create_app(config, demo=demo)
+    app = create_app(config, demo=demo, workers=workers)
     app.on_startup.append(_settle_memory)
     app.on_startup.append(_tasks_on_signal)
     web.run_app(app, sock=sockets, print=listening, access_log_class=AccessLog)

@@ -265,6 +265,7 @@ class ServerProcess:
     data: Path
     config_file: Path | None = None
     process: subprocess.Popen[bytes] | None = None
+    serve_args: tuple[str, ...] = ()  # more for ``serve`` (``--no-workers``)
     log: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -307,7 +308,7 @@ class ServerProcess:
         with self.log.open("ab") as out:
             since = out.tell()  # a restart appends to the log of the earlier run
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "server", "serve", *self.flags()],
+                [sys.executable, "-m", "server", "serve", *self.serve_args, *self.flags()],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=_clean_env(),

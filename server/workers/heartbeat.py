@@ -37,11 +37,13 @@ class Heartbeat:
 
     @staticmethod
     @contextlib.asynccontextmanager
-    async def registered(svc: Services) -> AsyncIterator[int]:
-        """Register this process for its workers' claims; free them on the way out."""
+    async def registered(svc: Services, *, name: str | None = None) -> AsyncIterator[int]:
+        """Register this process for its workers' claims; free them on the way out.
+        ``name`` says which process it is: by default the serving address (a
+        server started again on it replaces its dead self at once)."""
         process_id = svc.db.new_id()
         config = svc.config
-        name = f"{socket.gethostname()} {config.listen_host}:{config.listen_port}"
+        name = name or f"{socket.gethostname()} {config.listen_host}:{config.listen_port}"
         async with svc.db.transaction() as conn:
             await q.register_process(conn, process_id, name, svc.now())
         svc.process_id = process_id
