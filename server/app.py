@@ -89,6 +89,8 @@ async def _demo_member(app: web.Application) -> AsyncIterator[None]:
 async def _services(app: web.Application) -> AsyncIterator[None]:
     async with open_services(app[CONFIG], app[DB]) as svc:
         app[SERVICES] = svc
+        if svc.broadcast is not None:
+            svc.broadcast.serve_as("web")
         yield
 
 

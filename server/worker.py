@@ -4,8 +4,9 @@ Beside web processes started with ``warmline serve --no-workers`` (or several
 of them, on one PostgreSQL database), it opens the database and the services
 as the server does, registers itself for its claims and works the queues it
 was given until SIGINT or SIGTERM; then its claims are freed at once. On
-SQLite a worker process works too, but wake-ups do not cross processes: it
-finds new rows by polling (every few seconds).
+PostgreSQL the web processes wake it as soon as rows are waiting
+(``services/broadcast``). On SQLite a worker process works too, but wake-ups
+do not cross processes: it finds new rows by polling (every few seconds).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ async def _work(config: Config, queues: tuple[str, ...], concurrency: int) -> No
     try:
         await db.migrate()
         async with open_services(config, db) as svc:
+            if svc.broadcast is not None:
+                svc.broadcast.serve_as("worker")
             name = f"{socket.gethostname()} worker {os.getpid()}"
             async with pool.running(svc, queues, concurrency, name=name) as runners:
                 log.info(

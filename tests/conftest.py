@@ -351,6 +351,22 @@ class ServerProcess:
                 self.process.wait()
 
 
+class SiblingProcess(ServerProcess):
+    """Another process of the instance ``first`` serves: its domain, its own port
+    and data folder, ``first``'s configuration (and so its database)."""
+
+    def __init__(
+        self, first: ServerProcess, port: int, data: Path, serve_args: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(port, data, first.config_file, serve_args=serve_args)
+        self.first = first
+
+    def flags(self) -> list[str]:
+        flags = super().flags()
+        flags[flags.index("--domain") + 1] = self.first.domain
+        return flags
+
+
 def start_on_a_free_port(
     data: Path, config_file: Path | None, started: list[ServerProcess]
 ) -> ServerProcess:

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -26,15 +27,46 @@ from server.store import Database
 from server.store.inbox_writer import InboxWriter
 from server.urls import Urls
 
+if TYPE_CHECKING:
+    from server.services.broadcast import Broadcast
+
+
+def _alone(_queue: str) -> None:
+    """No other process to wake (SQLite, the CLI, tests)."""
+
+
+class Wakeup(asyncio.Event):
+    """Tells a queue's workers that rows are waiting: here, and through
+    ``also`` in the other processes of the database (``services/broadcast``)."""
+
+    def __init__(self, queue: str) -> None:
+        super().__init__()
+        self.queue = queue
+        self.also: Callable[[str], None] = _alone
+
+    def set(self) -> None:
+        super().set()
+        self.also(self.queue)
+
+    def set_here(self) -> None:
+        """Wake this process's workers only (another process said so)."""
+        super().set()
+
 
 @dataclass
 class Wakeups:
     """Events that tell a worker new rows are waiting (it also polls, so a
     missed wake-up only delays work, it never loses it)."""
 
-    deliveries: asyncio.Event = field(default_factory=asyncio.Event)
-    inbox: asyncio.Event = field(default_factory=asyncio.Event)
-    archives: asyncio.Event = field(default_factory=asyncio.Event)
+    deliveries: Wakeup = field(default_factory=lambda: Wakeup("deliveries"))
+    inbox: Wakeup = field(default_factory=lambda: Wakeup("inbox"))
+    archives: Wakeup = field(default_factory=lambda: Wakeup("archives"))
+
+    def all(self) -> tuple[Wakeup, ...]:
+        return (self.deliveries, self.inbox, self.archives)
+
+    def named(self, queue: str) -> Wakeup | None:
+        return next((w for w in self.all() if w.queue == queue), None)
 
 
 @dataclass
@@ -70,6 +102,8 @@ class Services:
     # This process's row in ``processes`` while its queue workers run (their
     # claims carry it); None when it runs none (the CLI, tests driving queues).
     process_id: int | None = None
+    # The other processes of a PostgreSQL database (None on SQLite: there are none).
+    broadcast: Broadcast | None = None
 
     def now(self) -> datetime:
         return self.clock()

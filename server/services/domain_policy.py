@@ -2,8 +2,9 @@
 
 The inbox asks for every delivery and the HTTP session for every outbound
 request, so the lists are kept in memory and reloaded from the database at
-most every few seconds (another process, or the CLI, may have changed them);
-changes made in this process take effect at once (:meth:`DomainPolicy.changed`).
+most every few seconds (the CLI may have changed them); changes made in this
+process take effect at once (:meth:`DomainPolicy.changed`), and in the other
+processes of a PostgreSQL database as soon as they hear of it.
 
 A ``suspend`` block (or, in allowlist mode, a domain not on the allowlist)
 means no contact at all: its deliveries are refused at the door, nothing is
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from server.services.domains import covering, host_of
@@ -41,6 +43,8 @@ class DomainPolicy:
         self._loaded_at = float("-inf")
         # A fan-out's first requests all find the lists stale at once: one reads them.
         self._reading = asyncio.Lock()
+        # Tells the other processes of the database that the lists changed.
+        self.announce: Callable[[], None] = lambda: None
 
     def _stale(self) -> bool:
         return time.monotonic() - self._loaded_at > RELOAD_SECONDS
@@ -61,7 +65,13 @@ class DomainPolicy:
         return self._lists
 
     def changed(self) -> None:
-        """Read the lists again on the next question (after this process changed them)."""
+        """Read the lists again on the next question, here and in the other
+        processes (after this process changed them)."""
+        self.reset()
+        self.announce()
+
+    def reset(self) -> None:
+        """Read the lists again on the next question."""
         self._loaded_at = float("-inf")
 
     async def severity(self, host: str) -> str | None:

@@ -1,13 +1,13 @@
 """Abuse limits at the inbox door: token buckets per signing actor, per host, and
 per host for the key fetches an unknown ``keyId`` makes us do.
 
-Everything lives in this process's memory, like the API's rate limits
-(``server/api/conventions.py``) and the sign-in throttle: the inbox is a hot
-path (thousands of signed activities a second) and a database read or write
-per delivery would cost more than the limit protects. With several web
-processes each counts on its own, so a peer gets the limits once per process;
-they only have to make a flood cheap, not count exactly. Every check is O(1):
-a dictionary look-up and a little arithmetic.
+Everything lives in this process's memory: the inbox is a hot path (thousands
+of signed activities a second) and a database read or write per delivery would
+cost more than the limit protects. With several web processes on one database
+each takes its share (``share_among``, told by ``services/broadcast`` how many
+there are): behind a proxy that spreads requests evenly, a peer gets the
+configured limit in all. They only have to make a flood cheap, not count
+exactly. Every check is O(1): a dictionary look-up and a little arithmetic.
 
 A bucket holds at most ``capacity`` tokens and gains ``per_minute / 60`` a
 second; a request takes one, or is refused with the seconds until the next
@@ -41,17 +41,24 @@ class Throttled(TooMany):
 class TokenBuckets:
     """One token bucket per key. ``capacity`` 0 means no limit."""
 
-    __slots__ = ("_buckets", "capacity", "max_keys", "rate")
+    __slots__ = ("_buckets", "_configured", "capacity", "max_keys", "rate")
 
     def __init__(self, capacity: int, per_minute: float, max_keys: int = MAX_KEYS) -> None:
-        self.capacity = float(capacity)
-        self.rate = per_minute / 60.0  # tokens a second
+        self._configured = (float(capacity), per_minute / 60.0)
+        self.capacity, self.rate = self._configured  # rate: tokens a second
         self.max_keys = max_keys
         # key -> [tokens, when they were counted]; least recently used first.
         self._buckets: OrderedDict[str, list[float]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+    def share_among(self, processes: int) -> None:
+        """Keep this process's share of the configured limit (at least one token)."""
+        capacity, rate = self._configured
+        if capacity:
+            self.capacity = max(capacity / processes, 1.0)
+            self.rate = rate / processes
 
     def _tokens(self, entry: list[float], now: float) -> float:
         return min(self.capacity, entry[0] + (now - entry[1]) * self.rate)
@@ -119,6 +126,11 @@ class InboxLimits:
         }
         self.requests = {kind: TokenBuckets(n, n / 60) for kind, n in hourly.items()}
 
+    def share_among(self, processes: int) -> None:
+        """Take a share of the limits: ``processes`` web processes serve the inboxes."""
+        for buckets in (self.actors, self.hosts, *self.requests.values()):
+            buckets.share_among(processes)
+
     def admit(self, key_id: str, actor: str | None) -> None:
         """Throttled when the claimed actor, or the host of the signing key, is over its limit."""
         self._check(host_of(key_id), actor, self.clock())
@@ -153,6 +165,9 @@ class KeyFetchBudget:
     ) -> None:
         self.clock = clock
         self.hosts = TokenBuckets(settings.key_fetch_burst, settings.key_fetches_per_minute)
+
+    def share_among(self, processes: int) -> None:
+        self.hosts.share_among(processes)
 
     def spend(self, key_id: str) -> None:
         """Take one fetch for the host of ``key_id``; Throttled when none is left

@@ -191,6 +191,8 @@ class RemoteActors:
         # Remote actors by id, so processing an activity does not read the
         # actor from the database every time.
         self._actors: OrderedDict[str, AccountRow] = OrderedDict()
+        # Tells the other processes of the database that an actor's row changed.
+        self.announce: Callable[[str], None] = lambda _uri: None
 
     async def fetch_document(self, url: str) -> tuple[str, dict[str, Any]]:
         """A signed GET as the instance actor; returns (final URL, document)."""
@@ -257,11 +259,15 @@ class RemoteActors:
             ids = [self._db.new_id() for _ in parsed.keys]
             await q.replace_remote_keys(conn, account.id, parsed.keys, ids=ids, now=now)
             await _store_extras(conn, account.id, parsed.extras, now)
-        stale = [k for k, (info, _) in self._keys.items() if info.owner == account.uri]
-        for key_id in stale:
-            del self._keys[key_id]
+        self._drop_keys(account.uri)
         self._remember(account)
+        if account.uri:
+            self.announce(account.uri)
         return account
+
+    def _drop_keys(self, owner: str | None) -> None:
+        for key_id in [k for k, (info, _) in self._keys.items() if info.owner == owner]:
+            del self._keys[key_id]
 
     def _remember(self, account: AccountRow) -> None:
         if account.uri:
@@ -271,8 +277,19 @@ class RemoteActors:
                 self._actors.popitem(last=False)
 
     def forget(self, uri: str) -> None:
-        """Drop a cached actor whose row was changed elsewhere (e.g. it was deleted)."""
+        """Drop a cached actor whose row was changed elsewhere (e.g. it was
+        deleted), here and in the other processes."""
+        self.drop(uri)
+        self.announce(uri)
+
+    def drop(self, uri: str) -> None:
+        """Drop the actor ``uri`` and its keys from this process's memory."""
         self._actors.pop(uri, None)
+        self._drop_keys(uri)
+
+    def drop_all(self) -> None:
+        self._actors.clear()
+        self._keys.clear()
 
     async def resolve_handle(self, handle: str) -> AccountRow:
         """``@user@host`` to a stored actor, through WebFinger."""

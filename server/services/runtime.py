@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from federation.netguard import AddressPolicy, make_session
 from server import __version__
 from server.config import Config
+from server.services.broadcast import open_broadcast
 from server.services.context import Services
 from server.services.domain_policy import DomainPolicy
 from server.services.inbox_limits import InboxLimits
@@ -26,7 +27,8 @@ from server.urls import Urls
 async def open_services(config: Config, db: Database) -> AsyncIterator[Services]:
     """Services over a migrated ``db``: the instance actor's keys sign outgoing
     fetches; the HTTP session enforces the address policy (private peers only
-    in development)."""
+    in development); on PostgreSQL the process hears the others of the
+    database (``services/broadcast``)."""
     urls = Urls(config.base_url)
     instance = await ensure_instance_actor(db)
     keyring = Keyring(db, urls)
@@ -40,7 +42,7 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
     )
     remote = RemoteActors(db, session, config, signer_for(instance_keys.rsa))
     try:
-        yield Services(
+        svc = Services(
             db,
             config,
             urls,
@@ -54,5 +56,11 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
             InboxLimits(config.federation),
             ApiLimits(db, config.api),
         )
+        svc.broadcast = await open_broadcast(svc)
+        try:
+            yield svc
+        finally:
+            if svc.broadcast is not None:
+                await svc.broadcast.close()
     finally:
         await session.close()

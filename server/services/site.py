@@ -3,14 +3,16 @@
 Each setting starts as the configuration file says (``[instance]``); a change
 made on the admin page is stored in the database and wins from then on. The
 values are read on every page and API answer, so ``SiteCache`` keeps them in
-memory: a change made in this process is seen at once, one made by another
-process (the CLI, a second web process) within ``TTL_SECONDS``.
+memory: a change made in this process is seen at once, in the other processes
+of a PostgreSQL database as soon as they hear of it (``services/broadcast``),
+and one made by the CLI within ``TTL_SECONDS``.
 """
 
 from __future__ import annotations
 
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -63,6 +65,12 @@ class SiteCache:
         self.base = from_config(settings)
         self._site: Site | None = None
         self._loaded_at = 0.0
+        # Tells the other processes of the database that the settings changed.
+        self.announce: Callable[[], None] = lambda: None
+
+    def reset(self) -> None:
+        """Read the settings again on the next question."""
+        self._site = None
 
     async def get(self) -> Site:
         if self._site is None or time.monotonic() - self._loaded_at > TTL_SECONDS:
@@ -76,7 +84,8 @@ class SiteCache:
         async with self.db.transaction() as conn:
             for name, value in values.items():
                 await q.save_setting(conn, name, list(value) if name == "rules" else value, now)
-        self._site = None
+        self.reset()
+        self.announce()
         return await self.get()
 
 

@@ -16,8 +16,11 @@ event and subscriber, so each connection holds those accounts in memory
 reloaded (``Hub.reload``) after the viewer, or someone about them, blocks,
 mutes, unblocks or unmutes. A check is then a set lookup.
 
-One process only: with several web processes each hub sees its own process's
-changes (cross-process fan-out, e.g. PostgreSQL LISTEN/NOTIFY, is not done).
+Several processes on one PostgreSQL database are one hub to their clients:
+an event is also handed to ``Hub.neighbours`` (``services/broadcast``), which
+publishes it in the other processes that have streaming clients, and a
+reload of exclusions reaches their subscriptions too. Alone (SQLite), the
+neighbours are ``ALONE``, who hear nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -127,6 +130,40 @@ async def load_exclusions(conn: AsyncConnection, viewer_id: int, now: datetime) 
     return Exclusions(frozenset(blocked), muted, frozenset(quiet))
 
 
+class Neighbours(Protocol):
+    """The hubs of the other processes of the database."""
+
+    def streaming(self) -> bool:
+        """Whether any of them has streaming clients."""
+
+    def relay(self, event: Event) -> None:
+        """Publish ``event`` there too."""
+
+    def reload(self, viewer_ids: list[int]) -> None:
+        """Reload these viewers' exclusions there too."""
+
+    def subscribers_changed(self) -> None:
+        """This hub went from no subscriptions to some, or back."""
+
+
+class Alone:
+    """No other process (SQLite, the CLI, tests of one app)."""
+
+    def streaming(self) -> bool:
+        return False
+
+    def relay(self, event: Event) -> None:
+        pass
+
+    def reload(self, viewer_ids: list[int]) -> None:
+        pass
+
+    def subscribers_changed(self) -> None:
+        pass
+
+
+ALONE = Alone()
+
 _WAKE: Any = ((), None)  # put in a queue only to wake its reader; never sent
 
 
@@ -175,25 +212,51 @@ class Hub:
     send_timeout: float = 10.0  # a client that takes longer to take one event is dropped
     subscriptions: set[Subscription] = field(default_factory=set)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    neighbours: Neighbours = ALONE
     _loads: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     @contextmanager
     def subscribe(self, viewer_id: int | None) -> Iterator[Subscription]:
         sub = Subscription(viewer_id, self.queue_size)
         self.subscriptions.add(sub)
+        if len(self.subscriptions) == 1:
+            self.neighbours.subscribers_changed()
         try:
             yield sub
         finally:
             self.subscriptions.discard(sub)
+            if not self.subscriptions:
+                self.neighbours.subscribers_changed()
+
+    def streaming(self) -> bool:
+        """Whether a client streams here or in another process."""
+        return bool(self.subscriptions) or self.neighbours.streaming()
 
     def publish(self, event: Event) -> None:
+        """Hand ``event`` to this process's subscriptions."""
         now = self.clock()
         for sub in list(self.subscriptions):
             sub.offer(event, now)
 
+    def emit(self, event: Event) -> None:
+        """Publish ``event`` here and in the other processes that stream."""
+        self.publish(event)
+        if self.neighbours.streaming():
+            self.neighbours.relay(event)
+
     async def reload(self, db: Database, viewer_ids: Iterable[int]) -> None:
-        """Reload what the viewers' open streams leave out; call it once a
-        block or mute (or its end) has committed."""
+        """Reload what the viewers' open streams leave out, here and in the
+        other processes; call it once a block or mute (or its end) has committed."""
+        viewer_ids = sorted(set(viewer_ids))
+        self.neighbours.reload(viewer_ids)
+        await self.reload_here(db, viewer_ids)
+
+    async def reload_all(self, db: Database) -> None:
+        """Reload every open stream's exclusions (changes may have been missed)."""
+        await self.reload_here(db, {s.viewer_id for s in self.subscriptions if s.viewer_id})
+
+    async def reload_here(self, db: Database, viewer_ids: Iterable[int]) -> None:
+        """Reload the viewers' exclusions in this process's subscriptions."""
         for viewer_id in set(viewer_ids):
             subs = [s for s in self.subscriptions if s.viewer_id == viewer_id]
             if subs:
@@ -219,7 +282,7 @@ class Hub:
 
     def after_commit(self, conn: AsyncConnection, event: Event) -> None:
         """Publish ``event`` once ``conn``'s transaction commits."""
-        after_commit(conn, lambda: self.publish(event))
+        after_commit(conn, lambda: self.emit(event))
 
 
 async def status_changed(hub: Hub, conn: AsyncConnection, event: str, status: StatusRow) -> None:
@@ -227,7 +290,7 @@ async def status_changed(hub: Hub, conn: AsyncConnection, event: str, status: St
     feed rows are written (for ``delete``: before they are removed)."""
     if event not in STATUS_EVENTS:
         raise ValueError(event)
-    if not hub.subscriptions:
+    if not hub.streaming():
         return  # nobody is streaming: skip the two queries (a stream opened now starts after)
     readers = await feeds_q.home_feed_readers(conn, status.id, status.account_id)
     tags = (await statuses_q.status_tag_names(conn, [status.id])).get(status.id, [])

@@ -1164,6 +1164,16 @@ account_domain_blocks = Table(
     Index("ix_account_domain_blocks_domain", "domain"),
 )
 
+# Stream events too large for a PostgreSQL NOTIFY (a post that lands in more
+# home feeds than a payload can name): the message carries the row's id and
+# the other processes read the event here. Rows are dropped after minutes.
+relayed_events = Table(
+    "relayed_events",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("body", Text, nullable=False),
+)
+
 __all__ = [
     "account_aliases",
     "account_archives",
@@ -1219,6 +1229,7 @@ __all__ = [
     "profile_extras",
     "rate_counts",
     "recommendations",
+    "relayed_events",
     "reports",
     "signups",
     "status_tags",

@@ -16,25 +16,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.conftest import ServerProcess, free_port
+from tests.conftest import ServerProcess, SiblingProcess, free_port
 
 pytestmark = pytest.mark.slow
 
 PASSWORD = "correct horse battery"
 HIDDEN = r'<input type="hidden" name="([^"]+)" value="([^"]*)">'
-
-
-class SecondProcess(ServerProcess):
-    """Another process of the instance ``first`` serves: its domain, its own port."""
-
-    def __init__(self, first: ServerProcess, port: int, data: Path) -> None:
-        super().__init__(port, data, first.config_file)
-        self.first = first
-
-    def flags(self) -> list[str]:
-        flags = super().flags()
-        flags[flags.index("--domain") + 1] = self.first.domain
-        return flags
 
 
 @pytest.fixture
@@ -49,7 +36,7 @@ def two_processes(
         data = tmp_path / "two"
         data.mkdir()
         for _ in range(3):  # the port may be taken between asking and binding
-            second = SecondProcess(first, free_port(), data)
+            second = SiblingProcess(first, free_port(), data)
             started.append(second)
             try:
                 second.start()
