@@ -1,4 +1,6 @@
-"""``warmline db copy --to URL``: move an instance's database (normally the
+"""``warmline db migrate``: bring the schema up to date and exit.
+
+``warmline db copy --to URL``: move an instance's database (normally the
 SQLite file in the data folder) into an empty PostgreSQL database.
 
 Run it with the server and its workers stopped: what they write during the
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from server.cli_shared import CliError, config_flags
+from server.cli_shared import CliError, config_flags, with_db
 from server.config import Config
 from server.store import Database, dbcopy
 from server.store.database import migration_head
@@ -53,6 +55,11 @@ def add_parsers(commands: SubParsers, parser_class: type[argparse.ArgumentParser
         help="copy even though worker processes of this database seem to be running",
     )
     config_flags(copy)
+    migrate = db_cmds.add_parser(
+        "migrate",
+        help="bring the database to this version's schema and exit (before starting processes)",
+    )
+    config_flags(migrate)
 
 
 def target_url(raw: str) -> str:
@@ -124,7 +131,7 @@ async def _copy(source_url: str, target_url_: str, *, dry_run: bool, force: bool
 
         def progress(name: str, count: int) -> None:
             if count:
-                print(f"  {name}: {count:,} rows", flush=True)
+                print(f"  {name}: {count:,} row{'' if count == 1 else 's'}", flush=True)
 
         try:
             report = await dbcopy.copy_all(source, target, progress)
@@ -153,7 +160,7 @@ async def _check_source(source: Database, url: str, *, force: bool) -> None:
     if found != head:
         raise CliError(
             f"the database is at schema {found}, this Warmline's is {head}:"
-            " start this version's warmline serve once (it upgrades it), stop it, then copy"
+            " run warmline db migrate (with the server stopped), then copy"
         )
     live = await dbcopy.live_processes(source)
     if live and not force:
@@ -179,4 +186,16 @@ async def _check_target(target: Database, foreign: list[str], rows: dict[str, in
         raise CliError(f"the target database is at schema {revision}, newer than this Warmline")
 
 
-COMMANDS = {"copy": cmd_copy}
+def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
+    """What every process does at start, once, so several starting together
+    (web replicas, workers) do not race to run the same migration."""
+    del args
+
+    async def schema(db: Database) -> str | None:
+        return await dbcopy.revision(db)
+
+    print(f"the database is at schema {with_db(config, schema)}")
+    return 0
+
+
+COMMANDS = {"copy": cmd_copy, "migrate": cmd_migrate}

@@ -98,7 +98,7 @@ async def target_contents(db: Database) -> tuple[list[str], dict[str, int]]:
                 found = await conn.execute(select(select(table).exists()))
                 counts[table.name] = 1 if found.scalar_one() else 0
     except Exception as exc:
-        raise CopyError(f"cannot reach the target database: {_reason(exc)}") from None
+        raise CopyError(f"cannot open the target database: {_reason(exc)}") from None
     foreign = sorted(names - set(metadata.tables) - {"alembic_version"})
     return foreign, counts
 
@@ -184,7 +184,23 @@ async def copy_all(
     """Copy every row of ``source_db`` into the migrated, empty PostgreSQL
     ``target_db`` in one transaction; ``progress(table, rows)`` after each table."""
     started = time.monotonic()
-    report = CopyReport()
+    try:
+        counts = await _copy_all(source_db, target_db, progress)
+    except CopyError:
+        raise
+    except Exception as exc:  # a dropped connection, a full disk: one line
+        raise CopyError(f"the copy failed: {_reason(exc)}") from exc
+    return CopyReport(
+        tables=len(counts),
+        rows=sum(counts.values()),
+        seconds=time.monotonic() - started,
+        counts=counts,
+    )
+
+
+async def _copy_all(
+    source_db: Database, target_db: Database, progress: Callable[[str, int], None]
+) -> dict[str, int]:
     async with source_db.read() as source:
         if source_db.dialect == "sqlite":
             await source.exec_driver_sql("BEGIN")  # one read snapshot for every table
@@ -200,8 +216,6 @@ async def copy_all(
             for table in tables():
                 try:
                     copied = await _copy_table(source, target, table, driver)
-                except CopyError:
-                    raise
                 except Exception as exc:
                     raise CopyError(f"cannot copy {table.name}: {_reason(exc)}") from exc
                 progress(table.name, copied)
@@ -212,8 +226,4 @@ async def copy_all(
                     raise CopyError(
                         f"{name}: {landed[name]} rows arrived of {expected}; nothing was kept"
                     )
-    report.tables = len(counts)
-    report.rows = sum(counts.values())
-    report.counts = counts
-    report.seconds = time.monotonic() - started
-    return report
+    return counts

@@ -5,6 +5,7 @@ are one line."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import secrets
@@ -272,7 +273,7 @@ def test_refuses_while_a_worker_beats(
         ("not a url", "not a database URL"),
         ("sqlite:///elsewhere.sqlite3", "backup"),
         ("mysql://u@h/db", "postgresql:// URL"),
-        ("postgresql://postgres@127.0.0.1:PORT/none", "cannot reach"),
+        ("postgresql://postgres@127.0.0.1:PORT/none", "cannot open the target"),
         ("postgresql://postgres@127.0.0.1", "database name"),
     ],
 )
@@ -295,3 +296,34 @@ def test_refuses_a_source_that_is_not_warmline(
     sqlite3.connect(data / "warmline.sqlite3").close()
     code, _out, err = run(["db", "copy", "--to", target, "--dev", "--data", str(data)], capsys)
     assert code == 1 and "not a Warmline database" in one_line(err)
+
+
+def test_db_migrate_brings_a_new_database_to_head(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from server.store.database import migration_head
+
+    code, out, err = run(["db", "migrate", "--dev", "--data", str(tmp_path / "new")], capsys)
+    assert (code, err) == (0, "")
+    assert one_line(out) == f"the database is at schema {migration_head()}"
+
+
+def test_a_failed_copy_leaves_the_target_empty_and_runs_again(
+    tmp_path: Path, target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite keeps a name longer than its column allows; PostgreSQL refuses it."""
+    bare = Source(tmp_path / "bare")
+    assert run(["member", "create", "ann", *bare.flags()], capsys)[0] == 0
+    path = bare.data / "warmline.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("UPDATE accounts SET display_name = ? WHERE username = 'ann'", ("x" * 300,))
+    code, out, err = run(["db", "copy", "--to", target, *bare.flags()], capsys)
+    assert code == 1 and "copied" not in out
+    assert "cannot copy accounts" in one_line(err) and "run the copy again" in err
+    assert not any(rows_by_table(target).values())
+
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("UPDATE accounts SET display_name = 'Ann' WHERE username = 'ann'")
+    code, _out, err = run(["db", "copy", "--to", target, *bare.flags()], capsys)
+    assert (code, err) == (0, ""), err
+    assert rows_by_table(target) == rows_by_table(bare.config().effective_database_url)
