@@ -10,6 +10,7 @@ import io
 import json
 import secrets
 import sqlite3
+import sys
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 from cliutil import one_line, run
-from conftest import ServerProcess, free_port
+from conftest import ServerProcess, _fresh_pg_database, free_port, start_on_a_free_port
 from PIL import Image
 from sqlalchemy import insert, select
 
@@ -48,11 +49,10 @@ def _new_pg_database(base_url: str) -> str:
 
 
 class Source:
-    """A SQLite instance on a port chosen ahead, so a server can serve it later."""
+    """A SQLite instance: its data folder and flags."""
 
     def __init__(self, data: Path) -> None:
-        self.port = free_port()
-        self.domain = f"127.0.0.1:{self.port}"
+        self.domain = "copy.test"
         self.data = data
 
     def flags(self) -> list[str]:
@@ -164,8 +164,23 @@ def source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Source:
 
 
 @pytest.fixture
+def bare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Source:
+    """One member, nothing else: for the refusals."""
+    found = Source(tmp_path / "bare")
+    assert run(["member", "create", "ann", *found.flags()], capsys)[0] == 0
+    return found
+
+
+@pytest.fixture
 def target(postgres: str) -> str:
+    """A new, empty PostgreSQL database: the copy migrates it."""
     return _new_pg_database(postgres)
+
+
+@pytest.fixture
+def migrated_target(postgres: str, postgres_template: str) -> str:
+    """A migrated PostgreSQL database without a row: empty enough to copy into."""
+    return asyncio.run(_fresh_pg_database(postgres, postgres_template))
 
 
 def test_copy_is_row_for_row_and_serves(
@@ -197,10 +212,10 @@ def test_copy_is_row_for_row_and_serves(
     # A real server on the PostgreSQL database serves the member and her posts.
     config = tmp_path / "served.toml"
     config.write_text(f'[server]\ndatabase_url = "{target}"\n[api]\nrate_limit_requests = 0\n')
-    server = ServerProcess(source.port, source.data, config)
-    server.start()
+    # Any free port: local ids follow the configured domain, not stored rows.
+    started: list[ServerProcess] = []
     try:
-        base = server.base_url
+        base = start_on_a_free_port(source.data, config, started).base_url
         with urllib.request.urlopen(f"{base}/api/v1/accounts/lookup?acct=ann") as answer:
             ann = json.load(answer)
         with urllib.request.urlopen(f"{base}/api/v1/accounts/{ann['id']}/statuses") as answer:
@@ -211,14 +226,15 @@ def test_copy_is_row_for_row_and_serves(
         with urllib.request.urlopen(request) as answer:
             assert "hello from ann" in answer.read().decode()
     finally:
-        server.stop()
+        for server in started:
+            server.stop()
     assert not list(source.data.glob("*.sqlite3-journal"))
 
 
 def test_dry_run_writes_nothing(
-    source: Source, target: str, capsys: pytest.CaptureFixture[str]
+    bare: Source, target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(["db", "copy", "--to", target, "--dry-run", *source.flags()], capsys)
+    code, out, err = run(["db", "copy", "--to", target, "--dry-run", *bare.flags()], capsys)
     assert (code, err) == (0, ""), err
     assert one_line(out).startswith(f"would copy {len(tables())} tables")
     assert table_count(target) == 0  # not even migrated
@@ -240,16 +256,16 @@ def table_count(url: str) -> int:
 
 
 def test_refuses_a_target_with_rows(
-    source: Source, target: str, capsys: pytest.CaptureFixture[str]
+    bare: Source, migrated_target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(["db", "copy", "--to", target, *source.flags()], capsys)[0] == 0
-    code, out, err = run(["db", "copy", "--to", target, *source.flags()], capsys)
+    assert run(["db", "copy", "--to", migrated_target, *bare.flags()], capsys)[0] == 0
+    code, out, err = run(["db", "copy", "--to", migrated_target, *bare.flags()], capsys)
     assert code == 1 and out == ""
     assert "not empty" in one_line(err)
 
 
 def test_refuses_while_a_worker_beats(
-    source: Source, target: str, capsys: pytest.CaptureFixture[str]
+    bare: Source, target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async def beat(svc: Any) -> None:
         now = datetime.now(UTC)
@@ -260,10 +276,10 @@ def test_refuses_while_a_worker_beats(
                 )
             )
 
-    with_services(source.config(), beat)
-    code, _out, err = run(["db", "copy", "--to", target, "--dry-run", *source.flags()], capsys)
+    with_services(bare.config(), beat)
+    code, _out, err = run(["db", "copy", "--to", target, "--dry-run", *bare.flags()], capsys)
     assert code == 1 and "stop the server" in one_line(err) and "host worker 42" in err
-    args = ["db", "copy", "--to", target, "--dry-run", "--force", *source.flags()]
+    args = ["db", "copy", "--to", target, "--dry-run", "--force", *bare.flags()]
     assert run(args, capsys)[0] == 0
 
 
@@ -278,10 +294,8 @@ def test_refuses_while_a_worker_beats(
     ],
 )
 def test_refusals_are_one_line(
-    tmp_path: Path, to: str, says: str, capsys: pytest.CaptureFixture[str]
+    bare: Source, to: str, says: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bare = Source(tmp_path / "bare")
-    assert run(["member", "create", "ann", *bare.flags()], capsys)[0] == 0
     to = to.replace("PORT", str(free_port()))
     code, out, err = run(["db", "copy", "--to", to, *bare.flags()], capsys)
     assert code in (1, 2) and out == ""
@@ -309,21 +323,30 @@ def test_db_migrate_brings_a_new_database_to_head(
 
 
 def test_a_failed_copy_leaves_the_target_empty_and_runs_again(
-    tmp_path: Path, target: str, capsys: pytest.CaptureFixture[str]
+    bare: Source, migrated_target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """SQLite keeps a name longer than its column allows; PostgreSQL refuses it."""
-    bare = Source(tmp_path / "bare")
-    assert run(["member", "create", "ann", *bare.flags()], capsys)[0] == 0
     path = bare.data / "warmline.sqlite3"
     with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("UPDATE accounts SET display_name = ? WHERE username = 'ann'", ("x" * 300,))
-    code, out, err = run(["db", "copy", "--to", target, *bare.flags()], capsys)
+    code, out, err = run(["db", "copy", "--to", migrated_target, *bare.flags()], capsys)
     assert code == 1 and "copied" not in out
     assert "cannot copy accounts" in one_line(err) and "run the copy again" in err
-    assert not any(rows_by_table(target).values())
+    assert not any(rows_by_table(migrated_target).values())
 
     with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("UPDATE accounts SET display_name = 'Ann' WHERE username = 'ann'")
-    code, _out, err = run(["db", "copy", "--to", target, *bare.flags()], capsys)
+    code, _out, err = run(["db", "copy", "--to", migrated_target, *bare.flags()], capsys)
     assert (code, err) == (0, ""), err
-    assert rows_by_table(target) == rows_by_table(bare.config().effective_database_url)
+    assert rows_by_table(migrated_target) == rows_by_table(bare.config().effective_database_url)
+
+
+def test_refuses_without_asyncpg(
+    bare: Source, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "asyncpg", None)  # as if it were not installed
+    code, out, err = run(
+        ["db", "copy", "--to", "postgresql://u@127.0.0.1/x", *bare.flags()], capsys
+    )
+    assert code == 1 and out == ""
+    assert "asyncpg is not installed" in one_line(err)
