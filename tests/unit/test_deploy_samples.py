@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from server.cli import build_parser
 from server.config import load_config
@@ -24,7 +25,6 @@ def parses(argv: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    yaml = pytest.importorskip("yaml")
     return dict(yaml.safe_load((DEPLOY / "docker-compose.yml").read_text()))
 
 
