@@ -1,5 +1,5 @@
 """The ``warmline`` command: serve, member ..., invite ..., domain ..., moderation ...,
-token create, backup, restore, --version.
+token create, backup, restore, db copy, --version.
 
 Operators and outside checks rely on these names and flags; keep them. Every
 config flag also reads from its ``WARMLINE_*`` environment variable. Misuse and
@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from server import (
     __version__,
     cli_backup,
+    cli_db,
     cli_domains,
     cli_invites,
     cli_members,
@@ -81,6 +82,7 @@ def build_parser() -> Parser:
     cli_domains.add_parsers(commands, Parser)
     cli_moderation.add_parsers(commands, Parser)
     cli_backup.add_parsers(commands, Parser)
+    cli_db.add_parsers(commands, Parser)
 
     token = commands.add_parser("token", help="manage API tokens")
     token_cmds = token.add_subparsers(dest="token_command", metavar="ACTION", parser_class=Parser)
@@ -140,6 +142,8 @@ def _dispatch(args: argparse.Namespace) -> Command:
         return cli_domains.COMMANDS[args.domain_command]
     if args.command == "moderation":
         return cli_moderation.COMMANDS[args.moderation_command]
+    if args.command == "db":
+        return cli_db.COMMANDS[args.db_command]
     if args.command in cli_backup.COMMANDS:
         return cli_backup.COMMANDS[args.command]
     return cmd_token_create
