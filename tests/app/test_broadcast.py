@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from server.config import Config
 from server.services.context import Services
@@ -122,3 +123,24 @@ async def test_web_processes_share_the_inbox_limits(pair: tuple[Services, Servic
     await b.broadcast.close()
     await eventually(lambda: a.broadcast.web_processes() == 1, "the other one said it left")
     assert a.inbox_limits.hosts.capacity == configured
+
+
+async def test_a_lost_channel_is_made_again_and_what_was_missed_is_assumed_changed(
+    pair: tuple[Services, Services],
+) -> None:
+    a, b = pair
+    await b.site.get()
+    b.remote._actors["https://peer.example/users/bob"] = object()  # type: ignore[assignment]
+    assert b.broadcast is not None
+    b.wake.inbox.clear()
+    lost = b.broadcast.channel._conn.get_server_pid()
+    async with a.db.transaction() as conn:
+        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
+    # Whatever was said meanwhile may have been missed: caches go, workers wake.
+    await eventually(lambda: b.site._site is None, "the settings are read again", seconds=20)
+    assert not b.remote._actors
+    assert b.wake.inbox.is_set()
+    assert b.broadcast.channel._conn.get_server_pid() != lost
+    b.wake.deliveries.clear()
+    a.wake.deliveries.set()
+    await eventually(b.wake.deliveries.is_set, "wake-ups are heard again")
