@@ -8,7 +8,8 @@ reverse; nothing happens at import time.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -54,7 +55,11 @@ from server.store import Database
 from server.web import setup as web_pages
 from server.workers import pool as worker_pool
 
+if TYPE_CHECKING:
+    from server.metrics import Metrics
+
 log = logging.getLogger("warmline")
+Middleware = Callable[..., Awaitable[Any]]
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -89,6 +94,23 @@ async def _demo_member(app: web.Application) -> AsyncIterator[None]:
 async def _services(app: web.Application) -> AsyncIterator[None]:
     async with open_services(app[CONFIG], app[DB]) as svc:
         app[SERVICES] = svc
+        if app[CONFIG].metrics.enabled:
+            from server.metrics.web import METRICS
+
+            svc.metrics = app[METRICS]
+            svc.metrics.bind(svc)
+        yield
+
+
+async def _metrics_listener(app: web.Application) -> AsyncIterator[None]:
+    """``[metrics] listen``: /metrics on an address of its own, not on the app."""
+    from server.metrics.web import METRICS, METRICS_SOCKETS, separate_listener
+
+    settings = app[CONFIG].metrics
+    address = settings.address
+    assert address is not None
+    sockets = app.get(METRICS_SOCKETS)
+    async with separate_listener(app[METRICS], address, settings.bearer_token, sockets):
         yield
 
 
@@ -107,8 +129,10 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     ``workers=False`` leaves the queues alone (tests drive them by hand).
     """
     behind_proxies = [proxies.make_middleware(config.trusted_proxies)]
+    metrics, measuring = _metrics(config)
     app = web.Application(
         middlewares=[
+            *measuring,
             *(behind_proxies if config.trusted_proxies else []),
             conventions.make_middleware(),
             request_id_middleware,
@@ -119,6 +143,8 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     )
     app[CONFIG] = config
     app.cleanup_ctx.extend([_database, _services])
+    if metrics is not None:
+        _install_metrics(app, metrics)
     if workers:
         app.cleanup_ctx.append(_workers)
     if demo:
@@ -165,6 +191,29 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     _trailing_slash_aliases(app)
     app.on_shutdown.append(_close_streams)
     return app
+
+
+def _metrics(config: Config) -> tuple[Metrics | None, list[Middleware]]:
+    """This app's metrics and their counting middleware when ``[metrics] enabled``;
+    otherwise prometheus_client is not even imported."""
+    if not config.metrics.enabled:
+        return None, []
+    from server.metrics import Metrics
+    from server.metrics.web import make_middleware
+
+    metrics = Metrics(config.metrics.cache_seconds)
+    return metrics, [make_middleware(metrics)]
+
+
+def _install_metrics(app: web.Application, metrics: Metrics) -> None:
+    from server.metrics.web import METRICS, make_handler
+
+    settings = app[CONFIG].metrics
+    app[METRICS] = metrics
+    if settings.address is None:
+        app.router.add_get("/metrics", make_handler(metrics, settings.bearer_token))
+    else:
+        app.cleanup_ctx.append(_metrics_listener)
 
 
 async def _close_streams(app: web.Application) -> None:

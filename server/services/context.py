@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -25,6 +26,9 @@ from server.services.throttle import SignInThrottle
 from server.store import Database
 from server.store.inbox_writer import InboxWriter
 from server.urls import Urls
+
+if TYPE_CHECKING:
+    from server.metrics import Metrics
 
 
 @dataclass
@@ -70,6 +74,8 @@ class Services:
     # This process's row in ``processes`` while its queue workers run (their
     # claims carry it); None when it runs none (the CLI, tests driving queues).
     process_id: int | None = None
+    # This process's Prometheus metrics when [metrics] enabled (server/metrics/).
+    metrics: Metrics | None = None
 
     def now(self) -> datetime:
         return self.clock()
