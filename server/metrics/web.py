@@ -3,6 +3,7 @@ handler (on the app, or on a listener of its own), the bearer token check."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import logging
@@ -18,6 +19,8 @@ from server.metrics.registry import Metrics
 log = logging.getLogger("warmline")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 METRICS = web.AppKey("metrics", Metrics)
+# The status counted for a request whose client went away first (nginx's 499).
+CLIENT_GONE = 499
 # Sockets ``warmline serve`` bound for a separate metrics address before start-up.
 METRICS_SOCKETS = web.AppKey("metrics_sockets", list)
 
@@ -36,6 +39,10 @@ def make_middleware(metrics: Metrics) -> Callable[..., Awaitable[web.StreamRespo
         except web.HTTPException as exc:  # redirects, and errors past the error middleware
             route = request.match_info.route
             record(route if route.resource is not None else None, exc.status, clock() - start)
+            raise
+        except asyncio.CancelledError:  # the client went away (a stream it closed)
+            route = request.match_info.route
+            record(route if route.resource is not None else None, CLIENT_GONE, clock() - start)
             raise
         route = request.match_info.route
         record(route if route.resource is not None else None, response.status, clock() - start)

@@ -33,7 +33,7 @@ class QueueState:
     due: int  # of those, due now
     claimed: int  # pending, held by a worker under a lease
     failed: int  # given up (still kept, see [retention])
-    oldest_waiting: datetime | None  # when the oldest pending row came
+    oldest_waiting: datetime | None  # when the oldest waiting row came
     oldest_due: datetime | None  # the earliest next_attempt_at of a due row
 
 
@@ -49,7 +49,7 @@ async def queue_states(conn: AsyncConnection, now: datetime) -> list[QueueState]
             func.count().filter(and_(due, ~held)),
             func.count().filter(held),
             func.count().filter(c.state == failed_state),
-            func.min(case((pending, c[came]))),
+            func.min(case((and_(pending, ~held), c[came]))),
             func.min(case((due, c.next_attempt_at))),
         ).where(c.state.in_(("pending", failed_state)))
         row = (await conn.execute(query)).one()

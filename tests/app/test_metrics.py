@@ -4,6 +4,7 @@ delivery outcomes; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -11,10 +12,12 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from apiclient import member
 from fakepeer import AS2, FakePeer, fake_peer
 from prometheus_client.parser import text_string_to_metric_families
 from queuerows import EXPECTED, add_queue_rows
 from sqlalchemy import insert
+from streamclient import connect, subscribed
 
 from federation.httpsig import sign_cavage
 from server.app import create_app
@@ -214,3 +217,22 @@ async def test_a_bearer_token_guards_the_metrics(start: Start) -> None:
     samples = await scrape(client, Authorization="Bearer s3cret-token")
     assert value(samples, "warmline_http_requests_total", route="/metrics", method="GET",
                  status="401") == 2  # fmt: skip
+
+
+async def test_open_streams_are_counted(start: Start) -> None:
+    client = await start(enabled=True)
+    bob = await member(client, "bob")
+    async with await connect(bob, "user") as ws:
+        await subscribed(client, ("user",))
+        assert value(await scrape(client), "warmline_streaming_connections") == 1
+        await ws.close()
+    for _ in range(200):  # the server notices the close a moment later
+        if value(await scrape(client), "warmline_streaming_connections") == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert value(await scrape(client), "warmline_streaming_connections") == 0
+    # A stream its client closed counts as nginx counts it: 499, the client went away.
+    streaming = {"route": "/api/v1/streaming", "method": "GET"}
+    assert (
+        value(await scrape(client), "warmline_http_requests_total", **streaming, status="499") == 1
+    )
