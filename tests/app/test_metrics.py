@@ -22,7 +22,7 @@ from streamclient import connect, subscribed
 from federation.httpsig import sign_cavage
 from server.app import create_app
 from server.appkeys import CONFIG, DB, SERVICES
-from server.config import Config, MetricsSettings, with_overrides
+from server.config import Config, FederationSettings, MetricsSettings, with_overrides
 from server.services import domain_blocks, members
 from server.store import queues as q
 from server.store.tables import activities, hosts
@@ -34,9 +34,11 @@ Start = Callable[..., Awaitable[TestClient]]
 
 @pytest.fixture
 def start(aiohttp_client: Any, make_config: Callable[..., Config], database_url: str) -> Start:
-    async def run(**metrics: Any) -> TestClient:
+    async def run(federation: FederationSettings | None = None, **metrics: Any) -> TestClient:
         config = make_config(domain="a.test", database_url=database_url)
         config = with_overrides(config, metrics=MetricsSettings(**metrics))
+        if federation is not None:
+            config = with_overrides(config, federation=federation)
         return await aiohttp_client(create_app(config, workers=False))
 
     return run
@@ -171,6 +173,23 @@ async def test_refused_deliveries_are_counted_by_reason(start: Start, peer: Fake
     inbox = {"route": "/users/{username}/inbox", "method": "POST"}
     assert value(samples, "warmline_http_requests_total", **inbox, status="202") == 1
     assert value(samples, "warmline_http_requests_total", **inbox, status="404") == 1
+
+
+async def test_a_delivery_over_the_actors_limit_is_counted_as_rate_limited(
+    start: Start, peer: FakePeer
+) -> None:
+    client = await start(FederationSettings(inbox_per_actor_per_minute=1), enabled=True)
+    await members.create_member(client.app[DB], "alice")
+    bob = peer.add("bob")
+    statuses = []
+    for n in (1, 2):
+        body = _follow(bob.id).replace(b"#follow-1", f"#follow-{n}".encode())
+        signed = _signed(client, bob.key_id, bob.rsa, "/inbox", body)
+        statuses.append((await client.post("/inbox", data=body, headers=signed)).status)
+    assert statuses == [202, 429]
+    samples = await scrape(client)
+    assert value(samples, "warmline_inbox_refusals_total", reason="rate_limited") == 1
+    assert value(samples, "warmline_inbox_refusals_total", reason="signature") == 0
 
 
 async def test_delivery_outcomes_are_counted_where_the_worker_records_them(start: Start) -> None:
