@@ -102,18 +102,6 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-async def _metrics_listener(app: web.Application) -> AsyncIterator[None]:
-    """``[metrics] listen``: /metrics on an address of its own, not on the app."""
-    from server.metrics.web import METRICS, METRICS_SOCKETS, separate_listener
-
-    settings = app[CONFIG].metrics
-    address = settings.address
-    assert address is not None
-    sockets = app.get(METRICS_SOCKETS)
-    async with separate_listener(app[METRICS], address, settings.bearer_token, sockets):
-        yield
-
-
 async def _workers(app: web.Application) -> AsyncIterator[None]:
     """Every queue worker runs inside the web process (``warmline worker`` runs
     them in processes of their own, beside ``warmline serve --no-workers``)."""
@@ -144,7 +132,9 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     app[CONFIG] = config
     app.cleanup_ctx.extend([_database, _services])
     if metrics is not None:
-        _install_metrics(app, metrics)
+        from server.metrics.web import install
+
+        install(app, metrics, config.metrics)
     if workers:
         app.cleanup_ctx.append(_workers)
     if demo:
@@ -203,17 +193,6 @@ def _metrics(config: Config) -> tuple[Metrics | None, list[Middleware]]:
 
     metrics = Metrics(config.metrics.cache_seconds)
     return metrics, [make_middleware(metrics)]
-
-
-def _install_metrics(app: web.Application, metrics: Metrics) -> None:
-    from server.metrics.web import METRICS, make_handler
-
-    settings = app[CONFIG].metrics
-    app[METRICS] = metrics
-    if settings.address is None:
-        app.router.add_get("/metrics", make_handler(metrics, settings.bearer_token))
-    else:
-        app.cleanup_ctx.append(_metrics_listener)
 
 
 async def _close_streams(app: web.Application) -> None:

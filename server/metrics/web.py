@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from server.config import MetricsSettings
 from server.metrics.registry import Metrics
 
 log = logging.getLogger("warmline")
@@ -23,6 +24,23 @@ METRICS = web.AppKey("metrics", Metrics)
 CLIENT_GONE = 499
 # Sockets ``warmline serve`` bound for a separate metrics address before start-up.
 METRICS_SOCKETS = web.AppKey("metrics_sockets", list)
+
+
+def install(app: web.Application, metrics: Metrics, settings: MetricsSettings) -> None:
+    """``/metrics`` on ``app``, or (``[metrics] listen``) on a listener of its own
+    that starts and stops with the app (on sockets ``serve`` bound, if it did)."""
+    app[METRICS] = metrics
+    address = settings.address
+    if address is None:
+        app.router.add_get("/metrics", make_handler(metrics, settings.bearer_token))
+        return
+
+    async def listener(app: web.Application) -> AsyncIterator[None]:
+        sockets = app.get(METRICS_SOCKETS)
+        async with separate_listener(metrics, address, settings.bearer_token, sockets):
+            yield
+
+    app.cleanup_ctx.append(listener)
 
 
 def make_middleware(metrics: Metrics) -> Callable[..., Awaitable[web.StreamResponse]]:
