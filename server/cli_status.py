@@ -8,7 +8,10 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import make_url
 
 from server.cli_shared import CliError, config_flags, with_db
 from server.config import Config
@@ -53,6 +56,9 @@ async def _read(db: Database, errors: int, hosts: int) -> dict[str, Any]:
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     if args.errors < 0 or args.hosts < 0:
         raise CliError("--errors and --hosts take a number of 0 or more")
+    url = make_url(config.effective_database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        raise CliError(f"no database at {url.database}: is --data (or --database-url) right?")
     found = with_db(config, lambda db: _read(db, args.errors, args.hosts))
     if args.json:
         print(json.dumps(_as_json(found), default=_json_value))

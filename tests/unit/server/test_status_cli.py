@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cliutil import one_line, run
@@ -99,3 +100,16 @@ def test_status_refuses_a_negative_count(
     code, _, err = run(argv, capsys)
     assert code == 1
     assert one_line(err) == "warmline: error: --errors and --hosts take a number of 0 or more"
+
+
+def test_status_of_a_missing_database_says_so_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "no-such-folder"
+    code, out, err = run(["status", "--dev", "--data", str(data)], capsys)
+    assert (code, out) == (1, "")
+    assert one_line(err) == (
+        f"warmline: error: no database at {data}/warmline.sqlite3: "
+        "is --data (or --database-url) right?"
+    )
+    assert not data.exists()
