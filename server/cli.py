@@ -117,7 +117,7 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, config: Config) -> int:
-    from server.worker import run_worker
+    from server.worker import WorkerStartError, run_worker
 
     queues = tuple(dict.fromkeys(q.strip() for q in args.queues.split(",") if q.strip()))
     unknown = [q for q in queues if q not in QUEUES]
@@ -128,7 +128,10 @@ def cmd_worker(args: argparse.Namespace, config: Config) -> int:
         )
     if not 1 <= args.concurrency <= 16:
         raise CliError("--concurrency must be between 1 and 16")
-    run_worker(config, queues, args.concurrency)
+    try:
+        run_worker(config, queues, args.concurrency)
+    except WorkerStartError as exc:
+        raise CliError(str(exc)) from None
     return 0
 
 

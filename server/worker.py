@@ -27,6 +27,10 @@ from server.workers import pool
 log = logging.getLogger("warmline")
 
 
+class WorkerStartError(RuntimeError):
+    """The worker cannot start; the message says why (one line)."""
+
+
 def run_worker(config: Config, queues: tuple[str, ...], concurrency: int) -> None:
     asyncio.run(_work(config, queues, concurrency))
 
@@ -68,9 +72,14 @@ async def _metrics(svc: Services) -> AsyncIterator[None]:
         yield
         return
     from server.metrics import Metrics
-    from server.metrics.web import separate_listener
+    from server.metrics.web import MetricsListenError, separate_listener
 
     svc.metrics = Metrics(settings.cache_seconds)
     svc.metrics.bind(svc)
-    async with separate_listener(svc.metrics, settings.address, settings.bearer_token):
+    async with contextlib.AsyncExitStack() as stack:
+        listener = separate_listener(svc.metrics, settings.address, settings.bearer_token)
+        try:
+            await stack.enter_async_context(listener)
+        except MetricsListenError as exc:
+            raise WorkerStartError(f"[metrics] listen: {exc}") from None
         yield

@@ -124,3 +124,25 @@ def test_a_metrics_address_in_use_stops_the_server_with_one_line(tmp_path: Path)
     assert lines[0].startswith(
         f"warmline: error: [metrics] listen: cannot listen on 127.0.0.1:{port}"
     )
+
+
+def test_a_metrics_address_in_use_stops_a_worker_with_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    config = data / "warmline.toml"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config.write_text(f'[metrics]\nenabled = true\nlisten = "127.0.0.1:{port}"\n')
+        flags = ["--dev", "--domain", "w.test", "--data", str(data), "--config", str(config)]
+        done = subprocess.run(
+            [sys.executable, "-m", "server", "worker", *flags],
+            capture_output=True, text=True, timeout=60, env=_clean_env(),
+        )  # fmt: skip
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(
+        f"warmline: error: [metrics] listen: cannot listen for metrics on 127.0.0.1:{port}"
+    )
