@@ -68,12 +68,20 @@ class Server:
     """``warmline serve --dev`` on 127.0.0.1:port with its log in ``data/server.log``."""
 
     def __init__(
-        self, data: Path, port: int, command: list[str] | None = None, *, dev: bool = True
+        self,
+        data: Path,
+        port: int,
+        command: list[str] | None = None,
+        *,
+        dev: bool = True,
+        extra_config: str = "",
     ) -> None:
         """``command`` replaces the ``warmline`` executable (e.g. ``bench._variant_server``);
         ``dev=False`` runs it as in production (templates compiled once, ``Secure``
-        cookies, https ids), for benchmarks that talk to it only over loopback HTTP."""
+        cookies, https ids), for benchmarks that talk to it only over loopback HTTP;
+        ``extra_config`` is added to its TOML file (``[metrics]\nenabled = true``)."""
         self.data, self.port, self.dev = data, port, dev
+        self.extra_config = extra_config
         self.command = command or WARMLINE
         self.authority = f"127.0.0.1:{port}"
         self.base = f"http://{self.authority}"
@@ -92,6 +100,7 @@ class Server:
         config.write_text(
             "[api]\nrate_limit_requests = 0\nrate_limit_requests_per_account = 0\n"
             "[federation]\ninbox_per_host_per_minute = 100000000\nkey_fetch_burst = 100000\n"
+            + self.extra_config
         )
         cmd = [
             *self.command,

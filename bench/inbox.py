@@ -459,6 +459,11 @@ def main(argv: list[str] | None = None) -> None:
         "these monkeypatches (what would a fix buy?)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the data dir (and server.log)")
+    parser.add_argument(
+        "--metrics",
+        action="store_true",
+        help="serve with [metrics] enabled = true (what counting requests costs)",
+    )
     args = parser.parse_args(argv)
     if "no-workers" in args.variant:
         args.drain_timeout = 0  # nothing applies the stored items
@@ -477,7 +482,9 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"# EXPERIMENT: server variant {' '.join(args.variant)} (monkeypatched, not Warmline)"
         )
-    server = Server(data, free_port(), command)
+    metrics = "[metrics]\nenabled = true\n" if args.metrics else ""
+    print(f"# metrics: {'on ([metrics] enabled = true)' if args.metrics else 'off'}")
+    server = Server(data, free_port(), command, extra_config=metrics)
     peer_port = free_port()
     peer = f"http://127.0.0.1:{peer_port}"
     workers = min(2, os.cpu_count() or 1)

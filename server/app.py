@@ -8,7 +8,8 @@ reverse; nothing happens at import time.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -54,7 +55,11 @@ from server.store import Database
 from server.web import setup as web_pages
 from server.workers import pool as worker_pool
 
+if TYPE_CHECKING:
+    from server.metrics import Metrics
+
 log = logging.getLogger("warmline")
+Middleware = Callable[..., Awaitable[Any]]
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -91,6 +96,11 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[SERVICES] = svc
         if svc.broadcast is not None:
             svc.broadcast.serve_as("web")
+        if app[CONFIG].metrics.enabled:
+            from server.metrics.web import METRICS
+
+            svc.metrics = app[METRICS]
+            svc.metrics.bind(svc)
         yield
 
 
@@ -109,8 +119,10 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     ``workers=False`` leaves the queues alone (tests drive them by hand).
     """
     behind_proxies = [proxies.make_middleware(config.trusted_proxies)]
+    metrics, measuring = _metrics(config)
     app = web.Application(
         middlewares=[
+            *measuring,
             *(behind_proxies if config.trusted_proxies else []),
             conventions.make_middleware(),
             request_id_middleware,
@@ -121,6 +133,10 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     )
     app[CONFIG] = config
     app.cleanup_ctx.extend([_database, _services])
+    if metrics is not None:
+        from server.metrics.web import install
+
+        install(app, metrics, config.metrics)
     if workers:
         app.cleanup_ctx.append(_workers)
     if demo:
@@ -167,6 +183,18 @@ def create_app(config: Config, *, demo: bool = False, workers: bool = True) -> w
     _trailing_slash_aliases(app)
     app.on_shutdown.append(_close_streams)
     return app
+
+
+def _metrics(config: Config) -> tuple[Metrics | None, list[Middleware]]:
+    """This app's metrics and their counting middleware when ``[metrics] enabled``;
+    otherwise prometheus_client is not even imported."""
+    if not config.metrics.enabled:
+        return None, []
+    from server.metrics import Metrics
+    from server.metrics.web import make_middleware
+
+    metrics = Metrics(config.metrics.cache_seconds)
+    return metrics, [make_middleware(metrics)]
 
 
 async def _close_streams(app: web.Application) -> None:

@@ -1,5 +1,5 @@
-"""The ``warmline`` command: serve, member ..., invite ..., domain ..., moderation ...,
-token create, backup, restore, db copy, --version.
+"""The ``warmline`` command: serve, worker, member ..., invite ..., domain ...,
+moderation ..., token create, backup, restore, db copy, db migrate, status, --version.
 
 Operators and outside checks rely on these names and flags; keep them. Every
 config flag also reads from its ``WARMLINE_*`` environment variable. Misuse and
@@ -9,7 +9,6 @@ refused input end with a non-zero exit and one clear line on stderr.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 
@@ -21,6 +20,8 @@ from server import (
     cli_invites,
     cli_members,
     cli_moderation,
+    cli_status,
+    logs,
 )
 from server.cli_shared import (
     EXIT_FAILED,
@@ -29,6 +30,7 @@ from server.cli_shared import (
     Parser,
     config_flags,
     config_from,
+    log_flags,
     with_db,
 )
 from server.config import Config, ConfigError
@@ -47,6 +49,7 @@ def build_parser() -> Parser:
 
     serve = commands.add_parser("serve", help="run the server")
     config_flags(serve)
+    log_flags(serve)
     serve.add_argument(
         "--demo",
         action="store_true",
@@ -63,6 +66,7 @@ def build_parser() -> Parser:
         "worker", help="work the queues (deliveries, inbox, cleanup, archives) in this process"
     )
     config_flags(worker)
+    log_flags(worker)
     worker.add_argument(
         "--queues",
         default=",".join(QUEUES),
@@ -83,6 +87,7 @@ def build_parser() -> Parser:
     cli_moderation.add_parsers(commands, Parser)
     cli_backup.add_parsers(commands, Parser)
     cli_db.add_parsers(commands, Parser)
+    cli_status.add_parsers(commands, Parser)
 
     token = commands.add_parser("token", help="manage API tokens")
     token_cmds = token.add_subparsers(dest="token_command", metavar="ACTION", parser_class=Parser)
@@ -114,7 +119,7 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, config: Config) -> int:
-    from server.worker import run_worker
+    from server.worker import WorkerStartError, run_worker
 
     queues = tuple(dict.fromkeys(q.strip() for q in args.queues.split(",") if q.strip()))
     unknown = [q for q in queues if q not in QUEUES]
@@ -125,7 +130,10 @@ def cmd_worker(args: argparse.Namespace, config: Config) -> int:
         )
     if not 1 <= args.concurrency <= 16:
         raise CliError("--concurrency must be between 1 and 16")
-    run_worker(config, queues, args.concurrency)
+    try:
+        run_worker(config, queues, args.concurrency)
+    except WorkerStartError as exc:
+        raise CliError(str(exc)) from None
     return 0
 
 
@@ -144,6 +152,8 @@ def _dispatch(args: argparse.Namespace) -> Command:
         return cli_moderation.COMMANDS[args.moderation_command]
     if args.command == "db":
         return cli_db.COMMANDS[args.db_command]
+    if args.command in cli_status.COMMANDS:
+        return cli_status.COMMANDS[args.command]
     if args.command in cli_backup.COMMANDS:
         return cli_backup.COMMANDS[args.command]
     return cmd_token_create
@@ -156,8 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = config_from(args)
         # Only the server logs as it goes; the other commands stay quiet unless it fails.
         level = config.log_level if args.command in ("serve", "worker") else "WARNING"
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        logs.configure(level, config.log_format)
         return _dispatch(args)(args, config)
     except (ConfigError, CliError, DatabaseError) as exc:
         print(f"warmline: error: {exc}", file=sys.stderr)

@@ -53,6 +53,16 @@ def config_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def log_flags(parser: argparse.ArgumentParser) -> None:
+    """For the commands that log as they go (serve, worker)."""
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=None,
+        help="text (the default) or json: one JSON object a line [WARMLINE_LOG_FORMAT]",
+    )
+
+
 def config_from(args: argparse.Namespace) -> Config:
     return load_config(
         config_file=args.config,
@@ -61,6 +71,7 @@ def config_from(args: argparse.Namespace) -> Config:
         data=args.data,
         database_url=args.database_url,
         dev=args.dev,
+        log_format=getattr(args, "log_format", None),
     )
 
 

@@ -20,6 +20,7 @@ from federation.delivery import DEFAULT_SCHEDULE
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
 REGISTRATION_MODES = ("closed", "invite", "approval", "open")
 
 # host or host:port, as it appears in ids (no scheme, no path, no userinfo).
@@ -230,6 +231,32 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    """Prometheus metrics of this process (server/metrics/); off by default."""
+
+    enabled: bool = False
+    # Empty: served by the app itself at /metrics. HOST:PORT: served there instead,
+    # by a listener of its own in the same process (``warmline worker`` too), and
+    # the app has no /metrics. WARMLINE_METRICS_LISTEN overrides it (one per process).
+    listen: str = ""
+    # When set, a scrape must send ``Authorization: Bearer TOKEN``.
+    bearer_token: str = ""
+    # Seconds the queue and host figures read from the database are reused.
+    cache_seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.listen:
+            parse_listen(self.listen, what="[metrics] listen")
+        if self.cache_seconds < 0:
+            raise ConfigError("[metrics] cache_seconds must be 0 or more")
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """The separate listening address, or None when the app serves /metrics."""
+        return parse_listen(self.listen, what="[metrics] listen") if self.listen else None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the server needs to run; built by :func:`load_config`."""
 
@@ -241,6 +268,8 @@ class Config:
     dev: bool = False
     max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
+    # text: the human format; json: one JSON object a line (server/logs.py).
+    log_format: str = "text"
     # Reverse proxies whose X-Forwarded-For names the client (addresses or networks).
     trusted_proxies: tuple[IPNetwork, ...] = ()
     instance: InstanceSettings = field(default_factory=InstanceSettings)
@@ -249,6 +278,7 @@ class Config:
     api: ApiSettings = field(default_factory=ApiSettings)
     media: MediaSettings = field(default_factory=MediaSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     @property
     def scheme(self) -> str:
@@ -284,21 +314,21 @@ def parse_networks(what: str, value: Any) -> tuple[IPNetwork, ...]:
         raise ConfigError(f"{what}: {exc}") from None
 
 
-def parse_listen(value: str) -> tuple[str, int]:
+def parse_listen(value: str, what: str = "listen") -> tuple[str, int]:
     """Parse ``HOST:PORT`` (``[v6]:PORT`` for IPv6)."""
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit():
-        raise ConfigError(f"listen address must be HOST:PORT, got {value!r}")
+        raise ConfigError(f"{what} address must be HOST:PORT, got {value!r}")
     if not 0 <= int(port) <= 65535:
         raise ConfigError(
-            f"listen port must be between 1 and 65535 (or 0 for any free port), got {value!r}"
+            f"{what} port must be between 1 and 65535 (or 0 for any free port), got {value!r}"
         )
     host = host.strip("[]")
     try:
         ipaddress.ip_address(host)
     except ValueError:
         if not _AUTHORITY.match(host.lower()):
-            raise ConfigError(f"listen host is not an address or host name: {host!r}") from None
+            raise ConfigError(f"{what} host is not an address or host name: {host!r}") from None
     return host, int(port)
 
 
@@ -379,7 +409,7 @@ def _section(cls: type, data: Any, name: str) -> Any:
 
 _TOP_LEVEL = {
     "domain", "listen", "data", "database_url", "dev", "max_body_bytes", "log_level",
-    "trusted_proxies",
+    "log_format", "trusted_proxies",
 }  # fmt: skip
 
 
@@ -391,6 +421,7 @@ def load_config(
     data: str | None = None,
     database_url: str | None = None,
     dev: bool | None = None,
+    log_format: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Build the configuration; explicit arguments (command-line flags) win over
@@ -405,7 +436,7 @@ def load_config(
     if unknown:
         raise ConfigError(f"unknown setting(s) in [server]: {', '.join(sorted(unknown))}")
     unknown_tables = set(toml) - {
-        "server", "instance", "federation", "network", "api", "media", "retention"
+        "server", "instance", "federation", "network", "api", "media", "retention", "metrics"
     }  # fmt: skip
     if unknown_tables:
         raise ConfigError(f"unknown table(s) in config file: {', '.join(sorted(unknown_tables))}")
@@ -440,12 +471,20 @@ def load_config(
     for key in ("dev",):
         if key in server and not isinstance(server[key], bool):
             raise ConfigError(f"[server] {key} must be true or false")
-    for key in ("domain", "listen", "data", "database_url", "log_level"):
+    for key in ("domain", "listen", "data", "database_url", "log_level", "log_format"):
         if key in server and not isinstance(server[key], str):
             raise ConfigError(f"[server] {key} must be a string")
     log_level = str(server.get("log_level", "INFO")).upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"[server] log_level must be one of {', '.join(LOG_LEVELS)}")
+    log_format = str(pick(log_format, "WARMLINE_LOG_FORMAT", "log_format") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"log format must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
+    metrics_table = toml.get("metrics")
+    if "WARMLINE_METRICS_LISTEN" in env:
+        listen_env = {"listen": env["WARMLINE_METRICS_LISTEN"]}
+        if metrics_table is None or isinstance(metrics_table, dict):
+            metrics_table = {**(metrics_table or {}), **listen_env}
     trusted_proxies = parse_networks("[server] trusted_proxies", server.get("trusted_proxies", []))
     max_body = server.get("max_body_bytes", 1_000_000)
     if not isinstance(max_body, int) or max_body < 1024:
@@ -459,6 +498,7 @@ def load_config(
         dev=dev_flag,
         max_body_bytes=max_body,
         log_level=log_level,
+        log_format=log_format,
         trusted_proxies=trusted_proxies,
         instance=_section(InstanceSettings, toml.get("instance"), "instance"),
         federation=_section(FederationSettings, toml.get("federation"), "federation"),
@@ -466,6 +506,7 @@ def load_config(
         api=_section(ApiSettings, toml.get("api"), "api"),
         media=_section(MediaSettings, toml.get("media"), "media"),
         retention=_section(RetentionSettings, toml.get("retention"), "retention"),
+        metrics=_section(MetricsSettings, metrics_table, "metrics"),
     )
 
 

@@ -41,11 +41,18 @@ def serve(config: Config, *, demo: bool = False, workers: bool = True) -> None:
     then are connections accepted and "listening" logged.
     """
     sockets = bind(config.listen_host, config.listen_port)
+    metrics_at = config.metrics.address if config.metrics.enabled else None
+    try:
+        metrics_sockets = bind(*metrics_at) if metrics_at else []
+    except ListenError as exc:
+        for sock in sockets:
+            sock.close()
+        raise ListenError(f"[metrics] listen: {exc}") from None
     try:
         with _logging_off_the_event_loop():
-            _serve(config, sockets, demo=demo, workers=workers)
+            _serve(config, sockets, demo=demo, workers=workers, metrics_sockets=metrics_sockets)
     finally:
-        for sock in sockets:
+        for sock in sockets + metrics_sockets:
             sock.close()
 
 
@@ -105,7 +112,12 @@ class _InProcessQueueHandler(logging.handlers.QueueHandler):
 
 
 def _serve(
-    config: Config, sockets: list[socket.socket], *, demo: bool, workers: bool = True
+    config: Config,
+    sockets: list[socket.socket],
+    *,
+    demo: bool,
+    workers: bool = True,
+    metrics_sockets: list[socket.socket] | None = None,
 ) -> None:
     mode = "development (http ids, private peers allowed)" if config.dev else "production"
     addresses = ", ".join(_address(sock) for sock in sockets)
@@ -120,6 +132,10 @@ def _serve(
         )
 
     app = create_app(config, demo=demo, workers=workers)
+    if metrics_sockets:
+        from server.metrics.web import METRICS_SOCKETS
+
+        app[METRICS_SOCKETS] = metrics_sockets
     app.on_startup.append(_settle_memory)
     app.on_startup.append(_tasks_on_signal)
     web.run_app(app, sock=sockets, print=listening, access_log_class=AccessLog)

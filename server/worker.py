@@ -12,17 +12,24 @@ do not cross processes: it finds new rows by polling (every few seconds).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import socket
+from collections.abc import AsyncIterator
 
 from server.config import Config
+from server.services.context import Services
 from server.services.runtime import open_services
 from server.store import Database
 from server.workers import pool
 
 log = logging.getLogger("warmline")
+
+
+class WorkerStartError(RuntimeError):
+    """The worker cannot start; the message says why (one line)."""
 
 
 def run_worker(config: Config, queues: tuple[str, ...], concurrency: int) -> None:
@@ -37,7 +44,7 @@ async def _work(config: Config, queues: tuple[str, ...], concurrency: int) -> No
     db = Database(config.effective_database_url)
     try:
         await db.migrate()
-        async with open_services(config, db) as svc:
+        async with open_services(config, db) as svc, _metrics(svc):
             if svc.broadcast is not None:
                 svc.broadcast.serve_as("worker")
             name = f"{socket.gethostname()} worker {os.getpid()}"
@@ -50,3 +57,32 @@ async def _work(config: Config, queues: tuple[str, ...], concurrency: int) -> No
                 log.info("worker stopping: its claims are freed")
     finally:
         await db.close()
+
+
+@contextlib.asynccontextmanager
+async def _metrics(svc: Services) -> AsyncIterator[None]:
+    """With ``[metrics] enabled``, this process's figures on ``[metrics] listen``
+    (a worker has no app: without an address of its own it serves none)."""
+    settings = svc.config.metrics
+    if not settings.enabled:
+        yield
+        return
+    if settings.address is None:
+        log.warning(
+            "metrics are on, but a worker serves them only on an address of its own: "
+            "set [metrics] listen or WARMLINE_METRICS_LISTEN"
+        )
+        yield
+        return
+    from server.metrics import Metrics
+    from server.metrics.web import MetricsListenError, separate_listener
+
+    svc.metrics = Metrics(settings.cache_seconds)
+    svc.metrics.bind(svc)
+    async with contextlib.AsyncExitStack() as stack:
+        listener = separate_listener(svc.metrics, settings.address, settings.bearer_token)
+        try:
+            await stack.enter_async_context(listener)
+        except MetricsListenError as exc:
+            raise WorkerStartError(f"[metrics] listen: {exc}") from None
+        yield

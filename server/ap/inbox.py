@@ -13,7 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation import jsontext
-from federation.errors import SignatureError
+from federation.errors import FederationError, SchemaError, SignatureError
 from federation.inbox import NotTheSigner, OriginError, check_origins, primary_type
 from federation.jsonld import compact_inbound
 from federation.validate import validate
@@ -21,6 +21,8 @@ from federation.vocab import get_id
 from server.ap.signatures import check_key, parse_signed
 from server.appkeys import CONFIG, DB, SERVICES
 from server.services import inbox, members
+from server.services.errors import NotFound, ServiceError
+from server.services.inbox_limits import Throttled
 
 routes = web.RouteTableDef()
 
@@ -56,12 +58,40 @@ def _parse(body: bytes) -> dict:
 
 
 async def _accept(request: web.Request) -> web.Response:
-    door = request.app[SERVICES].door
+    svc = request.app[SERVICES]
+    door = svc.door
     door.in_flight += 1
     try:
         return await _pipeline(request)
+    except Exception as exc:
+        if svc.metrics is not None and (reason := refusal_reason(exc)) is not None:
+            svc.metrics.refused(reason)
+        raise
     finally:
         door.in_flight -= 1
+
+
+# Most specific first: what each refusal of the pipeline is counted as.
+_REFUSALS: tuple[tuple[type[BaseException], str], ...] = (
+    (web.HTTPRequestEntityTooLarge, "too_large"),
+    (web.HTTPBadRequest, "bad_json"),
+    (web.HTTPForbidden, "origin"),
+    (SchemaError, "schema"),
+    (SignatureError, "signature"),
+    (inbox.Blocked, "blocked"),
+    (Throttled, "rate_limited"),
+    (NotFound, "no_such_inbox"),
+    (ServiceError, "refused"),
+    (FederationError, "invalid"),
+)
+
+
+def refusal_reason(exc: BaseException) -> str | None:
+    """The metrics' reason for a refused delivery; None for a failure of ours."""
+    for kind, reason in _REFUSALS:
+        if isinstance(exc, kind):
+            return reason
+    return None
 
 
 async def _pipeline(request: web.Request) -> web.Response:
@@ -98,5 +128,10 @@ async def shared_inbox(request: web.Request) -> web.Response:
 
 @routes.post("/users/{username}/inbox")
 async def personal_inbox(request: web.Request) -> web.Response:
-    await members.get_member(request.app[DB], request.match_info["username"], groups=True)
+    try:
+        await members.get_member(request.app[DB], request.match_info["username"], groups=True)
+    except NotFound:
+        if (metrics := request.app[SERVICES].metrics) is not None:
+            metrics.refused("no_such_inbox")
+        raise
     return await _accept(request)

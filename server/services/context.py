@@ -28,6 +28,7 @@ from server.store.inbox_writer import InboxWriter
 from server.urls import Urls
 
 if TYPE_CHECKING:
+    from server.metrics import Metrics
     from server.services.broadcast import Broadcast
 
 
@@ -104,6 +105,8 @@ class Services:
     process_id: int | None = None
     # The other processes of a PostgreSQL database (None on SQLite: there are none).
     broadcast: Broadcast | None = None
+    # This process's Prometheus metrics when [metrics] enabled (server/metrics/).
+    metrics: Metrics | None = None
 
     def now(self) -> datetime:
         return self.clock()

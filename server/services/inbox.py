@@ -82,12 +82,16 @@ def activity_key(doc: dict[str, Any], body: bytes) -> str:
     return get_id(doc.get("id")) or "urn:sha256:" + hashlib.sha256(body).hexdigest()
 
 
+class Blocked(Forbidden):
+    """The sender's server is blocked (told apart for the metrics)."""
+
+
 async def refuse_blocked(svc: Services, uris: list[str | None]) -> None:
-    """Forbidden when any of ``uris`` (signing key, actor) is on a blocked host."""
+    """Blocked (403) when any of ``uris`` (signing key, actor) is on a blocked host."""
     for host in {urlsplit(u).netloc.lower() for u in uris if u}:
         refusal = await svc.domains.refusal(host)
         if refusal is not None:
-            raise Forbidden(refusal)
+            raise Blocked(refusal)
 
 
 async def receive(svc: Services, doc: dict[str, Any], body: bytes, actor: str) -> None:

@@ -180,6 +180,11 @@ class DeliveryWorker:
                 )
             for a in attempts:
                 await self._finish(conn, a, now)
+        if (metrics := self.svc.metrics) is not None:  # counted once recorded
+            metrics.delivered("postponed", sum(len(ids) for ids in postponed.values()))
+            metrics.delivered("blocked", len(blocked))
+            for a in attempts:
+                metrics.delivered(_OUTCOME_NAMES[type(a.outcome)])
 
     async def _record_hosts(self, attempts: list[Attempt]) -> None:
         """Each host's result for this batch (the circuit breaker counts batches)."""
@@ -220,6 +225,9 @@ class DeliveryWorker:
             last_status=status,
             last_error=error,
         )
+
+
+_OUTCOME_NAMES = {Delivered: "delivered", RetryAt: "retry", GiveUp: "gave_up"}
 
 
 def _reason(outcome: Outcome) -> str:

@@ -13,6 +13,7 @@ from server.config import (
     FederationSettings,
     InstanceSettings,
     MediaSettings,
+    MetricsSettings,
     NetworkSettings,
     RetentionSettings,
     load_config,
@@ -180,6 +181,7 @@ def test_the_sample_config_loads_and_names_every_setting() -> None:
         ApiSettings,
         MediaSettings,
         RetentionSettings,
+        MetricsSettings,
     ):
         for setting in fields(section):
             assert f"{setting.name} =" in text, f"{setting.name} is missing from the sample"
@@ -191,3 +193,40 @@ def test_retention_is_read_from_its_own_table(tmp_path: Path) -> None:
     config = load_config(config_file=write(tmp_path, text), environ={})
     assert config.retention == RetentionSettings(deliveries_days=0, inbox_days=30)
     assert load_config(domain="a.example", environ={}).retention == RetentionSettings()
+
+
+def test_metrics_and_log_format_settings(tmp_path: Path) -> None:
+    text = (
+        '[server]\ndomain = "a.example"\nlog_format = "json"\n'
+        '[metrics]\nenabled = true\nlisten = "127.0.0.1:9464"\nbearer_token = "t"\n'
+    )
+    config = load_config(config_file=write(tmp_path, text), environ={})
+    assert config.log_format == "json"
+    assert config.metrics == MetricsSettings(
+        enabled=True, listen="127.0.0.1:9464", bearer_token="t"
+    )
+    assert config.metrics.address == ("127.0.0.1", 9464)
+    default = load_config(domain="a.example", environ={})
+    assert (default.log_format, default.metrics.enabled, default.metrics.address) == (
+        "text", False, None,
+    )  # fmt: skip
+    # One address per process: the environment names it (the flag beats the file too).
+    env = {"WARMLINE_METRICS_LISTEN": "127.0.0.1:9465", "WARMLINE_LOG_FORMAT": "json"}
+    config = load_config(config_file=write(tmp_path, text), environ=env, log_format="text")
+    assert (config.metrics.address, config.log_format) == (("127.0.0.1", 9465), "text")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[metrics]\nenabled = "yes"', r"\[metrics\] enabled must be a bool"),
+        ('[metrics]\nlisten = "9464"', r"\[metrics\] listen address must be HOST:PORT"),
+        ('[metrics]\nlisten = "127.0.0.1:99999"', r"\[metrics\] listen port must be between"),
+        ("[metrics]\ncache_seconds = -1", r"\[metrics\] cache_seconds must be 0 or more"),
+        ("[metrics]\nport = 1", r"unknown setting\(s\) in \[metrics\]: port"),
+        ('[server]\nlog_format = "xml"', "log format must be one of text, json"),
+    ],
+)
+def test_bad_metrics_and_log_settings_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(config_file=write(tmp_path, text), environ={}, domain="a.example")
