@@ -18,8 +18,7 @@ import hashlib
 import secrets
 import zoneinfo
 from collections.abc import Sequence
-
-import icalendar
+from typing import TYPE_CHECKING
 
 from server.services import events, objects
 from server.services.context import Services
@@ -29,6 +28,9 @@ from server.services.html import strip_html
 from server.store import accounts as accounts_q
 from server.store import events as events_q
 from server.store.accounts import AccountRow
+
+if TYPE_CHECKING:
+    import icalendar
 
 
 def _where(view: EventView) -> str:
@@ -42,6 +44,8 @@ def _where(view: EventView) -> str:
 
 
 def _vevent(svc: Services, view: EventView) -> icalendar.Event:
+    import icalendar  # loaded by ics(), the only caller
+
     event, status, organizer = view.event, view.status, view.organizer
     zone = zoneinfo.ZoneInfo(event.timezone)
     url = objects.status_url(svc, status, organizer)
@@ -71,6 +75,8 @@ def _vevent(svc: Services, view: EventView) -> icalendar.Event:
 
 def ics(svc: Services, views: Sequence[EventView], *, name: str) -> bytes:
     """A calendar of ``views`` (one event's file, or a member's feed)."""
+    import icalendar  # here, not at the top: ~3 MiB resident that only calendar files use
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Warmline//Events//EN")
     calendar.add("version", "2.0")

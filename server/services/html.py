@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 
-import nh3
-
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "code", "del", "em", "i", "li", "ol", "p", "pre",
     "s", "span", "strong", "sub", "sup", "u", "ul",
@@ -16,6 +14,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 def sanitize_html(value: str) -> str:
     """Keep simple formatting and links; drop scripts, styles, images, handlers."""
+    import nh3  # on first use: its library is ~1.5 MiB resident, more than an idle server needs
+
     return nh3.clean(
         value,
         tags=ALLOWED_TAGS,
@@ -27,6 +27,8 @@ def sanitize_html(value: str) -> str:
 
 def strip_html(value: str) -> str:
     """Plain text of an HTML fragment (for names and other text-only fields)."""
+    import nh3  # on first use, as in sanitize_html
+
     return html.unescape(nh3.clean(value, tags=set())).strip()
 
 
