@@ -63,6 +63,7 @@ class _ContextInfo(NamedTuple):
     prefixes: Mapping[str, str]
     # How to read each term's values, worked out on first use (see _FastWalk.plan).
     plans: dict[str, tuple[str, str | None, bool]]
+    context: str  # the document's context (prepared, as JSON): what _probe asks pyld with
 
 
 def _signature(definition: Mapping[str, Any] | None) -> tuple[str, ...] | None:
@@ -117,7 +118,9 @@ def _context_info(context_json: str) -> _ContextInfo | None:
         for term, definition in terms.items()
         if definition and definition.get("_prefix") and isinstance(definition.get("@id"), str)
     }
-    return _ContextInfo(MappingProxyType(terms), frozenset(bad | shadowed), prefixes, {})
+    return _ContextInfo(
+        MappingProxyType(terms), frozenset(bad | shadowed), prefixes, {}, context_json
+    )
 
 
 def _public(value: Any) -> Any:
@@ -141,7 +144,7 @@ class _FastWalk:
 
     def __init__(self, info: _ContextInfo) -> None:
         self.terms, self.bad, self.prefixes = info.terms, info.bad, info.prefixes
-        self.plans = info.plans
+        self.plans, self.context = info.plans, info.context
 
     def node(self, obj: Mapping[str, Any], depth: int) -> dict[str, Any]:
         if depth > MAX_DEPTH:
@@ -149,10 +152,23 @@ class _FastWalk:
         out: dict[str, Any] = {}
         for key, value in obj.items():
             if value is None:
-                if not key or key[0] == "@" or ":" in key or key in self.bad:
+                if not key or key[0] == "@" or ":" in key:
                     raise _Bail
+                if key in self.bad:
+                    self.plans.get(key) or self.plan(key)  # pyld drops it only if it can read it
                 continue
             mode, kind, listed = self.plans.get(key) or self.plan(key)
+            if mode == "as" or mode == "wrap-id":  # a term the canonical context reads otherwise
+                name = kind or key
+                if name in out or (name in obj and name != key):
+                    raise _Bail  # two keys becoming one: pyld merges them, we do not
+                if mode == "as" and listed:  # listed: the values are IRIs (@type @id)
+                    out[name] = self.iris(value)
+                elif mode == "as":
+                    out[name] = self.values(None, False, value, depth)
+                else:
+                    out[name] = self.wrapped_ids(value)
+                continue
             if mode == "iri":
                 out[key] = self.iri(value)
             elif mode == "types":
@@ -166,10 +182,17 @@ class _FastWalk:
         return out
 
     def plan(self, key: str) -> tuple[str, str | None, bool]:
-        """How values of ``key`` compact: (mode, item @type, kept as a list). Raises
-        _Bail for what is not modelled. Worked out once per term and context."""
-        if not key or key[0] == "@" or ":" in key or key in self.bad:
+        """How values of ``key`` compact: (mode, item @type, kept as a list) — for
+        the modes "as" and "wrap-id" the item type is the key to write instead.
+        Raises _Bail for what is not modelled. Worked out once per term and context."""
+        if not key or key[0] == "@" or ":" in key:
             raise _Bail
+        if key in self.bad:
+            found = _probe(self.context, key, self.terms.get(key))
+            if found is None:
+                raise _Bail
+            self.plans[key] = found
+            return found
         definition = self.terms.get(key) or {}
         target = definition.get("@id")
         if target == "@id":
@@ -218,6 +241,23 @@ class _FastWalk:
             return self.iri(value)
         return value  # pyld keeps strings, numbers and booleans as they are
 
+    def iris(self, value: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(v, str) and ":" in v for v in items):
+            raise _Bail
+        out = [self.iri(v) for v in items]
+        return out[0] if len(out) == 1 else out
+
+    def wrapped_ids(self, value: Any) -> Any:
+        """Values of an @id-typed term written under a term that is not: {"id": IRI}."""
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(v, str) and ":" in v for v in items):
+            raise _Bail
+        out = [{"id": self.iri(v)} for v in items]
+        if any(_is_public(item["id"]) for item in out):
+            raise _Bail
+        return out[0] if len(out) == 1 else out
+
     def iri(self, value: Any) -> str:
         if not isinstance(value, str) or value.startswith("@"):
             raise _Bail
@@ -253,3 +293,52 @@ class _FastWalk:
         if not out:
             raise _Bail
         return out
+
+
+_PROBE_VALUE: Final = "https://probe.invalid/value"
+
+
+@functools.lru_cache(maxsize=4096)
+def _probe_cached(context_json: str, key: str, iris: bool) -> tuple[str, str | None, bool] | None:
+    probe = {
+        "@context": json.loads(context_json),
+        "id": "https://probe.invalid/node",
+        "type": "Note",
+        key: _PROBE_VALUE,
+    }
+    try:
+        from federation.jsonld_pyld import compact_with_pyld
+
+        out = compact_with_pyld(probe)
+    except (JsonLdError, RecursionError):
+        return None
+    extra = {k: v for k, v in out.items() if k not in ("id", "type")}
+    if len(extra) != 1 or out.get("type") != "Note":
+        return None
+    ((name, value),) = extra.items()
+    if name.startswith("@") or name in ADDRESSING_FIELDS:
+        return None
+    if value == _PROBE_VALUE:
+        return ("as", name, iris)
+    if value == {"id": _PROBE_VALUE}:
+        return ("wrap-id", name, False)
+    return None
+
+
+def _probe(
+    context_json: str, key: str, definition: Mapping[str, Any] | None
+) -> tuple[str, str | None, bool] | None:
+    """How pyld writes a term the canonical context reads otherwise (or not at
+    all) — ``_misskey_content`` becomes its full IRI, Pleroma's @id-typed
+    ``conversation`` a {"id": ...} — asked of pyld once per context and term
+    with a one-term document. Only plain definitions are probed: an IRI, at
+    most ``@type: @id``, nothing scoped, reversed or in a container."""
+    plain = {"@id", "@type", "_prefix", "_term_has_colon", "protected", "reverse"}
+    if not definition or set(definition) - plain or definition.get("reverse"):
+        return None
+    target, kind = definition.get("@id"), definition.get("@type")
+    if not isinstance(target, str) or target[:1] == "@" or ":" not in target:
+        return None
+    if kind not in (None, "@id"):
+        return None
+    return _probe_cached(context_json, key, kind == "@id")

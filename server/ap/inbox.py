@@ -19,8 +19,8 @@ from federation.jsonld import compact_inbound
 from federation.validate import validate
 from federation.vocab import get_id
 from server.ap.signatures import check_key, parse_signed
-from server.appkeys import CONFIG, DB, SERVICES
-from server.services import inbox, members
+from server.appkeys import CONFIG, SERVICES
+from server.services import inbox
 
 routes = web.RouteTableDef()
 
@@ -98,5 +98,5 @@ async def shared_inbox(request: web.Request) -> web.Response:
 
 @routes.post("/users/{username}/inbox")
 async def personal_inbox(request: web.Request) -> web.Response:
-    await members.get_member(request.app[DB], request.match_info["username"], groups=True)
+    await request.app[SERVICES].inbox_owners.check(request.match_info["username"])
     return await _accept(request)

@@ -11,6 +11,7 @@ from server.config import Config
 from server.services.context import Services
 from server.services.domain_policy import DomainPolicy
 from server.services.inbox_limits import InboxLimits
+from server.services.inbox_owners import InboxOwners
 from server.services.keyring import Keyring, signer_for
 from server.services.members import ensure_instance_actor
 from server.services.rate_limits import ApiLimits
@@ -53,6 +54,7 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
             SiteCache(db, config.instance),
             InboxLimits(config.federation),
             ApiLimits(db, config.api),
+            InboxOwners(db),
         )
     finally:
         await session.close()
