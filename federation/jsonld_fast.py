@@ -145,6 +145,7 @@ class _FastWalk:
     def __init__(self, info: _ContextInfo) -> None:
         self.terms, self.bad, self.prefixes = info.terms, info.bad, info.prefixes
         self.plans, self.context = info.plans, info.context
+        self.probes = 0  # terms asked of pyld during this walk
 
     def node(self, obj: Mapping[str, Any], depth: int) -> dict[str, Any]:
         if depth > MAX_DEPTH:
@@ -188,6 +189,9 @@ class _FastWalk:
         if not key or key[0] == "@" or ":" in key:
             raise _Bail
         if key in self.bad:
+            self.probes += 1
+            if self.probes > MAX_PROBES:
+                raise _Bail  # a context full of odd terms: one pyld pass costs less
             found = _probe(self.context, key, self.terms.get(key))
             if found is None:
                 raise _Bail
@@ -296,6 +300,9 @@ class _FastWalk:
 
 
 _PROBE_VALUE: Final = "https://probe.invalid/value"
+# Terms one walk may ask pyld about (each a small pyld run, ~1-3 ms, then
+# remembered with the context): Misskey, Pleroma and Pixelfed need one to three.
+MAX_PROBES: Final = 8
 
 
 @functools.lru_cache(maxsize=4096)

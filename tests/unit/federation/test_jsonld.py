@@ -291,6 +291,14 @@ def test_two_terms_written_as_one_are_left_to_pyld() -> None:
     assert sorted(merged) == ["a", "b"]
 
 
+def test_a_context_full_of_odd_terms_goes_to_pyld_in_one_pass() -> None:
+    terms = {f"t{i}": f"https://x.example/ns#t{i}" for i in range(20)}
+    doc = note(**{term: "v" for term in terms})
+    doc["@context"] = ["https://www.w3.org/ns/activitystreams", terms]
+    assert try_fast_path(doc) is None
+    assert compact_inbound(doc)["object"]["https://x.example/ns#t19"] == "v"
+
+
 def test_a_term_in_a_container_is_not_probed() -> None:
     doc = note(things=["a", "b"])
     doc["@context"] = [
