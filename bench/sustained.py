@@ -264,7 +264,10 @@ def report(args, reference, result: dict, rss: list[tuple[str, int]]) -> None:
     lat, delay = spread(tally.latencies or [float("nan")]), spread(tally.delays or [float("nan")])
     ref = reference.rate
     print()
-    print(f"setup: {args.setup}; {elapsed:.1f} s at an offered {args.rate:,.0f}/s")
+    print(
+        f"setup: {args.setup}; offered {args.rate:,.0f}/s for {args.seconds:g} s; the last "
+        f"answer came {elapsed:.1f} s after the start (rates below are over that time)"
+    )
     print(
         f"reference (bare handler, cavage verify, cached key; 16 connections): {ref:,.0f}/s "
         f"(p99 {reference.p99_ms:.1f} ms); offered = {args.rate / ref:.2f}x"
