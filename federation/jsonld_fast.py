@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
@@ -34,14 +35,12 @@ def try_fast_path(doc: Mapping[str, Any]) -> dict[str, Any] | None:
         # The usual case, a list of context URLs: looked up without preparing a copy.
         info = _context_info_for_urls(tuple(raw))
         prepared = {key: value for key, value in doc.items() if key != "@context"}
+    elif isinstance(doc, Mapping):
+        info = _context_info_for_raw(raw)
+        prepared = {key: value for key, value in doc.items() if key != "@context"}
     else:
-        prepared = prepare(doc)
-        context = prepared.pop("@context")
-        try:
-            key = json.dumps(context, sort_keys=True, separators=(",", ":"))
-        except (TypeError, ValueError, RecursionError):
-            return None  # let pyld say what is wrong with it
-        info = _context_info(key)
+        prepare(doc)  # raises JsonLdError: not a JSON object
+        return None
     if info is None:
         return None
     try:
@@ -95,6 +94,34 @@ def _context_info_for_urls(urls: tuple[str, ...]) -> _ContextInfo | None:
     """_context_info for a context that is a list of URLs (prepared as prepare would)."""
     context = prepare({"@context": list(urls)})["@context"]
     return _context_info(json.dumps(context, sort_keys=True, separators=(",", ":")))
+
+
+_RAW_CONTEXTS: OrderedDict[str, _ContextInfo | None] = OrderedDict()
+_RAW_CONTEXTS_SIZE: Final = 512
+_MISSING: Final = object()
+
+
+def _context_info_for_raw(raw: Any) -> _ContextInfo | None:
+    """_context_info for any other context (Mastodon's inline one), found by its
+    repr as parsed: the same context from the same software costs one repr,
+    not a prepared copy and a sorted dump (repr tells parsed JSON apart)."""
+    try:
+        key = repr(raw)
+    except RecursionError:
+        return None
+    found = _RAW_CONTEXTS.get(key, _MISSING)
+    if found is _MISSING:
+        context = prepare({"@context": raw})["@context"]
+        try:
+            dumped = json.dumps(context, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError):
+            found = None  # let pyld say what is wrong with it
+        else:
+            found = _context_info(dumped)
+        _RAW_CONTEXTS[key] = found
+        if len(_RAW_CONTEXTS) > _RAW_CONTEXTS_SIZE:
+            _RAW_CONTEXTS.popitem(last=False)
+    return found  # type: ignore[return-value]
 
 
 @functools.lru_cache(maxsize=512)

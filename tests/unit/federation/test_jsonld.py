@@ -291,6 +291,16 @@ def test_two_terms_written_as_one_are_left_to_pyld() -> None:
     assert sorted(merged) == ["a", "b"]
 
 
+def test_an_inline_context_is_read_the_same_whatever_its_key_order() -> None:
+    """Inline contexts are remembered by their text as parsed (no prepared copy
+    per delivery): the same terms in another order are another entry, same answer."""
+    doc = load("mastodon/create-note.json")
+    shuffled = copy.deepcopy(doc)
+    shuffled["@context"][-1] = dict(reversed(list(doc["@context"][-1].items())))
+    for version in (doc, shuffled, doc):
+        assert try_fast_path(version) == compact_with_pyld(version)
+
+
 def test_a_context_full_of_odd_terms_goes_to_pyld_in_one_pass() -> None:
     terms = {f"t{i}": f"https://x.example/ns#t{i}" for i in range(20)}
     doc = note(**{term: "v" for term in terms})
