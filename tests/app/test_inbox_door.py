@@ -250,6 +250,25 @@ async def test_the_same_activity_delivered_twice_is_stored_once(
     assert await stored_counts(warmline) == (1, 1)
 
 
+async def test_many_deliveries_at_once_are_each_stored_once(
+    warmline: TestClient, peer: FakePeer
+) -> None:
+    """Concurrent deliveries share commits (group commit), redeliveries among
+    them included: each activity is stored exactly once."""
+    bob = peer.add("bob")
+    await deliver(warmline, bob, create_note(bob))  # bob's key is fetched once
+    docs = [create_note(bob) for _ in range(30)]
+    twice = docs[:10]
+
+    answers = await asyncio.gather(
+        *(deliver(warmline, bob, doc) for doc in [*docs, *reversed(twice)])
+    )
+
+    assert [a.status for a in answers] == [202] * 40
+    stored = [row["activity_uri"] for row in await inbox_rows(warmline)]
+    assert sorted(stored[1:]) == sorted(doc["id"] for doc in docs)
+
+
 @pytest.mark.parametrize("scheme", ["rfc9421", "rfc9421-ed25519"])
 async def test_an_rfc9421_signed_delivery_is_accepted(
     warmline: TestClient, peer: FakePeer, scheme: str
