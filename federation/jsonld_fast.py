@@ -98,6 +98,7 @@ def _context_info_for_urls(urls: tuple[str, ...]) -> _ContextInfo | None:
 
 _RAW_CONTEXTS: OrderedDict[str, _ContextInfo | None] = OrderedDict()
 _RAW_CONTEXTS_SIZE: Final = 512
+_RAW_CONTEXT_CHARS: Final = 16_384
 _MISSING: Final = object()
 
 
@@ -118,9 +119,10 @@ def _context_info_for_raw(raw: Any) -> _ContextInfo | None:
             found = None  # let pyld say what is wrong with it
         else:
             found = _context_info(dumped)
-        _RAW_CONTEXTS[key] = found
-        if len(_RAW_CONTEXTS) > _RAW_CONTEXTS_SIZE:
-            _RAW_CONTEXTS.popitem(last=False)
+        if len(key) <= _RAW_CONTEXT_CHARS:  # real contexts are a few hundred characters
+            _RAW_CONTEXTS[key] = found
+            if len(_RAW_CONTEXTS) > _RAW_CONTEXTS_SIZE:
+                _RAW_CONTEXTS.popitem(last=False)
     return found  # type: ignore[return-value]
 
 
