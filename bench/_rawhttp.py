@@ -106,6 +106,12 @@ class _Connection(asyncio.Protocol):
         self.waiter.set_result((status, body, close))
 
 
+async def connect(host: str, port: int) -> _Connection:
+    """One keep-alive connection: ``send(request)`` -> (status, body, close), one at a time."""
+    _, proto = await asyncio.get_running_loop().create_connection(_Connection, host, port)
+    return proto
+
+
 async def run_requests(
     host: str,
     port: int,
@@ -117,7 +123,6 @@ async def run_requests(
     request_timeout: float = 30.0,
 ) -> RawResult:
     """Send each of ``requests`` once, ``concurrency`` at a time; time each one."""
-    loop = asyncio.get_running_loop()
     result = RawResult()
     cursor = iter(requests)
     done_sampling = asyncio.Event()
@@ -129,16 +134,12 @@ async def run_requests(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done_sampling.wait(), 0.05)
 
-    async def connect() -> _Connection:
-        _, proto = await loop.create_connection(_Connection, host, port)
-        return proto
-
     async def worker() -> None:
-        conn = await connect()
+        conn = await connect(host, port)
         clock = time.perf_counter
         for request in cursor:
             if conn.closed:
-                conn = await connect()
+                conn = await connect(host, port)
             started = clock()
             try:
                 status, body, close = await asyncio.wait_for(conn.send(request), request_timeout)
@@ -154,7 +155,7 @@ async def run_requests(
             if close and not conn.closed:
                 assert conn.transport is not None
                 conn.transport.close()
-                conn = await connect()
+                conn = await connect(host, port)
         if conn.transport is not None:
             conn.transport.close()
 

@@ -26,19 +26,25 @@ class ServerError(RuntimeError):
     """The server did not start; the message carries its output."""
 
 
-def repo_env() -> dict[str, str]:
-    """The environment for child processes: this checkout's packages come first."""
+def repo_env(database_url: str | None = None) -> dict[str, str]:
+    """The environment for child processes: this checkout's packages come first;
+    ``database_url`` (``WARMLINE_DATABASE_URL``) instead of the data dir's SQLite."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    if database_url:
+        env["WARMLINE_DATABASE_URL"] = database_url
     return env
 
 
-def run_warmline(*args: str, stdin: str | None = None, timeout: float = 120) -> str:
+def run_warmline(
+    *args: str, stdin: str | None = None, timeout: float = 120, database_url: str | None = None
+) -> str:
     """Run a ``warmline`` command of this checkout; its stdout (ServerError if it fails)."""
     cmd = [*WARMLINE, *args]
     done = subprocess.run(
-        cmd, input=stdin, capture_output=True, text=True, timeout=timeout, env=repo_env(), cwd=REPO
-    )
+        cmd, input=stdin, capture_output=True, text=True, timeout=timeout,
+        env=repo_env(database_url), cwd=REPO,
+    )  # fmt: skip
     if done.returncode != 0:
         raise ServerError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr.strip()}")
     return done.stdout
@@ -50,9 +56,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def create_member(data: Path, authority: str, username: str = "alice") -> None:
-    """``warmline member create`` (runs the migrations on a fresh data dir)."""
-    run_warmline("member", "create", username, "--dev", "--domain", authority, "--data", str(data))
+def create_member(
+    data: Path, authority: str, username: str = "alice", database_url: str | None = None
+) -> None:
+    """``warmline member create`` (runs the migrations on a fresh data dir or database)."""
+    run_warmline(
+        "member", "create", username, "--dev", "--domain", authority, "--data", str(data),
+        database_url=database_url,
+    )  # fmt: skip
 
 
 def make_token(data: Path, authority: str, scopes: str = "read", username: str = "alice") -> str:
@@ -75,18 +86,24 @@ class Server:
         *,
         dev: bool = True,
         extra_config: str = "",
+        serve_args: tuple[str, ...] = (),
+        database_url: str | None = None,
     ) -> None:
         """``command`` replaces the ``warmline`` executable (e.g. ``bench._variant_server``);
         ``dev=False`` runs it as in production (templates compiled once, ``Secure``
-        cookies, https ids), for benchmarks that talk to it only over loopback HTTP;
-        ``extra_config`` is added to its TOML file (``[metrics]\nenabled = true``)."""
+        cookies, https ids), for benchmarks that talk to it only over loopback HTTP.
+        ``extra_config`` is added to its TOML file (``[metrics]\nenabled = true``);
+        ``serve_args``: more for ``serve`` (``--no-workers``); ``database_url``: a
+        database instead of the data dir's SQLite file."""
         self.data, self.port, self.dev = data, port, dev
         self.extra_config = extra_config
+        self.serve_args, self.database_url = serve_args, database_url
         self.command = command or WARMLINE
         self.authority = f"127.0.0.1:{port}"
         self.base = f"http://{self.authority}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data / "server.log"
+        self.config_path = data / "bench.toml"  # written by start(); workers read it too
 
     def start(self, timeout: float = 60.0) -> float:
         """Start and wait for ``/healthz``; return seconds from spawn to the first 200."""
@@ -94,17 +111,19 @@ class Server:
         # A benchmark is one client making thousands of requests: no API rate limit.
         # Its one peer host delivers thousands of activities a second from dozens of
         # actors it introduces at once, which no real peer does: the inbox and
-        # key-fetch limits of a host are raised out of the way, but still counted
-        # (their cost is part of what bench.inbox measures).
-        config = self.data / "bench.toml"
+        # key-fetch limits of a host (and of one actor: bench.door's busy sender)
+        # are raised out of the way, but still counted (their cost is part of
+        # what bench.inbox measures).
+        config = self.config_path
         config.write_text(
             "[api]\nrate_limit_requests = 0\nrate_limit_requests_per_account = 0\n"
             "[federation]\ninbox_per_host_per_minute = 100000000\nkey_fetch_burst = 100000\n"
-            + self.extra_config
+            "inbox_per_actor_per_minute = 100000000\n" + self.extra_config
         )
         cmd = [
             *self.command,
             "serve",
+            *self.serve_args,
             "--config",
             str(config),
             *(["--dev"] if self.dev else []),
@@ -118,8 +137,9 @@ class Server:
         with open(self.log_path, "ab") as log:
             started = time.perf_counter()
             self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=repo_env()
-            )
+                cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+                env=repo_env(self.database_url),
+            )  # fmt: skip
         deadline = started + timeout
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:

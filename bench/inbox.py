@@ -164,15 +164,25 @@ def _load_keys(pems: list[str]) -> None:
     _KEYS[:] = [keys.load_private_pem(p) for p in pems]
 
 
-def _sign_batch(job: tuple[str, str, str, str, list[tuple[int, int]]]) -> list[bytes]:
-    """Raw request bytes for each (sender, seq), signed as that sender."""
+def _sign_batch(job: tuple) -> list[bytes]:
+    """Raw request bytes for each (sender, seq), signed as that sender.
+
+    ``job``: (server base URL, peer base URL, alice's URI, her handle, items,
+    the body's shape (a name of ``bench._shapes.SHAPES``; None: this module's
+    Mastodon-shaped note), the inbox path).
+    """
+    from bench._shapes import create_note as shaped_note
     from federation.httpsig import sign_cavage
 
-    server, peer, alice, handle, items = job
-    url = f"{server}/inbox"
+    server, peer, alice, handle, items, shape, path = job
+    url = f"{server}{path}"
     out = []
     for n, seq in items:
-        body = json.dumps(create_note(peer, n, seq, alice, handle), separators=(",", ":")).encode()
+        if shape is None:
+            doc = create_note(peer, n, seq, alice, handle)
+        else:
+            doc = shaped_note(shape, f"{peer}/users/s{n}", seq, alice, handle)
+        body = json.dumps(doc, separators=(",", ":")).encode()
         headers = {"Content-Type": AP_TYPE}
         headers.update(
             sign_cavage(
@@ -185,7 +195,7 @@ def _sign_batch(job: tuple[str, str, str, str, list[tuple[int, int]]]) -> list[b
             )
         )
         headers["User-Agent"] = "warmline-bench/inbox"
-        out.append(build_request("POST", "/inbox", headers, body))
+        out.append(build_request("POST", path, headers, body))
     return out
 
 
@@ -211,13 +221,17 @@ def sign_all(
     alice: str,
     handle: str,
     batches: list[list[tuple[int, int]]],
+    shapes: list[tuple[str | None, str]] | None = None,
 ) -> list[list[bytes]]:
+    """Sign every batch in a process pool. ``shapes``: one (body shape, inbox
+    path) per batch (see ``_sign_batch``); default the Mastodon note to /inbox."""
     chunk = 250
+    shapes = shapes or [(None, "/inbox")] * len(batches)
     with ProcessPoolExecutor(pool_size, initializer=_load_keys, initargs=(pems,)) as pool:
         out = []
-        for items in batches:
+        for items, (shape, path) in zip(batches, shapes, strict=True):
             jobs = [
-                (server.base, peer, alice, handle, items[i : i + chunk])
+                (server.base, peer, alice, handle, items[i : i + chunk], shape, path)
                 for i in range(0, len(items), chunk)
             ]
             out.append([r for part in pool.map(_sign_batch, jobs) for r in part])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
@@ -34,14 +35,12 @@ def try_fast_path(doc: Mapping[str, Any]) -> dict[str, Any] | None:
         # The usual case, a list of context URLs: looked up without preparing a copy.
         info = _context_info_for_urls(tuple(raw))
         prepared = {key: value for key, value in doc.items() if key != "@context"}
+    elif isinstance(doc, Mapping):
+        info = _context_info_for_raw(raw)
+        prepared = {key: value for key, value in doc.items() if key != "@context"}
     else:
-        prepared = prepare(doc)
-        context = prepared.pop("@context")
-        try:
-            key = json.dumps(context, sort_keys=True, separators=(",", ":"))
-        except (TypeError, ValueError, RecursionError):
-            return None  # let pyld say what is wrong with it
-        info = _context_info(key)
+        prepare(doc)  # raises JsonLdError: not a JSON object
+        return None
     if info is None:
         return None
     try:
@@ -63,6 +62,7 @@ class _ContextInfo(NamedTuple):
     prefixes: Mapping[str, str]
     # How to read each term's values, worked out on first use (see _FastWalk.plan).
     plans: dict[str, tuple[str, str | None, bool]]
+    context: str  # the document's context (prepared, as JSON): what _probe asks pyld with
 
 
 def _signature(definition: Mapping[str, Any] | None) -> tuple[str, ...] | None:
@@ -96,6 +96,36 @@ def _context_info_for_urls(urls: tuple[str, ...]) -> _ContextInfo | None:
     return _context_info(json.dumps(context, sort_keys=True, separators=(",", ":")))
 
 
+_RAW_CONTEXTS: OrderedDict[str, _ContextInfo | None] = OrderedDict()
+_RAW_CONTEXTS_SIZE: Final = 512
+_RAW_CONTEXT_CHARS: Final = 16_384
+_MISSING: Final = object()
+
+
+def _context_info_for_raw(raw: Any) -> _ContextInfo | None:
+    """_context_info for any other context (Mastodon's inline one), found by its
+    repr as parsed: the same context from the same software costs one repr,
+    not a prepared copy and a sorted dump (repr tells parsed JSON apart)."""
+    try:
+        key = repr(raw)
+    except RecursionError:
+        return None
+    found = _RAW_CONTEXTS.get(key, _MISSING)
+    if found is _MISSING:
+        context = prepare({"@context": raw})["@context"]
+        try:
+            dumped = json.dumps(context, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError):
+            found = None  # let pyld say what is wrong with it
+        else:
+            found = _context_info(dumped)
+        if len(key) <= _RAW_CONTEXT_CHARS:  # real contexts are a few hundred characters
+            _RAW_CONTEXTS[key] = found
+            if len(_RAW_CONTEXTS) > _RAW_CONTEXTS_SIZE:
+                _RAW_CONTEXTS.popitem(last=False)
+    return found  # type: ignore[return-value]
+
+
 @functools.lru_cache(maxsize=512)
 def _context_info(context_json: str) -> _ContextInfo | None:
     """Which of a document's terms mean exactly what the canonical context says."""
@@ -117,7 +147,9 @@ def _context_info(context_json: str) -> _ContextInfo | None:
         for term, definition in terms.items()
         if definition and definition.get("_prefix") and isinstance(definition.get("@id"), str)
     }
-    return _ContextInfo(MappingProxyType(terms), frozenset(bad | shadowed), prefixes, {})
+    return _ContextInfo(
+        MappingProxyType(terms), frozenset(bad | shadowed), prefixes, {}, context_json
+    )
 
 
 def _public(value: Any) -> Any:
@@ -141,7 +173,8 @@ class _FastWalk:
 
     def __init__(self, info: _ContextInfo) -> None:
         self.terms, self.bad, self.prefixes = info.terms, info.bad, info.prefixes
-        self.plans = info.plans
+        self.plans, self.context = info.plans, info.context
+        self.probes = 0  # terms asked of pyld during this walk
 
     def node(self, obj: Mapping[str, Any], depth: int) -> dict[str, Any]:
         if depth > MAX_DEPTH:
@@ -149,10 +182,23 @@ class _FastWalk:
         out: dict[str, Any] = {}
         for key, value in obj.items():
             if value is None:
-                if not key or key[0] == "@" or ":" in key or key in self.bad:
+                if not key or key[0] == "@" or ":" in key:
                     raise _Bail
+                if key in self.bad:
+                    self.plans.get(key) or self.plan(key)  # pyld drops it only if it can read it
                 continue
             mode, kind, listed = self.plans.get(key) or self.plan(key)
+            if mode == "as" or mode == "wrap-id":  # a term the canonical context reads otherwise
+                name = kind or key
+                if name in out or (name in obj and name != key):
+                    raise _Bail  # two keys becoming one: pyld merges them, we do not
+                if mode == "as" and listed:  # listed: the values are IRIs (@type @id)
+                    out[name] = self.iris(value)
+                elif mode == "as":
+                    out[name] = self.values(None, False, value, depth)
+                else:
+                    out[name] = self.wrapped_ids(value)
+                continue
             if mode == "iri":
                 out[key] = self.iri(value)
             elif mode == "types":
@@ -166,10 +212,20 @@ class _FastWalk:
         return out
 
     def plan(self, key: str) -> tuple[str, str | None, bool]:
-        """How values of ``key`` compact: (mode, item @type, kept as a list). Raises
-        _Bail for what is not modelled. Worked out once per term and context."""
-        if not key or key[0] == "@" or ":" in key or key in self.bad:
+        """How values of ``key`` compact: (mode, item @type, kept as a list) — for
+        the modes "as" and "wrap-id" the item type is the key to write instead.
+        Raises _Bail for what is not modelled. Worked out once per term and context."""
+        if not key or key[0] == "@" or ":" in key:
             raise _Bail
+        if key in self.bad:
+            self.probes += 1
+            if self.probes > MAX_PROBES:
+                raise _Bail  # a context full of odd terms: one pyld pass costs less
+            found = _probe(self.context, key, self.terms.get(key))
+            if found is None:
+                raise _Bail
+            self.plans[key] = found
+            return found
         definition = self.terms.get(key) or {}
         target = definition.get("@id")
         if target == "@id":
@@ -218,6 +274,23 @@ class _FastWalk:
             return self.iri(value)
         return value  # pyld keeps strings, numbers and booleans as they are
 
+    def iris(self, value: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(v, str) and ":" in v for v in items):
+            raise _Bail
+        out = [self.iri(v) for v in items]
+        return out[0] if len(out) == 1 else out
+
+    def wrapped_ids(self, value: Any) -> Any:
+        """Values of an @id-typed term written under a term that is not: {"id": IRI}."""
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(v, str) and ":" in v for v in items):
+            raise _Bail
+        out = [{"id": self.iri(v)} for v in items]
+        if any(_is_public(item["id"]) for item in out):
+            raise _Bail
+        return out[0] if len(out) == 1 else out
+
     def iri(self, value: Any) -> str:
         if not isinstance(value, str) or value.startswith("@"):
             raise _Bail
@@ -253,3 +326,55 @@ class _FastWalk:
         if not out:
             raise _Bail
         return out
+
+
+_PROBE_VALUE: Final = "https://probe.invalid/value"
+# Terms one walk may ask pyld about (each a small pyld run, ~1-3 ms, then
+# remembered with the context): Misskey, Pleroma and Pixelfed need one to three.
+MAX_PROBES: Final = 8
+
+
+@functools.lru_cache(maxsize=4096)
+def _probe_cached(context_json: str, key: str, iris: bool) -> tuple[str, str | None, bool] | None:
+    probe = {
+        "@context": json.loads(context_json),
+        "id": "https://probe.invalid/node",
+        "type": "Note",
+        key: _PROBE_VALUE,
+    }
+    try:
+        from federation.jsonld_pyld import compact_with_pyld
+
+        out = compact_with_pyld(probe)
+    except (JsonLdError, RecursionError):
+        return None
+    extra = {k: v for k, v in out.items() if k not in ("id", "type")}
+    if len(extra) != 1 or out.get("type") != "Note":
+        return None
+    ((name, value),) = extra.items()
+    if name.startswith("@") or name in ADDRESSING_FIELDS:
+        return None
+    if value == _PROBE_VALUE:
+        return ("as", name, iris)
+    if value == {"id": _PROBE_VALUE}:
+        return ("wrap-id", name, False)
+    return None
+
+
+def _probe(
+    context_json: str, key: str, definition: Mapping[str, Any] | None
+) -> tuple[str, str | None, bool] | None:
+    """How pyld writes a term the canonical context reads otherwise (or not at
+    all) — ``_misskey_content`` becomes its full IRI, Pleroma's @id-typed
+    ``conversation`` a {"id": ...} — asked of pyld once per context and term
+    with a one-term document. Only plain definitions are probed: an IRI, at
+    most ``@type: @id``, nothing scoped, reversed or in a container."""
+    plain = {"@id", "@type", "_prefix", "_term_has_colon", "protected", "reverse"}
+    if not definition or set(definition) - plain or definition.get("reverse"):
+        return None
+    target, kind = definition.get("@id"), definition.get("@type")
+    if not isinstance(target, str) or target[:1] == "@" or ":" not in target:
+        return None
+    if kind not in (None, "@id"):
+        return None
+    return _probe_cached(context_json, key, kind == "@id")

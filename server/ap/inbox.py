@@ -19,8 +19,8 @@ from federation.jsonld import compact_inbound
 from federation.validate import validate
 from federation.vocab import get_id
 from server.ap.signatures import check_key, parse_signed
-from server.appkeys import CONFIG, DB, SERVICES
-from server.services import inbox, members
+from server.appkeys import CONFIG, SERVICES
+from server.services import inbox
 from server.services.errors import NotFound, ServiceError
 from server.services.inbox_limits import Throttled
 
@@ -129,7 +129,7 @@ async def shared_inbox(request: web.Request) -> web.Response:
 @routes.post("/users/{username}/inbox")
 async def personal_inbox(request: web.Request) -> web.Response:
     try:
-        await members.get_member(request.app[DB], request.match_info["username"], groups=True)
+        await request.app[SERVICES].inbox_owners.check(request.match_info["username"])
     except NotFound:
         if (metrics := request.app[SERVICES].metrics) is not None:
             metrics.refused("no_such_inbox")

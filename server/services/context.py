@@ -17,6 +17,7 @@ import aiohttp
 from server.config import Config
 from server.services.domain_policy import DomainPolicy
 from server.services.inbox_limits import InboxLimits
+from server.services.inbox_owners import InboxOwners
 from server.services.keyring import Keyring
 from server.services.rate_limits import ApiLimits
 from server.services.remote import RemoteActors
@@ -96,6 +97,7 @@ class Services:
     site: SiteCache  # registration mode, description, rules (admins change them)
     inbox_limits: InboxLimits  # deliveries per signing actor and per host, in memory
     api_limits: ApiLimits  # client API requests per token, address and member, in the database
+    inbox_owners: InboxOwners  # personal inboxes the door has found lately
     wake: Wakeups = field(default_factory=Wakeups)
     door: DoorLoad = field(default_factory=DoorLoad)
     stream: Hub = field(default_factory=Hub)  # live events for streaming clients

@@ -185,6 +185,7 @@ async def delete_member(svc: Services, username: str) -> AccountRow:
         tombstone = await q.get_account(conn, member.id)
         assert tombstone is not None
         pictures.drop_replaced(svc, conn, member, tombstone)
+    svc.inbox_owners.forget(member.username)
     svc.wake.deliveries.set()
     return tombstone
 

@@ -12,6 +12,7 @@ from server.services.broadcast import open_broadcast
 from server.services.context import Services
 from server.services.domain_policy import DomainPolicy
 from server.services.inbox_limits import InboxLimits
+from server.services.inbox_owners import InboxOwners
 from server.services.keyring import Keyring, signer_for
 from server.services.members import ensure_instance_actor
 from server.services.rate_limits import ApiLimits
@@ -55,6 +56,7 @@ async def open_services(config: Config, db: Database) -> AsyncIterator[Services]
             SiteCache(db, config.instance),
             InboxLimits(config.federation),
             ApiLimits(db, config.api),
+            InboxOwners(db),
         )
         svc.broadcast = await open_broadcast(svc)
         try:

@@ -29,7 +29,9 @@ from federation.rfc9421 import sign_rfc9421
 from server.app import create_app
 from server.appkeys import CONFIG, DB, SERVICES
 from server.config import Config
-from server.services import domain_blocks, members, timelines
+from server.services import domain_blocks, member_admin, members, timelines
+from server.services.errors import NotFound
+from server.services.inbox_owners import TRUST_SECONDS, InboxOwners
 from server.store import accounts as accounts_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
@@ -246,6 +248,25 @@ async def test_the_same_activity_delivered_twice_is_stored_once(
     assert len(await inbox_rows(warmline)) == 1
     await process_inbox(warmline)
     assert await stored_counts(warmline) == (1, 1)
+
+
+async def test_many_deliveries_at_once_are_each_stored_once(
+    warmline: TestClient, peer: FakePeer
+) -> None:
+    """Concurrent deliveries share commits (group commit), redeliveries among
+    them included: each activity is stored exactly once."""
+    bob = peer.add("bob")
+    await deliver(warmline, bob, create_note(bob))  # bob's key is fetched once
+    docs = [create_note(bob) for _ in range(30)]
+    twice = docs[:10]
+
+    answers = await asyncio.gather(
+        *(deliver(warmline, bob, doc) for doc in [*docs, *reversed(twice)])
+    )
+
+    assert [a.status for a in answers] == [202] * 40
+    stored = [row["activity_uri"] for row in await inbox_rows(warmline)]
+    assert sorted(stored[1:]) == sorted(doc["id"] for doc in docs)
 
 
 @pytest.mark.parametrize("scheme", ["rfc9421", "rfc9421-ed25519"])
@@ -546,6 +567,55 @@ async def test_the_inbox_of_a_member_we_do_not_have_is_not_found(
     async with nothing_stored(warmline):
         resp = await deliver(warmline, bob, create_note(bob), path="/users/nobody/inbox")
         await refused(resp, 404)
+
+
+async def test_a_member_created_after_a_404_gets_deliveries_at_once(
+    warmline: TestClient, peer: FakePeer
+) -> None:
+    bob = peer.add("bob")
+    resp = await deliver(warmline, bob, create_note(bob), path="/users/carol/inbox")
+    await refused(resp, 404)
+
+    await members.create_member(warmline.app[DB], "carol")
+
+    resp = await deliver(warmline, bob, create_note(bob), path="/users/Carol/inbox")
+    assert resp.status == 202, await resp.text()
+
+
+async def test_the_inbox_of_a_member_deleted_here_is_gone_at_once(
+    warmline: TestClient, peer: FakePeer
+) -> None:
+    # The door remembers the inboxes it found (no read per delivery) ...
+    bob = peer.add("bob")
+    resp = await deliver(warmline, bob, create_note(bob), path="/users/alice/inbox")
+    assert resp.status == 202, await resp.text()
+
+    # ... but forgets alice's when this process deletes her
+    await member_admin.delete_member(warmline.app[SERVICES], "alice")
+
+    async with nothing_stored(warmline):
+        resp = await deliver(warmline, bob, create_note(bob), path="/users/alice/inbox")
+        await refused(resp, 410)
+
+
+async def test_an_inbox_found_is_trusted_for_a_few_seconds_only(
+    warmline: TestClient,
+) -> None:
+    """Another process deleting a member: its inbox is refused once the door
+    looks again, at most TRUST_SECONDS later."""
+    now = [1000.0]
+    owners = InboxOwners(warmline.app[DB], clock=lambda: now[0])
+    await owners.check("alice")
+
+    await member_admin.delete_member(warmline.app[SERVICES], "alice")  # not this cache's process
+
+    now[0] += TRUST_SECONDS - 1
+    await owners.check("ALICE")  # still trusted: accepted as the shared inbox would
+    now[0] += 1
+    with pytest.raises(members.MemberDeleted):
+        await owners.check("alice")
+    with pytest.raises(NotFound):
+        await owners.check("nobody")
 
 
 # --- refused: who we talk to ------------------------------------------------------------
