@@ -9,8 +9,9 @@ tells the others:
 - **stream events**: a post or notification made in one process reaches the
   streaming clients connected to any other;
 - **changes** to what processes keep in memory: a remote actor stored again (its
-  keys may have rotated), the domain lists, the site settings, a member's
-  blocks and mutes (their open streams' exclusions);
+  keys may have rotated), the domain lists, the site settings, a member deleted
+  (its personal inbox), a member's blocks and mutes (their open streams'
+  exclusions);
 - **presence**: which processes serve the web and whether any of them has
   streaming clients (so a process whose hub is empty skips the work of building
   stream events only when nobody anywhere streams), and how many web processes
@@ -112,6 +113,7 @@ class Broadcast:
         svc.remote.announce = lambda uri: self._send({"changed": "actor", "key": uri})
         svc.domains.announce = lambda: self._send({"changed": "domains"})
         svc.site.announce = lambda: self._send({"changed": "site"})
+        svc.inbox_owners.announce = lambda name: self._send({"changed": "member", "key": name})
 
     async def start(self) -> None:
         await self.channel.start()
@@ -240,6 +242,8 @@ class Broadcast:
             svc.domains.reset()
         elif what == "site":
             svc.site.reset()
+        elif what == "member" and isinstance(key, str):
+            svc.inbox_owners.drop(key)
         elif what == "exclusions" and isinstance(key, list):
             self._spawn(svc.stream.reload_here(svc.db, [int(k) for k in key]))
 
@@ -284,6 +288,7 @@ class Broadcast:
         for wakeup in svc.wake.all():
             wakeup.set_here()
         svc.remote.drop_all()
+        svc.inbox_owners.drop_all()
         svc.domains.reset()
         svc.site.reset()
         self._spawn(svc.stream.reload_all(svc.db))

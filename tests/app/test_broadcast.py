@@ -113,6 +113,10 @@ async def test_changed_caches_are_dropped_in_the_other_process(
     a.remote.forget("https://peer.example/users/bob")
     await eventually(lambda: "https://peer.example/users/bob" not in b.remote._actors, "dropped")
 
+    b.inbox_owners._found["ann"] = b.inbox_owners._clock()  # her inbox was found just now
+    a.inbox_owners.forget("Ann")  # deleted through the other process
+    await eventually(lambda: "ann" not in b.inbox_owners._found, "her inbox is looked up again")
+
 
 async def test_web_processes_share_the_inbox_limits(pair: tuple[Services, Services]) -> None:
     a, b = pair
