@@ -74,9 +74,13 @@ async def prepare(url: str, data: Path, items: int, senders: int) -> None:
         alice = await create_member(db, "alice")
         async with open_services(config, db) as svc:
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            pem = key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            ).decode()
+            pem = (
+                key.public_key()
+                .public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+                .decode()
+            )
             for n in range(senders):
                 await svc.remote.store(parse_actor(actor_document(PEER, n, pem), svc.now()))
             alice_uri = svc.urls.actor(alice.username)
@@ -140,33 +144,39 @@ async def drain_here(url: str, data: Path, profile: str | None, batch: int | Non
         await db.close()
 
 
-async def drain_in_processes(url: str, data: Path, processes: int, items: int) -> float:
+def start_workers(url: str, data: Path, processes: int) -> list[subprocess.Popen[bytes]]:
     command = [
         sys.executable, "-m", "server", "worker", "--queues", "inbox", "--domain", DOMAIN,
         "--dev", "--data", str(data), "--database-url", url, "--listen", "127.0.0.1:9",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    start = time.perf_counter()
-    workers = [
-        subprocess.Popen(command, env=env, stderr=open(data / f"worker{i}.log", "w"))
-        for i in range(processes)
-    ]
+    workers = []
+    for i in range(processes):
+        with open(data / f"worker{i}.log", "w") as log:
+            workers.append(subprocess.Popen(command, env=env, stderr=log))
+    return workers
+
+
+async def wait_for_drain(url: str, data: Path, workers: list[subprocess.Popen[bytes]]) -> None:
+    pending = select(func.count()).select_from(inbox_items).where(inbox_items.c.state == q.PENDING)
+    db = Database(url)
     try:
-        db = Database(url)
         while True:
             async with db.read() as conn:
-                left = (
-                    await conn.execute(
-                        select(func.count()).select_from(inbox_items)
-                        .where(inbox_items.c.state == q.PENDING)
-                    )
-                ).scalar()  # fmt: skip
-            if not left:
-                break
+                if not (await conn.execute(pending)).scalar():
+                    return
             if any(w.poll() is not None for w in workers):
-                raise SystemExit("a worker process stopped: see its log in " + str(data))
+                raise SystemExit(f"a worker process stopped: see its log in {data}")
             await asyncio.sleep(0.05)
+    finally:
         await db.close()
+
+
+def drain_in_processes(url: str, data: Path, processes: int) -> float:
+    start = time.perf_counter()
+    workers = start_workers(url, data, processes)
+    try:
+        asyncio.run(wait_for_drain(url, data, workers))
         return time.perf_counter() - start
     finally:
         for w in workers:
@@ -180,8 +190,12 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=3000, help="Create(Note)s stored (3000)")
     parser.add_argument("--senders", type=int, default=50, help="remote actors (50)")
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in a temp dir)")
-    parser.add_argument("--processes", type=int, default=0,
-                        help="drain with N `warmline worker` processes instead of in process")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="drain with N `warmline worker` processes instead of in process",
+    )
     parser.add_argument("--profile", metavar="FILE", help="cProfile the in-process drain")
     parser.add_argument("--batch", type=int, help="InboxWorker batch size")
     args = parser.parse_args()
@@ -193,7 +207,7 @@ def main() -> None:
         backend = url.split(":", 1)[0]
         cpu0 = cpu_seconds(os.getpid())
         if args.processes:
-            seconds = asyncio.run(drain_in_processes(url, data, args.processes, args.items))
+            seconds = drain_in_processes(url, data, args.processes)
             how = f"{args.processes} worker process(es)"
         else:
             seconds = asyncio.run(drain_here(url, data, args.profile, args.batch))
@@ -201,10 +215,14 @@ def main() -> None:
         cpu = cpu_seconds(os.getpid()) - cpu0
         states, n_statuses, distinct, notes = asyncio.run(counts(url))
         ok = states == {"done": args.items} and n_statuses == distinct == notes == args.items
-        print(f"{backend}, {how}: {args.items} items in {seconds:.2f}s = "
-              f"{args.items / seconds:,.0f} applied/s; this process's CPU {cpu:.1f}s")
-        print(f"states {states}; statuses {n_statuses} ({distinct} distinct); "
-              f"notifications {notes} -> {'OK' if ok else 'MISMATCH'}")
+        print(
+            f"{backend}, {how}: {args.items} items in {seconds:.2f}s = "
+            f"{args.items / seconds:,.0f} applied/s; this process's CPU {cpu:.1f}s"
+        )
+        print(
+            f"states {states}; statuses {n_statuses} ({distinct} distinct); "
+            f"notifications {notes} -> {'OK' if ok else 'MISMATCH'}"
+        )
         if not ok:
             sys.exit(1)
     finally:

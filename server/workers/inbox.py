@@ -26,10 +26,10 @@ from federation.errors import FederationError, FetchError
 from federation.jsonld import compact_inbound
 from federation.vocab import has_type
 from server.services import inbound
-from server.services.inbound import note_batch
-from server.services.inbound.notes import NOTE_TYPES
 from server.services.context import Services
 from server.services.errors import ServiceError
+from server.services.inbound import note_batch
+from server.services.inbound.notes import NOTE_TYPES
 from server.store import queues as q
 from server.store.queues import InboxJob
 

@@ -204,9 +204,7 @@ def _deferred(items: Sequence[Incoming]) -> set[int]:
     return out
 
 
-async def store_notes(
-    svc: Services, conn: AsyncConnection, items: Sequence[Incoming]
-) -> list[Any]:
+async def store_notes(svc: Services, conn: AsyncConnection, items: Sequence[Incoming]) -> list[Any]:
     """Store the posts of ``items`` that someone here asked for (as ``store_note``
     would, one after the other); the keys of those handed back to do one by one."""
     later = _deferred(items)
@@ -221,8 +219,7 @@ async def _store(
     svc: Services, conn: AsyncConnection, todo: list[tuple[Incoming, NoteParts]]
 ) -> None:
     have = {
-        r[0]
-        for r in await conn.execute(_EXISTING, {"uris": [p.values["uri"] for _, p in todo]})
+        r[0] for r in await conn.execute(_EXISTING, {"uris": [p.values["uri"] for _, p in todo]})
     }
     todo = [(item, p) for item, p in todo if p.values["uri"] not in have]
     if not todo:
@@ -363,7 +360,9 @@ async def _count_posts(conn: AsyncConnection, posts: list[StatusRow]) -> None:
             newest[s.account_id] = s.created_at
     if counts:
         bump = _statements(conn.dialect.name)[1]
-        rows = [{"b_account": a, "b_count": n, "b_last": newest[a]} for a, n in sorted(counts.items())]
+        rows = [
+            {"b_account": a, "b_count": n, "b_last": newest[a]} for a, n in sorted(counts.items())
+        ]
         await conn.execute(bump, rows)
 
 
@@ -397,9 +396,9 @@ async def _fan_out(
     for post in stored:
         item, status, mentioned, parent = post.item, post.status, post.mentioned, post.parent
         people = [a for a in mentioned if a.actor_type != "Group"]  # a group is posted to
-        readers = [a.id for a in people] if status.visibility == "direct" else followers[
-            item.author.id
-        ]
+        readers = (
+            [a.id for a in people] if status.visibility == "direct" else followers[item.author.id]
+        )
         home += [{"account_id": a, "status_id": status.id} for a in dict.fromkeys(readers)]
         told = [a.id for a in people]
         if parent is not None and parent.local and parent.account_id not in told:
