@@ -100,24 +100,26 @@ class InboxWorker:
         author = await self.svc.remote.fetch_actor(job.actor_uri)  # as on_create does
         return note_batch.incoming(self.svc, job, obj, author)
 
-    async def _apply_together(self, together: list[note_batch.Incoming]) -> list[InboxJob]:
-        """Apply a batch of posts in one transaction, marked done in it too; the
-        jobs left to apply one by one (all of them if the batch failed)."""
+    async def _apply_together(self, items: list[note_batch.Incoming]) -> list[InboxJob]:
+        """Apply a batch of posts in one transaction that marks them done too
+        (first: the posts' rows that other workers may write too come last);
+        the jobs left to apply one by one (all of them if the batch failed)."""
+        together, later = note_batch.split(items)
         try:
             async with self.svc.db.transaction() as conn:
-                later = await note_batch.store_notes(self.svc, conn, together)
-                left = {job.id for job in later}
                 done = [
                     {"id": i.key.id, "state": q.DONE, "attempts": i.key.attempts + 1,
                      "next_attempt_at": None, "error": None}
-                    for i in together if i.key.id not in left
+                    for i in together
                 ]  # fmt: skip
                 await q.finish_inbox_items(conn, done, self.svc.now())
-            return list(later)
+                await note_batch.store_notes(self.svc, conn, together)
         except Exception:  # one bad item must not fail the others: each on its own
-            log.warning("a batch of %d posts failed; applying them one by one", len(together),
-                        exc_info=True)  # fmt: skip
-            return [i.key for i in together]
+            log.warning(
+                "a batch of %d posts failed; applying them one by one", len(items), exc_info=True
+            )
+            return [i.key for i in items]
+        return [i.key for i in later]
 
     async def _yield_to_the_door(self) -> None:
         """Let deliveries being accepted go first (they are what peers wait for),

@@ -29,6 +29,7 @@ from server.services.inbound.notes import NoteParts, parse_note
 from server.services.stream import NotificationEvent, status_changed
 from server.store import account_domain_blocks as domain_blocks_q
 from server.store.accounts import AccountRow, username_key
+from server.store.database import after_commit
 from server.store.graph import ACCEPTED
 from server.store.interactions import NotificationRow
 from server.store.statuses import STATUS_DEFAULTS, StatusRow
@@ -204,15 +205,22 @@ def _deferred(items: Sequence[Incoming]) -> set[int]:
     return out
 
 
-async def store_notes(svc: Services, conn: AsyncConnection, items: Sequence[Incoming]) -> list[Any]:
-    """Store the posts of ``items`` that someone here asked for (as ``store_note``
-    would, one after the other); the keys of those handed back to do one by one."""
+def split(items: Sequence[Incoming]) -> tuple[list[Incoming], list[Incoming]]:
+    """The items ``store_notes`` can take together, and those to apply one by
+    one after them (see the module docstring)."""
     later = _deferred(items)
-    todo = [(item, item.parts) for i, item in enumerate(items)
-            if i not in later and item.parts is not None]  # fmt: skip
+    return (
+        [item for i, item in enumerate(items) if i not in later],
+        [item for i, item in enumerate(items) if i in later],
+    )
+
+
+async def store_notes(svc: Services, conn: AsyncConnection, items: Sequence[Incoming]) -> None:
+    """Store the posts of ``items`` (the first list of ``split``) that someone
+    here asked for, as ``store_note`` would, one after the other."""
+    todo = [(item, item.parts) for item in items if item.parts is not None]
     if todo:
         await _store(svc, conn, todo)
-    return [items[i].key for i in sorted(later)]
 
 
 async def _store(
@@ -426,8 +434,8 @@ async def _fan_out(
                 for n in made
             ],
         )  # fmt: skip
-        for n in made:
-            svc.stream.after_commit(conn, NotificationEvent(n))
+        events = [NotificationEvent(n) for n in made]
+        after_commit(conn, lambda: [svc.stream.publish(e) for e in events])  # one hook, not n
 
 
 async def _silenced(conn: AsyncConnection, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
