@@ -51,10 +51,11 @@ class InboxWorker:
     async def run_once(self) -> int:
         now = self.svc.now()
         lease_until = now + timedelta(seconds=self.svc.config.federation.lease_seconds)
+        # While the door is busy (same process), smaller batches: a batch holds
+        # SQLite's write lock, which the door's commits wait for, and the loop.
+        limit = max(1, self.batch // 4) if self.svc.door.in_flight else self.batch
         async with self.svc.db.transaction() as conn:
-            jobs = await q.claim_inbox_items(
-                conn, now, lease_until, self.batch, self.svc.process_id
-            )
+            jobs = await q.claim_inbox_items(conn, now, lease_until, limit, self.svc.process_id)
         if not jobs:
             return 0
         await self._yield_to_the_door()
@@ -68,7 +69,7 @@ class InboxWorker:
                 outcomes.append(self._failed(job, exc))
                 continue
             (together.append(incoming) if incoming else alone.append(job))
-            if n % 16 == 15:
+            if n % 8 == 7:
                 await asyncio.sleep(0)  # parsing is CPU: let the door's requests in
         if together:
             alone += await self._apply_together(together)
