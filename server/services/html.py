@@ -14,20 +14,27 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "class", "title"}, "span": {"class"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# Built once: nh3.clean() builds its sanitiser from the settings on every call
+# (about half of its cost on a post the size of a toot).
+_POST_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=URL_SCHEMES,
+    link_rel="nofollow noopener noreferrer",
+)
+_TEXT_CLEANER = nh3.Cleaner(tags=set())
+
+
 def sanitize_html(value: str) -> str:
     """Keep simple formatting and links; drop scripts, styles, images, handlers."""
-    return nh3.clean(
-        value,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="nofollow noopener noreferrer",
-    )
+    return _POST_CLEANER.clean(value)
 
 
 def strip_html(value: str) -> str:
     """Plain text of an HTML fragment (for names and other text-only fields)."""
-    return html.unescape(nh3.clean(value, tags=set())).strip()
+    if not value:
+        return ""
+    return html.unescape(_TEXT_CLEANER.clean(value)).strip()
 
 
 def text_to_html(text: str) -> str:
