@@ -185,7 +185,10 @@ async def wait_for_drain(
 def drain_in_processes(url: str, data: Path, processes: int, items: int) -> tuple[float, int]:
     workers = start_workers(url, data, processes)
     try:
-        return asyncio.run(wait_for_drain(url, data, workers, items))
+        seconds, timed = asyncio.run(wait_for_drain(url, data, workers, items))
+        cpu = sum(cpu_seconds(w.pid) for w in workers)
+        print(f"worker processes' CPU (start-up included): {cpu:.1f}s")
+        return seconds, timed
     finally:
         for w in workers:
             w.terminate()
