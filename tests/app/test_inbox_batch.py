@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from fakepeer import FakePeer, fake_peer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from server.app import create_app
 from server.appkeys import DB, SERVICES
@@ -25,7 +25,15 @@ from server.store import accounts as accounts_q
 from server.store import stats as stats_q
 from server.store import statuses as statuses_q
 from server.store.statuses import Page
-from server.store.tables import home_feed, mentions, status_tags
+from server.store.tables import (
+    accounts,
+    home_feed,
+    inbox_items,
+    mentions,
+    notifications,
+    status_tags,
+    statuses,
+)
 from tests.app.test_inbox_door import (
     ALICE,
     PUBLIC,
@@ -131,3 +139,40 @@ async def test_a_batch_of_posts_comes_out_as_each_post_alone_would(
     assert tagged == [first.id]
     assert first.id not in home  # nobody here follows bob: a mention is not a home-feed row
     assert counted[first.account_id].statuses == 1  # stored once, counted once
+
+
+async def test_a_post_that_fails_its_batch_fails_alone(
+    warmline: TestClient, peer: FakePeer
+) -> None:
+    # Given two senders whose actors are known, and one of them whose account
+    # row has gone while this process still holds it in its actor cache (so
+    # storing its post breaks a foreign key)
+    bob, carol = peer.add("bob"), peer.add("carol")
+    await delivered(warmline, [(bob, create_note(bob)), (carol, create_note(carol))])
+    assert await process_inbox(warmline) == 2
+    async with warmline.app[DB].transaction() as conn:
+        gone = await accounts_q.get_account_by_uri(conn, carol.id)
+        assert gone is not None
+        await conn.execute(delete(home_feed))
+        await conn.execute(delete(notifications))
+        await conn.execute(delete(mentions))
+        await conn.execute(delete(statuses).where(statuses.c.account_id == gone.id))
+        await conn.execute(delete(accounts).where(accounts.c.id == gone.id))
+    good, bad = create_note(bob, text="still here"), create_note(carol, text="gone")
+
+    # When both posts come in one batch
+    await delivered(warmline, [(bob, good), (carol, bad)])
+    assert await process_inbox(warmline) == 2
+
+    # Then bob's is applied, and only carol's is kept back with the reason
+    assert await status_by_uri(warmline, good["object"]["id"]) is not None
+    assert await status_by_uri(warmline, bad["object"]["id"]) is None
+    async with warmline.app[DB].read() as conn:
+        rows = (
+            await conn.execute(
+                select(inbox_items.c.activity_uri, inbox_items.c.state, inbox_items.c.last_error)
+            )
+        ).all()
+    states = {uri: (state, error) for uri, state, error in rows}
+    assert states[good["id"]] == ("done", None)
+    assert states[bad["id"]][0] == "pending" and states[bad["id"]][1]
