@@ -69,10 +69,10 @@ HEARTBEAT_SECONDS = 5
 DEAD_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 
 
-def _claimable(table: Table, now: datetime) -> Any:
+def _claimable(table: Table, now: Any, dead_before: Any) -> Any:
     """Due, pending rows nobody holds: never claimed, lease run out, or claimed
     by a process whose heartbeat stopped (killed: its lease need not be waited out)."""
-    alive = select(processes.c.id).where(processes.c.heartbeat_at >= now - DEAD_AFTER)
+    alive = select(processes.c.id).where(processes.c.heartbeat_at >= dead_before)
     return and_(
         table.c.state == PENDING,
         table.c.next_attempt_at <= now,
@@ -84,6 +84,24 @@ def _claimable(table: Table, now: datetime) -> Any:
     )
 
 
+@functools.cache
+def _claim_statements(table: Table) -> tuple[Any, Any]:
+    """Built once per queue (workers claim many times a second under load)."""
+    candidates = (
+        select(table.c.id)
+        .where(_claimable(table, bindparam("now"), bindparam("dead_before")))
+        .order_by(table.c.next_attempt_at, table.c.id)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+    take = (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .values(locked_until=bindparam("lease_until"), locked_by=bindparam("owner"))
+    )
+    return candidates, take
+
+
 async def claim_ids(
     conn: AsyncConnection,
     table: Table,
@@ -92,20 +110,11 @@ async def claim_ids(
     limit: int,
     owner: int | None,
 ) -> list[int]:
-    candidates = (
-        select(table.c.id)
-        .where(_claimable(table, now))
-        .order_by(table.c.next_attempt_at, table.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    ids = [r[0] for r in (await conn.execute(candidates)).all()]
+    candidates, take = _claim_statements(table)
+    params = {"now": now, "dead_before": now - DEAD_AFTER, "limit": limit}
+    ids = [r[0] for r in (await conn.execute(candidates, params)).all()]
     if ids:
-        await conn.execute(
-            update(table)
-            .where(table.c.id.in_(ids))
-            .values(locked_until=lease_until, locked_by=owner)
-        )
+        await conn.execute(take, {"ids": ids, "lease_until": lease_until, "owner": owner})
     return ids
 
 
@@ -284,19 +293,22 @@ async def claim_inbox_items(
     ids = await claim_ids(conn, inbox_items, now, lease_until, limit, owner)
     if not ids:
         return []
-    query = (
-        select(
-            inbox_items.c.id,
-            inbox_items.c.activity_uri,
-            inbox_items.c.activity_type,
-            inbox_items.c.actor_uri,
-            inbox_items.c.payload,
-            inbox_items.c.attempts,
-        )
-        .where(inbox_items.c.id.in_(ids))
-        .order_by(inbox_items.c.id)
+    rows = (await conn.execute(_CLAIMED_INBOX_ITEMS, {"ids": ids})).all()
+    return [InboxJob(*row) for row in rows]
+
+
+_CLAIMED_INBOX_ITEMS = (
+    select(
+        inbox_items.c.id,
+        inbox_items.c.activity_uri,
+        inbox_items.c.activity_type,
+        inbox_items.c.actor_uri,
+        inbox_items.c.payload,
+        inbox_items.c.attempts,
     )
-    return [InboxJob(*row) for row in (await conn.execute(query)).all()]
+    .where(inbox_items.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(inbox_items.c.id)
+)
 
 
 async def finish_inbox_items(
@@ -317,19 +329,21 @@ async def finish_inbox_items(
         }
         for o in outcomes
     ]
-    statement = (
-        update(inbox_items)
-        .where(inbox_items.c.id == bindparam("b_id"))
-        .values(
-            state=bindparam("state"),
-            attempts=bindparam("attempts"),
-            locked_until=None,
-            next_attempt_at=bindparam("next_attempt_at"),
-            last_error=bindparam("last_error"),
-            finished_at=bindparam("finished_at"),
-        )
+    await conn.execute(_FINISH_INBOX_ITEM, rows)
+
+
+_FINISH_INBOX_ITEM = (
+    update(inbox_items)
+    .where(inbox_items.c.id == bindparam("b_id"))
+    .values(
+        state=bindparam("state"),
+        attempts=bindparam("attempts"),
+        locked_until=None,
+        next_attempt_at=bindparam("next_attempt_at"),
+        last_error=bindparam("last_error"),
+        finished_at=bindparam("finished_at"),
     )
-    await conn.execute(statement, rows)
+)
 
 
 async def inbox_counts(conn: AsyncConnection) -> dict[str, int]:
