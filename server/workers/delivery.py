@@ -8,6 +8,12 @@ results once per batch. A delivery that was sent but whose outcome was not
 recorded yet (the process died) is sent again; receivers dedupe by activity
 id, so at-least-once is safe, and recording as they come keeps those repeats
 to the last fraction of a second before a kill.
+
+After a host's first network failure in a batch (no HTTP answer: refused,
+timed out, DNS, TLS, dropped), its remaining deliveries in that batch are not
+tried but postponed, attempts unchanged, to when a first retry would be: a
+dead peer costs one timeout a batch, not one per delivery, and does not hold
+up the batch (``bench/simulate.py --stop-chain`` models this).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation.client import post_document
-from federation.delivery import Delivered, GiveUp, Outcome, RetryAt, classify
+from federation.delivery import Delivered, GiveUp, Outcome, RetryAt, backoff, classify
 from federation.errors import AddressNotAllowed, FetchError
 from server.services.context import Services
 from server.services.keyring import signer_for
@@ -35,11 +41,23 @@ RECORD_EVERY = 0.25  # seconds between writes of the outcomes that came in
 
 
 @dataclass(frozen=True, slots=True)
+class Postponed:
+    """Not tried: the host failed at the network level earlier in this batch."""
+
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     job: DeliveryJob
-    outcome: Outcome
+    outcome: Outcome | Postponed
     status: int | None
     error: str | None
+    unreachable: bool = False  # tried, and no HTTP answer came back (network failure)
+
+    @property
+    def tried(self) -> bool:
+        return not isinstance(self.outcome, Postponed)
 
 
 class DeliveryWorker:
@@ -112,23 +130,39 @@ class DeliveryWorker:
     ) -> list[Attempt]:
         """Each inbox's jobs one after another, in the order claimed (oldest first),
         inboxes side by side: a Follow and its Undo sent a moment apart must not
-        arrive the other way round, or the peer keeps the follow."""
+        arrive the other way round, or the peer keeps the follow.
+
+        Once a host fails at the network level, its jobs not yet under way are
+        postponed (all to the same moment, so they keep their order), not tried."""
         by_inbox: defaultdict[str, list[DeliveryJob]] = defaultdict(list)
         for job in jobs:
             by_inbox[job.inbox_url].append(job)
+        down: dict[str, datetime] = {}  # host -> when its untried jobs are due again
 
         async def one_inbox(queue: list[DeliveryJob]) -> list[Attempt]:
             attempts = []
             for job in queue:
-                attempts.append(await self._attempt(job))
-                on_done(attempts[-1])
+                attempt = await self._attempt(job, down)
+                if attempt.unreachable and job.host not in down:
+                    down[job.host] = self._first_retry()
+                attempts.append(attempt)
+                on_done(attempt)
             return attempts
 
         done = await asyncio.gather(*(one_inbox(queue) for queue in by_inbox.values()))
         return [attempt for attempts in done for attempt in attempts]
 
-    async def _attempt(self, job: DeliveryJob) -> Attempt:
+    def _first_retry(self) -> datetime:
+        """When a delivery that failed once is tried again (jittered)."""
+        now = self.svc.now()
+        # Never None: the config refuses an empty schedule.
+        return backoff(1, now, self.svc.config.federation.delivery_schedule) or now
+
+    async def _attempt(self, job: DeliveryJob, down: dict[str, datetime]) -> Attempt:
         async with self._all, self._per_host[job.host]:
+            # Checked once the slots are ours: the host may have failed meanwhile.
+            if job.host in down:
+                return Attempt(job, Postponed(down[job.host]), None, None)
             status, retry_after, error = None, None, None
             try:
                 keys = await self.svc.keyring.for_account(job.account_id)
@@ -157,7 +191,7 @@ class DeliveryWorker:
             )
             if not isinstance(outcome, Delivered):
                 log.info("delivery %s to %s: %s", job.id, job.inbox_url, _reason(outcome))
-            return Attempt(job, outcome, status, error)
+            return Attempt(job, outcome, status, error, unreachable=status is None)
 
     async def _record(
         self,
@@ -166,8 +200,12 @@ class DeliveryWorker:
         blocked: list[DeliveryJob],
     ) -> None:
         now = self.svc.now()
+        due = {until: list(ids) for until, ids in postponed.items()}
+        for a in attempts:
+            if isinstance(a.outcome, Postponed):
+                due.setdefault(a.outcome.at, []).append(a.job.id)
         async with self.svc.db.transaction() as conn:
-            for until, ids in postponed.items():
+            for until, ids in due.items():
                 await q.postpone_deliveries(conn, ids, until)
             for job in blocked:
                 await q.finish_delivery(
@@ -185,6 +223,8 @@ class DeliveryWorker:
         """Each host's result for this batch (the circuit breaker counts batches)."""
         host_ok: dict[str, bool] = {}
         for a in attempts:
+            if not a.tried:
+                continue
             reachable = a.status is not None and a.status < 500
             host_ok[a.job.host] = host_ok.get(a.job.host, False) or reachable
         if not host_ok:
@@ -208,8 +248,10 @@ class DeliveryWorker:
             state, at, error = q.SENT, None, None
         elif isinstance(outcome, RetryAt):
             state, at, error = q.PENDING, outcome.at, outcome.reason
-        else:
+        elif isinstance(outcome, GiveUp):
             state, at, error = q.DEAD, None, outcome.reason
+        else:
+            return  # Postponed: not tried, written with its host's others by _record
         await q.finish_delivery(
             conn,
             a.job.id,
