@@ -1031,6 +1031,41 @@ async def test_a_dead_host_still_trips_the_circuit_once_a_batch(
     assert state.consecutive_failures == 2 and state.circuit_open_until is not None
 
 
+async def test_deliveries_still_queued_when_the_lease_runs_short_are_released_untried(
+    start_warmline: StartWarmline, peer: Peer
+) -> None:
+    # Given a short lease (half of it left for requests to start) and a slow inbox
+    warmline = await start_warmline(lease_seconds=1)
+    await follower_on(warmline, peer)
+    peer.slow_types = frozenset({"Create"})  # 0.3 s an answer: four take longer than 0.5 s
+    texts = ["one", "two", "three", "four"]
+    for text in texts:
+        await post(warmline, text)
+
+    # When one batch has gone
+    assert await warmline.run_deliveries() == 4
+
+    # Then what had not started is back in the queue: untried, unheld, due as before
+    d = deliveries.c
+    query = select(d.state, d.attempts, d.locked_until, d.next_attempt_at).order_by(d.id)
+    async with warmline.svc.db.read() as conn:
+        rows = (await conn.execute(query)).all()[-4:]
+    waiting = [r for r in rows if r.state == "pending"]
+    assert len(waiting) >= 2 and len(peer.received) == 4 - len(waiting)
+    assert all(r.attempts == 0 and r.locked_until is None for r in waiting)
+    assert all(r.next_attempt_at <= datetime.now(UTC) for r in waiting)
+
+    # and later batches send the rest, in order, each once, with no attempt lost
+    for _ in range(50):
+        if len(peer.received) == 4:
+            break
+        await warmline.run_deliveries()
+    assert [r.doc["object"]["content"] for r in peer.received] == [f"<p>{t}</p>" for t in texts]
+    assert [(x["state"], x["attempts"]) for x in (await warmline.deliveries())[-4:]] == [
+        ("sent", 1)
+    ] * 4
+
+
 # --- what we serve ---------------------------------------------------------------------
 
 
