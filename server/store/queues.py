@@ -214,6 +214,16 @@ async def postpone_deliveries(
         )
 
 
+async def release_deliveries(conn: AsyncConnection, delivery_ids: Sequence[int]) -> None:
+    """Give claimed deliveries back untried, due as before (their lease ran short)."""
+    if delivery_ids:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(list(delivery_ids)))
+            .values(locked_until=None, locked_by=None)
+        )
+
+
 async def delivery_counts(conn: AsyncConnection) -> dict[str, int]:
     query = select(deliveries.c.state, func.count()).group_by(deliveries.c.state)
     return {state: int(n) for state, n in (await conn.execute(query)).all()}

@@ -8,6 +8,15 @@ results once per batch. A delivery that was sent but whose outcome was not
 recorded yet (the process died) is sent again; receivers dedupe by activity
 id, so at-least-once is safe, and recording as they come keeps those repeats
 to the last fraction of a second before a kill.
+
+After a host's first network failure in a batch (no HTTP answer: refused,
+timed out, DNS, TLS, dropped), its remaining deliveries in that batch are not
+tried but postponed, attempts unchanged, to when a first retry would be: a
+dead peer costs one timeout a batch, not one per delivery, and does not hold
+up the batch (``bench/simulate.py --stop-chain`` models this). A delivery
+still waiting its turn (behind a slow inbox) when too little of the lease is
+left for a request to finish is released untried, due as before, for the next
+claim: a row is never sent after its lease, when another runner may hold it.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation.client import post_document
-from federation.delivery import Delivered, GiveUp, Outcome, RetryAt, classify
+from federation.delivery import Delivered, GiveUp, Outcome, RetryAt, backoff, classify
 from federation.errors import AddressNotAllowed, FetchError
 from server.services.context import Services
 from server.services.keyring import signer_for
@@ -35,11 +44,24 @@ RECORD_EVERY = 0.25  # seconds between writes of the outcomes that came in
 
 
 @dataclass(frozen=True, slots=True)
+class Postponed:
+    """Not tried: its host failed at the network level earlier in this batch (due
+    again ``at``), or its lease was running out (``at`` None: due as before)."""
+
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     job: DeliveryJob
-    outcome: Outcome
+    outcome: Outcome | Postponed
     status: int | None
     error: str | None
+    unreachable: bool = False  # tried, and no HTTP answer came back (network failure)
+
+    @property
+    def tried(self) -> bool:
+        return not isinstance(self.outcome, Postponed)
 
 
 class DeliveryWorker:
@@ -55,7 +77,12 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         now = self.svc.now()
-        lease_until = now + timedelta(seconds=self.svc.config.federation.lease_seconds)
+        fed = self.svc.config.federation
+        lease_until = now + timedelta(seconds=fed.lease_seconds)
+        # The last moment a request may start and still end, timed out at worst,
+        # and be recorded within the lease.
+        margin = min(fed.fetch_timeout + 5, fed.lease_seconds / 2)
+        start_by = lease_until - timedelta(seconds=margin)
         async with self.svc.db.transaction() as conn:
             jobs = await q.claim_deliveries(conn, now, lease_until, self.batch, self.svc.process_id)
             states = await q.host_states(conn, {j.host for j in jobs})
@@ -73,11 +100,11 @@ class DeliveryWorker:
                 sendable.append(job)
         if postponed or blocked:
             await self._record([], postponed, blocked)
-        attempts = await self._send_recording(sendable)
+        attempts = await self._send_recording(sendable, start_by)
         await self._record_hosts(attempts)
         return len(jobs)
 
-    async def _send_recording(self, jobs: list[DeliveryJob]) -> list[Attempt]:
+    async def _send_recording(self, jobs: list[DeliveryJob], start_by: datetime) -> list[Attempt]:
         """Send ``jobs``; write the outcomes that came in every ``RECORD_EVERY``
         seconds while sending goes on, and the rest at the end."""
         waiting: list[Attempt] = []
@@ -101,34 +128,55 @@ class DeliveryWorker:
 
         task = asyncio.create_task(recorder())
         try:
-            attempts = await self._in_order(jobs, waiting.append)
+            attempts = await self._in_order(jobs, start_by, waiting.append)
         finally:
             sent.set()
             await task
         return attempts
 
     async def _in_order(
-        self, jobs: list[DeliveryJob], on_done: Callable[[Attempt], None]
+        self, jobs: list[DeliveryJob], start_by: datetime, on_done: Callable[[Attempt], None]
     ) -> list[Attempt]:
         """Each inbox's jobs one after another, in the order claimed (oldest first),
         inboxes side by side: a Follow and its Undo sent a moment apart must not
-        arrive the other way round, or the peer keeps the follow."""
+        arrive the other way round, or the peer keeps the follow.
+
+        Once a host fails at the network level, its jobs not yet under way are
+        postponed (all to the same moment, so they keep their order), not tried;
+        so is every job not under way by ``start_by`` (due as before)."""
         by_inbox: defaultdict[str, list[DeliveryJob]] = defaultdict(list)
         for job in jobs:
             by_inbox[job.inbox_url].append(job)
+        down: dict[str, datetime] = {}  # host -> when its untried jobs are due again
 
         async def one_inbox(queue: list[DeliveryJob]) -> list[Attempt]:
             attempts = []
             for job in queue:
-                attempts.append(await self._attempt(job))
-                on_done(attempts[-1])
+                attempt = await self._attempt(job, down, start_by)
+                if attempt.unreachable and job.host not in down:
+                    down[job.host] = self._first_retry()
+                attempts.append(attempt)
+                on_done(attempt)
             return attempts
 
         done = await asyncio.gather(*(one_inbox(queue) for queue in by_inbox.values()))
         return [attempt for attempts in done for attempt in attempts]
 
-    async def _attempt(self, job: DeliveryJob) -> Attempt:
+    def _first_retry(self) -> datetime:
+        """When a delivery that failed once is tried again (jittered)."""
+        now = self.svc.now()
+        # Never None: the config refuses an empty schedule.
+        return backoff(1, now, self.svc.config.federation.delivery_schedule) or now
+
+    async def _attempt(
+        self, job: DeliveryJob, down: dict[str, datetime], start_by: datetime
+    ) -> Attempt:
         async with self._all, self._per_host[job.host]:
+            # Checked once the slots are ours: waiting for them took time.
+            if job.host in down:
+                return Attempt(job, Postponed(down[job.host]), None, None)
+            if self.svc.now() >= start_by:
+                return Attempt(job, Postponed(None), None, None)
             status, retry_after, error = None, None, None
             try:
                 keys = await self.svc.keyring.for_account(job.account_id)
@@ -157,7 +205,7 @@ class DeliveryWorker:
             )
             if not isinstance(outcome, Delivered):
                 log.info("delivery %s to %s: %s", job.id, job.inbox_url, _reason(outcome))
-            return Attempt(job, outcome, status, error)
+            return Attempt(job, outcome, status, error, unreachable=status is None)
 
     async def _record(
         self,
@@ -166,8 +214,17 @@ class DeliveryWorker:
         blocked: list[DeliveryJob],
     ) -> None:
         now = self.svc.now()
+        due = {until: list(ids) for until, ids in postponed.items()}
+        released = []
+        for a in attempts:
+            if isinstance(a.outcome, Postponed):
+                if a.outcome.at is None:
+                    released.append(a.job.id)
+                else:
+                    due.setdefault(a.outcome.at, []).append(a.job.id)
         async with self.svc.db.transaction() as conn:
-            for until, ids in postponed.items():
+            await q.release_deliveries(conn, released)
+            for until, ids in due.items():
                 await q.postpone_deliveries(conn, ids, until)
             for job in blocked:
                 await q.finish_delivery(
@@ -190,6 +247,8 @@ class DeliveryWorker:
         """Each host's result for this batch (the circuit breaker counts batches)."""
         host_ok: dict[str, bool] = {}
         for a in attempts:
+            if not a.tried:
+                continue
             reachable = a.status is not None and a.status < 500
             host_ok[a.job.host] = host_ok.get(a.job.host, False) or reachable
         if not host_ok:
@@ -213,8 +272,10 @@ class DeliveryWorker:
             state, at, error = q.SENT, None, None
         elif isinstance(outcome, RetryAt):
             state, at, error = q.PENDING, outcome.at, outcome.reason
-        else:
+        elif isinstance(outcome, GiveUp):
             state, at, error = q.DEAD, None, outcome.reason
+        else:
+            return  # Postponed: not tried, written with its host's others by _record
         await q.finish_delivery(
             conn,
             a.job.id,

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from federation import keys as fkeys
 from federation.httpsig import parse_request_signature, sign_cavage, verify_parsed
@@ -891,6 +891,179 @@ async def test_a_failing_host_trips_the_circuit_and_later_posts_wait_without_try
     async with warmline.svc.db.read() as conn:
         state = (await queues.host_states(conn, [peer.host]))[peer.host]
     assert state.consecutive_failures == 2 and state.circuit_open_until is not None
+
+
+async def make_due(w: Warmline) -> None:
+    """Every pending delivery is due now (as if its wait had passed)."""
+    async with w.svc.db.transaction() as conn:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.state == queues.PENDING)
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+
+
+@dataclass
+class BlackHole:
+    """A server that accepts connections and never answers (a hung peer)."""
+
+    server: asyncio.Server
+    connections: int = 0
+
+    @classmethod
+    async def on(cls, port: int) -> BlackHole:
+        hole = cls(server=None)  # type: ignore[arg-type]
+
+        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            hole.connections += 1
+            await reader.read()  # until the client gives up and closes
+            writer.close()
+
+        hole.server = await asyncio.start_server(hold, "127.0.0.1", port)
+        return hole
+
+
+async def kill(peer: Peer, how: str) -> BlackHole | None:
+    """Take ``peer`` down: its port refuses connections, or accepts and never answers."""
+    assert peer.server is not None and peer.server.port is not None
+    port = peer.server.port
+    await peer.server.close()
+    return await BlackHole.on(port) if how == "hung" else None
+
+
+@pytest.mark.parametrize("how", ["refused", "hung"])
+async def test_a_dead_host_is_tried_once_a_batch_and_its_other_deliveries_wait_untried(
+    start_warmline: StartWarmline, make_peer: Callable[[], Awaitable[Peer]], how: str
+) -> None:
+    # Given followers on three healthy servers and on one that is down
+    warmline = await start_warmline(fetch_timeout=0.5)
+    healthy = [await make_peer() for _ in range(3)]
+    dead = await make_peer()
+    for peer in [*healthy, dead]:
+        await follower_on(warmline, peer)
+    dead_host = dead.host
+    hole = await kill(dead, how)
+
+    # When three posts go out in one batch
+    for text in ("one", "two", "three"):
+        await post(warmline, text)
+    assert await warmline.run_deliveries() == 12
+
+    # Then every healthy server has all three, in order
+    for peer in healthy:
+        assert [r.doc["object"]["content"] for r in peer.received] == [
+            "<p>one</p>", "<p>two</p>", "<p>three</p>"
+        ]  # fmt: skip
+    # and the dead host was tried once: its other deliveries wait, no attempt counted,
+    # all due again together (so they keep their order), at a first retry's time
+    mine = [
+        d for d in await warmline.deliveries() if (d["host"], d["type"]) == (dead_host, "Create")
+    ]
+    assert [(d["state"], d["attempts"]) for d in mine] == [
+        ("pending", 1), ("pending", 0), ("pending", 0)
+    ]  # fmt: skip
+    assert mine[0]["last_status"] is None and mine[0]["last_error"]
+    assert mine[1]["next_attempt_at"] == mine[2]["next_attempt_at"]
+    assert all(d["next_attempt_at"] > datetime.now(UTC) + timedelta(seconds=30) for d in mine)
+    if hole is not None:
+        assert hole.connections == 1
+        hole.server.close()
+    # and the circuit breaker counted one failed batch
+    async with warmline.svc.db.read() as conn:
+        state = (await queues.host_states(conn, [dead_host]))[dead_host]
+    assert (state.consecutive_failures, state.circuit_open_until) == (1, None)
+
+
+async def test_a_dead_hosts_postponed_deliveries_arrive_in_order_when_it_returns(
+    start_warmline: StartWarmline, make_peer: Callable[[], Awaitable[Peer]]
+) -> None:
+    # Given a host that was down when three posts went out
+    warmline = await start_warmline()
+    peer = await make_peer()
+    await follower_on(warmline, peer)
+    assert peer.server is not None and peer.server.port is not None
+    port, app = peer.server.port, peer.server.app
+    await kill(peer, "refused")
+    for text in ("one", "two", "three"):
+        await post(warmline, text)
+    await warmline.run_deliveries()
+
+    # When it is back and they are due again
+    peer.server = TestServer(app, host="127.0.0.1", port=port)
+    await peer.server.start_server()
+    await make_due(warmline)
+    assert await warmline.run_deliveries() == 3
+
+    # Then it has all three, in the order they were sent, each sent once
+    assert [r.doc["object"]["content"] for r in peer.received] == [
+        "<p>one</p>", "<p>two</p>", "<p>three</p>"
+    ]  # fmt: skip
+    assert [(d["state"], d["attempts"]) for d in (await warmline.deliveries())[-3:]] == [
+        ("sent", 2), ("sent", 1), ("sent", 1)
+    ]  # fmt: skip
+    await peer.server.close()
+
+
+async def test_a_dead_host_still_trips_the_circuit_once_a_batch(
+    start_warmline: StartWarmline, make_peer: Callable[[], Awaitable[Peer]]
+) -> None:
+    # Given a host that is down and a circuit that opens after 2 failed batches
+    warmline = await start_warmline(circuit_failures=2, circuit_open_seconds=3600)
+    peer = await make_peer()
+    await follower_on(warmline, peer)
+    host = peer.host
+    await kill(peer, "refused")
+    for text in ("one", "two", "three"):
+        await post(warmline, text)
+
+    # When two batches fail to reach it (one attempt each), and a third comes
+    for _ in range(2):
+        assert await warmline.run_deliveries() == 3
+        await make_due(warmline)
+    assert await warmline.run_deliveries() == 3
+
+    # Then the third batch tried nothing: all wait for the circuit, two attempts in all
+    mine = (await warmline.deliveries())[-3:]
+    assert sum(d["attempts"] for d in mine) == 2
+    assert all(d["next_attempt_at"] > datetime.now(UTC) + timedelta(minutes=55) for d in mine)
+    async with warmline.svc.db.read() as conn:
+        state = (await queues.host_states(conn, [host]))[host]
+    assert state.consecutive_failures == 2 and state.circuit_open_until is not None
+
+
+async def test_deliveries_still_queued_when_the_lease_runs_short_are_released_untried(
+    start_warmline: StartWarmline, peer: Peer
+) -> None:
+    # Given a short lease (half of it left for requests to start) and a slow inbox
+    warmline = await start_warmline(lease_seconds=1)
+    await follower_on(warmline, peer)
+    peer.slow_types = frozenset({"Create"})  # 0.3 s an answer: four take longer than 0.5 s
+    texts = ["one", "two", "three", "four"]
+    for text in texts:
+        await post(warmline, text)
+
+    # When one batch has gone
+    assert await warmline.run_deliveries() == 4
+
+    # Then what had not started is back in the queue: untried, unheld, due as before
+    d = deliveries.c
+    query = select(d.state, d.attempts, d.locked_until, d.next_attempt_at).order_by(d.id)
+    async with warmline.svc.db.read() as conn:
+        rows = (await conn.execute(query)).all()[-4:]
+    waiting = [r for r in rows if r.state == "pending"]
+    assert len(waiting) >= 2 and len(peer.received) == 4 - len(waiting)
+    assert all(r.attempts == 0 and r.locked_until is None for r in waiting)
+    assert all(r.next_attempt_at <= datetime.now(UTC) for r in waiting)
+
+    # and later batches send the rest, in order, each once, with no attempt lost
+    for _ in range(50):
+        if len(peer.received) == 4:
+            break
+        await warmline.run_deliveries()
+    assert [r.doc["object"]["content"] for r in peer.received] == [f"<p>{t}</p>" for t in texts]
+    assert [(x["state"], x["attempts"]) for x in (await warmline.deliveries())[-4:]] == [
+        ("sent", 1)
+    ] * 4
 
 
 # --- what we serve ---------------------------------------------------------------------
