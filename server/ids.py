@@ -1,9 +1,13 @@
 """Snowflake-style ids: 64-bit integers that sort by creation time.
 
-The high 48 bits are milliseconds since the Unix epoch, the low 16 bits a
-sequence that starts at a random point each millisecond, so ids made by several
-processes at once (a CLI beside the server, several workers) are very unlikely
-to collide, and ids made by one generator never do.
+The high 48 bits are milliseconds since the Unix epoch. The low 16 bits are
+which process made the id (``node``, 6 bits) and a count (10 bits) that starts
+at a random point below 512 each millisecond. On PostgreSQL each process takes
+its node from a database sequence when it opens the database
+(``Database.migrate``), so the processes of one database (web, workers, the
+CLI) never make the same id however many they make at once; elsewhere the node
+is random. A generator that makes more ids in a millisecond than its count
+holds borrows the next millisecond: its ids never repeat or go backwards.
 """
 
 from __future__ import annotations
@@ -12,22 +16,28 @@ import re
 import secrets
 import time
 
-SEQUENCE_BITS = 16
-_SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
+SEQUENCE_BITS = 16  # below the milliseconds: the node and the count
+COUNT_BITS = 10
+NODES = 1 << (SEQUENCE_BITS - COUNT_BITS)
 
 
 class IdGenerator:
     """Makes strictly increasing ids within one process."""
 
-    def __init__(self) -> None:
-        self._last = 0
+    def __init__(self, node: int | None = None) -> None:
+        self.node = secrets.randbelow(NODES) if node is None else node % NODES
+        self._ms = 0
+        self._count = 0
 
     def __call__(self, now_ms: int | None = None) -> int:
         ms = int(time.time() * 1000) if now_ms is None else now_ms
-        candidate = (ms << SEQUENCE_BITS) | secrets.randbits(SEQUENCE_BITS - 4)
-        # Never go backwards (clock steps, many ids per millisecond).
-        self._last = max(candidate, self._last + 1)
-        return self._last
+        if ms > self._ms:
+            self._ms, self._count = ms, secrets.randbits(COUNT_BITS - 1)
+        else:  # the same millisecond, or the clock stepped back: go on from the last id
+            self._count += 1
+            if self._count >> COUNT_BITS:
+                self._ms, self._count = self._ms + 1, 0
+        return (self._ms << SEQUENCE_BITS) | (self.node << COUNT_BITS) | self._count
 
 
 MAX_ID = (1 << 63) - 1  # ids are stored as signed 64-bit integers

@@ -18,12 +18,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
-from server.ids import IdGenerator
+from server.ids import NODES, IdGenerator
 from server.store.sqlite_onehop import one_hop_dbapi
 
 if TYPE_CHECKING:
@@ -157,10 +157,18 @@ class Database:
         return self.engine.dialect.name
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest version (run at every start-up)."""
+        """Bring the schema to the newest version (run at every start-up); on
+        PostgreSQL, take this process's id node."""
         self._check_sqlite_file()
-        if await self._at_head():
-            return  # the usual restart: Alembic (~10 MB, ~160 ms to import) is not needed
+        if not await self._at_head():
+            await self._upgrade()
+        if self.dialect == "postgresql":  # this process's own ids (see server/ids.py)
+            async with self.engine.connect() as conn:
+                self.new_id.node = await conn.scalar(text("SELECT nextval('id_nodes')")) % NODES
+
+    async def _upgrade(self) -> None:
+        """Run the migrations; Alembic (~10 MB, ~160 ms to import) is loaded
+        only then: the usual restart does not need it."""
         from alembic import command
 
         def upgrade(sync_conn: Connection) -> None:

@@ -21,6 +21,14 @@ def test_ids_encode_their_time_and_survive_a_clock_step_back() -> None:
     assert first < 2**63
 
 
+def test_processes_with_different_nodes_never_make_the_same_id() -> None:
+    # Two workers applying batches at once make hundreds of ids in one millisecond.
+    first, second = IdGenerator(node=1), IdGenerator(node=2)
+    made = [make(now_ms=1_700_000_000_000) for _ in range(3_000) for make in (first, second)]
+    assert len(set(made)) == len(made)
+    assert {(i >> 10) & 63 for i in made} == {1, 2}
+
+
 def test_parse_takes_ascii_digits_a_64_bit_column_holds() -> None:
     from server.ids import MAX_ID, parse
 
