@@ -52,6 +52,8 @@ class PgChannel:
         self._conn: Any = None
         self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
+        self._sending = False  # a batch is on its way
+        self._closing = False
         self.dropped = 0  # messages dropped on a full outbox
 
     def send(self, payload: str) -> None:
@@ -68,16 +70,20 @@ class PgChannel:
         self._task = asyncio.create_task(self._run(), name=f"pg-channel {self.channel}")
 
     async def close(self, flush_seconds: float = 1.0) -> None:
-        """Stop, once what is queued is sent (for at most ``flush_seconds``)."""
-        deadline = asyncio.get_running_loop().time() + flush_seconds
-        while not self._outbox.empty() and self._connected.is_set():
-            if asyncio.get_running_loop().time() > deadline:
+        """Stop, once what is queued is sent (for at most ``flush_seconds``).
+        The sender is told to stop as well as cancelled, and waited for only
+        a moment: a cancellation that meets a finishing ``wait_for`` or query
+        can be lost, and must not hold the process up."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + flush_seconds
+        while (not self._outbox.empty() or self._sending) and self._connected.is_set():
+            if loop.time() > deadline:
                 break
             await asyncio.sleep(0.01)
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=3.0)
         await self._disconnect()
 
     async def _connect(self) -> None:
@@ -106,7 +112,7 @@ class PgChannel:
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._closing:
             try:
                 if self._conn is None or self._conn.is_closed():
                     await self._disconnect()
@@ -117,6 +123,8 @@ class PgChannel:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database restarted, the network blinked
+                if self._closing:
+                    return
                 delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
                 failures += 1
                 log.warning("%s channel lost (%s); again in %.1f s", self.channel, exc, delay)
@@ -124,11 +132,11 @@ class PgChannel:
                 await asyncio.sleep(delay)
 
     async def _send_batches(self) -> None:
-        """Send what is queued until the connection fails; also notices a
-        connection closed under an idle channel (every few seconds)."""
-        while True:
+        """Send what is queued until the connection fails or the channel
+        closes; also notices a connection closed under an idle channel (every second)."""
+        while not self._closing:
             try:
-                first = await asyncio.wait_for(self._outbox.get(), 5.0)
+                first = await asyncio.wait_for(self._outbox.get(), 1.0)
             except TimeoutError:
                 if self._conn.is_closed():
                     return
@@ -136,9 +144,13 @@ class PgChannel:
             batch = [first]
             while len(batch) < BATCH and not self._outbox.empty():
                 batch.append(self._outbox.get_nowait())
-            await self._conn.execute(
-                "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) "
-                "ORDER BY n",
-                self.channel,
-                list(dict.fromkeys(batch)),
-            )
+            self._sending = True
+            try:
+                await self._conn.execute(
+                    "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) "
+                    "ORDER BY n",
+                    self.channel,
+                    list(dict.fromkeys(batch)),
+                )
+            finally:
+                self._sending = False
