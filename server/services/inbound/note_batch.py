@@ -435,7 +435,7 @@ async def _fan_out(
             ],
         )  # fmt: skip
         events = [NotificationEvent(n) for n in made]
-        after_commit(conn, lambda: [svc.stream.publish(e) for e in events])  # one hook, not n
+        after_commit(conn, lambda: [svc.stream.emit(e) for e in events])  # one hook, not n
 
 
 async def _silenced(conn: AsyncConnection, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
