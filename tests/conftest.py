@@ -177,6 +177,11 @@ async def _fresh_pg_database(base_url: str, template: str | None = None) -> str:
     return f"{base_url}/{name}"
 
 
+def new_pg_database(base_url: str) -> str:
+    """A new, empty PostgreSQL database (for synchronous tests)."""
+    return _run_in_a_thread(_fresh_pg_database(base_url))
+
+
 def _run_in_a_thread(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine`` in an event loop of its own: a session fixture may be
     set up while a test's event loop is running."""

@@ -5,11 +5,9 @@ domain or dialect) are one line on stderr."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import json
-import secrets
 import sqlite3
 import tarfile
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ from typing import Any
 
 import pytest
 from cliutil import one_line, run
+from conftest import new_pg_database
 from PIL import Image
 from sqlalchemy import create_engine, select
 
@@ -47,21 +46,6 @@ class Instance:
         )
 
 
-def _new_pg_database(base_url: str) -> str:
-    import asyncpg
-
-    async def create() -> str:
-        name = f"t_{secrets.token_hex(6)}"
-        conn = await asyncpg.connect(base_url.replace("+asyncpg", "") + "/postgres")
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-        return f"{base_url}/{name}"
-
-    return asyncio.run(create())
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def pair(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Instance, Instance]:
     """The instance backed up and a fresh one to restore into, on one backend."""
@@ -69,8 +53,8 @@ def pair(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Instance, Inst
         return Instance(tmp_path / "old"), Instance(tmp_path / "new")
     base = request.getfixturevalue("postgres")
     return (
-        Instance(tmp_path / "old", _new_pg_database(base)),
-        Instance(tmp_path / "new", _new_pg_database(base)),
+        Instance(tmp_path / "old", new_pg_database(base)),
+        Instance(tmp_path / "new", new_pg_database(base)),
     )
 
 

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import io
 import json
-import secrets
 import sqlite3
 import sys
 import urllib.request
@@ -18,7 +17,13 @@ from typing import Any
 
 import pytest
 from cliutil import one_line, run
-from conftest import ServerProcess, _fresh_pg_database, free_port, start_on_a_free_port
+from conftest import (
+    ServerProcess,
+    _fresh_pg_database,
+    free_port,
+    new_pg_database,
+    start_on_a_free_port,
+)
 from PIL import Image
 from sqlalchemy import insert, select
 
@@ -31,21 +36,6 @@ from server.store.dbcopy import tables
 from server.store.tables import inbox_items, processes, statuses, throttle_attempts
 
 pytestmark = pytest.mark.usefixtures("postgres")
-
-
-def _new_pg_database(base_url: str) -> str:
-    import asyncpg
-
-    async def create() -> str:
-        name = f"t_{secrets.token_hex(6)}"
-        conn = await asyncpg.connect(base_url.replace("+asyncpg", "") + "/postgres")
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-        return f"{base_url}/{name}"
-
-    return asyncio.run(create())
 
 
 class Source:
@@ -174,7 +164,7 @@ def bare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Source:
 @pytest.fixture
 def target(postgres: str) -> str:
     """A new, empty PostgreSQL database: the copy migrates it."""
-    return _new_pg_database(postgres)
+    return new_pg_database(postgres)
 
 
 @pytest.fixture
