@@ -34,13 +34,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select
-
 from server.ids import id_from_time
 from server.services.stream import Event, NotificationEvent, StatusEvent
+from server.store import relayed
 from server.store.interactions import NotificationRow
 from server.store.pg_channel import PAYLOAD_LIMIT, PgChannel, asyncpg_dsn
-from server.store.tables import relayed_events
 
 if TYPE_CHECKING:
     from .context import Services
@@ -205,8 +203,7 @@ class Broadcast:
         cutoff = id_from_time(int(time.time() * 1000) - RELAY_KEPT_MS)
         try:
             async with db.transaction() as conn:
-                await conn.execute(insert(relayed_events).values(id=row_id, body=payload))
-                await conn.execute(delete(relayed_events).where(relayed_events.c.id < cutoff))
+                await relayed.keep(conn, row_id, payload, older_than=cutoff)
         except Exception:  # a stream event is live only: it is lost, nothing else is
             log.warning("could not relay a large stream event", exc_info=True)
             return
@@ -276,9 +273,7 @@ class Broadcast:
 
     async def _read_relayed(self, row_id: int) -> None:
         async with self.svc.db.read() as conn:
-            found = await conn.scalar(
-                select(relayed_events.c.body).where(relayed_events.c.id == row_id)
-            )
+            found = await relayed.read(conn, row_id)
         if found is not None:
             self.svc.stream.publish(decode_event(json.loads(found)["event"]))
 
