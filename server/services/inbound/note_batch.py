@@ -13,13 +13,11 @@ to apply one by one afterwards.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from federation.vocab import has_type
@@ -27,26 +25,11 @@ from server.services import group_posts, media
 from server.services.context import Services
 from server.services.inbound.notes import NoteParts, parse_note
 from server.services.stream import NotificationEvent, status_changed
-from server.store import account_domain_blocks as domain_blocks_q
+from server.store import note_batch as q
 from server.store.accounts import AccountRow, username_key
 from server.store.database import after_commit
-from server.store.graph import ACCEPTED
 from server.store.interactions import NotificationRow
 from server.store.statuses import STATUS_DEFAULTS, StatusRow
-from server.store.tables import (
-    account_domain_blocks,
-    account_stats,
-    accounts,
-    blocks,
-    follows,
-    home_feed,
-    mentions,
-    notifications,
-    status_tags,
-    statuses,
-    tags,
-)
-from server.store.upsert import insert_for
 
 
 @dataclass(slots=True)
@@ -79,106 +62,6 @@ class _Post:
     mentioned: list[AccountRow]
     parent: StatusRow | None
     hashtags: list[str]
-
-
-# --- statements, built once ----------------------------------------------------
-
-_EXISTING = select(statuses.c.uri).where(statuses.c.uri.in_(bindparam("uris", expanding=True)))
-_LOCAL_BY_KEYS = select(accounts).where(
-    accounts.c.username_key.in_(bindparam("keys", expanding=True)), accounts.c.domain.is_(None)
-)
-_PARENTS = select(statuses).where(
-    or_(
-        statuses.c.id.in_(bindparam("ids", expanding=True)),
-        statuses.c.uri.in_(bindparam("uris", expanding=True)),
-    )
-)
-_FOLLOWERS = (
-    select(follows.c.target_account_id, follows.c.account_id)
-    .join(accounts, accounts.c.id == follows.c.account_id)
-    .where(
-        follows.c.target_account_id.in_(bindparam("authors", expanding=True)),
-        follows.c.state == ACCEPTED,
-        accounts.c.domain.is_(None),
-    )
-)
-_INSERT_STATUS = insert(statuses)
-_LINK_ORPHANS = (
-    update(statuses)
-    .where(
-        and_(statuses.c.in_reply_to_uri == bindparam("b_uri"), statuses.c.in_reply_to_id.is_(None))
-    )
-    .values(in_reply_to_id=bindparam("b_id"), in_reply_to_account_id=bindparam("b_account"))
-)
-_REPLIES = statuses.c.replies_count + bindparam("b_delta")
-_ADD_REPLIES = (
-    update(statuses)
-    .where(statuses.c.id == bindparam("b_id"))
-    .values(replies_count=case((_REPLIES < 0, 0), else_=_REPLIES))
-)
-_INSERT_MENTIONS = insert(mentions)
-_TAGS_BY_NAME = select(tags.c.name, tags.c.id).where(
-    tags.c.name.in_(bindparam("names", expanding=True))
-)
-_INSERT_STATUS_TAGS = insert(status_tags)
-_INSERT_HOME = insert(home_feed)
-_INSERT_NOTIFICATIONS = insert(notifications)
-_BLOCKS_BETWEEN = select(blocks.c.account_id, blocks.c.target_account_id).where(
-    or_(
-        and_(
-            blocks.c.account_id.in_(bindparam("members", expanding=True)),
-            blocks.c.target_account_id.in_(bindparam("others", expanding=True)),
-        ),
-        and_(
-            blocks.c.account_id.in_(bindparam("others2", expanding=True)),
-            blocks.c.target_account_id.in_(bindparam("members2", expanding=True)),
-        ),
-    )
-)
-_BLOCKING_DOMAINS = (
-    select(account_domain_blocks.c.account_id)
-    .where(account_domain_blocks.c.account_id.in_(bindparam("members", expanding=True)))
-    .distinct()
-)
-_OTHER = accounts.alias("other")
-_ON_BLOCKED_DOMAINS = select(_OTHER.c.id).where(
-    _OTHER.c.id.in_(bindparam("others", expanding=True)),
-    _OTHER.c.domain.in_(domain_blocks_q.blocked_domains(bindparam("member"))),
-    ~exists().where(
-        and_(
-            follows.c.account_id == bindparam("member"),
-            follows.c.target_account_id == _OTHER.c.id,
-        )
-    ),
-)
-
-
-@functools.cache
-def _statements(dialect: str) -> tuple[Any, Any]:
-    """The per-dialect upserts: new tags, and the authors' post counters."""
-    new_tags = insert_for(dialect, tags).on_conflict_do_nothing(index_elements=["name"])
-    c = account_stats.c
-    counters = insert_for(dialect, account_stats).values(
-        account_id=bindparam("b_account"),
-        statuses_count=bindparam("b_count"),
-        followers_count=0,
-        following_count=0,
-        last_status_at=bindparam("b_last"),
-    )
-    new = counters.excluded
-    bump = counters.on_conflict_do_update(
-        index_elements=["account_id"],
-        set_={
-            # The newest post's time, whatever order posts arrive in (as stats.bump).
-            "statuses_count": c.statuses_count + new.statuses_count,
-            "last_status_at": case(
-                (c.last_status_at.is_(None), new.last_status_at),
-                (c.last_status_at < new.last_status_at, new.last_status_at),
-                else_=c.last_status_at,
-            ),
-        },
-    )
-    return new_tags, bump
 
 
 # --- the batch -------------------------------------------------------------------
@@ -226,15 +109,13 @@ async def store_notes(svc: Services, conn: AsyncConnection, items: Sequence[Inco
 async def _store(
     svc: Services, conn: AsyncConnection, todo: list[tuple[Incoming, NoteParts]]
 ) -> None:
-    have = {
-        r[0] for r in await conn.execute(_EXISTING, {"uris": [p.values["uri"] for _, p in todo]})
-    }
+    have = await q.existing_uris(conn, [p.values["uri"] for _, p in todo])
     todo = [(item, p) for item, p in todo if p.values["uri"] not in have]
     if not todo:
         return
     members = await _members_named(svc, conn, todo)
     parents = await _parents(svc, conn, todo)
-    followers = await _local_followers(conn, {item.author.id for item, _ in todo})
+    followers = await q.local_followers(conn, {item.author.id for item, _ in todo})
     stored: list[_Post] = []
     for item, p in todo:
         mentioned = _mentioned(svc, members, p)
@@ -255,25 +136,20 @@ async def _store(
         stored.append(_Post(item, status, values, mentioned, parent, p.hashtags))
     if not stored:
         return
-    await conn.execute(_INSERT_STATUS, [post.values for post in stored])
+    await q.insert_statuses(conn, [post.values for post in stored])
     for post in stored:
         item = post.item
         await media.store_remote(
             svc, conn, post.status.id, item.obj, item.author.id, fresh=True,
             domain=item.author.domain,
         )  # fmt: skip
-    await conn.execute(
-        _LINK_ORPHANS,
-        [{"b_uri": s.uri, "b_id": s.id, "b_account": s.account_id}
-         for s in (post.status for post in stored)],
-    )  # fmt: skip
+    await q.link_orphans(conn, (post.status for post in stored))
     mention_rows = [
         {"status_id": post.status.id, "account_id": a_id}
         for post in stored
         for a_id in dict.fromkeys(a.id for a in post.mentioned)
     ]
-    if mention_rows:
-        await conn.execute(_INSERT_MENTIONS, mention_rows)
+    await q.insert_mentions(conn, mention_rows)
     await _tag(svc, conn, [(post.status.id, post.hashtags) for post in stored])
     await _fan_out(svc, conn, stored, followers)
     for post in stored:
@@ -286,10 +162,7 @@ async def _store(
     for post in stored:
         if post.parent is not None:
             replies[post.parent.id] += 1
-    if replies:
-        await conn.execute(
-            _ADD_REPLIES, [{"b_id": i, "b_delta": n} for i, n in sorted(replies.items())]
-        )
+    await q.add_replies(conn, replies)
     await _count_posts(conn, [post.status for post in stored])
 
 
@@ -305,8 +178,7 @@ async def _members_named(
                 keys.add(username_key(username))
     if not keys:
         return {}
-    found = (await conn.execute(_LOCAL_BY_KEYS, {"keys": sorted(keys)})).mappings().all()
-    return {r["username_key"]: AccountRow.from_row(r) for r in found}
+    return await q.local_accounts(conn, sorted(keys))
 
 
 def _mentioned(svc: Services, members: dict[str, AccountRow], p: NoteParts) -> list[AccountRow]:
@@ -330,12 +202,8 @@ async def _parents(
             (ids.add(local_id) if local_id is not None else uris.add(p.parent_uri))
     if not ids and not uris:
         return {}
-    rows = (
-        await conn.execute(_PARENTS, {"ids": sorted(ids), "uris": sorted(uris)})
-    ).mappings().all()  # fmt: skip
     out: dict[Any, StatusRow] = {}
-    for r in rows:
-        status = StatusRow.from_row(r)
+    for status in await q.statuses_by(conn, sorted(ids), sorted(uris)):
         out[("id", status.id)] = status
         if status.uri:
             out[("uri", status.uri)] = status
@@ -349,13 +217,6 @@ def _parent_of(svc: Services, parents: dict[Any, StatusRow], uri: str | None) ->
     return parents.get(("id", local_id) if local_id is not None else ("uri", uri))
 
 
-async def _local_followers(conn: AsyncConnection, author_ids: set[int]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {a: [] for a in author_ids}
-    for target, follower in await conn.execute(_FOLLOWERS, {"authors": sorted(author_ids)}):
-        out[target].append(follower)
-    return out
-
-
 async def _count_posts(conn: AsyncConnection, posts: list[StatusRow]) -> None:
     """Each author's post counter and newest post time (as ``insert_status``)."""
     counts: dict[int, int] = defaultdict(int)
@@ -366,31 +227,20 @@ async def _count_posts(conn: AsyncConnection, posts: list[StatusRow]) -> None:
         counts[s.account_id] += 1
         if s.account_id not in newest or newest[s.account_id] < s.created_at:
             newest[s.account_id] = s.created_at
-    if counts:
-        bump = _statements(conn.dialect.name)[1]
-        rows = [
-            {"b_account": a, "b_count": n, "b_last": newest[a]} for a, n in sorted(counts.items())
-        ]
-        await conn.execute(bump, rows)
+    await q.count_posts(conn, counts, newest)
 
 
 async def _tag(svc: Services, conn: AsyncConnection, wanted: list[tuple[int, list[str]]]) -> None:
     names = sorted({n.lower() for _, hashtags in wanted for n in hashtags})
     if not names:
         return
-    found = dict((await conn.execute(_TAGS_BY_NAME, {"names": names})).all())
-    missing = [n for n in names if n not in found]
-    if missing:
-        new_tags = _statements(conn.dialect.name)[0]
-        await conn.execute(new_tags, [{"id": svc.db.new_id(), "name": n} for n in missing])
-        found.update((await conn.execute(_TAGS_BY_NAME, {"names": missing})).all())
+    found = await q.tag_ids(conn, names, svc.db.new_id)
     rows = [
         {"status_id": status_id, "tag_id": tag_id}
         for status_id, hashtags in wanted
         for tag_id in dict.fromkeys(found[n.lower()] for n in hashtags)
     ]
-    if rows:
-        await conn.execute(_INSERT_STATUS_TAGS, rows)
+    await q.insert_status_tags(conn, rows)
 
 
 async def _fan_out(
@@ -413,11 +263,10 @@ async def _fan_out(
             told.append(parent.account_id)
         wanted += [(member, item.author.id, status.id) for member in told
                    if member != item.author.id]  # fmt: skip
-    if home:
-        await conn.execute(_INSERT_HOME, home)
+    await q.insert_home(conn, home)
     if not wanted:
         return
-    silenced = await _silenced(conn, {(m, a) for m, a, _ in wanted})
+    silenced = await q.silenced(conn, {(m, a) for m, a, _ in wanted})
     now = svc.now()
     made = [
         NotificationRow(svc.db.new_id(), member, "mention", author, status_id, None, now)
@@ -425,8 +274,8 @@ async def _fan_out(
         if (member, author) not in silenced
     ]
     if made:
-        await conn.execute(
-            _INSERT_NOTIFICATIONS,
+        await q.insert_notifications(
+            conn,
             [
                 {"id": n.id, "account_id": n.account_id, "type": n.type,
                  "from_account_id": n.from_account_id, "status_id": n.status_id,
@@ -436,20 +285,3 @@ async def _fan_out(
         )  # fmt: skip
         events = [NotificationEvent(n) for n in made]
         after_commit(conn, lambda: [svc.stream.emit(e) for e in events])  # one hook, not n
-
-
-async def _silenced(conn: AsyncConnection, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    """The (member, other) pairs ``notify`` stays silent for: a block either way,
-    or the other on a server the member blocks (and does not follow)."""
-    members = sorted({m for m, _ in pairs})
-    others = sorted({o for _, o in pairs})
-    out: set[tuple[int, int]] = set()
-    params = {"members": members, "others": others, "members2": members, "others2": others}
-    for a, b in await conn.execute(_BLOCKS_BETWEEN, params):
-        out |= {(a, b), (b, a)} & pairs
-    blocking = [r[0] for r in await conn.execute(_BLOCKING_DOMAINS, {"members": members})]
-    for member in blocking:
-        mine = sorted({o for m, o in pairs if m == member})
-        for r in await conn.execute(_ON_BLOCKED_DOMAINS, {"others": mine, "member": member}):
-            out.add((member, r[0]))
-    return out
