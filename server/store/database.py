@@ -44,6 +44,12 @@ def after_commit(conn: AsyncConnection, callback: Callable[[], None]) -> None:
     pending.append(callback)
 
 
+def driver_reason(exc: BaseException) -> str:
+    """The first line of what the database driver said, for a one-line error."""
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    return message.splitlines()[0] if message else type(exc).__name__
+
+
 class DatabaseError(RuntimeError):
     """The database cannot be opened or migrated; the message says why."""
 
@@ -178,9 +184,8 @@ class Database:
             async with self.engine.begin() as conn:
                 await conn.run_sync(upgrade)
         except Exception as exc:  # any driver error: report it as one clear line
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise DatabaseError(
-                f"cannot open or migrate the database at {self.url}: {reason}"
+                f"cannot open or migrate the database at {self.url}: {driver_reason(exc)}"
             ) from exc
 
     async def _at_head(self) -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy import Column, Table, bindparam, func, select, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.store.database import Database
+from server.store.database import Database, driver_reason
 from server.store.queues import DEAD_AFTER
 from server.store.tables import metadata, processes
 
@@ -46,11 +46,6 @@ class CopyReport:
 def tables() -> list[Table]:
     """Every table, each after the tables it refers to."""
     return list(metadata.sorted_tables)
-
-
-def _reason(exc: BaseException) -> str:
-    message = str(getattr(exc, "orig", None) or exc).strip()
-    return message.splitlines()[0] if message else type(exc).__name__
 
 
 async def revision(db: Database) -> str | None:
@@ -98,7 +93,7 @@ async def target_contents(db: Database) -> tuple[list[str], dict[str, int]]:
                 found = await conn.execute(select(select(table).exists()))
                 counts[table.name] = 1 if found.scalar_one() else 0
     except Exception as exc:
-        raise CopyError(f"cannot open the target database: {_reason(exc)}") from None
+        raise CopyError(f"cannot open the target database: {driver_reason(exc)}") from None
     foreign = sorted(names - set(metadata.tables) - {"alembic_version"})
     return foreign, counts
 
@@ -189,7 +184,7 @@ async def copy_all(
     except CopyError:
         raise
     except Exception as exc:  # a dropped connection, a full disk: one line
-        raise CopyError(f"the copy failed: {_reason(exc)}") from exc
+        raise CopyError(f"the copy failed: {driver_reason(exc)}") from exc
     return CopyReport(
         tables=len(counts),
         rows=sum(counts.values()),
@@ -217,7 +212,7 @@ async def _copy_all(
                 try:
                     copied = await _copy_table(source, target, table, driver)
                 except Exception as exc:
-                    raise CopyError(f"cannot copy {table.name}: {_reason(exc)}") from exc
+                    raise CopyError(f"cannot copy {table.name}: {driver_reason(exc)}") from exc
                 progress(table.name, copied)
             await _reset_sequences(target)
             landed = await count_rows(target)

@@ -20,7 +20,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from server.store.database import _REVISION, MIGRATIONS_DIR, Database, DatabaseError
+from server.store.database import (
+    _REVISION,
+    MIGRATIONS_DIR,
+    Database,
+    DatabaseError,
+    driver_reason,
+)
 
 PG_LIB = Path("/usr/lib/postgresql")  # Debian's versioned client tools: VERSION/bin/NAME
 PG_TIMEOUT = 3600  # seconds: a large database takes a while, a hung one must end
@@ -69,8 +75,7 @@ async def pg_is_empty(db: Database) -> bool:
         async with db.read() as conn:
             return int((await conn.exec_driver_sql(query)).scalar_one()) == 0
     except Exception as exc:  # cannot connect: one line
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise DatabaseError(f"cannot open {_label(db.url)}: {reason}") from None
+        raise DatabaseError(f"cannot open {_label(db.url)}: {driver_reason(exc)}") from None
 
 
 # ---- SQLite -----------------------------------------------------------------
