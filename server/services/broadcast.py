@@ -170,10 +170,8 @@ class Broadcast:
 
     def subscribers_changed(self) -> None:
         """This process's hub went from no subscriptions to some, or back."""
-        streaming = bool(self.svc.stream.subscriptions)
-        if streaming != self._streaming:
-            self._streaming = streaming
-            self._say_present()
+        self._streaming = bool(self.svc.stream.subscriptions)
+        self._say_present()
 
     # -- sending ---------------------------------------------------------------
 
