@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError
 from server.cli_shared import CliError, config_flags, with_db
 from server.config import Config
 from server.store import Database, dbcopy
-from server.store.database import migration_head
+from server.store.database import migration_head, shown_url
 from server.store.snapshots import known_revisions
 
 if TYPE_CHECKING:
@@ -82,10 +82,6 @@ def target_url(raw: str) -> str:
     return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-def _label(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def cmd_copy(args: argparse.Namespace, config: Config) -> int:
     target = target_url(args.to)
     source = config.effective_database_url
@@ -122,12 +118,12 @@ async def _copy(source_url: str, target_url_: str, *, dry_run: bool, force: bool
                 counts = await dbcopy.count_rows(conn)
             print(
                 f"would copy {len(counts)} tables, {sum(counts.values()):,} rows"
-                f" from {_label(source_url)} to {_label(target_url_)}"
+                f" from {shown_url(source_url)} to {shown_url(target_url_)}"
                 " (nothing written; stop the server before the real copy)"
             )
             return 0
         await target.migrate()
-        print(f"copying {_label(source_url)} to {_label(target_url_)}", flush=True)
+        print(f"copying {shown_url(source_url)} to {shown_url(target_url_)}", flush=True)
 
         def progress(name: str, count: int) -> None:
             if count:
@@ -155,7 +151,7 @@ async def _copy(source_url: str, target_url_: str, *, dry_run: bool, force: bool
 async def _check_source(source: Database, url: str, *, force: bool) -> None:
     found = await dbcopy.revision(source)
     if found is None:
-        raise CliError(f"{_label(url)} is not a Warmline database (no schema version)")
+        raise CliError(f"{shown_url(url)} is not a Warmline database (no schema version)")
     head = migration_head()
     if found != head:
         raise CliError(

@@ -44,6 +44,11 @@ def after_commit(conn: AsyncConnection, callback: Callable[[], None]) -> None:
     pending.append(callback)
 
 
+def shown_url(url: str) -> str:
+    """A database URL fit to print: its password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def driver_reason(exc: BaseException) -> str:
     """The first line of what the database driver said, for a one-line error."""
     message = str(getattr(exc, "orig", None) or exc).strip()

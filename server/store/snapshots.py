@@ -26,6 +26,7 @@ from server.store.database import (
     Database,
     DatabaseError,
     driver_reason,
+    shown_url,
 )
 
 PG_LIB = Path("/usr/lib/postgresql")  # Debian's versioned client tools: VERSION/bin/NAME
@@ -37,10 +38,6 @@ def dialect_of(url: str) -> str:
     if name not in ("sqlite", "postgresql"):
         raise DatabaseError(f"unsupported database URL {url!r}")
     return name
-
-
-def _label(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def known_revisions() -> set[str]:
@@ -61,7 +58,7 @@ async def read_revision(db: Database) -> str:
     except Exception:  # no such table, or no such database: say it plainly
         rows = []
     if len(rows) != 1:
-        raise DatabaseError(f"{_label(db.url)} is not a Warmline database (no schema version)")
+        raise DatabaseError(f"{shown_url(db.url)} is not a Warmline database (no schema version)")
     return str(rows[0][0])
 
 
@@ -75,7 +72,7 @@ async def pg_is_empty(db: Database) -> bool:
         async with db.read() as conn:
             return int((await conn.exec_driver_sql(query)).scalar_one()) == 0
     except Exception as exc:  # cannot connect: one line
-        raise DatabaseError(f"cannot open {_label(db.url)}: {driver_reason(exc)}") from None
+        raise DatabaseError(f"cannot open {shown_url(db.url)}: {driver_reason(exc)}") from None
 
 
 # ---- SQLite -----------------------------------------------------------------
@@ -190,7 +187,7 @@ def pg_target(url: str) -> PgTarget:
     ssl = parsed.query.get("ssl") or parsed.query.get("sslmode")
     if isinstance(ssl, str):
         env["PGSSLMODE"] = {"true": "require", "false": "disable"}.get(ssl, ssl)
-    return PgTarget(args, env, _label(url))
+    return PgTarget(args, env, shown_url(url))
 
 
 def pg_tool(name: str) -> str:
